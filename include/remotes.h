@@ -339,7 +339,287 @@ RMT_API int rmt_bindable_function_invoke(rmt_bindable_function *fn, const rmt_va
                                          size_t nargs, rmt_value **results,
                                          size_t *nresults, rmt_error *err);
 
-/* @@NETWORK-API@@ (server, client, remotes, players) follows in the next section. */
+/* ---------------------------------------------------------------------------------------
+ * Networking: one server, many clients, over ENet (UDP)
+ *
+ * Threading and callbacks: nothing runs except inside rmt_server_service /
+ * rmt_client_service (and the blocking helpers, which call service), on the calling
+ * thread. Fires and invokes made between services are batched and sent at the end of the
+ * next service (or by an explicit flush). If a call that takes a callback returns an
+ * error, the callback never fires. Destroying a server or client completes every pending
+ * invoke callback with RMT_ECANCELED before destroy returns; no callback fires after.
+ *
+ * Listener lists are rmt_signal objects owned by the server/client (valid until it is
+ * destroyed), so Connect/Once/Disconnect work as for any signal. On the server the first
+ * argument a listener receives is always the sending player as an RMT_TPLAYER value taken
+ * from the connection, never from the payload (Roblox's OnServerEvent(player, ...)).
+ * ------------------------------------------------------------------------------------- */
+typedef struct rmt_server rmt_server;
+typedef struct rmt_client rmt_client;
+typedef uint32_t rmt_player_id; /* 0 is never a player */
+typedef uint32_t rmt_remote_id; /* small numbers, never reused by one server; 0 = none */
+
+typedef enum rmt_remote_kind {
+  RMT_REMOTE_EVENT = 1,            /* reliable, ordered, fire and forget */
+  RMT_UNRELIABLE_REMOTE_EVENT = 2, /* may drop or reorder; payload <= 1000 bytes */
+  RMT_REMOTE_FUNCTION = 3          /* request / response with a timeout */
+} rmt_remote_kind;
+
+typedef enum rmt_log_level { RMT_LOG_DEBUG, RMT_LOG_INFO, RMT_LOG_WARN, RMT_LOG_ERROR } rmt_log_level;
+typedef void (*rmt_log_fn)(void *ud, rmt_log_level level, const char *message);
+
+/* Why a message from a player was dropped before reaching any listener. */
+typedef enum rmt_drop_reason {
+  RMT_DROP_RATE_LIMIT = 1,  /* token bucket of the player (or of the remote override) empty */
+  RMT_DROP_BYTE_RATE,       /* per-player byte-rate cap exceeded */
+  RMT_DROP_UNKNOWN_REMOTE,  /* id not in the registry (or destroyed) */
+  RMT_DROP_QUEUE_OVERFLOW,  /* no listener and the remote's queue is full */
+  RMT_DROP_MALFORMED,       /* undecodable or over a limit */
+  RMT_DROP_WRONG_KIND,      /* e.g. a fire for a RemoteFunction, a server-only message */
+  RMT_DROP_SCHEMA           /* arguments failed the remote's declared schema */
+} rmt_drop_reason;
+RMT_API const char *rmt_drop_reason_name(rmt_drop_reason reason);
+typedef void (*rmt_drop_fn)(void *ud, rmt_player_id player, rmt_remote_id remote,
+                            rmt_drop_reason reason);
+
+/* A token bucket: `per_second` tokens refill continuously up to `burst`. 0/0 = unlimited. */
+typedef struct rmt_rate {
+  double per_second;
+  double burst;
+} rmt_rate;
+
+/* Counters; per remote, per player, or totals. */
+typedef struct rmt_stats {
+  uint64_t events_in, events_out;   /* fires received / sent (per recipient) */
+  uint64_t invokes_in, invokes_out; /* invocations received / sent */
+  uint64_t bytes_in, bytes_out;     /* encoded message bytes, framing included */
+  uint64_t dropped_rate_limit;      /* RATE_LIMIT + BYTE_RATE */
+  uint64_t dropped_unknown_remote;
+  uint64_t dropped_queue_overflow;
+  uint64_t dropped_malformed;       /* MALFORMED + WRONG_KIND + SCHEMA */
+  uint64_t timeouts;                /* invokes that timed out */
+} rmt_stats;
+
+/* An invocation being answered (server: from a player's InvokeServer; client: from the
+ * server's InvokeClient). The handler receives it and must complete it exactly once, with
+ * return or error, either before returning or later (e.g. after a Lua coroutine resumes).
+ * The handle stays valid until completed; completing one whose caller has gone (timeout,
+ * disconnect) succeeds and is silently discarded. Handles not completed when their server
+ * or client is destroyed are freed by destroy and must not be used afterwards. */
+typedef struct rmt_invocation rmt_invocation;
+typedef void (*rmt_invoke_handler_fn)(void *ud, rmt_invocation *inv, const rmt_value *args,
+                                      size_t nargs);
+/* Values are copied (encoded) before return. */
+RMT_API int rmt_invocation_return(rmt_invocation *inv, const rmt_value *values, size_t nvalues);
+RMT_API int rmt_invocation_error(rmt_invocation *inv, const char *message);
+/* The invoking player on the server; 0 on a client. */
+RMT_API rmt_player_id rmt_invocation_player(const rmt_invocation *inv);
+
+/* Completion of an outgoing invoke. status is RMT_OK (results valid during the call only),
+ * RMT_EHANDLER (the handler raised; message is its text), RMT_ETIMEDOUT, RMT_ENOHANDLER
+ * (no handler was set before the timeout), RMT_EDISCONNECTED, RMT_ERATELIMIT,
+ * RMT_EBADARGS, RMT_ENOTFOUND or RMT_ECANCELED (destroy). `message` is never NULL. */
+typedef void (*rmt_result_fn)(void *ud, int status, const rmt_value *results, size_t nresults,
+                              const char *message);
+
+/* Join verification on the server: called once per handshake with the requested display
+ * name and the client's ticket bytes (may be empty). Return 0 to accept (optionally
+ * overriding *user_id and name, a NUL-terminated buffer of 64 bytes), or non-zero and
+ * write a reason into `reason` (NUL-terminated, at most 128 bytes) to refuse. */
+typedef int (*rmt_verify_fn)(void *ud, const uint8_t *ticket, size_t ticket_len, char *name,
+                             uint64_t *user_id, char *reason);
+
+/* ---- server ---- */
+typedef struct rmt_server_config {
+  const char *bind_host;        /* default "127.0.0.1"; "0.0.0.0" for all interfaces */
+  uint16_t port;                /* 0 = pick a free port; see rmt_server_port */
+  uint32_t max_players;         /* default 256 */
+  const rmt_allocator *alloc;   /* NULL = malloc; must outlive the server */
+  rmt_limits limits;            /* values accepted from clients (zeros = defaults) */
+  uint32_t queue_limit;         /* events kept per remote while nothing listens (256) */
+  uint32_t invoke_timeout_ms;   /* default timeout of invoke_client and of a pending
+                                   invocation waiting for a handler (30000) */
+  uint32_t max_pending_invokes; /* per player, beyond that invokes get ERATELIMIT (64) */
+  uint32_t handshake_timeout_ms;/* a connection that has not joined by then is dropped (5000) */
+  uint32_t peer_timeout_ms;     /* silence before a player is considered gone (10000) */
+  uint32_t batch_bytes;         /* split batches above this size (1200) */
+  rmt_rate event_rate;          /* per player, all RemoteEvents (500/s, burst 500) */
+  rmt_rate unreliable_rate;     /* per player, UnreliableRemoteEvents (500/s, burst 500) */
+  rmt_rate invoke_rate;         /* per player, RemoteFunction invokes (500/s, burst 500) */
+  rmt_rate byte_rate;           /* per player, bytes/s of remote traffic (1 MiB/s, 1 MiB) */
+  rmt_verify_fn verify;         /* NULL = accept every valid name */
+  void *verify_ud;
+  rmt_drop_fn on_drop;          /* NULL = count only */
+  void *drop_ud;
+  rmt_log_fn log;               /* NULL = warnings and errors to stderr */
+  void *log_ud;
+} rmt_server_config;
+RMT_API void rmt_server_config_default(rmt_server_config *config);
+
+/* Binds the UDP socket. Returns NULL on failure with the reason in err. */
+RMT_API rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err);
+/* Disconnects every player (they see "server shut down"), completes pending operations
+ * with RMT_ECANCELED, frees everything. */
+RMT_API void rmt_server_destroy(rmt_server *server);
+RMT_API uint16_t rmt_server_port(const rmt_server *server);
+/* Pumps the network for up to timeout_ms (returns early once something was handled),
+ * runs timers, dispatches callbacks, then flushes. Returns the number of messages
+ * handled, or a negative status. */
+RMT_API int rmt_server_service(rmt_server *server, uint32_t timeout_ms);
+/* Sends everything batched so far now. */
+RMT_API int rmt_server_flush(rmt_server *server);
+/* The last error message of this server (never NULL). */
+RMT_API const char *rmt_server_last_error(const rmt_server *server);
+
+/* Registry ("ReplicatedStorage"). Names are paths such as "Remotes/PlayerAction" (1..200
+ * bytes, no empty segments). Clients learn every change as it happens. */
+RMT_API int rmt_server_create_remote(rmt_server *server, const char *name, rmt_remote_kind kind,
+                                     rmt_remote_id *out_id);
+RMT_API int rmt_server_destroy_remote(rmt_server *server, rmt_remote_id remote);
+RMT_API rmt_remote_id rmt_server_find_remote(const rmt_server *server, const char *name);
+/* Per-remote rate override applying to every player (e.g. 2/s for a purchase remote). */
+RMT_API int rmt_server_set_remote_rate(rmt_server *server, rmt_remote_id remote, rmt_rate rate);
+
+/* OnServerEvent for a RemoteEvent or UnreliableRemoteEvent: args[0] is the player. Events
+ * that arrive while the signal has no listener are queued (config.queue_limit) and
+ * delivered in order at the next service after a listener connects. */
+RMT_API rmt_signal *rmt_server_event_signal(rmt_server *server, rmt_remote_id remote);
+/* OnServerInvoke: one handler per RemoteFunction; setting again replaces, NULL clears.
+ * args[0] is the player. Invocations arriving with no handler wait for one until the
+ * caller's timeout, then fail with RMT_ENOHANDLER. */
+RMT_API int rmt_server_on_invoke(rmt_server *server, rmt_remote_id remote,
+                                 rmt_invoke_handler_fn handler, void *ud);
+
+/* Fires: args are encoded once and batched per recipient. */
+RMT_API int rmt_server_fire_client(rmt_server *server, rmt_player_id player,
+                                   rmt_remote_id remote, const rmt_value *args, size_t nargs,
+                                   rmt_error *err);
+RMT_API int rmt_server_fire_all(rmt_server *server, rmt_remote_id remote,
+                                const rmt_value *args, size_t nargs, rmt_error *err);
+RMT_API int rmt_server_fire_list(rmt_server *server, const rmt_player_id *players,
+                                 size_t nplayers, rmt_remote_id remote, const rmt_value *args,
+                                 size_t nargs, rmt_error *err);
+RMT_API int rmt_server_fire_all_except(rmt_server *server, rmt_player_id except,
+                                       rmt_remote_id remote, const rmt_value *args,
+                                       size_t nargs, rmt_error *err);
+/* InvokeClient, always with a timeout (0 = config.invoke_timeout_ms). */
+RMT_API int rmt_server_invoke_client(rmt_server *server, rmt_player_id player,
+                                     rmt_remote_id remote, const rmt_value *args, size_t nargs,
+                                     uint32_t timeout_ms, rmt_result_fn done, void *ud,
+                                     rmt_error *err);
+
+/* Players. PlayerAdded fires with args[0] = the player once the handshake is accepted;
+ * PlayerRemoving fires while the player is still queryable, before it is freed. */
+RMT_API rmt_signal *rmt_server_player_added(rmt_server *server);
+RMT_API rmt_signal *rmt_server_player_removing(rmt_server *server);
+/* Writes up to `cap` ids in join order; returns the number of players. */
+RMT_API size_t rmt_server_players(const rmt_server *server, rmt_player_id *out, size_t cap);
+RMT_API const char *rmt_server_player_name(const rmt_server *server, rmt_player_id player);
+RMT_API uint64_t rmt_server_player_user_id(const rmt_server *server, rmt_player_id player);
+/* Application pointer per player; NULL for unknown players. */
+RMT_API void rmt_server_set_player_data(rmt_server *server, rmt_player_id player, void *data);
+RMT_API void *rmt_server_player_data(const rmt_server *server, rmt_player_id player);
+/* Disconnects the player; the client's on_disconnect receives `reason`. PlayerRemoving
+ * fires during the next service. */
+RMT_API int rmt_server_kick(rmt_server *server, rmt_player_id player, const char *reason);
+
+/* Stats: remote = 0 / player = 0 gives totals. */
+RMT_API int rmt_server_remote_stats(const rmt_server *server, rmt_remote_id remote,
+                                    rmt_stats *out);
+RMT_API int rmt_server_player_stats(const rmt_server *server, rmt_player_id player,
+                                    rmt_stats *out);
+
+/* ---- client ---- */
+typedef enum rmt_client_state {
+  RMT_CLIENT_CONNECTING = 1,
+  RMT_CLIENT_CONNECTED,   /* handshake accepted, registry received */
+  RMT_CLIENT_DISCONNECTED
+} rmt_client_state;
+
+/* status: RMT_OK after a normal leave, RMT_EREFUSED (reason from the server: bad name,
+ * ticket, full, kicked...), RMT_EVERSION, RMT_ETIMEDOUT (lost the server), RMT_ENET. */
+typedef void (*rmt_disconnect_fn)(void *ud, int status, const char *reason);
+/* A remote appeared (added = 1) or was destroyed (added = 0). */
+typedef void (*rmt_registry_fn)(void *ud, int added, rmt_remote_id remote, const char *name,
+                                rmt_remote_kind kind);
+
+typedef struct rmt_client_config {
+  const char *host;             /* default "127.0.0.1" */
+  uint16_t port;                /* required */
+  const char *name;             /* display name: 1..32 bytes of [A-Za-z0-9_] */
+  const uint8_t *ticket;        /* optional join ticket, copied */
+  size_t ticket_len;
+  const rmt_allocator *alloc;
+  rmt_limits limits;            /* values accepted from the server (zeros = defaults) */
+  uint32_t queue_limit;         /* as on the server (256) */
+  uint32_t connect_timeout_ms;  /* handshake deadline (5000) */
+  uint32_t invoke_timeout_ms;   /* default for invoke_server (30000) */
+  uint32_t peer_timeout_ms;     /* (10000) */
+  uint32_t batch_bytes;         /* (1200) */
+  rmt_disconnect_fn on_disconnect;
+  void *disconnect_ud;
+  rmt_registry_fn on_registry;
+  void *registry_ud;
+  rmt_log_fn log;
+  void *log_ud;
+} rmt_client_config;
+RMT_API void rmt_client_config_default(rmt_client_config *config);
+
+/* Starts connecting; the handshake proceeds inside rmt_client_service. NULL on failure. */
+RMT_API rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err);
+/* Leaves politely (flushing what was fired), completes pending invokes with
+ * RMT_ECANCELED, frees everything. */
+RMT_API void rmt_client_destroy(rmt_client *client);
+RMT_API int rmt_client_service(rmt_client *client, uint32_t timeout_ms);
+RMT_API int rmt_client_flush(rmt_client *client);
+/* Pumps until connected (RMT_OK) or the join fails/times out (its status). */
+RMT_API int rmt_client_wait_connected(rmt_client *client, uint32_t timeout_ms, rmt_error *err);
+RMT_API rmt_client_state rmt_client_get_state(const rmt_client *client);
+RMT_API const char *rmt_client_last_error(const rmt_client *client);
+RMT_API rmt_player_id rmt_client_player_id(const rmt_client *client);
+RMT_API const char *rmt_client_player_name(const rmt_client *client);
+RMT_API uint64_t rmt_client_user_id(const rmt_client *client);
+
+/* Other players as the client knows them (every player on the server). Signals fire with
+ * args[0] = player. */
+RMT_API size_t rmt_client_players(const rmt_client *client, rmt_player_id *out, size_t cap);
+RMT_API const char *rmt_client_player_name_of(const rmt_client *client, rmt_player_id player);
+RMT_API uint64_t rmt_client_player_user_id_of(const rmt_client *client, rmt_player_id player);
+RMT_API rmt_signal *rmt_client_player_added(rmt_client *client);
+RMT_API rmt_signal *rmt_client_player_removing(rmt_client *client);
+
+/* Registry as replicated. find returns 0 when unknown. */
+RMT_API rmt_remote_id rmt_client_find_remote(const rmt_client *client, const char *name);
+RMT_API const char *rmt_client_remote_name(const rmt_client *client, rmt_remote_id remote);
+RMT_API int rmt_client_remote_kind(const rmt_client *client, rmt_remote_id remote);
+/* WaitForChild: callback form. `found` fires once, inside a service, with the id, or with
+ * 0 when timeout_ms passes (0 = never) or the client disconnects. */
+typedef void (*rmt_found_fn)(void *ud, rmt_remote_id remote);
+RMT_API int rmt_client_wait_remote(rmt_client *client, const char *name, uint32_t timeout_ms,
+                                   rmt_found_fn found, void *ud);
+/* WaitForChild: blocking form, pumps the client. RMT_ETIMEDOUT when it does not appear. */
+RMT_API int rmt_client_wait_remote_sync(rmt_client *client, const char *name,
+                                        uint32_t timeout_ms, rmt_remote_id *out);
+
+/* OnClientEvent (queued while nothing listens, like the server). */
+RMT_API rmt_signal *rmt_client_event_signal(rmt_client *client, rmt_remote_id remote);
+/* OnClientInvoke: args are as sent; the invocation's player is 0. */
+RMT_API int rmt_client_on_invoke(rmt_client *client, rmt_remote_id remote,
+                                 rmt_invoke_handler_fn handler, void *ud);
+RMT_API int rmt_client_fire(rmt_client *client, rmt_remote_id remote, const rmt_value *args,
+                            size_t nargs, rmt_error *err);
+/* InvokeServer, asynchronous (0 = config.invoke_timeout_ms). */
+RMT_API int rmt_client_invoke(rmt_client *client, rmt_remote_id remote, const rmt_value *args,
+                              size_t nargs, uint32_t timeout_ms, rmt_result_fn done, void *ud,
+                              rmt_error *err);
+/* InvokeServer, blocking: pumps the client until done. On RMT_OK *results is an owned block
+ * of *nresults values (free with rmt_values_free and the client's allocator). Errors carry
+ * the server's message in err. */
+RMT_API int rmt_client_invoke_sync(rmt_client *client, rmt_remote_id remote,
+                                   const rmt_value *args, size_t nargs, uint32_t timeout_ms,
+                                   rmt_value **results, size_t *nresults, rmt_error *err);
+RMT_API int rmt_client_remote_stats(const rmt_client *client, rmt_remote_id remote,
+                                    rmt_stats *out);
 
 #ifdef __cplusplus
 }
