@@ -248,6 +248,7 @@ enum {
   H_RETURN_TWICE,
   H_RETURN_FROM_BUFFER, /* return a string from a buffer the handler then scribbles */
   H_RETURN_BAD,         /* return a function value */
+  H_LONG_ERROR,         /* raise a message longer than rmt_error can hold */
 };
 
 static char g_handler_buf[16];
@@ -291,6 +292,13 @@ static void handler(void *ud, const rmt_value *args, size_t nargs, rmt_reply *re
     rmt_value v = rmt_lstr(g_handler_buf, 6);
     assert_int_equal(rmt_reply_return(reply, &v, 1), RMT_OK);
     memset(g_handler_buf, '#', 6);
+    break;
+  }
+  case H_LONG_ERROR: {
+    char msg[1000];
+    memset(msg, 'e', sizeof msg - 1);
+    msg[sizeof msg - 1] = '\0';
+    assert_int_equal(rmt_reply_error(reply, msg), RMT_OK);
     break;
   }
   case H_RETURN_BAD: {
@@ -425,6 +433,15 @@ static void test_function_error_propagates(void **state) {
   assert_true(strlen(err.message) > 0);
   assert_null(res);
   assert_int_equal(nres, 0);
+
+  /* A long message arrives truncated, still NUL-terminated. */
+  l.mode = H_LONG_ERROR;
+  assert_int_equal(rmt_bindable_function_invoke(fn, NULL, 0, &res, &nres, &err),
+                   RMT_EHANDLER);
+  assert_int_equal(strlen(err.message), sizeof err.message - 1);
+  assert_int_equal(err.message[0], 'e');
+  assert_int_equal(rmt_reply_return(NULL, NULL, 0), RMT_EINVAL);
+  assert_int_equal(rmt_reply_error(NULL, "x"), RMT_EINVAL);
 
   /* Bad arguments never reach the handler. */
   int calls = l.calls;
