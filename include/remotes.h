@@ -279,15 +279,22 @@ RMT_API int rmt_decode(rmt_arena *arena, const uint8_t *data, size_t len,
  * Connections are named by ids (never reused within one signal), so a stale id is
  * harmless. Connecting or disconnecting inside a listener is safe: a listener connected
  * during a fire is not called by that fire; one disconnected before its turn is not
- * called. Destroying a signal from inside one of its listeners is not allowed.
+ * called. A signal may be destroyed from inside one of its own listeners: no further
+ * listener is called by any fire in progress, and the memory is released when the
+ * outermost fire returns (the signal handle is invalid as soon as destroy returns).
+ * Fire never allocates; disconnected slots are reclaimed when no fire is in progress.
+ * Events are delivered immediately (Roblox's SignalBehavior.Immediate), not deferred.
  * ------------------------------------------------------------------------------------- */
 typedef struct rmt_signal rmt_signal;
 typedef uint64_t rmt_conn_id; /* 0 is never a valid id */
 typedef void (*rmt_listener_fn)(void *ud, const rmt_value *args, size_t nargs);
 
+/* NULL when out of memory. `alloc` is copied (NULL = malloc). Free with
+ * rmt_signal_destroy, which drops every connection. */
 RMT_API rmt_signal *rmt_signal_create(const rmt_allocator *alloc);
 RMT_API void rmt_signal_destroy(rmt_signal *sig);
-/* Returns the new connection's id, or 0 when out of memory. */
+/* Returns the new connection's id, or 0 when out of memory (or `fn` is NULL). `ud` is
+ * borrowed until the connection is disconnected or the signal destroyed. */
 RMT_API rmt_conn_id rmt_signal_connect(rmt_signal *sig, rmt_listener_fn fn, void *ud);
 /* Like connect, but disconnects itself before its first call. */
 RMT_API rmt_conn_id rmt_signal_once(rmt_signal *sig, rmt_listener_fn fn, void *ud);
@@ -304,20 +311,27 @@ RMT_API size_t rmt_signal_fire(rmt_signal *sig, const rmt_value *args, size_t na
  * BindableEvent / BindableFunction (same-side communication)
  *
  * Arguments are deep-copied across (as Roblox does), so a listener never sees the
- * sender's memory. Values are checked in strict mode; use rmt_values_normalize first for
- * loose input.
+ * sender's memory. Values are checked in strict mode (types, string keys, no cycles; the
+ * network size limits do not apply, since a bindable never leaves the process); use
+ * rmt_values_normalize first for loose input. Either object may be destroyed from inside its own listener or handler;
+ * the call in progress finishes and frees it (the handle is invalid once destroy returns).
  * ------------------------------------------------------------------------------------- */
 typedef struct rmt_bindable_event rmt_bindable_event;
 RMT_API rmt_bindable_event *rmt_bindable_event_create(const rmt_allocator *alloc);
 RMT_API void rmt_bindable_event_destroy(rmt_bindable_event *ev);
 /* The `Event` signal; owned by the bindable, valid until it is destroyed. */
 RMT_API rmt_signal *rmt_bindable_event_signal(rmt_bindable_event *ev);
-/* Copies args, then fires Event with the copy. */
+/* Checks args (strict), copies them once, fires Event with the copy, then frees it:
+ * listeners see the copy only during their call. On a check or RMT_ENOMEM failure no
+ * listener is called. */
 RMT_API int rmt_bindable_event_fire(rmt_bindable_event *ev, const rmt_value *args,
                                     size_t nargs, rmt_error *err);
 
-/* A reply sink handed to invoke handlers: call rmt_reply_return or rmt_reply_error once
- * (later calls replace the earlier result). Values are copied. */
+/* A reply sink handed to invoke handlers, valid only during the handler call: call
+ * rmt_reply_return or rmt_reply_error once (later calls replace the earlier result, a
+ * failed one included). Values and message are copied (strict check on values; a refused
+ * or unstorable result makes the invoke fail with that code). A handler that calls
+ * neither returns zero values. */
 typedef struct rmt_reply rmt_reply;
 RMT_API int rmt_reply_return(rmt_reply *reply, const rmt_value *values, size_t nvalues);
 RMT_API int rmt_reply_error(rmt_reply *reply, const char *message);
@@ -332,9 +346,11 @@ RMT_API void rmt_bindable_function_destroy(rmt_bindable_function *fn);
 RMT_API void rmt_bindable_function_on_invoke(rmt_bindable_function *fn,
                                              rmt_invoke_fn handler, void *ud);
 /* Invokes the handler with a copy of args. On success *results is an owned block of
- * *nresults values (free with rmt_values_free; NULL when 0). With no handler returns
- * RMT_ENOHANDLER; a handler's rmt_reply_error returns RMT_EHANDLER with its message in
- * err. */
+ * *nresults values (free with rmt_values_free and the function's allocator; NULL when 0;
+ * pass NULL results/nresults to discard them). On failure *results is NULL. With no
+ * handler returns RMT_ENOHANDLER ("no handler: BindableFunction has no OnInvoke"); a
+ * handler's rmt_reply_error returns RMT_EHANDLER with its message in err. Re-entrant
+ * invokes are allowed. */
 RMT_API int rmt_bindable_function_invoke(rmt_bindable_function *fn, const rmt_value *args,
                                          size_t nargs, rmt_value **results,
                                          size_t *nresults, rmt_error *err);
