@@ -830,7 +830,8 @@ static int emit_dict(norm_ctx *c, const rmt_value *t, rmt_value *dst, const rmt_
   if (c->emitting) {
     if (kept && (pairs = (rmt_pair *)take_values(&c->cur, 2 * kept)) == NULL)
       return internal_error(c);
-    *dst = rmt_dict(pairs, kept);
+    /* An empty Lua table is an empty array, whatever keys it lost on the way. */
+    *dst = kept ? rmt_dict(pairs, kept) : rmt_array(NULL, 0);
   } else {
     c->nvalues += 2 * kept;
   }
