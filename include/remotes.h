@@ -572,6 +572,8 @@ typedef struct rmt_client_config {
   uint32_t invoke_timeout_ms;   /* default for invoke_server (30000) */
   uint32_t peer_timeout_ms;     /* (10000) */
   uint32_t batch_bytes;         /* (1200) */
+  uint32_t linger_ms;           /* destroy waits at most this long for the server to
+                                   acknowledge what was fired (200) */
   rmt_disconnect_fn on_disconnect;
   void *disconnect_ud;
   rmt_registry_fn on_registry;
@@ -583,7 +585,8 @@ RMT_API void rmt_client_config_default(rmt_client_config *config);
 
 /* Starts connecting; the handshake proceeds inside rmt_client_service. NULL on failure. */
 RMT_API rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err);
-/* Leaves politely (flushing what was fired), completes pending invokes with
+/* Leaves politely: what was fired is sent, followed by a goodbye, and destroy waits up to
+ * config.linger_ms for the server to acknowledge it. Completes pending invokes with
  * RMT_ECANCELED, frees everything. */
 RMT_API void rmt_client_destroy(rmt_client *client);
 RMT_API int rmt_client_service(rmt_client *client, uint32_t timeout_ms);

@@ -63,6 +63,7 @@ void rmt_client_config_default(rmt_client_config *c) {
   c->invoke_timeout_ms = 30000;
   c->peer_timeout_ms = 10000;
   c->batch_bytes = 1200;
+  c->linger_ms = 200;
 }
 
 static void set_error(rmt_client *c, const char *msg) {
@@ -466,6 +467,9 @@ static void handle_event(rmt_client *c, ENetEvent *ev) {
     c->peer = NULL;
     c->link.peer = NULL;
     if (c->end_reason[0]) end_session(c, c->end_status, c->end_reason);
+    else if (ev->data == RMT_DISC_SHUTDOWN) end_session(c, RMT_EREFUSED, "server shut down");
+    else if (ev->data == RMT_DISC_KICKED) end_session(c, RMT_EREFUSED, "kicked");
+    else if (ev->data == RMT_DISC_REFUSED) end_session(c, RMT_EREFUSED, "refused by server");
     else if (c->state == RMT_CLIENT_CONNECTING)
       end_session(c, RMT_ETIMEDOUT, "could not reach the server");
     else end_session(c, RMT_ETIMEDOUT, "connection to the server lost");
@@ -588,12 +592,14 @@ static void free_graveyard(rmt_client *c) {
 
 void rmt_client_destroy(rmt_client *c) {
   if (!c) return;
-  if (c->peer) {
-    /* What was fired goes out ahead of the disconnect, which ENet sequences after it. */
+  if (c->peer && c->state == RMT_CLIENT_CONNECTED) {
+    /* BYE goes after everything fired; lingering until it is acknowledged means the
+     * server has it all, and it closes the session without waiting for a timeout. */
+    rmt__msg_put(&c->link.out[RMT_CHANNEL_RELIABLE], RMT_MSG_CONTROL, RMT_CTL_BYE, NULL, 0, NULL, 0);
     rmt__link_flush(&c->link);
-    enet_peer_disconnect(c->peer, 0);
-    enet_host_flush(c->host);
+    rmt__linger(c->host, c->cfg.linger_ms);
   }
+  if (c->peer) enet_peer_disconnect_now(c->peer, RMT_DISC_NONE);
   c->notified = 1; /* no on_disconnect during destroy */
   rmt__calls_free(&c->calls);
   rmt__invocation_list_free(&c->invocations);

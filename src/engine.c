@@ -34,6 +34,27 @@ int rmt__resolve(const char *host, uint16_t port, ENetAddress *out, rmt_error *e
   return RMT_OK;
 }
 
+static int all_acked(const ENetHost *host) {
+  for (size_t i = 0; i < host->peerCount; i++) {
+    const ENetPeer *p = &host->peers[i];
+    if (p->state != ENET_PEER_STATE_CONNECTED && p->state != ENET_PEER_STATE_DISCONNECT_LATER)
+      continue;
+    if (!enet_list_empty(&p->sentReliableCommands) || !enet_list_empty(&p->outgoingCommands))
+      return 0;
+  }
+  return 1;
+}
+
+void rmt__linger(ENetHost *host, uint32_t ms) {
+  uint64_t deadline = rmt__now_ms() + ms;
+  enet_host_flush(host);
+  while (!all_acked(host) && rmt__now_ms() < deadline) {
+    ENetEvent ev;
+    while (enet_host_service(host, &ev, 1) > 0)
+      if (ev.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(ev.packet);
+  }
+}
+
 /* ---- id map ---- */
 
 static size_t slot_of(uint32_t key, size_t cap) {

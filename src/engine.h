@@ -17,6 +17,10 @@ int rmt__enet_init(void);
 /* Formats "host:port" resolution failures etc. into err. */
 int rmt__resolve(const char *host, uint16_t port, ENetAddress *out, rmt_error *err);
 
+/* Services `host` for at most `ms` until every peer has its reliable data acknowledged, so
+ * a closing side's last messages arrive. Received packets are discarded. */
+void rmt__linger(ENetHost *host, uint32_t ms);
+
 /* ---- u32 -> pointer map (open addressing, backward-shift deletion) ---- */
 typedef struct rmt_idmap {
   uint32_t *keys; /* 0 = empty slot */

@@ -36,8 +36,13 @@ typedef enum rmt_control {
   RMT_CTL_REMOTE_REMOVED = 5, /* s->c: id */
   RMT_CTL_PLAYER_ADDED = 6,   /* s->c: id, user id, name */
   RMT_CTL_PLAYER_REMOVED = 7, /* s->c: id */
-  RMT_CTL_KICK = 8            /* s->c: reason */
+  RMT_CTL_KICK = 8,           /* s->c: reason */
+  RMT_CTL_BYE = 9             /* c->s: leaving; everything sent before it is delivered */
 } rmt_control;
+
+/* The 32-bit data of ENet's own disconnect, in case the reason message never arrived
+ * (ENet drops undelivered packets when a disconnect arrives in the same datagram). */
+enum { RMT_DISC_NONE = 0, RMT_DISC_SHUTDOWN = 1, RMT_DISC_KICKED = 2, RMT_DISC_REFUSED = 3 };
 
 typedef struct rmt_msg {
   rmt_msg_kind kind;

@@ -23,6 +23,7 @@ typedef struct player {
   char name[64];
   player_state state;
   int removed;         /* PlayerRemoving fired and registry entries gone */
+  int said_bye;        /* the client left on its own: close without waiting */
   uint64_t connected_at;
   ENetPeer *peer;
   rmt_link link;
@@ -57,6 +58,7 @@ struct rmt_server {
   uint64_t last_sweep;
   int in_service;
   int leaving_pending; /* some player is LEAVING and not yet removed */
+  int destroying;      /* no more callbacks */
   char last_error[256];
 };
 
@@ -155,7 +157,7 @@ static void refuse(rmt_server *s, player *p, int status, const char *reason) {
     send_control(p, RMT_CTL_REFUSE, body);
   rmt__link_flush(&p->link);
   p->state = PLAYER_LEAVING;
-  enet_peer_disconnect_later(p->peer, 0);
+  enet_peer_disconnect_later(p->peer, RMT_DISC_REFUSED);
 }
 
 static int name_valid(const uint8_t *name, size_t len) {
@@ -277,7 +279,7 @@ static void remove_player(rmt_server *s, player *p) {
     return;
   }
   rmt_value arg = rmt_player_ref(p->id);
-  rmt_signal_fire(s->player_removing, &arg, 1);
+  if (!s->destroying) rmt_signal_fire(s->player_removing, &arg, 1);
   p->removed = 1;
   for (rmt_invocation *inv = s->invocations.head; inv; inv = inv->next)
     if (inv->player == p->id) inv->orphaned = 1;
@@ -479,7 +481,12 @@ static void handle_packet(rmt_server *s, player *p, const uint8_t *data, size_t 
       continue;
     }
     if (m.kind == RMT_MSG_CONTROL) {
-      drop(s, p, NULL, RMT_DROP_WRONG_KIND); /* clients send no control after HELLO */
+      if (m.id == RMT_CTL_BYE) {
+        p->said_bye = 1;
+        p->state = PLAYER_LEAVING;
+        return;
+      }
+      drop(s, p, NULL, RMT_DROP_WRONG_KIND); /* clients send no other control after HELLO */
       continue;
     }
     handle_remote_msg(s, p, &m, channel);
@@ -655,9 +662,14 @@ void rmt_server_destroy(rmt_server *s) {
     s->scratch.len = 0;
     if (!rmt__put_lstr(&s->scratch, "server shut down", 16)) send_control(p, RMT_CTL_KICK, &s->scratch);
     rmt__link_flush(&p->link);
-    enet_peer_disconnect_later(p->peer, 0);
   }
-  enet_host_flush(s->host);
+  /* Give the shutdown reason a moment to be acknowledged, then close every peer. */
+  rmt__linger(s->host, 200);
+  for (size_t i = 0; i < s->host->peerCount; i++) {
+    ENetPeer *peer = &s->host->peers[i];
+    if (peer->state != ENET_PEER_STATE_DISCONNECTED) enet_peer_disconnect_now(peer, RMT_DISC_SHUTDOWN);
+  }
+  s->destroying = 1;
   rmt__calls_free(&s->calls);
   for (size_t i = 0; i < s->host->peerCount; i++) {
     ENetPeer *peer = &s->host->peers[i];
@@ -710,6 +722,10 @@ static void handle_event(rmt_server *s, ENetEvent *ev) {
     if (p && (p->state == PLAYER_JOINED || p->state == PLAYER_HANDSHAKE))
       handle_packet(s, p, ev->packet->data, ev->packet->dataLength, ev->channelID);
     enet_packet_destroy(ev->packet);
+    if (p && p->said_bye) {
+      enet_peer_disconnect_now(ev->peer, RMT_DISC_NONE);
+      free_player(s, p);
+    }
     break;
   }
   case ENET_EVENT_TYPE_DISCONNECT: {
@@ -1019,7 +1035,7 @@ int rmt_server_kick(rmt_server *s, rmt_player_id id, const char *reason) {
   rmt__link_flush(&p->link);
   p->state = PLAYER_LEAVING;
   s->leaving_pending = 1;
-  enet_peer_disconnect_later(p->peer, 0);
+  enet_peer_disconnect_later(p->peer, RMT_DISC_KICKED);
   return RMT_OK;
 }
 
