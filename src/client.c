@@ -914,3 +914,12 @@ int rmt_client_remote_stats(const rmt_client *c, rmt_remote_id remote, rmt_stats
   *out = r->stats;
   return RMT_OK;
 }
+
+void rmt__client_feed(rmt_client *c, const rmt_fed_packet *packet) {
+  c->in_service = 1;
+  c->now = rmt__now_ms();
+  handle_packet(c, packet->data, packet->len, packet->channel & 1);
+  drain_queues(c);
+  free_graveyard(c);
+  c->in_service = 0;
+}

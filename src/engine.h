@@ -180,4 +180,16 @@ void rmt__log(rmt_log_fn fn, void *ud, rmt_log_level level, const char *fmt, ...
 void rmt__calls_on_reply(rmt_calls *c, const rmt_msg *m, rmt_arena *arena,
                          const rmt_limits *limits);
 
+/* Fuzz and test hooks: run packets through the receive path of a connection that has no
+ * socket behind it (a zeroed ENetPeer, which ENet treats as disconnected, so nothing is
+ * ever sent). The server hook opens one such connection, feeds every packet in order and
+ * closes it; the client hook feeds one packet to a client. */
+typedef struct rmt_fed_packet {
+  const uint8_t *data;
+  size_t len;
+  int channel;
+} rmt_fed_packet;
+void rmt__server_feed(rmt_server *s, const rmt_fed_packet *packets, size_t n);
+void rmt__client_feed(rmt_client *c, const rmt_fed_packet *packet);
+
 #endif /* RMT_ENGINE_H */

@@ -1062,3 +1062,21 @@ int rmt_server_player_stats(const rmt_server *s, rmt_player_id id, rmt_stats *ou
   *out = p->stats;
   return RMT_OK;
 }
+
+void rmt__server_feed(rmt_server *s, const rmt_fed_packet *packets, size_t n) {
+  ENetPeer peer;
+  memset(&peer, 0, sizeof peer);
+  s->in_service = 1;
+  s->now = rmt__now_ms();
+  on_connect(s, &peer);
+  player *p = peer.data;
+  for (size_t i = 0; p && i < n; i++) {
+    int ch = packets[i].channel & 1;
+    if (p->state == PLAYER_JOINED || p->state == PLAYER_HANDSHAKE)
+      handle_packet(s, p, packets[i].data, packets[i].len, ch);
+    drain_queues(s);
+  }
+  if (p) free_player(s, p);
+  free_graveyard(s);
+  s->in_service = 0;
+}
