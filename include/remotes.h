@@ -225,7 +225,10 @@ typedef void (*rmt_warn_fn)(void *ud, const char *message);
  * become strings. Each lossy step is reported through `warn` (nullable) in LOSSY mode, or
  * refused with the same message in STRICT mode. Cycles and limits are always refused.
  * On success *out is a single owned block holding `nargs` values (free it with
- * rmt_values_free); on failure *out is NULL. */
+ * rmt_values_free; NULL when nargs is 0); on failure *out is NULL. Warnings are reported
+ * while measuring, before the block is allocated, so an RMT_ENOMEM failure may follow
+ * warnings. The exact rules (sparse arrays, which keys convert or drop, duplicates) are in
+ * docs/values.md. */
 RMT_API int rmt_values_normalize(const rmt_value *args, size_t nargs, rmt_convert_mode mode,
                                  const rmt_limits *limits, const rmt_allocator *alloc,
                                  rmt_warn_fn warn, void *warn_ud, rmt_value **out,
