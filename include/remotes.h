@@ -200,7 +200,9 @@ typedef struct rmt_limits {
   uint32_t max_string;   /* bytes in one string */
   uint32_t max_bytes;    /* bytes of one encoded argument list */
 } rmt_limits;
-/* Defaults: depth 32, 65536 elements, 1 MiB per string, 4 MiB per message. */
+/* Defaults: depth 32, 65536 elements, 1 MiB per string, 4 MiB per message. max_depth is
+ * clamped to 1000 everywhere (stack safety). Elements count the arguments, array items and
+ * dictionary entries (a pair once). Details and wire form: docs/values.md. */
 RMT_API void rmt_limits_default(rmt_limits *limits);
 
 /* Checks that a list of values may cross the boundary unchanged (strict mode): no loose
@@ -223,24 +225,32 @@ typedef void (*rmt_warn_fn)(void *ud, const char *message);
  * become strings. Each lossy step is reported through `warn` (nullable) in LOSSY mode, or
  * refused with the same message in STRICT mode. Cycles and limits are always refused.
  * On success *out is a single owned block holding `nargs` values (free it with
- * rmt_values_free); on failure *out is NULL. */
+ * rmt_values_free; NULL when nargs is 0); on failure *out is NULL. Warnings are reported
+ * while measuring, before the block is allocated, so an RMT_ENOMEM failure may follow
+ * warnings. The exact rules (sparse arrays, which keys convert or drop, duplicates) are in
+ * docs/values.md. */
 RMT_API int rmt_values_normalize(const rmt_value *args, size_t nargs, rmt_convert_mode mode,
                                  const rmt_limits *limits, const rmt_allocator *alloc,
                                  rmt_warn_fn warn, void *warn_ud, rmt_value **out,
                                  rmt_error *err);
 
 /* Deep copy of a strict value list into one owned block (caller frees with
- * rmt_values_free using the same allocator). NULL `src` with nargs 0 is allowed. */
+ * rmt_values_free using the same allocator). NULL `src` with nargs 0 is allowed and gives
+ * *out = NULL. Loose types or non-string dict keys give RMT_ETYPE, cycles RMT_ECYCLE,
+ * nesting over 1000 RMT_ELIMIT (no other limits apply); on failure *out is NULL. */
 RMT_API int rmt_values_copy(const rmt_value *src, size_t nargs, const rmt_allocator *alloc,
                             rmt_value **out, rmt_error *err);
+/* Frees a block from rmt_values_copy/rmt_values_normalize (or anything documented as
+ * such); NULL is a no-op. */
 RMT_API void rmt_values_free(rmt_value *block, const rmt_allocator *alloc);
 
 /* ---------------------------------------------------------------------------------------
  * Codec: the wire form of an argument list (MessagePack)
  * ------------------------------------------------------------------------------------- */
 
-/* A growable byte buffer. Zero-initialise it (or set .alloc), then reuse it across calls;
- * rmt_buf_free releases its memory. */
+/* A growable byte buffer. Zero-initialise it (or set .alloc, which must outlive the
+ * buffer), then reuse it across calls; rmt_buf_free releases its memory and leaves it
+ * empty and reusable. reserve/append return 0 or RMT_ENOMEM (the buffer is unchanged). */
 typedef struct rmt_buf {
   uint8_t *data;
   size_t len;
@@ -251,13 +261,18 @@ RMT_API int rmt_buf_reserve(rmt_buf *buf, size_t extra);
 RMT_API int rmt_buf_append(rmt_buf *buf, const void *data, size_t len);
 RMT_API void rmt_buf_free(rmt_buf *buf);
 
-/* Appends the encoding of `args` to `buf`. Checks the values like rmt_values_check.
- * On failure buf->len is unchanged. */
+/* Appends the encoding of `args` to `buf` (one MessagePack array of the arguments; see
+ * docs/values.md for the bytes). Checks the values like rmt_values_check in the same pass,
+ * plus limits->max_bytes on the encoded size. On failure buf->len is unchanged (its capacity
+ * may have grown). Allocates only when buf must grow. */
 RMT_API int rmt_encode(rmt_buf *buf, const rmt_value *args, size_t nargs,
                        const rmt_limits *limits, rmt_error *err);
 
 /* An arena for decoded values: allocation is a pointer bump; reset frees everything at
- * once and keeps the memory for reuse, so steady-state decoding does not allocate. */
+ * once and keeps the memory for reuse (one chunk, up to 4 MiB), so steady-state decoding
+ * does not allocate. create copies *alloc (NULL = malloc) and returns NULL when out of
+ * memory. rmt_arena_alloc returns memory aligned for any type (max_align_t), valid until
+ * reset/destroy, or NULL when out of memory. */
 typedef struct rmt_arena rmt_arena;
 RMT_API rmt_arena *rmt_arena_create(const rmt_allocator *alloc);
 RMT_API void rmt_arena_reset(rmt_arena *arena);
@@ -272,6 +287,11 @@ RMT_API void *rmt_arena_alloc(rmt_arena *arena, size_t size);
 RMT_API int rmt_decode(rmt_arena *arena, const uint8_t *data, size_t len,
                        const rmt_limits *limits, rmt_value **args, size_t *nargs,
                        rmt_error *err);
+/* rmt_decode errors: RMT_ETRUNC (input ends early, or a count claims more than is left),
+ * RMT_ETRAILING, RMT_EDECODE (unknown/forbidden type or ext, bad ext length, non-string
+ * map key, top level not an array), RMT_ELIMIT, RMT_ENOMEM, RMT_EINVAL. On failure *args is
+ * NULL, *nargs 0, and the arena is rolled back to its state before the call. An empty
+ * list gives *args NULL and *nargs 0. */
 
 /* ---------------------------------------------------------------------------------------
  * Signals (RBXScriptSignal / RBXScriptConnection)
