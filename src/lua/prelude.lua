@@ -1390,8 +1390,9 @@ loadDir = function(path, display, parent, skipName)
       elseif not skipOnClient(parent, "Folder") then
         local inst, initName = dirInstance(p, disp, e.name)
         if not skipOnClient(parent, Inst[inst].ClassName) then
-          loadDir(p, disp, inst, initName)
+          -- parented first: what its files become depends on where it is (client filter)
           inst.Parent = parent
+          loadDir(p, disp, inst, initName)
         end
       end
     else
@@ -1456,6 +1457,8 @@ local function loadProjectNode(name, node, root, parent, display)
         if skipOnClient(parent, cls or "Folder") then return end
         local initName
         inst, initName = dirInstance(full, disp, name, cls)
+        if skipOnClient(parent, Inst[inst].ClassName) then return end
+        inst.Parent = parent
         loadDir(full, disp, inst, initName)
       else
         if not (inst ~= game and skipOnClient(inst, "Folder")) then loadDir(full, disp, inst) end
@@ -1473,9 +1476,11 @@ local function loadProjectNode(name, node, root, parent, display)
   if not inst then
     if skipOnClient(parent, cls or "Folder") then return end
     if cls and not classes[cls] then loadFail(sformat("%s: unknown class \"%s\"", display, cls)) end
+    if skipOnClient(parent, cls or "Folder") then return end
     local d
     inst, d = newInstance(cls or "Folder", true)
     d.Name = name
+    if parent ~= nil then inst.Parent = parent end
   end
   if node["$properties"] then applyProps(inst, node["$properties"], display) end
   if node["$attributes"] then applyProps(inst, { Attributes = node["$attributes"] }, display) end
