@@ -256,7 +256,7 @@ static int add_remote(rmt_client *c, rmt_reader *rd) {
   uint64_t kind = rmt__get_varint(rd);
   size_t len;
   const uint8_t *name = rmt__get_lstr(rd, 200, &len);
-  if (rd->bad || !id || id >= (1u << 24) || kind < 1 || kind > 3 ||
+  if (rd->bad || !id || id > RMT_MAX_REMOTE_ID || kind < 1 || kind > 3 ||
       !rmt__remote_name_valid((const char *)name, len) || rmt__registry_get(&c->remotes, id))
     return RMT_EDECODE;
   rmt_remote_entry *r = rmt__remote_new(c->alloc, id, (rmt_remote_kind)kind, (const char *)name, len);

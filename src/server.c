@@ -796,7 +796,7 @@ int rmt_server_create_remote(rmt_server *s, const char *name, rmt_remote_kind ki
     snprintf(s->last_error, sizeof s->last_error, "a remote named '%s' already exists", name);
     return RMT_EEXIST;
   }
-  if (s->remotes.next_id >= (1u << 24)) return RMT_ELIMIT;
+  if (s->remotes.next_id > RMT_MAX_REMOTE_ID) return RMT_ELIMIT;
   rmt_remote_id id = s->remotes.next_id;
   rmt_remote_entry *r = rmt__remote_new(s->alloc, id, kind, name, len);
   if (!r || rmt__registry_set(&s->remotes, s->alloc, id, r)) {
