@@ -43,7 +43,7 @@ int main(int argc, char **argv) {
   /* playerAction:FireServer("vote", "yes") */
   rmt_value ballot[2] = {rmt_str("vote"), rmt_str(vote)};
   int rc = fire(client, action, ballot, 2);
-  if (!rc) EX_SAY("Voted %s", vote);
+  if (!rc) EX_SAY("Sent vote: %s", vote);
   /* Two purchases of a 100-coin item with 150 coins: the second must fail. Both fires leave
    * in one packet at the next service and arrive in order. */
   for (int i = 0; i < purchases && !rc; i++) {
