@@ -515,6 +515,16 @@ static void test_invoke(void **state) {
   pump(w, 20);
   assert_int_equal(late.done, 1);
 
+  /* Answers are not invocations: counts agree between the remote and the totals. */
+  rmt_stats per_remote, totals;
+  rmt_server_remote_stats(w->server, fn, &per_remote);
+  rmt_server_remote_stats(w->server, 0, &totals);
+  assert_int_equal(per_remote.invokes_in, 5);
+  assert_int_equal(per_remote.invokes_in, totals.invokes_in);
+  assert_int_equal(per_remote.invokes_out, 0);
+  assert_int_equal(totals.invokes_out, 0);
+  assert_true(per_remote.bytes_out > 0);
+
   /* Wrong kind at the caller. */
   assert_int_equal(rmt_client_fire(a, fn, &gold, 1, &err), RMT_ETYPE);
   (void)vals;
