@@ -29,6 +29,9 @@ int bench_backend_option(const char *arg);
 const char *bench_backend_name(void);
 /* Encoded argument bytes of a payload as this backend puts it on the wire. */
 size_t bench_payload_len(bench_payload payload);
+/* Hex of the encoded argument list `which` (0 jump, 1 table, 2 the broadcast event) into
+ * out (NUL-terminated); returns the number of hex digits. */
+size_t bench_payload_hex(int which, char *out, size_t cap);
 int bench_backend_init(void);
 
 bench_server *bsrv_create(uint32_t max_clients, const bench_server_hooks *hooks);

@@ -34,6 +34,8 @@ typedef struct bench_shared {
   _Atomic int32_t proc_ready[BENCH_MAX_PROCS]; /* clients of process p connected (count) */
   _Atomic int32_t proc_done[BENCH_MAX_PROCS];  /* last run finished by process p */
   _Atomic int32_t proc_failed[BENCH_MAX_PROCS];
+  _Atomic uint64_t window;               /* fire: events one client may have in flight */
+  _Atomic uint64_t run_ns;               /* fire: how long clients fire in this run */
   _Atomic uint64_t target;               /* broadcast rounds to wait for, 0 = still firing */
   _Atomic uint64_t fired[BENCH_MAX_CLIENTS];    /* per client, cumulative */
   _Atomic uint64_t acked[BENCH_MAX_CLIENTS];    /* per client: events the server has handled */

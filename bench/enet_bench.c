@@ -82,6 +82,18 @@ size_t bench_payload_len(bench_payload payload) {
 
 int bench_backend_init(void) { return enet_initialize(); }
 
+size_t bench_payload_hex(int which, char *out, size_t cap) {
+  const uint8_t *data = which == 0 ? payload_jump : which == 1 ? payload_table : payload_event;
+  size_t len = which == 0 ? payload_jump_len : which == 1 ? payload_table_len : payload_event_len;
+  size_t written = 0;
+  if (len * 2 + 1 <= cap) {
+    for (size_t i = 0; i < len; i++) snprintf(out + 2 * i, 3, "%02x", data[i]);
+    written = len * 2;
+  }
+  out[written] = '\0';
+  return written;
+}
+
 int bench_codec(int which, double seconds, double *encode_ns, double *decode_ns,
                 size_t *encoded_len) {
   (void)which;

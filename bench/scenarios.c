@@ -15,7 +15,7 @@
 /* Events one client may have fired that the server has not handled yet: keeps memory
  * bounded when a client can produce faster than the server consumes, without limiting
  * throughput (the window is far larger than what a round trip needs). */
-enum { FIRE_WINDOW = 4096, FIRE_CHUNK = 1024, BROADCAST_WINDOW = 512, BROADCAST_CHUNK = 64 };
+enum { FIRE_CHUNK = 1024, BROADCAST_CHUNK = 64 };
 enum { BURST_PER_FRAME = 1000 };
 #define FRAME_NS 16666667ull
 #define STALL_NS 20000000000ull /* no progress for 20 s: the run failed */
@@ -83,13 +83,14 @@ static void group_connect(client_group *g) {
 }
 
 static void client_fire_run(client_group *g) {
-  uint64_t end = bench_now_ns() + (uint64_t)(opt.seconds * 1e9);
+  const uint64_t window = atomic_load(&shared->window);
+  uint64_t end = bench_now_ns() + atomic_load(&shared->run_ns);
   while (bench_now_ns() < end) {
     int progressed = 0;
     for (uint32_t i = 0; i < g->count; i++) {
       uint32_t c = g->first + i;
       uint64_t in_flight = g->fired[i] - atomic_load_explicit(&shared->acked[c], memory_order_relaxed);
-      uint64_t room = in_flight >= FIRE_WINDOW ? 0 : FIRE_WINDOW - in_flight;
+      uint64_t room = in_flight >= window ? 0 : window - in_flight;
       if (room > FIRE_CHUNK) room = FIRE_CHUNK;
       for (uint64_t k = 0; k < room; k++) {
         if (bcli_fire(g->clients[i], opt.payload) != 0) die("fire");
@@ -115,6 +116,7 @@ static void client_broadcast_run(client_group *g) {
     uint64_t total = 0;
     for (uint32_t i = 0; i < g->count; i++) {
       if (bcli_service(g->clients[i], 0) < 0) die("client service");
+      if (bcli_state(g->clients[i]) < 0) die("client lost its connection");
       uint64_t got = bcli_received(g->clients[i]);
       atomic_store_explicit(&shared->received[g->first + i], got, memory_order_relaxed);
       total += got;
@@ -211,16 +213,16 @@ static void client_process(uint32_t proc) {
 
   int scale = strcmp(opt.scenario, "scale") == 0;
   if (!scale) group_connect(&g);
-  int32_t last_run = 0;
+  int32_t seen_run = 0;
   while (!atomic_load(&shared->quit)) {
     int32_t run = atomic_load(&shared->run);
-    if (run == last_run) {
+    if (run == seen_run) {
       /* Between runs: keep the connections alive like an idle game client (60 Hz). */
       group_service_all(&g, 0);
       bench_sleep_ns(scale ? FRAME_NS : 1000000);
       continue;
     }
-    last_run = run;
+    seen_run = run;
     if (scale) group_connect(&g);
     else if (strcmp(opt.scenario, "fire") == 0) client_fire_run(&g);
     else if (strcmp(opt.scenario, "broadcast") == 0) client_broadcast_run(&g);
@@ -309,32 +311,81 @@ static void serve_until_done(int32_t run, int check_fired) {
   }
 }
 
-static void print_run_sep(int32_t run) {
-  if (run > 1) printf(",");
+/* Run 1 warms up (caches, allocator, JIT on the Node side) and is not reported. */
+static int report_run(int32_t run) {
+  if (run > 2) printf(",");
+  return run > 1;
+}
+
+static int32_t last_run(void) { return (int32_t)opt.runs + 1; }
+
+/* Windows to probe, in messages in flight in total (split evenly across clients). Too
+ * large a window makes raw ENet collapse into retransmissions, too small a one starves
+ * batching: every peer is measured with the window that suits it best on this machine,
+ * picked by short probe runs before the warm-up. Never tunes a peer down. */
+static const uint64_t fire_windows[] = {256, 1024, 4096, 16384};
+static const uint64_t broadcast_windows[] = {2048, 8192, 32768, 131072};
+#define NWINDOWS 4
+
+static uint64_t probe_ns(void) {
+  double s = opt.seconds / 4;
+  if (s < 0.05) s = 0.05;
+  if (s > 0.3) s = 0.3;
+  return (uint64_t)(s * 1e9);
+}
+
+static uint64_t per_client(uint64_t total, uint64_t floor_value) {
+  uint64_t w = total / opt.clients;
+  return w < floor_value ? floor_value : w;
+}
+
+typedef struct fire_figures {
+  uint64_t events;
+  double seconds, bytes, datagrams;
+} fire_figures;
+
+static fire_figures fire_one(int32_t run, uint64_t run_ns, uint64_t window) {
+  fire_figures f;
+  uint64_t handled0 = srv.handled, sbytes0 = bench_socket_bytes_sent();
+  uint64_t sdg0 = bench_socket_datagrams_sent();
+  uint64_t cbytes0 = client_bytes(), cdg0 = client_datagrams();
+  atomic_store(&shared->window, window);
+  atomic_store(&shared->run_ns, run_ns);
+  uint64_t t0 = bench_now_ns();
+  atomic_store(&shared->run, run);
+  serve_until_done(run, 1);
+  f.seconds = (double)(bench_now_ns() - t0) / 1e9;
+  f.events = srv.handled - handled0;
+  /* The server may still owe acknowledgements: serve briefly so they are counted. */
+  uint64_t settle = bench_now_ns() + 50000000u;
+  while (bench_now_ns() < settle) server_service(1);
+  f.bytes = (double)(bench_socket_bytes_sent() - sbytes0 + client_bytes() - cbytes0);
+  f.datagrams = (double)(bench_socket_datagrams_sent() - sdg0 + client_datagrams() - cdg0);
+  return f;
 }
 
 static void server_fire(void) {
-  printf("\"runs\":[");
-  for (int32_t run = 1; run <= (int32_t)opt.runs; run++) {
-    uint64_t handled0 = srv.handled, sbytes0 = bench_socket_bytes_sent();
-    uint64_t sdg0 = bench_socket_datagrams_sent();
-    uint64_t cbytes0 = client_bytes(), cdg0 = client_datagrams();
-    uint64_t t0 = bench_now_ns();
-    atomic_store(&shared->run, run);
-    serve_until_done(run, 1);
-    uint64_t elapsed = bench_now_ns() - t0;
-    uint64_t events = srv.handled - handled0;
-    /* The server may still owe acknowledgements: serve briefly so they are counted. */
-    uint64_t settle = bench_now_ns() + 50000000u;
-    while (bench_now_ns() < settle) server_service(1);
-    double bytes = (double)(bench_socket_bytes_sent() - sbytes0 + client_bytes() - cbytes0);
-    double dgrams =
-        (double)(bench_socket_datagrams_sent() - sdg0 + client_datagrams() - cdg0);
-    print_run_sep(run);
-    printf("{\"events\":%llu,\"seconds\":%.6f,\"events_per_s\":%.1f,"
+  int32_t run = 0;
+  uint64_t window = 0;
+  double best = -1;
+  for (int i = 0; i < NWINDOWS; i++) {
+    uint64_t w = per_client(fire_windows[i], 16);
+    fire_figures f = fire_one(++run, probe_ns(), w);
+    double rate = (double)f.events / f.seconds;
+    if (rate > best) {
+      best = rate;
+      window = w;
+    }
+  }
+  printf("\"window_per_client\":%llu,\"runs\":[", (unsigned long long)window);
+  fire_one(++run, (uint64_t)(opt.seconds * 1e9), window); /* warm-up, not reported */
+  for (uint32_t i = 0; i < opt.runs; i++) {
+    fire_figures f = fire_one(++run, (uint64_t)(opt.seconds * 1e9), window);
+    printf("%s{\"events\":%llu,\"seconds\":%.6f,\"events_per_s\":%.1f,"
            "\"bytes_per_event\":%.3f,\"datagrams_per_event\":%.5f}",
-           (unsigned long long)events, elapsed / 1e9, events / (elapsed / 1e9),
-           events ? bytes / (double)events : 0.0, events ? dgrams / (double)events : 0.0);
+           i ? "," : "", (unsigned long long)f.events, f.seconds, (double)f.events / f.seconds,
+           f.events ? f.bytes / (double)f.events : 0.0,
+           f.events ? f.datagrams / (double)f.events : 0.0);
   }
   printf("]");
 }
@@ -348,56 +399,79 @@ static uint64_t min_received(void) {
   return m;
 }
 
-static void server_broadcast(void) {
-  uint64_t rounds = 0;
-  printf("\"runs\":[");
-  for (int32_t run = 1; run <= (int32_t)opt.runs; run++) {
-    uint64_t rounds0 = rounds, slowest = min_received();
-    atomic_store(&shared->target, 0);
-    uint64_t t0 = bench_now_ns();
-    uint64_t end = t0 + (uint64_t)(opt.seconds * 1e9);
-    atomic_store(&shared->run, run);
-    while (bench_now_ns() < end) {
-      if (rounds - slowest >= BROADCAST_WINDOW) slowest = min_received();
-      uint64_t room = rounds - slowest >= BROADCAST_WINDOW ? 0 : BROADCAST_WINDOW - (rounds - slowest);
-      if (room > BROADCAST_CHUNK) room = BROADCAST_CHUNK;
-      for (uint64_t k = 0; k < room; k++) {
-        if (bsrv_broadcast(srv.server) != 0) die("broadcast");
-      }
-      rounds += room;
-      if (bsrv_flush(srv.server) != 0) die("flush");
-      server_service(room ? 0 : 1);
+static uint64_t broadcast_rounds;
+
+/* Fires rounds for run_ns within `window` rounds of the slowest client, then waits until
+ * every client has every round. Returns deliveries per second. */
+static double broadcast_one(int32_t run, uint64_t run_ns, uint64_t window, uint64_t *rounds_out) {
+  uint64_t rounds0 = broadcast_rounds, slowest = min_received();
+  uint64_t chunk = window < BROADCAST_CHUNK ? window : BROADCAST_CHUNK;
+  atomic_store(&shared->target, 0);
+  uint64_t t0 = bench_now_ns();
+  uint64_t end = t0 + run_ns;
+  atomic_store(&shared->run, run);
+  while (bench_now_ns() < end) {
+    if (broadcast_rounds - slowest >= window) slowest = min_received();
+    uint64_t in_flight = broadcast_rounds - slowest;
+    uint64_t room = in_flight >= window ? 0 : window - in_flight;
+    if (room > chunk) room = chunk;
+    for (uint64_t k = 0; k < room; k++) {
+      if (bsrv_broadcast(srv.server) != 0) die("broadcast");
     }
-    atomic_store(&shared->target, rounds);
+    broadcast_rounds += room;
     if (bsrv_flush(srv.server) != 0) die("flush");
-    uint64_t last_progress = bench_now_ns(), seen = min_received();
-    while (!all_procs_done(run)) {
-      server_service(1);
-      uint64_t m = min_received();
-      if (m != seen) {
-        seen = m;
-        last_progress = bench_now_ns();
-      } else if (bench_now_ns() - last_progress > STALL_NS) {
-        die("broadcast (stalled)");
-      }
+    server_service(room ? 0 : 1);
+  }
+  atomic_store(&shared->target, broadcast_rounds);
+  if (bsrv_flush(srv.server) != 0) die("flush");
+  uint64_t last_progress = bench_now_ns(), seen = min_received();
+  while (!all_procs_done(run)) {
+    server_service(1);
+    uint64_t m = min_received();
+    if (m != seen) {
+      seen = m;
+      last_progress = bench_now_ns();
+    } else if (bench_now_ns() - last_progress > STALL_NS) {
+      die("broadcast (stalled)");
     }
-    uint64_t elapsed = bench_now_ns() - t0;
-    double deliveries = (double)(rounds - rounds0) * opt.clients;
-    print_run_sep(run);
-    printf("{\"rounds\":%llu,\"seconds\":%.6f,\"deliveries_per_s\":%.1f}",
-           (unsigned long long)(rounds - rounds0), elapsed / 1e9, deliveries / (elapsed / 1e9));
+  }
+  double elapsed = (double)(bench_now_ns() - t0) / 1e9;
+  *rounds_out = broadcast_rounds - rounds0;
+  return (double)(broadcast_rounds - rounds0) * opt.clients / elapsed;
+}
+
+static void server_broadcast(void) {
+  int32_t run = 0;
+  uint64_t window = 0, rounds;
+  double best = -1;
+  for (int i = 0; i < NWINDOWS; i++) {
+    uint64_t w = per_client(broadcast_windows[i], 2);
+    double rate = broadcast_one(++run, probe_ns(), w, &rounds);
+    if (rate > best) {
+      best = rate;
+      window = w;
+    }
+  }
+  printf("\"window_rounds\":%llu,\"runs\":[", (unsigned long long)window);
+  uint64_t run_ns = (uint64_t)(opt.seconds * 1e9);
+  broadcast_one(++run, run_ns, window, &rounds); /* warm-up, not reported */
+  for (uint32_t i = 0; i < opt.runs; i++) {
+    uint64_t t0 = bench_now_ns();
+    double rate = broadcast_one(++run, run_ns, window, &rounds);
+    printf("%s{\"rounds\":%llu,\"seconds\":%.6f,\"deliveries_per_s\":%.1f}", i ? "," : "",
+           (unsigned long long)rounds, (double)(bench_now_ns() - t0) / 1e9, rate);
   }
   printf("]");
 }
 
 static void server_invoke(void) {
   printf("\"runs\":[");
-  for (int32_t run = 1; run <= (int32_t)opt.runs; run++) {
+  for (int32_t run = 1; run <= last_run(); run++) {
     atomic_store(&shared->run, run);
     serve_until_done(run, 0);
     double elapsed = (double)atomic_load(&shared->elapsed_ns) / 1e9;
-    print_run_sep(run);
-    printf("{\"rtt_p50_us\":%.2f,\"rtt_p99_us\":%.2f,\"inflight64_per_s\":%.1f}",
+    if (report_run(run))
+      printf("{\"rtt_p50_us\":%.2f,\"rtt_p99_us\":%.2f,\"inflight64_per_s\":%.1f}",
            atomic_load(&shared->rtt_p50_ns) / 1e3, atomic_load(&shared->rtt_p99_ns) / 1e3,
            (double)atomic_load(&shared->completed) / elapsed);
   }
@@ -443,7 +517,7 @@ static void server_scale(void) {
 
 static void server_burst(void) {
   printf("\"runs\":[");
-  for (int32_t run = 1; run <= (int32_t)opt.runs; run++) {
+  for (int32_t run = 1; run <= last_run(); run++) {
     uint64_t handled0 = srv.handled, sbytes0 = bench_socket_bytes_sent();
     uint64_t cbytes0 = client_bytes(), cpu0 = bench_cpu_ns();
     uint64_t t0 = bench_now_ns();
@@ -454,8 +528,8 @@ static void server_burst(void) {
     uint64_t settle = bench_now_ns() + 50000000u;
     while (bench_now_ns() < settle) server_service(1);
     double bytes = (double)(bench_socket_bytes_sent() - sbytes0 + client_bytes() - cbytes0);
-    print_run_sep(run);
-    printf("{\"events\":%llu,\"seconds\":%.4f,\"server_cpu_pct\":%.2f,\"bytes_per_s\":%.1f,"
+    if (report_run(run))
+      printf("{\"events\":%llu,\"seconds\":%.4f,\"server_cpu_pct\":%.2f,\"bytes_per_s\":%.1f,"
            "\"client_to_server_bytes_per_s\":%.1f}",
            (unsigned long long)(srv.handled - handled0), elapsed / 1e9,
            100.0 * (double)cpu / (opt.seconds * 1e9), bytes / opt.seconds,
@@ -467,15 +541,21 @@ static void server_burst(void) {
 static void run_codec(void) {
   static const char *names[] = {"jump_150", "table_3_fields", "vector3_cframe"};
   printf("\"runs\":[");
-  for (uint32_t run = 1; run <= opt.runs; run++) {
+  /* Run 0 warms the caches up and is not reported. */
+  for (uint32_t run = 0; run <= opt.runs; run++) {
+    double enc[3], dec[3];
+    size_t len[3];
+    for (int which = 0; which < 3; which++) {
+      if (bench_codec(which, opt.seconds / 6, &enc[which], &dec[which], &len[which]) != 0)
+        die("codec");
+    }
+    if (run == 0) continue;
     if (run > 1) printf(",");
     printf("{");
     for (int which = 0; which < 3; which++) {
-      double enc = 0, dec = 0;
-      size_t len = 0;
-      if (bench_codec(which, opt.seconds / 6, &enc, &dec, &len) != 0) die("codec");
       printf("%s\"%s_encode_ns\":%.2f,\"%s_decode_ns\":%.2f,\"%s_bytes\":%zu",
-             which ? "," : "", names[which], enc, names[which], dec, names[which], len);
+             which ? "," : "", names[which], enc[which], names[which], dec[which],
+             names[which], len[which]);
     }
     printf("}");
   }
@@ -516,8 +596,17 @@ int main(int argc, char **argv) {
          bench_backend_name(), opt.scenario, opt.clients, opt.procs,
          opt.payload == BENCH_PAYLOAD_TABLE ? "table" : "jump", bench_payload_len(opt.payload));
   if (strcmp(opt.scenario, "codec") == 0 || strcmp(opt.scenario, "payload") == 0) {
-    if (strcmp(opt.scenario, "codec") == 0) run_codec();
-    else printf("\"runs\":[]");
+    if (strcmp(opt.scenario, "codec") == 0) {
+      run_codec();
+    } else {
+      static const char *names[] = {"jump", "table", "event"};
+      for (int which = 0; which < 3; which++) {
+        char hex[600];
+        bench_payload_hex(which, hex, sizeof hex);
+        printf("\"%s_hex\":\"%s\",", names[which], hex);
+      }
+      printf("\"runs\":[]");
+    }
     printf("}\n");
     return 0;
   }
