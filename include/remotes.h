@@ -200,7 +200,9 @@ typedef struct rmt_limits {
   uint32_t max_string;   /* bytes in one string */
   uint32_t max_bytes;    /* bytes of one encoded argument list */
 } rmt_limits;
-/* Defaults: depth 32, 65536 elements, 1 MiB per string, 4 MiB per message. */
+/* Defaults: depth 32, 65536 elements, 1 MiB per string, 4 MiB per message. max_depth is
+ * clamped to 1000 everywhere (stack safety). Elements count the arguments, array items and
+ * dictionary entries (a pair once). Details and wire form: docs/values.md. */
 RMT_API void rmt_limits_default(rmt_limits *limits);
 
 /* Checks that a list of values may cross the boundary unchanged (strict mode): no loose
@@ -223,24 +225,32 @@ typedef void (*rmt_warn_fn)(void *ud, const char *message);
  * become strings. Each lossy step is reported through `warn` (nullable) in LOSSY mode, or
  * refused with the same message in STRICT mode. Cycles and limits are always refused.
  * On success *out is a single owned block holding `nargs` values (free it with
- * rmt_values_free); on failure *out is NULL. */
+ * rmt_values_free; NULL when nargs is 0); on failure *out is NULL. Warnings are reported
+ * while measuring, before the block is allocated, so an RMT_ENOMEM failure may follow
+ * warnings. The exact rules (sparse arrays, which keys convert or drop, duplicates) are in
+ * docs/values.md. */
 RMT_API int rmt_values_normalize(const rmt_value *args, size_t nargs, rmt_convert_mode mode,
                                  const rmt_limits *limits, const rmt_allocator *alloc,
                                  rmt_warn_fn warn, void *warn_ud, rmt_value **out,
                                  rmt_error *err);
 
 /* Deep copy of a strict value list into one owned block (caller frees with
- * rmt_values_free using the same allocator). NULL `src` with nargs 0 is allowed. */
+ * rmt_values_free using the same allocator). NULL `src` with nargs 0 is allowed and gives
+ * *out = NULL. Loose types or non-string dict keys give RMT_ETYPE, cycles RMT_ECYCLE,
+ * nesting over 1000 RMT_ELIMIT (no other limits apply); on failure *out is NULL. */
 RMT_API int rmt_values_copy(const rmt_value *src, size_t nargs, const rmt_allocator *alloc,
                             rmt_value **out, rmt_error *err);
+/* Frees a block from rmt_values_copy/rmt_values_normalize (or anything documented as
+ * such); NULL is a no-op. */
 RMT_API void rmt_values_free(rmt_value *block, const rmt_allocator *alloc);
 
 /* ---------------------------------------------------------------------------------------
  * Codec: the wire form of an argument list (MessagePack)
  * ------------------------------------------------------------------------------------- */
 
-/* A growable byte buffer. Zero-initialise it (or set .alloc), then reuse it across calls;
- * rmt_buf_free releases its memory. */
+/* A growable byte buffer. Zero-initialise it (or set .alloc, which must outlive the
+ * buffer), then reuse it across calls; rmt_buf_free releases its memory and leaves it
+ * empty and reusable. reserve/append return 0 or RMT_ENOMEM (the buffer is unchanged). */
 typedef struct rmt_buf {
   uint8_t *data;
   size_t len;
@@ -251,13 +261,18 @@ RMT_API int rmt_buf_reserve(rmt_buf *buf, size_t extra);
 RMT_API int rmt_buf_append(rmt_buf *buf, const void *data, size_t len);
 RMT_API void rmt_buf_free(rmt_buf *buf);
 
-/* Appends the encoding of `args` to `buf`. Checks the values like rmt_values_check.
- * On failure buf->len is unchanged. */
+/* Appends the encoding of `args` to `buf` (one MessagePack array of the arguments; see
+ * docs/values.md for the bytes). Checks the values like rmt_values_check in the same pass,
+ * plus limits->max_bytes on the encoded size. On failure buf->len is unchanged (its capacity
+ * may have grown). Allocates only when buf must grow. */
 RMT_API int rmt_encode(rmt_buf *buf, const rmt_value *args, size_t nargs,
                        const rmt_limits *limits, rmt_error *err);
 
 /* An arena for decoded values: allocation is a pointer bump; reset frees everything at
- * once and keeps the memory for reuse, so steady-state decoding does not allocate. */
+ * once and keeps the memory for reuse (one chunk, up to 4 MiB), so steady-state decoding
+ * does not allocate. create copies *alloc (NULL = malloc) and returns NULL when out of
+ * memory. rmt_arena_alloc returns memory aligned for any type (max_align_t), valid until
+ * reset/destroy, or NULL when out of memory. */
 typedef struct rmt_arena rmt_arena;
 RMT_API rmt_arena *rmt_arena_create(const rmt_allocator *alloc);
 RMT_API void rmt_arena_reset(rmt_arena *arena);
@@ -272,6 +287,11 @@ RMT_API void *rmt_arena_alloc(rmt_arena *arena, size_t size);
 RMT_API int rmt_decode(rmt_arena *arena, const uint8_t *data, size_t len,
                        const rmt_limits *limits, rmt_value **args, size_t *nargs,
                        rmt_error *err);
+/* rmt_decode errors: RMT_ETRUNC (input ends early, or a count claims more than is left),
+ * RMT_ETRAILING, RMT_EDECODE (unknown/forbidden type or ext, bad ext length, non-string
+ * map key, top level not an array), RMT_ELIMIT, RMT_ENOMEM, RMT_EINVAL. On failure *args is
+ * NULL, *nargs 0, and the arena is rolled back to its state before the call. An empty
+ * list gives *args NULL and *nargs 0. */
 
 /* ---------------------------------------------------------------------------------------
  * Signals (RBXScriptSignal / RBXScriptConnection)
@@ -279,15 +299,22 @@ RMT_API int rmt_decode(rmt_arena *arena, const uint8_t *data, size_t len,
  * Connections are named by ids (never reused within one signal), so a stale id is
  * harmless. Connecting or disconnecting inside a listener is safe: a listener connected
  * during a fire is not called by that fire; one disconnected before its turn is not
- * called. Destroying a signal from inside one of its listeners is not allowed.
+ * called. A signal may be destroyed from inside one of its own listeners: no further
+ * listener is called by any fire in progress, and the memory is released when the
+ * outermost fire returns (the signal handle is invalid as soon as destroy returns).
+ * Fire never allocates; disconnected slots are reclaimed when no fire is in progress.
+ * Events are delivered immediately (Roblox's SignalBehavior.Immediate), not deferred.
  * ------------------------------------------------------------------------------------- */
 typedef struct rmt_signal rmt_signal;
 typedef uint64_t rmt_conn_id; /* 0 is never a valid id */
 typedef void (*rmt_listener_fn)(void *ud, const rmt_value *args, size_t nargs);
 
+/* NULL when out of memory. `alloc` is copied (NULL = malloc). Free with
+ * rmt_signal_destroy, which drops every connection. */
 RMT_API rmt_signal *rmt_signal_create(const rmt_allocator *alloc);
 RMT_API void rmt_signal_destroy(rmt_signal *sig);
-/* Returns the new connection's id, or 0 when out of memory. */
+/* Returns the new connection's id, or 0 when out of memory (or `fn` is NULL). `ud` is
+ * borrowed until the connection is disconnected or the signal destroyed. */
 RMT_API rmt_conn_id rmt_signal_connect(rmt_signal *sig, rmt_listener_fn fn, void *ud);
 /* Like connect, but disconnects itself before its first call. */
 RMT_API rmt_conn_id rmt_signal_once(rmt_signal *sig, rmt_listener_fn fn, void *ud);
@@ -304,20 +331,27 @@ RMT_API size_t rmt_signal_fire(rmt_signal *sig, const rmt_value *args, size_t na
  * BindableEvent / BindableFunction (same-side communication)
  *
  * Arguments are deep-copied across (as Roblox does), so a listener never sees the
- * sender's memory. Values are checked in strict mode; use rmt_values_normalize first for
- * loose input.
+ * sender's memory. Values are checked in strict mode (types, string keys, no cycles; the
+ * network size limits do not apply, since a bindable never leaves the process); use
+ * rmt_values_normalize first for loose input. Either object may be destroyed from inside its own listener or handler;
+ * the call in progress finishes and frees it (the handle is invalid once destroy returns).
  * ------------------------------------------------------------------------------------- */
 typedef struct rmt_bindable_event rmt_bindable_event;
 RMT_API rmt_bindable_event *rmt_bindable_event_create(const rmt_allocator *alloc);
 RMT_API void rmt_bindable_event_destroy(rmt_bindable_event *ev);
 /* The `Event` signal; owned by the bindable, valid until it is destroyed. */
 RMT_API rmt_signal *rmt_bindable_event_signal(rmt_bindable_event *ev);
-/* Copies args, then fires Event with the copy. */
+/* Checks args (strict), copies them once, fires Event with the copy, then frees it:
+ * listeners see the copy only during their call. On a check or RMT_ENOMEM failure no
+ * listener is called. */
 RMT_API int rmt_bindable_event_fire(rmt_bindable_event *ev, const rmt_value *args,
                                     size_t nargs, rmt_error *err);
 
-/* A reply sink handed to invoke handlers: call rmt_reply_return or rmt_reply_error once
- * (later calls replace the earlier result). Values are copied. */
+/* A reply sink handed to invoke handlers, valid only during the handler call: call
+ * rmt_reply_return or rmt_reply_error once (later calls replace the earlier result, a
+ * failed one included). Values and message are copied (strict check on values; a refused
+ * or unstorable result makes the invoke fail with that code). A handler that calls
+ * neither returns zero values. */
 typedef struct rmt_reply rmt_reply;
 RMT_API int rmt_reply_return(rmt_reply *reply, const rmt_value *values, size_t nvalues);
 RMT_API int rmt_reply_error(rmt_reply *reply, const char *message);
@@ -332,9 +366,11 @@ RMT_API void rmt_bindable_function_destroy(rmt_bindable_function *fn);
 RMT_API void rmt_bindable_function_on_invoke(rmt_bindable_function *fn,
                                              rmt_invoke_fn handler, void *ud);
 /* Invokes the handler with a copy of args. On success *results is an owned block of
- * *nresults values (free with rmt_values_free; NULL when 0). With no handler returns
- * RMT_ENOHANDLER; a handler's rmt_reply_error returns RMT_EHANDLER with its message in
- * err. */
+ * *nresults values (free with rmt_values_free and the function's allocator; NULL when 0;
+ * pass NULL results/nresults to discard them). On failure *results is NULL. With no
+ * handler returns RMT_ENOHANDLER ("no handler: BindableFunction has no OnInvoke"); a
+ * handler's rmt_reply_error returns RMT_EHANDLER with its message in err. Re-entrant
+ * invokes are allowed. */
 RMT_API int rmt_bindable_function_invoke(rmt_bindable_function *fn, const rmt_value *args,
                                          size_t nargs, rmt_value **results,
                                          size_t *nresults, rmt_error *err);
@@ -556,6 +592,8 @@ typedef struct rmt_client_config {
   uint32_t invoke_timeout_ms;   /* default for invoke_server (30000) */
   uint32_t peer_timeout_ms;     /* (10000) */
   uint32_t batch_bytes;         /* (1200) */
+  uint32_t linger_ms;           /* destroy waits at most this long for the server to
+                                   acknowledge what was fired (200) */
   rmt_disconnect_fn on_disconnect;
   void *disconnect_ud;
   rmt_registry_fn on_registry;
@@ -567,7 +605,8 @@ RMT_API void rmt_client_config_default(rmt_client_config *config);
 
 /* Starts connecting; the handshake proceeds inside rmt_client_service. NULL on failure. */
 RMT_API rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err);
-/* Leaves politely (flushing what was fired), completes pending invokes with
+/* Leaves politely: what was fired is sent, followed by a goodbye, and destroy waits up to
+ * config.linger_ms for the server to acknowledge it. Completes pending invokes with
  * RMT_ECANCELED, frees everything. */
 RMT_API void rmt_client_destroy(rmt_client *client);
 RMT_API int rmt_client_service(rmt_client *client, uint32_t timeout_ms);

@@ -1,0 +1,709 @@
+/* codec.c - the wire form of an argument list: MessagePack (encode through msgpack-c, a
+ * strict bounds-checked decoder of our own), byte buffers and the decode arena. Must never
+ * trust a count on the wire, read out of bounds, or allocate per message in steady state. */
+#include <float.h>
+#include <math.h>
+#include <stdalign.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "value_internal.h"
+
+/* Ext type numbers (see docs/values.md). Components are float32 little-endian. */
+enum {
+  EXT_VECTOR3 = 1, /* 12 bytes: x y z */
+  EXT_CFRAME = 2,  /* 12 bytes (x y z, identity rotation) or 48 bytes (x y z r0..r8) */
+  EXT_COLOR3 = 3,  /* 12 bytes: r g b */
+  EXT_PLAYER = 4   /* 4 bytes: uint32 little-endian player id */
+};
+
+static const float identity_rotation[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+
+/* ---------------------------------------------------------------------------------------
+ * rmt_buf
+ * ------------------------------------------------------------------------------------- */
+
+int rmt_buf_reserve(rmt_buf *buf, size_t extra) {
+  if (buf == NULL) return RMT_EINVAL;
+  if (buf->cap - buf->len >= extra) return 0;
+  if (extra > SIZE_MAX - buf->len) return RMT_ENOMEM;
+  size_t need = buf->len + extra;
+  size_t cap = buf->cap ? buf->cap : 64;
+  while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+  uint8_t *p = rmt__realloc(buf->alloc, buf->data, buf->cap, cap);
+  if (p == NULL) return RMT_ENOMEM;
+  buf->data = p;
+  buf->cap = cap;
+  return 0;
+}
+
+int rmt_buf_append(rmt_buf *buf, const void *data, size_t len) {
+  int rc = rmt_buf_reserve(buf, len);
+  if (rc) return rc;
+  if (len) memcpy(buf->data + buf->len, data, len);
+  buf->len += len;
+  return 0;
+}
+
+void rmt_buf_free(rmt_buf *buf) {
+  if (buf == NULL) return;
+  rmt__free(buf->alloc, buf->data, buf->cap);
+  buf->data = NULL;
+  buf->len = buf->cap = 0;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Arena: a list of chunks, newest first. Reset keeps one chunk (coalesced to the size the
+ * last use needed, up to ARENA_RETAIN_MAX), so a steady message size stops allocating.
+ * ------------------------------------------------------------------------------------- */
+
+#define ARENA_FIRST_CHUNK 4096u
+#define ARENA_RETAIN_MAX (4u << 20)
+
+typedef struct arena_chunk {
+  struct arena_chunk *next;
+  size_t cap, used;
+  alignas(max_align_t) unsigned char data[];
+} arena_chunk;
+
+struct rmt_arena {
+  rmt_allocator alloc;
+  int has_alloc;
+  arena_chunk *head;
+  size_t total_cap;
+};
+
+static const rmt_allocator *arena_allocator(const rmt_arena *a) {
+  return a->has_alloc ? &a->alloc : NULL;
+}
+
+rmt_arena *rmt_arena_create(const rmt_allocator *alloc) {
+  rmt_arena *a = rmt__alloc(alloc, sizeof *a);
+  if (a == NULL) return NULL;
+  memset(a, 0, sizeof *a);
+  if (alloc && alloc->fn) {
+    a->alloc = *alloc;
+    a->has_alloc = 1;
+  }
+  return a;
+}
+
+static void chunk_free(rmt_arena *a, arena_chunk *c) {
+  a->total_cap -= c->cap;
+  rmt__free(arena_allocator(a), c, sizeof *c + c->cap);
+}
+
+static arena_chunk *chunk_new(rmt_arena *a, size_t cap) {
+  if (cap > SIZE_MAX - sizeof(arena_chunk)) return NULL;
+  arena_chunk *c = rmt__alloc(arena_allocator(a), sizeof *c + cap);
+  if (c == NULL) return NULL;
+  c->next = NULL;
+  c->cap = cap;
+  c->used = 0;
+  a->total_cap += cap;
+  return c;
+}
+
+void rmt_arena_reset(rmt_arena *a) {
+  if (a == NULL || a->head == NULL) return;
+  if (a->head->next == NULL) {
+    a->head->used = 0;
+    return;
+  }
+  size_t want = a->total_cap < ARENA_RETAIN_MAX ? a->total_cap : ARENA_RETAIN_MAX;
+  arena_chunk *fresh = chunk_new(a, want);
+  arena_chunk *c = a->head;
+  while (c) {
+    arena_chunk *next = c->next;
+    if (fresh || next) {
+      chunk_free(a, c);
+    } else {
+      fresh = c; /* could not coalesce: keep the oldest chunk */
+    }
+    c = next;
+  }
+  fresh->next = NULL;
+  fresh->used = 0;
+  a->head = fresh;
+}
+
+void rmt_arena_destroy(rmt_arena *a) {
+  if (a == NULL) return;
+  while (a->head) {
+    arena_chunk *next = a->head->next;
+    chunk_free(a, a->head);
+    a->head = next;
+  }
+  rmt_allocator alloc = a->alloc;
+  int has = a->has_alloc;
+  rmt__free(has ? &alloc : NULL, a, sizeof *a);
+}
+
+static void *arena_alloc_aligned(rmt_arena *a, size_t size, size_t align) {
+  arena_chunk *c = a->head;
+  if (c) {
+    size_t off = (c->used + align - 1) & ~(align - 1);
+    if (off <= c->cap && c->cap - off >= size) {
+      c->used = off + size;
+      return c->data + off;
+    }
+  }
+  size_t cap = c ? c->cap * 2 : ARENA_FIRST_CHUNK;
+  if (cap > ARENA_RETAIN_MAX) cap = ARENA_RETAIN_MAX;
+  if (cap < size) cap = size;
+  arena_chunk *n = chunk_new(a, cap);
+  if (n == NULL) return NULL;
+  n->next = c;
+  a->head = n;
+  n->used = size;
+  return n->data;
+}
+
+void *rmt_arena_alloc(rmt_arena *arena, size_t size) {
+  if (arena == NULL) return NULL;
+  return arena_alloc_aligned(arena, size ? size : 1, alignof(max_align_t));
+}
+
+typedef struct arena_mark {
+  arena_chunk *head;
+  size_t used;
+} arena_mark;
+
+static arena_mark arena_get_mark(const rmt_arena *a) {
+  arena_mark m = {a->head, a->head ? a->head->used : 0};
+  return m;
+}
+
+/* Undoes every allocation made since the mark, so a failed decode leaves no trace. */
+static void arena_rollback(rmt_arena *a, arena_mark m) {
+  while (a->head && a->head != m.head) {
+    arena_chunk *next = a->head->next;
+    chunk_free(a, a->head);
+    a->head = next;
+  }
+  if (a->head) a->head->used = m.used;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Encode
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct enc {
+  rmt_buf *buf;
+  size_t start;
+  rmt_limits lim;
+  size_t elements;
+  int write_failure; /* RMT_ENOMEM or RMT_ELIMIT from the write callback */
+  rmt_error *err;
+  msgpack_packer pk;
+} enc;
+
+static int enc_write(void *data, const char *p, size_t n) {
+  enc *e = data;
+  rmt_buf *b = e->buf;
+  if (b->len - e->start + n > e->lim.max_bytes) {
+    e->write_failure = RMT_ELIMIT;
+    return -1;
+  }
+  if (b->cap - b->len < n && rmt_buf_reserve(b, n)) {
+    e->write_failure = RMT_ENOMEM;
+    return -1;
+  }
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+  return 0;
+}
+
+static int enc_failed(enc *e) {
+  if (e->write_failure == RMT_ELIMIT)
+    return rmt__seterr(e->err, RMT_ELIMIT, "encoded size over max_bytes %u",
+                       (unsigned)e->lim.max_bytes);
+  return rmt__seterr(e->err, RMT_ENOMEM, "out of memory encoding values");
+}
+
+static void store_f32le(uint8_t *p, float f) {
+  uint32_t u;
+  memcpy(&u, &f, 4);
+  p[0] = (uint8_t)u;
+  p[1] = (uint8_t)(u >> 8);
+  p[2] = (uint8_t)(u >> 16);
+  p[3] = (uint8_t)(u >> 24);
+}
+
+static float load_f32le(const uint8_t *p) {
+  uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+static int pack_ext_floats(enc *e, int8_t type, const float *f, size_t n) {
+  uint8_t body[48];
+  for (size_t i = 0; i < n; i++) store_f32le(body + 4 * i, f[i]);
+  if (msgpack_pack_ext(&e->pk, 4 * n, type) || msgpack_pack_ext_body(&e->pk, body, 4 * n))
+    return enc_failed(e);
+  return 0;
+}
+
+/* Integral doubles go out as the smallest integer (Lua code sends many counts and ids);
+ * other values as float32 when that is exact, else float64. -0.0 stays a float so its sign
+ * survives. */
+static int pack_number(enc *e, double d) {
+  int rc;
+  if (d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
+    int64_t i = (int64_t)d;
+    if ((double)i == d && !(i == 0 && signbit(d))) {
+      rc = msgpack_pack_int64(&e->pk, i);
+      return rc ? enc_failed(e) : 0;
+    }
+  } else if (d >= 9223372036854775808.0 && d < 18446744073709551616.0) {
+    uint64_t u = (uint64_t)d;
+    if ((double)u == d) {
+      rc = msgpack_pack_uint64(&e->pk, u);
+      return rc ? enc_failed(e) : 0;
+    }
+  }
+  if (isnan(d) || isinf(d) || (fabs(d) <= FLT_MAX && (double)(float)d == d))
+    rc = msgpack_pack_float(&e->pk, (float)d);
+  else
+    rc = msgpack_pack_double(&e->pk, d);
+  return rc ? enc_failed(e) : 0;
+}
+
+static int pack_string(enc *e, const char *p, size_t len, const rmt__frame *f, const char *what) {
+  if (p == NULL && len) return rmt__path_error(e->err, RMT_EINVAL, f, "%s with NULL data", what);
+  if (len > e->lim.max_string)
+    return rmt__path_error(e->err, RMT_ELIMIT, f, "%s of %zu bytes longer than max_string %u",
+                           what, len, (unsigned)e->lim.max_string);
+  if (msgpack_pack_str(&e->pk, len) || msgpack_pack_str_body(&e->pk, p, len)) return enc_failed(e);
+  return 0;
+}
+
+static int enc_table_entry(enc *e, const rmt_value *v, const rmt__frame *f, uint32_t depth) {
+  if (depth > e->lim.max_depth)
+    return rmt__path_error(e->err, RMT_ELIMIT, f, "nesting deeper than max_depth %u",
+                           (unsigned)e->lim.max_depth);
+  if (rmt__frame_in_ancestors(f, rmt__table_id(v)))
+    return rmt__path_error(e->err, RMT_ECYCLE, f, "table contains itself (cycle)");
+  return 0;
+}
+
+static int enc_value(enc *e, const rmt_value *v, const rmt__frame *f, uint32_t depth) {
+  int rc;
+  if (++e->elements > e->lim.max_elements)
+    return rmt__path_error(e->err, RMT_ELIMIT, f, "more than max_elements %u values",
+                           (unsigned)e->lim.max_elements);
+  switch (v->type) {
+  case RMT_TNIL: return msgpack_pack_nil(&e->pk) ? enc_failed(e) : 0;
+  case RMT_TBOOLEAN:
+    rc = v->as.boolean ? msgpack_pack_true(&e->pk) : msgpack_pack_false(&e->pk);
+    return rc ? enc_failed(e) : 0;
+  case RMT_TNUMBER: return pack_number(e, v->as.number);
+  case RMT_TSTRING: return pack_string(e, v->as.string.ptr, v->as.string.len, f, "string");
+  case RMT_TARRAY: {
+    if ((rc = enc_table_entry(e, v, f, depth))) return rc;
+    size_t n = v->as.array.count;
+    if (n && v->as.array.items == NULL)
+      return rmt__path_error(e->err, RMT_EINVAL, f, "array with NULL items");
+    if (n > UINT32_MAX) return rmt__path_error(e->err, RMT_ELIMIT, f, "array too long");
+    if (msgpack_pack_array(&e->pk, n)) return enc_failed(e);
+    for (size_t i = 0; i < n; i++) {
+      rmt__frame cf = {f, v->as.array.items, RMT__SEG_INDEX, i + 1, NULL};
+      if ((rc = enc_value(e, &v->as.array.items[i], &cf, depth + 1))) return rc;
+    }
+    return 0;
+  }
+  case RMT_TDICT: {
+    if ((rc = enc_table_entry(e, v, f, depth))) return rc;
+    size_t n = v->as.table.count;
+    if (n && v->as.table.pairs == NULL)
+      return rmt__path_error(e->err, RMT_EINVAL, f, "dictionary with NULL pairs");
+    if (n > UINT32_MAX) return rmt__path_error(e->err, RMT_ELIMIT, f, "dictionary too large");
+    if (msgpack_pack_map(&e->pk, n)) return enc_failed(e);
+    const void *id = rmt__table_id(v);
+    for (size_t i = 0; i < n; i++) {
+      const rmt_pair *p = &v->as.table.pairs[i];
+      rmt__frame cf = {f, id, RMT__SEG_KEY, 0, &p->key};
+      if (p->key.type != RMT_TSTRING)
+        return rmt__path_error(e->err, RMT_ETYPE, &cf,
+                               "%s dictionary key not allowed (only strings)",
+                               rmt_typeof(&p->key));
+      if ((rc = pack_string(e, p->key.as.string.ptr, p->key.as.string.len, &cf, "key")))
+        return rc;
+      if ((rc = enc_value(e, &p->value, &cf, depth + 1))) return rc;
+    }
+    return 0;
+  }
+  case RMT_TVECTOR3: {
+    const float c[3] = {v->as.vector3.x, v->as.vector3.y, v->as.vector3.z};
+    return pack_ext_floats(e, EXT_VECTOR3, c, 3);
+  }
+  case RMT_TCOLOR3: {
+    const float c[3] = {v->as.color3.r, v->as.color3.g, v->as.color3.b};
+    return pack_ext_floats(e, EXT_COLOR3, c, 3);
+  }
+  case RMT_TCFRAME: {
+    float c[12] = {v->as.cframe.x, v->as.cframe.y, v->as.cframe.z};
+    /* Bitwise so that a -0.0 in the rotation is not silently replaced by +0.0. */
+    if (memcmp(v->as.cframe.r, identity_rotation, sizeof identity_rotation) == 0)
+      return pack_ext_floats(e, EXT_CFRAME, c, 3);
+    memcpy(c + 3, v->as.cframe.r, sizeof v->as.cframe.r);
+    return pack_ext_floats(e, EXT_CFRAME, c, 12);
+  }
+  case RMT_TPLAYER: {
+    uint32_t id = v->as.player;
+    uint8_t body[4] = {(uint8_t)id, (uint8_t)(id >> 8), (uint8_t)(id >> 16), (uint8_t)(id >> 24)};
+    if (msgpack_pack_ext(&e->pk, 4, EXT_PLAYER) || msgpack_pack_ext_body(&e->pk, body, 4))
+      return enc_failed(e);
+    return 0;
+  }
+  case RMT_TFUNCTION: return rmt__path_error(e->err, RMT_ETYPE, f, "function not allowed");
+  case RMT_TTABLE:
+    return rmt__path_error(e->err, RMT_ETYPE, f,
+                           "loose table not allowed (convert it with rmt_values_normalize)");
+  default:
+    return rmt__path_error(e->err, RMT_EINVAL, f, "invalid value type %d", (int)v->type);
+  }
+}
+
+int rmt_encode(rmt_buf *buf, const rmt_value *args, size_t nargs, const rmt_limits *limits,
+               rmt_error *err) {
+  if (buf == NULL) return rmt__seterr(err, RMT_EINVAL, "NULL buffer");
+  if (nargs && args == NULL) return rmt__seterr(err, RMT_EINVAL, "NULL argument list");
+  enc e;
+  e.buf = buf;
+  e.start = buf->len;
+  rmt__limits_resolve(limits, &e.lim);
+  e.elements = 0;
+  e.write_failure = 0;
+  e.err = err;
+  msgpack_packer_init(&e.pk, &e, enc_write);
+  int rc = 0;
+  if (nargs > UINT32_MAX) {
+    rc = rmt__seterr(err, RMT_ELIMIT, "more than max_elements %u values",
+                     (unsigned)e.lim.max_elements);
+  } else if (msgpack_pack_array(&e.pk, nargs)) {
+    rc = enc_failed(&e);
+  } else {
+    for (size_t i = 0; i < nargs && rc == 0; i++) {
+      rmt__frame f = {NULL, NULL, RMT__SEG_ARG, i + 1, NULL};
+      rc = enc_value(&e, &args[i], &f, 0);
+    }
+  }
+  if (rc) {
+    buf->len = e.start;
+    return rc;
+  }
+  rmt__clearerr(err);
+  return 0;
+}
+
+/* ---------------------------------------------------------------------------------------
+ * Decode: a strict reader that checks every length against the bytes that remain before
+ * trusting it, so hostile counts cannot make it allocate more than the input justifies.
+ * ------------------------------------------------------------------------------------- */
+
+typedef struct dec {
+  const uint8_t *start, *p, *end;
+  rmt_arena *arena;
+  rmt_limits lim;
+  size_t elements;
+  rmt_error *err;
+} dec;
+
+static size_t dec_off(const dec *d) { return (size_t)(d->p - d->start); }
+static size_t dec_left(const dec *d) { return (size_t)(d->end - d->p); }
+
+static int dec_trunc(dec *d, const char *what) {
+  return rmt__seterr(d->err, RMT_ETRUNC, "truncated input: %s at byte %zu", what, dec_off(d));
+}
+
+static int dec_bad(dec *d, size_t at, const char *what) {
+  return rmt__seterr(d->err, RMT_EDECODE, "malformed input: %s at byte %zu", what, at);
+}
+
+static uint64_t load_be(const uint8_t *p, size_t n) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; i++) v = v << 8 | p[i];
+  return v;
+}
+
+/* Reads an n-byte big-endian length/count after the type byte. */
+static int dec_len(dec *d, size_t n, size_t *out) {
+  if (dec_left(d) < n) return dec_trunc(d, "length");
+  *out = (size_t)load_be(d->p, n);
+  d->p += n;
+  return 0;
+}
+
+static int dec_value(dec *d, rmt_value *out, uint32_t depth);
+
+static int dec_string_body(dec *d, size_t len, rmt_value *out, size_t at) {
+  if (len > d->lim.max_string)
+    return rmt__seterr(d->err, RMT_ELIMIT,
+                       "string of %zu bytes longer than max_string %u at byte %zu", len,
+                       (unsigned)d->lim.max_string, at);
+  if (dec_left(d) < len) return dec_trunc(d, "string");
+  if (len == 0) {
+    *out = rmt_lstr("", 0);
+    return 0;
+  }
+  char *s = arena_alloc_aligned(d->arena, len + 1, 1);
+  if (s == NULL) return rmt__seterr(d->err, RMT_ENOMEM, "out of memory decoding");
+  memcpy(s, d->p, len);
+  s[len] = '\0';
+  d->p += len;
+  *out = rmt_lstr(s, len);
+  return 0;
+}
+
+/* Reads a string header + body; used for map keys, which must be strings. */
+static int dec_key(dec *d, rmt_value *out) {
+  size_t at = dec_off(d), len = 0;
+  int rc = 0;
+  if (dec_left(d) < 1) return dec_trunc(d, "map key");
+  uint8_t t = *d->p++;
+  if (t >= 0xa0 && t <= 0xbf)
+    len = t & 0x1f;
+  else if (t == 0xd9)
+    rc = dec_len(d, 1, &len);
+  else if (t == 0xda)
+    rc = dec_len(d, 2, &len);
+  else if (t == 0xdb)
+    rc = dec_len(d, 4, &len);
+  else
+    return dec_bad(d, at, "map key is not a string");
+  if (rc) return rc;
+  return dec_string_body(d, len, out, at);
+}
+
+static int dec_count(dec *d, size_t n, size_t per_item, size_t at) {
+  if (n > dec_left(d) / per_item)
+    return rmt__seterr(d->err, RMT_ETRUNC,
+                       "truncated input: count %zu larger than the %zu bytes left at byte %zu",
+                       n, dec_left(d), at);
+  if (n > d->lim.max_elements - d->elements)
+    return rmt__seterr(d->err, RMT_ELIMIT, "more than max_elements %u values at byte %zu",
+                       (unsigned)d->lim.max_elements, at);
+  d->elements += n;
+  return 0;
+}
+
+static int dec_array(dec *d, size_t n, rmt_value *out, uint32_t depth, size_t at) {
+  if (depth > d->lim.max_depth)
+    return rmt__seterr(d->err, RMT_ELIMIT, "nesting deeper than max_depth %u at byte %zu",
+                       (unsigned)d->lim.max_depth, at);
+  int rc = dec_count(d, n, 1, at);
+  if (rc) return rc;
+  rmt_value *items = NULL;
+  if (n) {
+    items = arena_alloc_aligned(d->arena, n * sizeof(rmt_value), alignof(rmt_value));
+    if (items == NULL) return rmt__seterr(d->err, RMT_ENOMEM, "out of memory decoding");
+  }
+  for (size_t i = 0; i < n; i++)
+    if ((rc = dec_value(d, &items[i], depth + 1))) return rc;
+  *out = rmt_array(items, n);
+  return 0;
+}
+
+static int dec_map(dec *d, size_t n, rmt_value *out, uint32_t depth, size_t at) {
+  if (depth > d->lim.max_depth)
+    return rmt__seterr(d->err, RMT_ELIMIT, "nesting deeper than max_depth %u at byte %zu",
+                       (unsigned)d->lim.max_depth, at);
+  int rc = dec_count(d, n, 2, at);
+  if (rc) return rc;
+  rmt_pair *pairs = NULL;
+  if (n) {
+    pairs = arena_alloc_aligned(d->arena, n * sizeof(rmt_pair), alignof(rmt_pair));
+    if (pairs == NULL) return rmt__seterr(d->err, RMT_ENOMEM, "out of memory decoding");
+  }
+  for (size_t i = 0; i < n; i++) {
+    if ((rc = dec_key(d, &pairs[i].key))) return rc;
+    if ((rc = dec_value(d, &pairs[i].value, depth + 1))) return rc;
+  }
+  *out = rmt_dict(pairs, n);
+  return 0;
+}
+
+static int dec_ext(dec *d, size_t len, rmt_value *out, size_t at) {
+  if (dec_left(d) < 1 + len) return dec_trunc(d, "ext");
+  int8_t type = (int8_t)*d->p++;
+  const uint8_t *b = d->p;
+  switch (type) {
+  case EXT_VECTOR3:
+  case EXT_COLOR3:
+    if (len != 12) return dec_bad(d, at, "bad ext length for Vector3/Color3");
+    if (type == EXT_VECTOR3)
+      *out = rmt_vector3(load_f32le(b), load_f32le(b + 4), load_f32le(b + 8));
+    else
+      *out = rmt_color3(load_f32le(b), load_f32le(b + 4), load_f32le(b + 8));
+    break;
+  case EXT_CFRAME: {
+    if (len != 12 && len != 48) return dec_bad(d, at, "bad ext length for CFrame");
+    float pos[3], rot[9];
+    for (int i = 0; i < 3; i++) pos[i] = load_f32le(b + 4 * i);
+    if (len == 12)
+      memcpy(rot, identity_rotation, sizeof rot);
+    else
+      for (int i = 0; i < 9; i++) rot[i] = load_f32le(b + 12 + 4 * i);
+    *out = rmt_cframe_full(pos, rot);
+    break;
+  }
+  case EXT_PLAYER:
+    if (len != 4) return dec_bad(d, at, "bad ext length for player ref");
+    *out = rmt_player_ref((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+                          (uint32_t)b[3] << 24);
+    break;
+  default: return dec_bad(d, at, "unknown ext type");
+  }
+  d->p += len;
+  return 0;
+}
+
+static int dec_value(dec *d, rmt_value *out, uint32_t depth) {
+  size_t at = dec_off(d), n = 0;
+  int rc = 0;
+  if (dec_left(d) < 1) return dec_trunc(d, "value");
+  uint8_t t = *d->p++;
+  if (t <= 0x7f) {
+    *out = rmt_num((double)t);
+    return 0;
+  }
+  if (t >= 0xe0) {
+    *out = rmt_num((double)(int8_t)t);
+    return 0;
+  }
+  if (t >= 0xa0 && t <= 0xbf) return dec_string_body(d, t & 0x1f, out, at);
+  if (t >= 0x90 && t <= 0x9f) return dec_array(d, t & 0x0f, out, depth, at);
+  if (t >= 0x80 && t <= 0x8f) return dec_map(d, t & 0x0f, out, depth, at);
+  switch (t) {
+  case 0xc0: *out = rmt_nil(); return 0;
+  case 0xc2: *out = rmt_bool(0); return 0;
+  case 0xc3: *out = rmt_bool(1); return 0;
+  case 0xca:
+    if (dec_left(d) < 4) return dec_trunc(d, "float32");
+    {
+      uint32_t u = (uint32_t)load_be(d->p, 4);
+      float f;
+      memcpy(&f, &u, 4);
+      *out = rmt_num((double)f);
+    }
+    d->p += 4;
+    return 0;
+  case 0xcb:
+    if (dec_left(d) < 8) return dec_trunc(d, "float64");
+    {
+      uint64_t u = load_be(d->p, 8);
+      double f;
+      memcpy(&f, &u, 8);
+      *out = rmt_num(f);
+    }
+    d->p += 8;
+    return 0;
+  case 0xcc:
+  case 0xcd:
+  case 0xce:
+  case 0xcf: {
+    size_t w = (size_t)1 << (t - 0xcc);
+    if (dec_left(d) < w) return dec_trunc(d, "integer");
+    *out = rmt_num((double)load_be(d->p, w));
+    d->p += w;
+    return 0;
+  }
+  case 0xd0:
+  case 0xd1:
+  case 0xd2:
+  case 0xd3: {
+    size_t w = (size_t)1 << (t - 0xd0);
+    if (dec_left(d) < w) return dec_trunc(d, "integer");
+    uint64_t u = load_be(d->p, w);
+    int64_t i;
+    if (w == 8) {
+      memcpy(&i, &u, 8);
+    } else {
+      /* sign-extend the w-byte two's complement value */
+      uint64_t sign = (uint64_t)1 << (8 * w - 1);
+      i = (int64_t)(u ^ sign) - (int64_t)sign;
+    }
+    *out = rmt_num((double)i);
+    d->p += w;
+    return 0;
+  }
+  case 0xd9: rc = dec_len(d, 1, &n); break;
+  case 0xda: rc = dec_len(d, 2, &n); break;
+  case 0xdb: rc = dec_len(d, 4, &n); break;
+  case 0xdc:
+  case 0xdd:
+    if ((rc = dec_len(d, t == 0xdc ? 2 : 4, &n))) return rc;
+    return dec_array(d, n, out, depth, at);
+  case 0xde:
+  case 0xdf:
+    if ((rc = dec_len(d, t == 0xde ? 2 : 4, &n))) return rc;
+    return dec_map(d, n, out, depth, at);
+  case 0xd4: return dec_ext(d, 1, out, at);
+  case 0xd5: return dec_ext(d, 2, out, at);
+  case 0xd6: return dec_ext(d, 4, out, at);
+  case 0xd7: return dec_ext(d, 8, out, at);
+  case 0xd8: return dec_ext(d, 16, out, at);
+  case 0xc7:
+  case 0xc8:
+  case 0xc9:
+    if ((rc = dec_len(d, (size_t)1 << (t - 0xc7), &n))) return rc;
+    return dec_ext(d, n, out, at);
+  case 0xc4:
+  case 0xc5:
+  case 0xc6: return dec_bad(d, at, "bin type not used (strings are str)");
+  default: return dec_bad(d, at, "reserved type byte 0xc1");
+  }
+  /* only str8/16/32 fall through to here */
+  if (rc) return rc;
+  return dec_string_body(d, n, out, at);
+}
+
+int rmt_decode(rmt_arena *arena, const uint8_t *data, size_t len, const rmt_limits *limits,
+               rmt_value **args, size_t *nargs, rmt_error *err) {
+  if (args) *args = NULL;
+  if (nargs) *nargs = 0;
+  if (arena == NULL || args == NULL || nargs == NULL || (data == NULL && len))
+    return rmt__seterr(err, RMT_EINVAL, "NULL argument to rmt_decode");
+  dec d;
+  d.start = d.p = data;
+  d.end = data + len;
+  d.arena = arena;
+  rmt__limits_resolve(limits, &d.lim);
+  d.elements = 0;
+  d.err = err;
+  if (len > d.lim.max_bytes)
+    return rmt__seterr(err, RMT_ELIMIT, "message of %zu bytes over max_bytes %u", len,
+                       (unsigned)d.lim.max_bytes);
+  if (len == 0) return dec_trunc(&d, "argument list");
+  arena_mark mark = arena_get_mark(arena);
+  size_t n = 0;
+  int rc = 0;
+  uint8_t t = *d.p++;
+  if (t >= 0x90 && t <= 0x9f)
+    n = t & 0x0f;
+  else if (t == 0xdc || t == 0xdd)
+    rc = dec_len(&d, t == 0xdc ? 2 : 4, &n);
+  else
+    rc = dec_bad(&d, 0, "argument list is not an array");
+  if (rc == 0) rc = dec_count(&d, n, 1, 0);
+  rmt_value *list = NULL;
+  if (rc == 0 && n) {
+    list = arena_alloc_aligned(arena, n * sizeof(rmt_value), alignof(rmt_value));
+    if (list == NULL) rc = rmt__seterr(err, RMT_ENOMEM, "out of memory decoding");
+  }
+  for (size_t i = 0; i < n && rc == 0; i++) rc = dec_value(&d, &list[i], 0);
+  if (rc == 0 && d.p != d.end)
+    rc = rmt__seterr(err, RMT_ETRAILING, "%zu trailing bytes after the argument list at byte %zu",
+                     dec_left(&d), dec_off(&d));
+  if (rc) {
+    arena_rollback(arena, mark);
+    return rc;
+  }
+  *args = list;
+  *nargs = n;
+  rmt__clearerr(err);
+  return 0;
+}

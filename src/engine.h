@@ -1,0 +1,199 @@
+/* engine.h - what the server and the client share: the clock, ENet setup, id maps, per-peer
+ * batches, token buckets, remote entries with their queues, invocations and pending calls.
+ * Internal only; never knows about Lua, and never decides policy (server.c/client.c do). */
+#ifndef RMT_ENGINE_H
+#define RMT_ENGINE_H
+
+#include <enet/enet.h>
+
+#include "common.h"
+#include "protocol.h"
+#include "remotes.h"
+
+/* Monotonic milliseconds. */
+uint64_t rmt__now_ms(void);
+/* Initialises ENet once per process, with allocation failures reported instead of abort. */
+int rmt__enet_init(void);
+/* Formats "host:port" resolution failures etc. into err. */
+int rmt__resolve(const char *host, uint16_t port, ENetAddress *out, rmt_error *err);
+
+/* Services `host` for at most `ms` until every peer has its reliable data acknowledged, so
+ * a closing side's last messages arrive. Received packets are discarded. */
+void rmt__linger(ENetHost *host, uint32_t ms);
+
+/* ---- u32 -> pointer map (open addressing, backward-shift deletion) ---- */
+typedef struct rmt_idmap {
+  uint32_t *keys; /* 0 = empty slot */
+  void **vals;
+  size_t cap;     /* power of two or 0 */
+  size_t count;
+  const rmt_allocator *alloc;
+} rmt_idmap;
+void *rmt__idmap_get(const rmt_idmap *m, uint32_t key);
+int rmt__idmap_put(rmt_idmap *m, uint32_t key, void *val);
+void rmt__idmap_del(rmt_idmap *m, uint32_t key);
+void rmt__idmap_free(rmt_idmap *m);
+
+/* ---- token bucket ---- */
+typedef struct rmt_bucket {
+  double tokens;
+  uint64_t last_ms;
+  int primed;
+} rmt_bucket;
+/* Takes `cost` tokens if available; unlimited rates always succeed. */
+int rmt__bucket_take(rmt_bucket *b, rmt_rate rate, uint64_t now_ms, double cost);
+
+/* ---- per-peer outgoing batches ---- */
+typedef struct rmt_link {
+  ENetPeer *peer;
+  rmt_buf out[RMT_CHANNEL_COUNT];
+  uint32_t batch_bytes;
+} rmt_link;
+void rmt__link_init(rmt_link *l, ENetPeer *peer, uint32_t batch_bytes, const rmt_allocator *a);
+/* After a message [start, len) was appended to channel ch: if the batch grew past the cap,
+ * sends what came before the message as its own packet. */
+int rmt__link_after_append(rmt_link *l, int ch, size_t start);
+/* Sends both batches as ENet packets (queued in ENet until enet_host_flush/service). */
+int rmt__link_flush(rmt_link *l);
+void rmt__link_free(rmt_link *l);
+
+/* ---- remote entries (one per remote, on either side) ---- */
+typedef struct rmt_queued {
+  rmt_player_id player;
+  uint32_t call_id;    /* invokes waiting for a handler */
+  uint64_t deadline;   /* invokes waiting for a handler */
+  uint8_t *bytes;
+  size_t len;
+} rmt_queued;
+
+typedef struct rmt_queue {
+  rmt_queued *items; /* ring */
+  size_t cap, head, count;
+  size_t bytes;
+} rmt_queue;
+/* Copies bytes in; RMT_ELIMIT when over `limit` entries or `max_bytes`. */
+int rmt__queue_push(rmt_queue *q, const rmt_allocator *a, size_t limit, size_t max_bytes,
+                    const rmt_queued *item);
+/* Pops the oldest into *out (caller frees out->bytes with rmt__free(a, bytes, len)). */
+int rmt__queue_pop(rmt_queue *q, rmt_queued *out);
+void rmt__queue_clear(rmt_queue *q, const rmt_allocator *a);
+
+typedef struct rmt_remote_entry {
+  rmt_remote_id id;
+  rmt_remote_kind kind;
+  char *name;
+  size_t name_len;
+  rmt_signal *signal;         /* OnServerEvent / OnClientEvent */
+  rmt_invoke_handler_fn handler;
+  void *handler_ud;
+  rmt_queue queue;            /* events while nothing listens */
+  rmt_queue waiting;          /* invokes while no handler is set */
+  uint64_t queue_dropped;     /* since the last overflow warning */
+  rmt_rate rate;              /* server: per-remote override */
+  int has_rate;
+  int destroyed;
+  rmt_stats stats;
+  struct rmt_remote_entry *next_dead; /* graveyard while a service is running */
+} rmt_remote_entry;
+
+rmt_remote_entry *rmt__remote_new(const rmt_allocator *a, rmt_remote_id id,
+                                  rmt_remote_kind kind, const char *name, size_t name_len);
+void rmt__remote_free(rmt_remote_entry *r, const rmt_allocator *a);
+/* Remote names: 1..200 bytes, '/'-separated non-empty segments, no control characters. */
+int rmt__remote_name_valid(const char *name, size_t len);
+
+/* Remote ids are indexes into a table on both sides, so they are capped: a server creates at
+ * most this many remotes in its lifetime, and a client refuses larger ids from a server. */
+#define RMT_MAX_REMOTE_ID 65535u
+
+/* ---- a table of remote entries indexed by id ---- */
+typedef struct rmt_registry {
+  rmt_remote_entry **by_id; /* index = id; ids are never reused */
+  size_t cap;
+  uint32_t next_id;
+  size_t count;
+} rmt_registry;
+rmt_remote_entry *rmt__registry_get(const rmt_registry *g, rmt_remote_id id);
+rmt_remote_entry *rmt__registry_find(const rmt_registry *g, const char *name, size_t len);
+int rmt__registry_set(rmt_registry *g, const rmt_allocator *a, rmt_remote_id id,
+                      rmt_remote_entry *r);
+void rmt__registry_free(rmt_registry *g, const rmt_allocator *a);
+
+/* ---- incoming invocations (we answer) ---- */
+typedef int (*rmt_complete_fn)(rmt_invocation *inv, int status, const rmt_value *values,
+                               size_t nvalues, const char *message);
+struct rmt_invocation {
+  void *owner;             /* rmt_server or rmt_client */
+  rmt_complete_fn complete;
+  rmt_player_id player;
+  rmt_remote_id remote;
+  uint32_t call_id;
+  int orphaned;            /* caller gone: completion is discarded */
+  const rmt_allocator *alloc;
+  struct rmt_invocation *prev, *next; /* owner's outstanding list */
+};
+typedef struct rmt_invocation_list {
+  rmt_invocation *head;
+} rmt_invocation_list;
+rmt_invocation *rmt__invocation_new(rmt_invocation_list *l, const rmt_allocator *a, void *owner,
+                                    rmt_complete_fn complete, rmt_player_id player,
+                                    rmt_remote_id remote, uint32_t call_id);
+void rmt__invocation_unlink(rmt_invocation_list *l, rmt_invocation *inv);
+/* Frees every outstanding invocation (destroy). */
+void rmt__invocation_list_free(rmt_invocation_list *l);
+
+/* ---- outgoing calls (we wait for a result) ---- */
+typedef struct rmt_pending {
+  uint32_t call_id;
+  rmt_player_id player; /* server: the invoked player */
+  rmt_remote_id remote;
+  uint64_t deadline;
+  rmt_result_fn done;
+  void *ud;
+  struct rmt_pending *prev, *next;
+} rmt_pending;
+typedef struct rmt_calls {
+  rmt_idmap by_id;
+  rmt_pending *head;
+  uint32_t next_id;
+  size_t count;
+  const rmt_allocator *alloc;
+} rmt_calls;
+/* Allocates a call with a fresh id (never one still pending). */
+rmt_pending *rmt__calls_new(rmt_calls *c, rmt_player_id player, rmt_remote_id remote,
+                            uint64_t deadline, rmt_result_fn done, void *ud);
+rmt_pending *rmt__calls_get(rmt_calls *c, uint32_t call_id);
+/* The one way a call ends: unlinks it, calls done (if any), frees it. */
+void rmt__calls_complete(rmt_calls *c, rmt_pending *p, int status, const rmt_value *values,
+                         size_t nvalues, const char *message);
+/* Completes, with `status`, every call matching player (0 = all) or whose deadline passed
+ * (when now_ms != 0). Returns how many completed. */
+size_t rmt__calls_expire(rmt_calls *c, uint64_t now_ms, rmt_stats *timeouts);
+size_t rmt__calls_fail_player(rmt_calls *c, rmt_player_id player, int status,
+                              const char *message);
+void rmt__calls_free(rmt_calls *c);
+
+/* Sum of counters. */
+void rmt__stats_add(rmt_stats *into, const rmt_stats *from);
+
+/* Emits through the configured log hook, or stderr for warnings and errors. */
+void rmt__log(rmt_log_fn fn, void *ud, rmt_log_level level, const char *fmt, ...)
+    RMT_PRINTF(4, 5);
+
+/* Decodes a RESULT/ERROR message body and completes the matching pending call. */
+void rmt__calls_on_reply(rmt_calls *c, const rmt_msg *m, rmt_arena *arena,
+                         const rmt_limits *limits);
+
+/* Fuzz and test hooks: run packets through the receive path of a connection that has no
+ * socket behind it (a zeroed ENetPeer, which ENet treats as disconnected, so nothing is
+ * ever sent). The server hook opens one such connection, feeds every packet in order and
+ * closes it; the client hook feeds one packet to a client. */
+typedef struct rmt_fed_packet {
+  const uint8_t *data;
+  size_t len;
+  int channel;
+} rmt_fed_packet;
+void rmt__server_feed(rmt_server *s, const rmt_fed_packet *packets, size_t n);
+void rmt__client_feed(rmt_client *c, const rmt_fed_packet *packet);
+
+#endif /* RMT_ENGINE_H */

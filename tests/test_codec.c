@@ -1,0 +1,717 @@
+/* test_codec.c - the wire codec: exact bytes per type, refusals, limits, round trips of
+ * random trees, hostile input (truncation, counts, nesting, ext), arena reuse and OOM. */
+#define _DEFAULT_SOURCE
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "codec_test_util.h"
+#include "remotes.h"
+
+static rmt_pair kv(rmt_value k, rmt_value v) {
+  rmt_pair p = {k, v};
+  return p;
+}
+
+/* Encodes args into a fresh buffer and compares with the expected bytes. */
+static void expect_bytes(const rmt_value *args, size_t n, const uint8_t *want, size_t wlen) {
+  rmt_buf b = {0};
+  rmt_error err;
+  assert_int_equal(rmt_encode(&b, args, n, NULL, &err), 0);
+  if (b.len != wlen) {
+    for (size_t i = 0; i < b.len; i++) fprintf(stderr, "%02x ", b.data[i]);
+    fprintf(stderr, "\n");
+  }
+  assert_int_equal(b.len, wlen);
+  assert_memory_equal(b.data, want, wlen);
+  rmt_buf_free(&b);
+}
+
+static void test_numbers_wire_form(void **state) {
+  (void)state;
+  struct {
+    double d;
+    uint8_t bytes[10];
+    size_t len;
+  } cases[] = {
+      {0, {0x91, 0x00}, 2},
+      {127, {0x91, 0x7f}, 2},
+      {128, {0x91, 0xcc, 0x80}, 3},
+      {-32, {0x91, 0xe0}, 2},
+      {-33, {0x91, 0xd0, 0xdf}, 3},
+      {65536, {0x91, 0xce, 0x00, 0x01, 0x00, 0x00}, 6},
+      {-40000, {0x91, 0xd2, 0xff, 0xff, 0x63, 0xc0}, 6},
+      {4294967296.0, {0x91, 0xcf, 0, 0, 0, 1, 0, 0, 0, 0}, 10},
+      {1.5, {0x91, 0xca, 0x3f, 0xc0, 0x00, 0x00}, 6},          /* exact in float32 */
+      {-0.0, {0x91, 0xca, 0x80, 0x00, 0x00, 0x00}, 6},         /* sign kept: not int 0 */
+      {INFINITY, {0x91, 0xca, 0x7f, 0x80, 0x00, 0x00}, 6},
+      {0.1, {0x91, 0xcb, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a}, 10},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    rmt_value v = rmt_num(cases[i].d);
+    expect_bytes(&v, 1, cases[i].bytes, cases[i].len);
+  }
+}
+
+static void test_types_wire_form(void **state) {
+  (void)state;
+  rmt_value a[4] = {rmt_nil(), rmt_bool(1), rmt_bool(0), rmt_str("hi")};
+  const uint8_t w1[] = {0x94, 0xc0, 0xc3, 0xc2, 0xa2, 'h', 'i'};
+  expect_bytes(a, 4, w1, sizeof w1);
+
+  rmt_value items[2] = {rmt_num(1), rmt_num(2)};
+  rmt_pair pairs[1] = {kv(rmt_str("k"), rmt_array(items, 2))};
+  rmt_value d = rmt_dict(pairs, 1);
+  const uint8_t w2[] = {0x91, 0x81, 0xa1, 'k', 0x92, 0x01, 0x02};
+  expect_bytes(&d, 1, w2, sizeof w2);
+
+  rmt_value v = rmt_vector3(1, 2, -1);
+  const uint8_t w3[] = {0x91, 0xc7, 12, 1, 0, 0, 0x80, 0x3f, 0, 0, 0, 0x40, 0, 0, 0x80, 0xbf};
+  expect_bytes(&v, 1, w3, sizeof w3);
+
+  rmt_value c = rmt_color3(1, 0, 0.5f);
+  const uint8_t w4[] = {0x91, 0xc7, 12, 3, 0, 0, 0x80, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0x3f};
+  expect_bytes(&c, 1, w4, sizeof w4);
+
+  rmt_value cf = rmt_cframe(1, 0, 0); /* identity rotation: position only */
+  const uint8_t w5[] = {0x91, 0xc7, 12, 2, 0, 0, 0x80, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0};
+  expect_bytes(&cf, 1, w5, sizeof w5);
+
+  static const float pos[3] = {0, 0, 0}, rot[9] = {0, 1, 0, -1, 0, 0, 0, 0, 1};
+  rmt_value full = rmt_cframe_full(pos, rot);
+  rmt_buf b = {0};
+  assert_int_equal(rmt_encode(&b, &full, 1, NULL, NULL), 0);
+  assert_int_equal(b.len, 1 + 3 + 48);
+  assert_int_equal(b.data[1], 0xc7);
+  assert_int_equal(b.data[2], 48);
+  assert_int_equal(b.data[3], 2);
+  rmt_buf_free(&b);
+
+  rmt_value p = rmt_player_ref(0x01020304);
+  const uint8_t w6[] = {0x91, 0xd6, 4, 4, 3, 2, 1};
+  expect_bytes(&p, 1, w6, sizeof w6);
+
+  const uint8_t w7[] = {0x90};
+  expect_bytes(NULL, 0, w7, 1);
+
+  rmt_value e[2] = {rmt_array(NULL, 0), rmt_dict(NULL, 0)};
+  const uint8_t w8[] = {0x92, 0x90, 0x80};
+  expect_bytes(e, 2, w8, sizeof w8);
+}
+
+static rmt_value fn(void) {
+  rmt_value v = rmt_nil();
+  v.type = RMT_TFUNCTION;
+  return v;
+}
+
+static void test_encode_refusals_leave_buffer(void **state) {
+  (void)state;
+  rmt_buf b = {0};
+  rmt_error err;
+  rmt_value first = rmt_str("already here");
+  assert_int_equal(rmt_encode(&b, &first, 1, NULL, &err), 0);
+  size_t len = b.len;
+
+  rmt_value items[3] = {rmt_num(1), rmt_num(2), fn()};
+  rmt_pair pairs[1] = {kv(rmt_str("items"), rmt_array(items, 3))};
+  rmt_value args[2] = {rmt_num(0), rmt_dict(pairs, 1)};
+  assert_int_equal(rmt_encode(&b, args, 2, NULL, &err), RMT_ETYPE);
+  assert_string_equal(err.message, "argument 2: function not allowed (at [\"items\"][3])");
+  assert_int_equal(b.len, len);
+
+  rmt_value loose = rmt_nil();
+  loose.type = RMT_TTABLE;
+  assert_int_equal(rmt_encode(&b, &loose, 1, NULL, &err), RMT_ETYPE);
+  rmt_pair nk[1] = {kv(rmt_num(1), rmt_num(1))};
+  rmt_value nkd = rmt_dict(nk, 1);
+  assert_int_equal(rmt_encode(&b, &nkd, 1, NULL, &err), RMT_ETYPE);
+  rmt_value self[1];
+  self[0] = rmt_nil();
+  self[0] = rmt_array(self, 1);
+  assert_int_equal(rmt_encode(&b, self, 1, NULL, &err), RMT_ECYCLE);
+  assert_int_equal(b.len, len);
+  rmt_buf_free(&b);
+}
+
+static void test_encode_limits_one_past(void **state) {
+  (void)state;
+  rmt_buf b = {0};
+  rmt_error err;
+  rmt_limits l;
+  rmt_limits_default(&l);
+  rmt_value store[40];
+  store[33] = rmt_array(NULL, 0);
+  for (int i = 33; i > 0; i--) store[i - 1] = rmt_array(&store[i], 1);
+  assert_int_equal(rmt_encode(&b, &store[1], 1, &l, &err), 0); /* 33 tables */
+  assert_int_equal(rmt_encode(&b, &store[0], 1, &l, &err), RMT_ELIMIT);
+  assert_non_null(strstr(err.message, "nesting deeper than max_depth 32"));
+  b.len = 0;
+
+  rmt_value three[3] = {rmt_num(1), rmt_num(2), rmt_num(3)};
+  l.max_elements = 3;
+  assert_int_equal(rmt_encode(&b, three, 3, &l, &err), 0);
+  l.max_elements = 2;
+  assert_int_equal(rmt_encode(&b, three, 3, &l, &err), RMT_ELIMIT);
+  assert_string_equal(err.message, "argument 3: more than max_elements 2 values");
+
+  rmt_limits_default(&l);
+  l.max_string = 4;
+  rmt_value s4 = rmt_str("abcd"), s5 = rmt_str("abcde");
+  assert_int_equal(rmt_encode(&b, &s4, 1, &l, &err), 0);
+  assert_int_equal(rmt_encode(&b, &s5, 1, &l, &err), RMT_ELIMIT);
+
+  rmt_limits_default(&l);
+  b.len = 0;
+  l.max_bytes = 6; /* 0x91 0xa4 'a' 'b' 'c' 'd' */
+  assert_int_equal(rmt_encode(&b, &s4, 1, &l, &err), 0);
+  assert_int_equal(b.len, 6);
+  l.max_bytes = 5;
+  assert_int_equal(rmt_encode(&b, &s4, 1, &l, &err), RMT_ELIMIT);
+  assert_string_equal(err.message, "encoded size over max_bytes 5");
+  assert_int_equal(b.len, 6);
+  rmt_buf_free(&b);
+}
+
+/* ---- round trips ---------------------------------------------------------------------- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void) {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return rng_state;
+}
+
+typedef struct pool {
+  rmt_value values[4096];
+  size_t nv;
+  char bytes[65536];
+  size_t nb;
+} pool;
+
+static double random_number(void) {
+  switch (rnd() % 8) {
+  case 0: return (double)(int64_t)(rnd() % 256) - 128;
+  case 1: return (double)(int64_t)rnd();
+  case 2: return (double)rnd();
+  case 3: return (double)(rnd() % 1000) / 8.0;
+  case 4: {
+    double d;
+    uint64_t u = rnd();
+    memcpy(&d, &u, 8); /* any bit pattern: NaNs, denormals, huge */
+    return d;
+  }
+  case 5: return (rnd() & 1) ? -0.0 : INFINITY;
+  case 6: return (double)(int32_t)(uint32_t)rnd();
+  default: return (double)rnd() / 3.0;
+  }
+}
+
+static float random_float(void) {
+  float f;
+  uint32_t u = (uint32_t)rnd();
+  if (rnd() % 4) return (float)(rnd() % 2000) / 16.0f - 50.0f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+static const char *random_bytes(pool *p, size_t *len) {
+  size_t n = rnd() % 40;
+  if (p->nb + n + 1 > sizeof p->bytes) n = 0;
+  char *s = p->bytes + p->nb;
+  for (size_t i = 0; i < n; i++) s[i] = (char)(rnd() & 0xff);
+  p->nb += n + 1;
+  *len = n;
+  return s;
+}
+
+static rmt_value random_value(pool *p, int depth) {
+  unsigned kind = (unsigned)(rnd() % (depth < 5 ? 11 : 9));
+  size_t len;
+  switch (kind) {
+  case 0: return rmt_nil();
+  case 1: return rmt_bool((int)(rnd() & 1));
+  case 2:
+  case 3: return rmt_num(random_number());
+  case 4: {
+    const char *s = random_bytes(p, &len);
+    return rmt_lstr(s, len);
+  }
+  case 5: return rmt_vector3(random_float(), random_float(), random_float());
+  case 6: {
+    if (rnd() & 1) return rmt_cframe(random_float(), random_float(), random_float());
+    float pos[3] = {random_float(), random_float(), random_float()}, rot[9];
+    for (int i = 0; i < 9; i++) rot[i] = random_float();
+    return rmt_cframe_full(pos, rot);
+  }
+  case 7: return rmt_color3(random_float(), random_float(), random_float());
+  case 8: return rmt_player_ref((uint32_t)rnd());
+  case 9: {
+    size_t n = rnd() % 6;
+    if (p->nv + n > sizeof p->values / sizeof p->values[0]) n = 0;
+    rmt_value *items = p->values + p->nv;
+    p->nv += n;
+    for (size_t i = 0; i < n; i++) items[i] = random_value(p, depth + 1);
+    return rmt_array(n ? items : NULL, n);
+  }
+  default: {
+    size_t n = rnd() % 5;
+    if (p->nv + 2 * n > sizeof p->values / sizeof p->values[0]) n = 0;
+    rmt_pair *pairs = (rmt_pair *)(p->values + p->nv);
+    p->nv += 2 * n;
+    for (size_t i = 0; i < n; i++) {
+      const char *k = random_bytes(p, &len);
+      pairs[i].key = rmt_lstr(k, len);
+      pairs[i].value = random_value(p, depth + 1);
+    }
+    return rmt_dict(n ? pairs : NULL, n);
+  }
+  }
+}
+
+/* Equality that also distinguishes -0.0 from 0.0 (rmt_value_equal uses ==). */
+static int same_signs(const rmt_value *a, const rmt_value *b) {
+  if (a->type == RMT_TNUMBER) return signbit(a->as.number) == signbit(b->as.number);
+  if (a->type == RMT_TARRAY) {
+    for (size_t i = 0; i < a->as.array.count; i++)
+      if (!same_signs(&a->as.array.items[i], &b->as.array.items[i])) return 0;
+  }
+  if (a->type == RMT_TDICT) {
+    for (size_t i = 0; i < a->as.table.count; i++)
+      if (!same_signs(&a->as.table.pairs[i].value, &b->as.table.pairs[i].value)) return 0;
+  }
+  return 1;
+}
+
+static void test_property_round_trip(void **state) {
+  (void)state;
+  static pool p;
+  counting_alloc ca;
+  rmt_allocator al = counting_allocator(&ca);
+  rmt_arena *arena = rmt_arena_create(&al);
+  assert_non_null(arena);
+  rmt_buf b = {0};
+  b.alloc = &al;
+  size_t total_bytes = 0, rounds = 5000;
+  for (size_t round = 0; round < rounds; round++) {
+    p.nv = p.nb = 0;
+    size_t nargs = rnd() % 5;
+    rmt_value args[4];
+    for (size_t i = 0; i < nargs; i++) args[i] = random_value(&p, 0);
+    b.len = 0;
+    rmt_error err;
+    int rc = rmt_encode(&b, args, nargs, NULL, &err);
+    if (rc) fail_msg("encode failed: %s", err.message);
+    total_bytes += b.len;
+    rmt_value *out;
+    size_t nout;
+    rmt_arena_reset(arena);
+    rc = rmt_decode(arena, b.data, b.len, NULL, &out, &nout, &err);
+    if (rc) fail_msg("decode failed: %s", err.message);
+    assert_int_equal(nout, nargs);
+    for (size_t i = 0; i < nargs; i++) {
+      assert_true(rmt_value_equal(&args[i], &out[i]));
+      assert_true(same_signs(&args[i], &out[i]));
+    }
+    /* and the copy of the decoded values is equal too */
+    rmt_value *copy;
+    assert_int_equal(rmt_values_copy(out, nout, &al, &copy, NULL), 0);
+    for (size_t i = 0; i < nargs; i++) assert_true(rmt_value_equal(&copy[i], &out[i]));
+    rmt_values_free(copy, &al);
+  }
+  print_message("round trip: %zu random argument lists, %zu bytes encoded\n", rounds, total_bytes);
+  rmt_buf_free(&b);
+  rmt_arena_destroy(arena);
+  assert_int_equal(ca.live, 0);
+  assert_int_equal(ca.bad_osize, 0);
+}
+
+/* ---- decode --------------------------------------------------------------------------- */
+
+/* Places input against a PROT_NONE page so any over-read crashes the test. */
+typedef struct guarded {
+  uint8_t *map;
+  size_t maplen;
+} guarded;
+
+static uint8_t *guard(guarded *g, const uint8_t *data, size_t len) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  size_t pages = (len + page - 1) / page + 1;
+  g->maplen = (pages + 1) * page;
+  g->map = mmap(NULL, g->maplen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(g->map != MAP_FAILED);
+  uint8_t *fence = g->map + pages * page;
+  assert_int_equal(mprotect(fence, page, PROT_NONE), 0);
+  uint8_t *p = fence - len;
+  if (len) memcpy(p, data, len);
+  return p;
+}
+
+static void unguard(guarded *g) { munmap(g->map, g->maplen); }
+
+static int decode_guarded(rmt_arena *a, const uint8_t *data, size_t len, const rmt_limits *l,
+                          rmt_error *err) {
+  guarded g;
+  uint8_t *p = guard(&g, data, len);
+  rmt_value *out;
+  size_t n;
+  int rc = rmt_decode(a, p, len, l, &out, &n, err);
+  unguard(&g);
+  return rc;
+}
+
+static void test_decode_each_type(void **state) {
+  (void)state;
+  rmt_arena *a = rmt_arena_create(NULL);
+  static const float pos[3] = {1, 2, 3}, rot[9] = {0, 0, 1, 0, 1, 0, -1, 0, 0};
+  rmt_value items[2] = {rmt_str("x"), rmt_num(-5)};
+  rmt_pair pairs[2] = {kv(rmt_str("a"), rmt_array(items, 2)), kv(rmt_str(""), rmt_bool(0))};
+  rmt_value args[11] = {rmt_nil(),        rmt_bool(1),          rmt_num(3.25),
+                        rmt_lstr("z\0", 2), rmt_array(items, 2), rmt_dict(pairs, 2),
+                        rmt_vector3(1, 2, 3), rmt_cframe(4, 5, 6), rmt_cframe_full(pos, rot),
+                        rmt_color3(0.1f, 0.2f, 0.3f), rmt_player_ref(77)};
+  rmt_buf b = {0};
+  assert_int_equal(rmt_encode(&b, args, 11, NULL, NULL), 0);
+  rmt_value *out;
+  size_t n;
+  rmt_error err;
+  assert_int_equal(rmt_decode(a, b.data, b.len, NULL, &out, &n, &err), 0);
+  assert_int_equal(n, 11);
+  for (size_t i = 0; i < 11; i++) {
+    assert_int_equal(out[i].type, args[i].type);
+    assert_true(rmt_value_equal(&out[i], &args[i]));
+  }
+  assert_int_equal(out[3].as.string.ptr[2], '\0'); /* NUL-terminated copy */
+  assert_string_equal(rmt_typeof(&out[10]), "Instance");
+  /* non-canonical but valid msgpack decodes too: int16 1, str8 "a", array16 [], map16 {} */
+  const uint8_t nc[] = {0x94, 0xd1, 0x00, 0x01, 0xd9, 0x01, 'a', 0xdc, 0x00, 0x00, 0xde, 0x00, 0x00};
+  assert_int_equal(rmt_decode(a, nc, sizeof nc, NULL, &out, &n, &err), 0);
+  assert_int_equal(n, 4);
+  assert_true(out[0].as.number == 1.0);
+  assert_string_equal(out[1].as.string.ptr, "a");
+  assert_int_equal(out[2].type, RMT_TARRAY);
+  assert_int_equal(out[3].type, RMT_TDICT);
+  /* uint64 max and int64 min become the nearest doubles */
+  const uint8_t big[] = {0x92, 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                         0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0};
+  assert_int_equal(rmt_decode(a, big, sizeof big, NULL, &out, &n, &err), 0);
+  assert_true(out[0].as.number == 18446744073709551615.0);
+  assert_true(out[1].as.number == -9223372036854775808.0);
+  rmt_buf_free(&b);
+  rmt_arena_destroy(a);
+}
+
+static void test_decode_truncated_every_byte(void **state) {
+  (void)state;
+  rmt_arena *a = rmt_arena_create(NULL);
+  rmt_value items[3] = {rmt_str("hello"), rmt_num(70000), rmt_num(0.1)};
+  rmt_pair pairs[2] = {kv(rmt_str("list"), rmt_array(items, 3)), kv(rmt_str("v"), rmt_vector3(1, 2, 3))};
+  rmt_value args[3] = {rmt_dict(pairs, 2), rmt_player_ref(5), rmt_cframe(1, 2, 3)};
+  rmt_buf b = {0};
+  assert_int_equal(rmt_encode(&b, args, 3, NULL, NULL), 0);
+  rmt_error err;
+  for (size_t cut = 0; cut < b.len; cut++) {
+    int rc = decode_guarded(a, b.data, cut, NULL, &err);
+    assert_int_equal(rc, RMT_ETRUNC);
+  }
+  assert_int_equal(decode_guarded(a, b.data, b.len, NULL, &err), 0);
+  /* one trailing byte */
+  uint8_t *longer = malloc(b.len + 1);
+  memcpy(longer, b.data, b.len);
+  longer[b.len] = 0xc0;
+  assert_int_equal(decode_guarded(a, longer, b.len + 1, NULL, &err), RMT_ETRAILING);
+  assert_non_null(strstr(err.message, "1 trailing bytes"));
+  free(longer);
+  rmt_buf_free(&b);
+  rmt_arena_destroy(a);
+}
+
+static void test_decode_hostile(void **state) {
+  (void)state;
+  counting_alloc ca;
+  rmt_allocator al = counting_allocator(&ca);
+  rmt_arena *a = rmt_arena_create(&al);
+  rmt_error err;
+  struct {
+    const char *name;
+    uint8_t bytes[24];
+    size_t len;
+    int want;
+  } cases[] = {
+      {"array32 claims 4G items", {0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0}, 6, RMT_ETRUNC},
+      {"nested map32 claims 4G pairs", {0x91, 0xdf, 0xff, 0xff, 0xff, 0xff, 0xa0, 0xc0}, 8, RMT_ETRUNC},
+      {"str32 claims 4G bytes", {0x91, 0xdb, 0xff, 0xff, 0xff, 0xff, 'a'}, 7, RMT_ELIMIT},
+      {"str32 claims more than left", {0x91, 0xdb, 0, 0, 0, 9, 'a'}, 7, RMT_ETRUNC},
+      {"ext32 claims 4G", {0x91, 0xc9, 0xff, 0xff, 0xff, 0xff, 1, 0}, 8, RMT_ETRUNC},
+      {"unknown ext type", {0x91, 0xd6, 9, 0, 0, 0, 0}, 7, RMT_EDECODE},
+      {"negative ext type", {0x91, 0xd6, 0xff, 0, 0, 0, 0}, 7, RMT_EDECODE},
+      {"Vector3 with 4 bytes", {0x91, 0xd6, 1, 0, 0, 0, 0}, 7, RMT_EDECODE},
+      {"CFrame with 16 bytes", {0x91, 0xd8, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 19, RMT_EDECODE},
+      {"player with 8 bytes", {0x91, 0xd7, 4, 0, 0, 0, 0, 0, 0, 0, 0}, 11, RMT_EDECODE},
+      {"non-string map key", {0x91, 0x81, 0x01, 0x02}, 4, RMT_EDECODE},
+      {"nil map key", {0x91, 0x81, 0xc0, 0x02}, 4, RMT_EDECODE},
+      {"bin type", {0x91, 0xc4, 0x01, 'a'}, 4, RMT_EDECODE},
+      {"reserved 0xc1", {0x91, 0xc1}, 2, RMT_EDECODE},
+      {"top level not an array", {0xa1, 'a'}, 2, RMT_EDECODE},
+      {"top level map", {0x80}, 1, RMT_EDECODE},
+      {"empty input", {0}, 0, RMT_ETRUNC},
+      {"trailing after empty list", {0x90, 0x90}, 2, RMT_ETRAILING},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    int rc = decode_guarded(a, cases[i].bytes, cases[i].len, NULL, &err);
+    if (rc != cases[i].want)
+      fail_msg("%s: got %s (%s), want %s", cases[i].name, rmt_err_name(rc), err.message,
+               rmt_err_name(cases[i].want));
+    assert_int_equal(err.code, rc);
+    assert_true(strlen(err.message) > 0);
+  }
+  /* none of the claims made the arena grow past its first chunk */
+  assert_true(ca.peak < 16384);
+  rmt_arena_destroy(a);
+  assert_int_equal(ca.live, 0);
+}
+
+static void test_decode_limits(void **state) {
+  (void)state;
+  rmt_arena *a = rmt_arena_create(NULL);
+  rmt_error err;
+  rmt_limits l;
+  rmt_limits_default(&l);
+  /* depth: 0x91 (the list) then k nested fixarrays ending in an empty one */
+  uint8_t deep[2000];
+  for (int k = 33; k <= 34; k++) {
+    deep[0] = 0x91;
+    for (int i = 1; i < k; i++) deep[i] = 0x91;
+    deep[k] = 0x90;
+    int rc = decode_guarded(a, deep, (size_t)k + 1, &l, &err);
+    assert_int_equal(rc, k == 33 ? 0 : RMT_ELIMIT);
+  }
+  assert_non_null(strstr(err.message, "nesting deeper than max_depth 32"));
+  /* very deep input with a huge configured depth is clamped (stack safety) */
+  l.max_depth = UINT32_MAX;
+  memset(deep, 0x91, sizeof deep);
+  assert_int_equal(decode_guarded(a, deep, sizeof deep, &l, &err), RMT_ELIMIT);
+  rmt_limits_default(&l);
+
+  l.max_elements = 3;
+  const uint8_t three[] = {0x92, 0x91, 0x01, 0x02};
+  assert_int_equal(decode_guarded(a, three, sizeof three, &l, &err), 0);
+  const uint8_t four[] = {0x92, 0x92, 0x01, 0x01, 0x02};
+  assert_int_equal(decode_guarded(a, four, sizeof four, &l, &err), RMT_ELIMIT);
+  assert_non_null(strstr(err.message, "max_elements 3"));
+
+  rmt_limits_default(&l);
+  l.max_string = 2;
+  const uint8_t s2[] = {0x91, 0xa2, 'a', 'b'}, s3[] = {0x91, 0xa3, 'a', 'b', 'c'};
+  const uint8_t k3[] = {0x91, 0x81, 0xa3, 'a', 'b', 'c', 0xc0};
+  assert_int_equal(decode_guarded(a, s2, sizeof s2, &l, &err), 0);
+  assert_int_equal(decode_guarded(a, s3, sizeof s3, &l, &err), RMT_ELIMIT);
+  assert_int_equal(decode_guarded(a, k3, sizeof k3, &l, &err), RMT_ELIMIT);
+
+  rmt_limits_default(&l);
+  l.max_bytes = 4;
+  assert_int_equal(decode_guarded(a, s2, sizeof s2, &l, &err), 0);
+  assert_int_equal(decode_guarded(a, s3, sizeof s3, &l, &err), RMT_ELIMIT);
+  assert_non_null(strstr(err.message, "max_bytes 4"));
+  rmt_arena_destroy(a);
+}
+
+/* ---- arena and allocation behaviour ---------------------------------------------------- */
+
+static void test_arena_basics(void **state) {
+  (void)state;
+  counting_alloc ca;
+  rmt_allocator al = counting_allocator(&ca);
+  rmt_arena *a = rmt_arena_create(&al);
+  assert_non_null(a);
+  void *p1 = rmt_arena_alloc(a, 3), *p2 = rmt_arena_alloc(a, 8);
+  assert_non_null(p1);
+  assert_int_equal((uintptr_t)p2 % _Alignof(max_align_t), 0);
+  memset(p1, 1, 3);
+  memset(p2, 2, 8);
+  /* a big allocation gets its own chunk; reset coalesces into one */
+  void *big = rmt_arena_alloc(a, 100000);
+  assert_non_null(big);
+  memset(big, 3, 100000);
+  size_t chunks_before = ca.live;
+  assert_true(chunks_before >= 3); /* arena + two chunks */
+  rmt_arena_reset(a);
+  assert_int_equal(ca.live, 2); /* arena + one coalesced chunk */
+  size_t req = ca.requests;
+  for (int round = 0; round < 100; round++) {
+    for (int i = 0; i < 100; i++) assert_non_null(rmt_arena_alloc(a, 1000));
+    rmt_arena_reset(a);
+  }
+  assert_int_equal(ca.requests, req); /* steady state: no allocation */
+  rmt_arena_destroy(a);
+  assert_int_equal(ca.live, 0);
+  assert_int_equal(ca.bad_osize, 0);
+  rmt_arena_destroy(NULL);
+  rmt_arena_reset(NULL);
+}
+
+static void test_steady_state_no_allocation(void **state) {
+  (void)state;
+  counting_alloc ca;
+  rmt_allocator al = counting_allocator(&ca);
+  rmt_arena *a = rmt_arena_create(&al);
+  rmt_buf b = {0};
+  b.alloc = &al;
+  rmt_value items[50];
+  for (int i = 0; i < 50; i++) items[i] = rmt_vector3((float)i, 1, 2);
+  rmt_pair pairs[3] = {kv(rmt_str("pos"), rmt_array(items, 50)), kv(rmt_str("name"), rmt_str("thrust")),
+                       kv(rmt_str("cf"), rmt_cframe(1, 2, 3))};
+  rmt_value args[2] = {rmt_dict(pairs, 3), rmt_num(12.5)};
+  size_t after_warmup = 0;
+  for (int round = 0; round < 1000; round++) {
+    b.len = 0;
+    assert_int_equal(rmt_encode(&b, args, 2, NULL, NULL), 0);
+    rmt_arena_reset(a);
+    rmt_value *out;
+    size_t n;
+    assert_int_equal(rmt_decode(a, b.data, b.len, NULL, &out, &n, NULL), 0);
+    assert_true(rmt_value_equal(&out[0], &args[0]));
+    if (round == 1) after_warmup = ca.requests;
+  }
+  assert_int_equal(ca.requests, after_warmup);
+  rmt_buf_free(&b);
+  rmt_arena_destroy(a);
+  assert_int_equal(ca.live, 0);
+}
+
+static void test_decode_failure_rolls_back_arena(void **state) {
+  (void)state;
+  counting_alloc ca;
+  rmt_allocator al = counting_allocator(&ca);
+  rmt_arena *a = rmt_arena_create(&al);
+  const uint8_t ok[] = {0x91, 0xa1, 'x'};
+  rmt_value *out;
+  size_t n;
+  assert_int_equal(rmt_decode(a, ok, sizeof ok, NULL, &out, &n, NULL), 0);
+  rmt_value *first = out;
+  /* a large valid array prefix that then fails: its chunks are released at once */
+  static uint8_t msg[1 + 5 + 20000];
+  msg[0] = 0x91;
+  msg[1] = 0xdd;
+  msg[2] = 0;
+  msg[3] = 0;
+  msg[4] = 0x4e;
+  msg[5] = 0x20; /* 20000 items */
+  memset(msg + 6, 0xc0, 19999);
+  msg[6 + 19999] = 0xc1; /* last one invalid */
+  size_t live = ca.live;
+  assert_int_equal(rmt_decode(a, msg, sizeof msg, NULL, &out, &n, NULL), RMT_EDECODE);
+  assert_null(out);
+  assert_int_equal(n, 0);
+  assert_int_equal(ca.live, live);
+  assert_string_equal(first[0].as.string.ptr, "x"); /* earlier results untouched */
+  rmt_arena_destroy(a);
+  assert_int_equal(ca.live, 0);
+}
+
+static void test_oom_encode_decode_arena(void **state) {
+  (void)state;
+  counting_alloc ca;
+  rmt_allocator al = counting_allocator(&ca);
+  static rmt_value items[2000];
+  for (int i = 0; i < 2000; i++) items[i] = rmt_str("a fairly long string to fill buffers");
+  rmt_value arg = rmt_array(items, 2000);
+  size_t n;
+  int failures = 0;
+  rmt_buf good = {0};
+  assert_int_equal(rmt_encode(&good, &arg, 1, NULL, NULL), 0);
+  for (n = 1; n < 100; n++) {
+    rmt_buf b = {0};
+    b.alloc = &al;
+    ca.fail_at = ca.requests + n;
+    rmt_error err;
+    int rc = rmt_encode(&b, &arg, 1, NULL, &err);
+    if (rc == 0) {
+      assert_int_equal(b.len, good.len);
+      rmt_buf_free(&b);
+      break;
+    }
+    failures++;
+    assert_int_equal(rc, RMT_ENOMEM);
+    assert_int_equal(b.len, 0);
+    rmt_buf_free(&b);
+    assert_int_equal(ca.live, 0);
+  }
+  assert_true(failures > 3);
+  assert_true(n < 100);
+
+  failures = 0;
+  for (n = 1; n < 100; n++) {
+    ca.fail_at = 0;
+    rmt_arena *a = rmt_arena_create(&al);
+    if (n == 1) { /* the arena struct itself can fail */
+      ca.fail_at = ca.requests + 1;
+      assert_null(rmt_arena_create(&al));
+      ca.fail_at = 0;
+    }
+    ca.fail_at = ca.requests + n;
+    rmt_value *out;
+    size_t nout;
+    rmt_error err;
+    int rc = rmt_decode(a, good.data, good.len, NULL, &out, &nout, &err);
+    ca.fail_at = 0;
+    rmt_arena_destroy(a);
+    assert_int_equal(ca.live, 0);
+    if (rc == 0) break;
+    assert_int_equal(rc, RMT_ENOMEM);
+    failures++;
+  }
+  assert_true(failures >= 2);
+  assert_true(n < 100);
+  rmt_buf_free(&good);
+}
+
+static void test_buf(void **state) {
+  (void)state;
+  counting_alloc ca;
+  rmt_allocator al = counting_allocator(&ca);
+  rmt_buf b = {0};
+  b.alloc = &al;
+  for (int i = 0; i < 1000; i++) assert_int_equal(rmt_buf_append(&b, "abc", 3), 0);
+  assert_int_equal(b.len, 3000);
+  assert_memory_equal(b.data + 2997, "abc", 3);
+  assert_int_equal(rmt_buf_reserve(&b, 10), 0);
+  assert_true(b.cap - b.len >= 10);
+  assert_int_equal(rmt_buf_reserve(&b, SIZE_MAX), RMT_ENOMEM);
+  ca.fail_at = ca.requests + 1;
+  assert_int_equal(rmt_buf_reserve(&b, b.cap * 4), RMT_ENOMEM);
+  assert_int_equal(b.len, 3000); /* untouched on failure */
+  rmt_buf_free(&b);
+  rmt_buf_free(&b);
+  assert_int_equal(ca.live, 0);
+  assert_int_equal(ca.bad_osize, 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_numbers_wire_form),
+      cmocka_unit_test(test_types_wire_form),
+      cmocka_unit_test(test_encode_refusals_leave_buffer),
+      cmocka_unit_test(test_encode_limits_one_past),
+      cmocka_unit_test(test_property_round_trip),
+      cmocka_unit_test(test_decode_each_type),
+      cmocka_unit_test(test_decode_truncated_every_byte),
+      cmocka_unit_test(test_decode_hostile),
+      cmocka_unit_test(test_decode_limits),
+      cmocka_unit_test(test_arena_basics),
+      cmocka_unit_test(test_steady_state_no_allocation),
+      cmocka_unit_test(test_decode_failure_rolls_back_arena),
+      cmocka_unit_test(test_oom_encode_decode_arena),
+      cmocka_unit_test(test_buf),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
