@@ -427,8 +427,9 @@ typedef struct rmt_rate {
 /* Counters; per remote, per player, or totals. */
 typedef struct rmt_stats {
   uint64_t events_in, events_out;   /* fires received / sent (per recipient) */
-  uint64_t invokes_in, invokes_out; /* invocations received / sent */
-  uint64_t bytes_in, bytes_out;     /* encoded message bytes, framing included */
+  uint64_t invokes_in, invokes_out; /* invocations received / sent (answers not counted) */
+  uint64_t bytes_in, bytes_out;     /* per remote: bytes of its messages (answers included);
+                                       per player and totals: whole ENet packets */
   uint64_t dropped_rate_limit;      /* RATE_LIMIT + BYTE_RATE */
   uint64_t dropped_unknown_remote;
   uint64_t dropped_queue_overflow;

@@ -13,7 +13,13 @@ packages=(
   clang libclang-rt-14-dev  # fuzz targets and sanitizers
   python3            # test and bench drivers
 )
-[ "${REMOTES_BENCH_DEPS:-0}" = 1 ] && packages+=(nodejs npm gnuplot-nox)
+if [ "${REMOTES_BENCH_DEPS:-0}" = 1 ]; then
+  packages+=(gnuplot-nox)
+  # A node/npm already on PATH (e.g. from another distribution) is used as is: Debian's
+  # npm would conflict with it, so Debian's nodejs and npm are asked for only when absent.
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

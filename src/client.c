@@ -107,12 +107,7 @@ static void note_reason(rmt_client *c, int status, const char *reason, size_t le
 
 static void send_error(rmt_client *c, rmt_remote_id remote, uint32_t call_id, int status,
                        const char *message) {
-  uint32_t fields[2] = {call_id, (uint32_t)-status};
-  rmt_buf *b = &c->link.out[RMT_CHANNEL_RELIABLE];
-  size_t start = b->len;
-  if (rmt__msg_put(b, RMT_MSG_ERROR, remote, fields, 2, (const uint8_t *)message,
-                   strlen(message)) == RMT_OK)
-    rmt__link_after_append(&c->link, RMT_CHANNEL_RELIABLE, start);
+  rmt__link_put_error(&c->link, remote, call_id, status, message);
 }
 
 static void count_drop(rmt_client *c, rmt_remote_entry *r, rmt_drop_reason reason) {
@@ -141,22 +136,9 @@ static int complete_invocation(rmt_invocation *inv, int status, const rmt_value 
   rmt_client *c = inv->owner;
   int rc = RMT_OK;
   if (!inv->orphaned && c->state == RMT_CLIENT_CONNECTED) {
-    if (status == RMT_OK) {
-      rmt_buf *b = &c->link.out[RMT_CHANNEL_RELIABLE];
-      rmt_msg_mark mark;
-      rmt_error err;
-      rc = rmt__msg_begin(b, RMT_MSG_RESULT, inv->remote, &inv->call_id, 1, &mark);
-      if (!rc && (rc = rmt_encode(b, values, nvalues, NULL, &err))) {
-        rmt__msg_abort(b, &mark);
-        char msg[300];
-        snprintf(msg, sizeof msg, "cannot return values: %s", err.message);
-        send_error(c, inv->remote, inv->call_id, RMT_EHANDLER, msg);
-      } else if (!rc && !(rc = rmt__msg_end(b, &mark))) {
-        rmt__link_after_append(&c->link, RMT_CHANNEL_RELIABLE, mark.start);
-      }
-    } else {
-      send_error(c, inv->remote, inv->call_id, status, message);
-    }
+    if (status == RMT_OK)
+      rc = rmt__link_put_result(&c->link, inv->remote, inv->call_id, values, nvalues, NULL);
+    else send_error(c, inv->remote, inv->call_id, status, message);
   }
   rmt__invocation_unlink(&c->invocations, inv);
   rmt__free(c->alloc, inv, sizeof *inv);
@@ -184,18 +166,6 @@ static void dispatch_invoke(rmt_client *c, rmt_remote_entry *r, uint32_t call_id
   r->handler(r->handler_ud, inv, args, n);
 }
 
-static void warn_queue_overflow(rmt_client *c, rmt_remote_entry *r) {
-  char path[256];
-  snprintf(path, sizeof path, "%s", r->name);
-  for (char *p = path; *p; p++)
-    if (*p == '/') *p = '.';
-  rmt__log(c->cfg.log, c->cfg.log_ud, RMT_LOG_WARN,
-           "Remote event invocation queue exhausted for ReplicatedStorage.%s; did you forget "
-           "to implement OnClientEvent? (%llu events dropped)",
-           path, (unsigned long long)r->queue_dropped);
-  r->queue_dropped = 0;
-}
-
 static void drain_remote(rmt_client *c, rmt_remote_entry *r) {
   rmt_queued q;
   while (r->signal && r->queue.count && rmt_signal_listener_count(r->signal) && !r->destroyed &&
@@ -218,7 +188,7 @@ static void drain_queues(rmt_client *c) {
   for (size_t i = 1; i < c->remotes.cap; i++) {
     rmt_remote_entry *r = c->remotes.by_id[i];
     if (r && (r->queue.count || r->waiting.count)) drain_remote(c, r);
-    if (r && r->queue_dropped) warn_queue_overflow(c, r);
+    if (r && r->queue_dropped) rmt__warn_queue_overflow(c->cfg.log, c->cfg.log_ud, r, "OnClientEvent");
   }
 }
 
@@ -256,7 +226,7 @@ static int add_remote(rmt_client *c, rmt_reader *rd) {
   uint64_t kind = rmt__get_varint(rd);
   size_t len;
   const uint8_t *name = rmt__get_lstr(rd, 200, &len);
-  if (rd->bad || !id || id >= (1u << 24) || kind < 1 || kind > 3 ||
+  if (rd->bad || !id || id > RMT_MAX_REMOTE_ID || kind < 1 || kind > 3 ||
       !rmt__remote_name_valid((const char *)name, len) || rmt__registry_get(&c->remotes, id))
     return RMT_EDECODE;
   rmt_remote_entry *r = rmt__remote_new(c->alloc, id, (rmt_remote_kind)kind, (const char *)name, len);

@@ -205,6 +205,46 @@ void rmt__link_free(rmt_link *l) {
   for (int ch = 0; ch < RMT_CHANNEL_COUNT; ch++) rmt_buf_free(&l->out[ch]);
 }
 
+void rmt__link_put_error(rmt_link *l, rmt_remote_id remote, uint32_t call_id, int status,
+                         const char *message) {
+  uint32_t fields[2] = {call_id, (uint32_t)-status};
+  rmt_buf *b = &l->out[RMT_CHANNEL_RELIABLE];
+  size_t start = b->len;
+  if (rmt__msg_put(b, RMT_MSG_ERROR, remote, fields, 2, (const uint8_t *)message,
+                   strlen(message)) == RMT_OK)
+    rmt__link_after_append(l, RMT_CHANNEL_RELIABLE, start);
+}
+
+int rmt__link_put_result(rmt_link *l, rmt_remote_id remote, uint32_t call_id,
+                         const rmt_value *values, size_t nvalues, const rmt_limits *limits) {
+  rmt_buf *b = &l->out[RMT_CHANNEL_RELIABLE];
+  rmt_msg_mark mark;
+  rmt_error err;
+  int rc = rmt__msg_begin(b, RMT_MSG_RESULT, remote, &call_id, 1, &mark);
+  if (rc) return rc;
+  if ((rc = rmt_encode(b, values, nvalues, limits, &err))) {
+    rmt__msg_abort(b, &mark);
+    char msg[300];
+    snprintf(msg, sizeof msg, "cannot return values: %s", err.message);
+    rmt__link_put_error(l, remote, call_id, RMT_EHANDLER, msg);
+    return rc;
+  }
+  if ((rc = rmt__msg_end(b, &mark))) return rc;
+  return rmt__link_after_append(l, RMT_CHANNEL_RELIABLE, mark.start);
+}
+
+void rmt__warn_queue_overflow(rmt_log_fn fn, void *ud, rmt_remote_entry *r, const char *listener) {
+  char path[256];
+  snprintf(path, sizeof path, "%s", r->name);
+  for (char *c = path; *c; c++)
+    if (*c == '/') *c = '.';
+  rmt__log(fn, ud, RMT_LOG_WARN,
+           "Remote event invocation queue exhausted for ReplicatedStorage.%s; did you forget "
+           "to implement %s? (%llu events dropped)",
+           path, listener, (unsigned long long)r->queue_dropped);
+  r->queue_dropped = 0;
+}
+
 /* ---- queues ---- */
 
 int rmt__queue_push(rmt_queue *q, const rmt_allocator *a, size_t limit, size_t max_bytes,

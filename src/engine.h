@@ -56,6 +56,12 @@ int rmt__link_after_append(rmt_link *l, int ch, size_t start);
 /* Sends both batches as ENet packets (queued in ENet until enet_host_flush/service). */
 int rmt__link_flush(rmt_link *l);
 void rmt__link_free(rmt_link *l);
+/* Appends an ERROR answer for call_id (status as a negative rmt_status). */
+void rmt__link_put_error(rmt_link *l, rmt_remote_id remote, uint32_t call_id, int status,
+                         const char *message);
+/* Appends a RESULT with `values`; values that cannot be encoded become an ERROR naming why. */
+int rmt__link_put_result(rmt_link *l, rmt_remote_id remote, uint32_t call_id,
+                         const rmt_value *values, size_t nvalues, const rmt_limits *limits);
 
 /* ---- remote entries (one per remote, on either side) ---- */
 typedef struct rmt_queued {
@@ -101,6 +107,10 @@ rmt_remote_entry *rmt__remote_new(const rmt_allocator *a, rmt_remote_id id,
 void rmt__remote_free(rmt_remote_entry *r, const rmt_allocator *a);
 /* Remote names: 1..200 bytes, '/'-separated non-empty segments, no control characters. */
 int rmt__remote_name_valid(const char *name, size_t len);
+
+/* Remote ids are indexes into a table on both sides, so they are capped: a server creates at
+ * most this many remotes in its lifetime, and a client refuses larger ids from a server. */
+#define RMT_MAX_REMOTE_ID 65535u
 
 /* ---- a table of remote entries indexed by id ---- */
 typedef struct rmt_registry {
@@ -171,6 +181,10 @@ void rmt__calls_free(rmt_calls *c);
 
 /* Sum of counters. */
 void rmt__stats_add(rmt_stats *into, const rmt_stats *from);
+
+/* Roblox's warning when a remote's queue overflowed; `listener` names the missing signal
+ * (OnServerEvent / OnClientEvent). Resets the remote's drop count. */
+void rmt__warn_queue_overflow(rmt_log_fn fn, void *ud, rmt_remote_entry *r, const char *listener);
 
 /* Emits through the configured log hook, or stderr for warnings and errors. */
 void rmt__log(rmt_log_fn fn, void *ud, rmt_log_level level, const char *fmt, ...)

@@ -141,12 +141,7 @@ static void send_control(player *p, rmt_control type, const rmt_buf *body) {
 
 static void send_error(player *p, rmt_remote_id remote, uint32_t call_id, int status,
                        const char *message) {
-  uint32_t fields[2] = {call_id, (uint32_t)-status};
-  rmt_buf *b = &p->link.out[RMT_CHANNEL_RELIABLE];
-  size_t start = b->len;
-  if (rmt__msg_put(b, RMT_MSG_ERROR, remote, fields, 2, (const uint8_t *)message,
-                   strlen(message)) == RMT_OK)
-    rmt__link_after_append(&p->link, RMT_CHANNEL_RELIABLE, start);
+  rmt__link_put_error(&p->link, remote, call_id, status, message);
 }
 
 /* Refuses a connection with a reason the client shows, then lets ENet close it. */
@@ -333,19 +328,6 @@ static int admit(rmt_server *s, player *p, rmt_remote_entry *r) {
   return 1;
 }
 
-static void warn_queue_overflow(rmt_server *s, rmt_remote_entry *r) {
-  if (!r->queue_dropped) return;
-  char path[256];
-  snprintf(path, sizeof path, "%s", r->name);
-  for (char *c = path; *c; c++)
-    if (*c == '/') *c = '.';
-  rmt__log(s->cfg.log, s->cfg.log_ud, RMT_LOG_WARN,
-           "Remote event invocation queue exhausted for ReplicatedStorage.%s; did you forget "
-           "to implement OnServerEvent? (%llu events dropped)",
-           path, (unsigned long long)r->queue_dropped);
-  r->queue_dropped = 0;
-}
-
 static void dispatch_event(rmt_server *s, player *p, rmt_remote_entry *r, const uint8_t *body,
                            size_t len) {
   size_t argc;
@@ -391,7 +373,7 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
       drop(s, p, r, RMT_DROP_WRONG_KIND);
       return;
     }
-    if (r) r->stats.invokes_in++;
+    if (r) r->stats.bytes_in += m->body_len;
     rmt__calls_on_reply(&s->calls, m, s->arena, &s->cfg.limits);
     return;
   }
@@ -516,28 +498,16 @@ static int complete_invocation(rmt_invocation *inv, int status, const rmt_value 
   player *p = inv->orphaned ? NULL : find_player(s, inv->player);
   int rc = RMT_OK;
   if (p) {
+    size_t before = p->link.out[RMT_CHANNEL_RELIABLE].len;
     if (p->pending_invokes) p->pending_invokes--;
-    if (status == RMT_OK) {
-      rmt_buf *b = &p->link.out[RMT_CHANNEL_RELIABLE];
-      rmt_msg_mark mark;
-      rmt_error err;
-      rc = rmt__msg_begin(b, RMT_MSG_RESULT, inv->remote, &inv->call_id, 1, &mark);
-      if (!rc) {
-        rc = rmt_encode(b, values, nvalues, &s->cfg.limits, &err);
-        if (rc) {
-          rmt__msg_abort(b, &mark);
-          char msg[300];
-          snprintf(msg, sizeof msg, "cannot return values: %s", err.message);
-          send_error(p, inv->remote, inv->call_id, RMT_EHANDLER, msg);
-        } else if (!(rc = rmt__msg_end(b, &mark))) {
-          rmt__link_after_append(&p->link, RMT_CHANNEL_RELIABLE, mark.start);
-        }
-      }
-    } else {
-      send_error(p, inv->remote, inv->call_id, status, message);
-    }
+    if (status == RMT_OK)
+      rc = rmt__link_put_result(&p->link, inv->remote, inv->call_id, values, nvalues,
+                                &s->cfg.limits);
+    else send_error(p, inv->remote, inv->call_id, status, message);
     rmt_remote_entry *r = rmt__registry_get(&s->remotes, inv->remote);
-    if (r) r->stats.invokes_out++;
+    size_t after = p->link.out[RMT_CHANNEL_RELIABLE].len;
+    /* A split sends what came before, leaving just this answer in the batch. */
+    if (r) r->stats.bytes_out += after > before ? after - before : after;
   }
   rmt__invocation_unlink(&s->invocations, inv);
   rmt__free(s->alloc, inv, sizeof *inv);
@@ -570,7 +540,7 @@ static void drain_queues(rmt_server *s) {
   for (size_t i = 1; i < s->remotes.cap; i++) {
     rmt_remote_entry *r = s->remotes.by_id[i];
     if (r && (r->queue.count || r->waiting.count)) drain_remote(s, r);
-    if (r && r->queue_dropped) warn_queue_overflow(s, r);
+    if (r && r->queue_dropped) rmt__warn_queue_overflow(s->cfg.log, s->cfg.log_ud, r, "OnServerEvent");
   }
 }
 
@@ -796,7 +766,7 @@ int rmt_server_create_remote(rmt_server *s, const char *name, rmt_remote_kind ki
     snprintf(s->last_error, sizeof s->last_error, "a remote named '%s' already exists", name);
     return RMT_EEXIST;
   }
-  if (s->remotes.next_id >= (1u << 24)) return RMT_ELIMIT;
+  if (s->remotes.next_id > RMT_MAX_REMOTE_ID) return RMT_ELIMIT;
   rmt_remote_id id = s->remotes.next_id;
   rmt_remote_entry *r = rmt__remote_new(s->alloc, id, kind, name, len);
   if (!r || rmt__registry_set(&s->remotes, s->alloc, id, r)) {

@@ -488,11 +488,9 @@ static void test_invoke(void **state) {
   assert_int_equal(waited.status, RMT_OK);
   assert_true(waited.number == 150);
 
-  /* Blocking form. */
-  rmt_value *vals;
-  size_t n;
+  /* Handler results and handler errors. (The blocking form, rmt_client_invoke_sync, pumps
+   * only the client, so it is exercised across processes by tests/examples.sh.) */
   rmt_error err;
-  /* The server must be pumped too: use the async form with the same handler path. */
   result ok = {0}, bad = {0};
   rmt_client_invoke(a, fn, &gold, 1, 0, on_result, &ok, NULL);
   rmt_value other = rmt_str("Gems");
@@ -515,14 +513,22 @@ static void test_invoke(void **state) {
   pump(w, 20);
   assert_int_equal(late.done, 1);
 
+  /* Answers are not invocations: counts agree between the remote and the totals. */
+  rmt_stats per_remote, totals;
+  rmt_server_remote_stats(w->server, fn, &per_remote);
+  rmt_server_remote_stats(w->server, 0, &totals);
+  assert_int_equal(per_remote.invokes_in, 5);
+  assert_int_equal(per_remote.invokes_in, totals.invokes_in);
+  assert_int_equal(per_remote.invokes_out, 0);
+  assert_int_equal(totals.invokes_out, 0);
+  assert_true(per_remote.bytes_out > 0);
+
   /* Wrong kind at the caller. */
   assert_int_equal(rmt_client_fire(a, fn, &gold, 1, &err), RMT_ETYPE);
-  (void)vals;
-  (void)n;
   finish(w);
 }
 
-static void test_invoke_sync_and_disconnect_mid_call(void **state) {
+static void test_disconnect_mid_call(void **state) {
   (void)state;
   world *w = new_world();
   start_server(w, NULL);
@@ -731,6 +737,77 @@ static void test_server_gone(void **state) {
   assert_int_equal(w->ac.live_blocks, 0);
 }
 
+static void test_byte_rate_and_pending_cap(void **state) {
+  (void)state;
+  world *w = new_world();
+  rmt_server_config cfg;
+  rmt_server_config_default(&cfg);
+  cfg.byte_rate = (rmt_rate){100, 450}; /* about four 100-byte events, then a trickle */
+  cfg.max_pending_invokes = 2;
+  start_server(w, &cfg);
+  rmt_remote_id ev, fn;
+  rmt_server_create_remote(w->server, "Big", RMT_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w->server, "Slow", RMT_REMOTE_FUNCTION, &fn);
+  rmt_server_on_invoke(w->server, fn, handler, NULL);
+  seen got = {.in_order = 1};
+  rmt_signal_connect(rmt_server_event_signal(w->server, ev), record_seq, &got);
+  rmt_client *a = new_client(w, "Alice", NULL);
+  join(w, a);
+  char payload[96];
+  memset(payload, 'z', sizeof payload);
+  for (int i = 1; i <= 10; i++) {
+    rmt_value args[2] = {rmt_lstr(payload, sizeof payload), rmt_num(i)};
+    rmt_client_fire(a, ev, args, 2, NULL);
+  }
+  for (int i = 0; i < 2000 && got.count + w->drops[RMT_DROP_BYTE_RATE] < 10; i++) pump(w, 1);
+  assert_int_equal(got.count, 4);
+  assert_int_equal(w->drops[RMT_DROP_BYTE_RATE], 6);
+  assert_true(got.in_order);
+
+  /* Two deferred invokes are pending; the third is refused at once, not queued. */
+  for (uint64_t until = rmt__now_ms() + 1100; rmt__now_ms() < until;) pump(w, 1);
+  result r[3] = {{0}};
+  rmt_value later = rmt_str("later");
+  rmt_invocation *held[2] = {NULL, NULL};
+  for (int i = 0; i < 3; i++) {
+    rmt_client_invoke(a, fn, &later, 1, 3000, on_result, &r[i], NULL);
+    for (int k = 0; k < 500 && !deferred && !r[i].done; k++) pump(w, 1);
+    if (i < 2) {
+      assert_non_null(deferred);
+      held[i] = deferred;
+      deferred = NULL;
+    }
+  }
+  pump_until(w, &r[2].done);
+  assert_int_equal(r[2].status, RMT_ERATELIMIT);
+  assert_non_null(strstr(r[2].message, "too many pending invokes"));
+  rmt_value v = rmt_num(7);
+  for (int i = 0; i < 2; i++) rmt_invocation_return(held[i], &v, 1);
+  pump_until(w, &r[1].done);
+  assert_int_equal(r[0].status, RMT_OK);
+  assert_int_equal(r[1].status, RMT_OK);
+  finish(w);
+}
+
+static void test_lost_client_detected(void **state) {
+  (void)state;
+  world *w = new_world();
+  rmt_server_config cfg;
+  rmt_server_config_default(&cfg);
+  cfg.peer_timeout_ms = 600;
+  start_server(w, &cfg);
+  seen removing = {0};
+  rmt_signal_connect(rmt_server_player_removing(w->server), record_seq, &removing);
+  rmt_client *a = new_client(w, "Alice", NULL);
+  join(w, a);
+  /* The client goes silent (a crashed process): the server notices within its timeout. */
+  uint64_t start = rmt__now_ms();
+  while (!removing.count && rmt__now_ms() - start < 5000) rmt_server_service(w->server, 5);
+  assert_int_equal(removing.count, 1);
+  assert_int_equal(rmt_server_players(w->server, NULL, 0), 0);
+  finish(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_join_registry_and_players),
@@ -741,12 +818,14 @@ int main(void) {
       cmocka_unit_test(test_client_queue_before_listen),
       cmocka_unit_test(test_rate_limits),
       cmocka_unit_test(test_invoke),
-      cmocka_unit_test(test_invoke_sync_and_disconnect_mid_call),
+      cmocka_unit_test(test_disconnect_mid_call),
       cmocka_unit_test(test_invoke_client),
       cmocka_unit_test(test_unreliable),
       cmocka_unit_test(test_refusals),
       cmocka_unit_test(test_version_and_name_refused_by_server),
       cmocka_unit_test(test_server_gone),
+      cmocka_unit_test(test_byte_rate_and_pending_cap),
+      cmocka_unit_test(test_lost_client_detected),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
