@@ -3,6 +3,10 @@
 #ifndef RMT_TEST_LUA_UTIL_H
 #define RMT_TEST_LUA_UTIL_H
 
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
