@@ -170,6 +170,20 @@ int rmt_host_call_hook(rmt_host *host, const char *name, int nargs, int nresults
   return 0;
 }
 
+/* Only reached by an error outside any protected call (a host bug): say so before exit. */
+static int on_panic(lua_State *L) {
+  fprintf(stderr, "remotes: unprotected Lua error: %s\n", lua_tostring(L, -1));
+  return 0;
+}
+
+static void free_host_block(rmt_host *host) {
+  if (host->alloc && host->alloc->fn) {
+    host->alloc->fn(host->alloc->ud, host, sizeof *host, 0);
+  } else {
+    free(host);
+  }
+}
+
 rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   rmt_host *host;
   lua_State *L;
@@ -178,8 +192,11 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
     err->code = 0;
     err->message[0] = 0;
   }
-  host = calloc(1, sizeof *host);
+  host = config->alloc && config->alloc->fn
+             ? config->alloc->fn(config->alloc->ud, NULL, 0, sizeof *host)
+             : malloc(sizeof *host);
   if (!host) goto nomem;
+  memset(host, 0, sizeof *host);
   host->side = config->side;
   snprintf(host->origin, sizeof host->origin, "%s",
            config->origin ? config->origin : config->side == RMT_HOST_SERVER ? "Server" : "Client");
@@ -188,12 +205,15 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   host->alloc = config->alloc;
   host->t0 = rmt_host_clock();
   host->hooks_ref = LUA_NOREF;
-  L = luaL_newstate();
+  /* the Lua heap goes through the same hook (the signatures are the same by design) */
+  L = host->alloc && host->alloc->fn ? lua_newstate(host->alloc->fn, host->alloc->ud)
+                                     : luaL_newstate();
   if (!L) {
-    free(host);
+    free_host_block(host);
     goto nomem;
   }
   host->L = L;
+  lua_atpanic(L, on_panic);
   luaL_openlibs(L);
   rmt_types_open(L);
   rmt_sched_init(host);
@@ -249,7 +269,15 @@ void rmt_host_destroy(rmt_host *host) {
     rmt_sched_free(host);
     lua_close(host->L);
   }
-  free(host);
+  free_host_block(host);
+}
+
+/* Only the deferred queue: timers wait for a frame, as in Roblox. */
+static void drain_deferred(rmt_host *host) {
+  double now = host->now;
+  host->now = -HUGE_VAL; /* no timer is due at -inf */
+  rmt_sched_run(host);
+  host->now = now;
 }
 
 int rmt_host_load(rmt_host *host, const char *path, rmt_error *err) {
@@ -273,6 +301,7 @@ int rmt_host_load(rmt_host *host, const char *path, rmt_error *err) {
 
 void rmt_host_start_scripts(rmt_host *host) {
   rmt_host_call_hook(host, "start_scripts", 0, 0);
+  drain_deferred(host);
 }
 
 int rmt_host_run_string(rmt_host *host, const char *source, const char *chunkname) {
@@ -280,11 +309,14 @@ int rmt_host_run_string(rmt_host *host, const char *source, const char *chunknam
   lua_pushstring(host->L, source);
   lua_pushstring(host->L, chunkname);
   rmt_host_call_hook(host, "run_string", 2, 0);
+  drain_deferred(host);
   return host->errors > before ? -1 : 0;
 }
 
 void rmt_host_step(rmt_host *host) {
   double now = rmt_host_clock() - host->t0;
+  /* what engine callbacks and scripts deferred since the last step runs before the frame */
+  drain_deferred(host);
   host->now = now;
   if (now - host->last_frame >= RMT_FRAME * 0.999 || host->last_frame == 0) {
     double dt = host->last_frame == 0 ? RMT_FRAME : now - host->last_frame;
@@ -293,11 +325,8 @@ void rmt_host_step(rmt_host *host) {
     lua_pushnumber(host->L, now);
     lua_pushnumber(host->L, dt);
     rmt_host_call_hook(host, "frame", 2, 0);
+    drain_deferred(host);
   }
-  /* deferred threads (and what the frame deferred) run now, timers wait for a frame */
-  host->now = -HUGE_VAL; /* deferred only: no timer is due at -inf */
-  rmt_sched_run(host);
-  host->now = now;
 }
 
 double rmt_host_next_due(rmt_host *host) {

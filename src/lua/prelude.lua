@@ -47,10 +47,11 @@ local function luauHint(src)
   return " (Luau-only syntax is not supported by this host: " .. table.concat(hints, ", ") .. ")"
 end
 
+local fullName
 -- Compiles a script instance's source; nil, "file:line: message" on a syntax error.
-local function compile(d)
+local function compile(inst, d)
   local src = d.props.Source or ""
-  local chunk = d.chunkname
+  local chunk = d.chunkname or ("=" .. fullName(inst))
   local fn, err = loadstring(src, chunk)
   if not fn then return nil, err .. luauHint(src) end
   return fn
@@ -223,7 +224,7 @@ local function isA(cls, name)
   return false
 end
 
-local function fullName(inst)
+fullName = function(inst)
   local parts = {}
   local cur = inst
   while cur do
@@ -1149,7 +1150,7 @@ G.require = function(m)
   end
   d.modState = "loading"
   d.modThread = coroutine.running()
-  local fn, err = compile(d)
+  local fn, err = compile(m, d)
   local r
   if fn then
     setfenv(fn, makeEnv(m))
@@ -1182,7 +1183,7 @@ end
 local function runScript(inst)
   local d = Inst[inst]
   if d.props.Disabled then return end
-  local fn, err = compile(d)
+  local fn, err = compile(inst, d)
   if not fn then
     H.report_error(err)
     return
