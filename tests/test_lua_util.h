@@ -3,6 +3,10 @@
 #ifndef RMT_TEST_LUA_UTIL_H
 #define RMT_TEST_LUA_UTIL_H
 
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,7 +21,7 @@ typedef struct capture {
 } capture;
 
 /* Lines as "P text", "W text", "E text" so tests can match one stream. */
-static void capture_output(void *ud, rmt_host_stream stream, const char *text) {
+static inline void capture_output(void *ud, rmt_host_stream stream, const char *text) {
   capture *c = ud;
   char tag = stream == RMT_HOST_PRINT ? 'P' : stream == RMT_HOST_WARN ? 'W' : 'E';
   int n;
@@ -28,7 +32,7 @@ static void capture_output(void *ud, rmt_host_stream stream, const char *text) {
   if (n > 0 && c->len + (size_t)n < sizeof c->text) c->len += (size_t)n;
 }
 
-static rmt_host *test_host(rmt_host_side side, capture *cap, alloc_counter *ac) {
+static inline rmt_host *test_host(rmt_host_side side, capture *cap, alloc_counter *ac) {
   rmt_host_config hc;
   rmt_error err;
   rmt_host *h;
@@ -44,7 +48,7 @@ static rmt_host *test_host(rmt_host_side side, capture *cap, alloc_counter *ac) 
   return h;
 }
 
-static void sleep_ms(int ms) {
+static inline void sleep_ms(int ms) {
   struct timespec ts;
   ts.tv_sec = ms / 1000;
   ts.tv_nsec = (long)(ms % 1000) * 1000000L;
@@ -52,7 +56,7 @@ static void sleep_ms(int ms) {
 }
 
 /* Steps the host until nothing waits (or max_seconds pass). Returns seconds spent. */
-static double run_until_idle(rmt_host *h, double max_seconds) {
+static inline double run_until_idle(rmt_host *h, double max_seconds) {
   double start = rmt_host_clock();
   for (;;) {
     rmt_host_step(h);
@@ -63,7 +67,7 @@ static double run_until_idle(rmt_host *h, double max_seconds) {
   return rmt_host_clock() - start;
 }
 
-static void run_for(rmt_host *h, double seconds) {
+static inline void run_for(rmt_host *h, double seconds) {
   double start = rmt_host_clock();
   while (rmt_host_clock() - start < seconds) {
     rmt_host_step(h);
@@ -72,13 +76,13 @@ static void run_for(rmt_host *h, double seconds) {
 }
 
 /* Runs Lua source as a Script and steps until idle; returns the capture's error count. */
-static int run_lua(rmt_host *h, capture *cap, const char *src) {
+static inline int run_lua(rmt_host *h, capture *cap, const char *src) {
   rmt_host_run_string(h, src, "test.lua");
   run_until_idle(h, 10);
   return cap->errors;
 }
 
-static int has_line(const capture *c, const char *line) {
+static inline int has_line(const capture *c, const char *line) {
   const char *p = c->text;
   size_t n = strlen(line);
   while ((p = strstr(p, line)) != NULL) {

@@ -894,9 +894,8 @@ const char *const rmt_prelude_chunks[] = {
     "  events = { Event = true },\n"
     "  methods = {\n"
     "    Fire = function(self, ...)\n"
-    "      local d = Inst[self]\n"
-    "      local s = d.signals.Event\n"
-    "      if s then fireSignal(s, copyArgs(...)) end\n"
+    "      -- always copied: a cycle or an over-limit value is an error even with no listener\n"
+    "      fireSignal(Inst[self].signals.Event, copyArgs(...))\n"
     "    end,\n"
     "  },\n"
     "})\n"
@@ -918,9 +917,9 @@ const char *const rmt_prelude_chunks[] = {
     "      for _, w in ipairs(ws) do H.wake(w[1], w[2]) end\n"
     "    end\n"
     "  end } },\n"
-    "  methods = {\n"
+    "  methods = {\n",
     "    Invoke = function(self, ...)\n"
-    "      local d = Inst[self]\n",
+    "      local d = Inst[self]\n"
     "      while not d.props.OnInvoke do\n"
     "        -- Roblox yields until a callback is set\n"
     "        local co = coroutine.running()\n"
@@ -1010,8 +1009,8 @@ const char *const rmt_prelude_chunks[] = {
     "  GetPlayerFromCharacter = function() return nil end,\n"
     "}\n"
     "defclass(\"Player\", \"Instance\", {\n"
-    "  props = { UserId = { default = 0, readonly = true },\n"
-    "            DisplayName = { get = function(_, d) return d.Name end, readonly = true },\n",
+    "  props = { UserId = { default = 0, readonly = true },\n",
+    "            DisplayName = { get = function(_, d) return d.Name end, readonly = true },\n"
     "            Character = { default = nil, check = instCheck },\n"
     "            Team = { default = nil, check = instCheck },\n"
     "            AccountAge = { default = 0, readonly = true } },\n"
@@ -1130,8 +1129,8 @@ const char *const rmt_prelude_chunks[] = {
     "function math.clamp(x, lo, hi)\n"
     "  if lo > hi then error(\"max must be greater than or equal to min\", 2) end\n"
     "  return math.max(lo, math.min(hi, x))\n"
-    "end\n"
-    "function math.sign(x) return x > 0 and 1 or x < 0 and -1 or 0 end\n",
+    "end\n",
+    "function math.sign(x) return x > 0 and 1 or x < 0 and -1 or 0 end\n"
     "function math.round(x) return x >= 0 and math.floor(x + 0.5) or math.ceil(x - 0.5) end\n"
     "\n"
     "-- ---------------------------------------------------------------------------------------\n"
@@ -1219,9 +1218,9 @@ const char *const rmt_prelude_chunks[] = {
     "  return nil, name\n"
     "end\n"
     "\n"
-    "local LoadError = {}\n"
+    "local LoadError = {}\n",
     "local function loadFail(msg) error(setmetatable({ msg = msg }, LoadError), 0) end\n"
-    "\n",
+    "\n"
     "local function readFile(path)\n"
     "  local s, err = H.read_file(path)\n"
     "  if not s then loadFail(err) end\n"
@@ -1314,8 +1313,8 @@ const char *const rmt_prelude_chunks[] = {
     "  if IS_SERVER then return false end\n"
     "  local cur = parent\n"
     "  while cur do\n"
-    "    local d = Inst[cur]\n"
-    "    if SERVER_ONLY[d.ClassName] then return true end\n",
+    "    local d = Inst[cur]\n",
+    "    if SERVER_ONLY[d.ClassName] then return true end\n"
     "    if d.ClassName == \"ReplicatedStorage\" and REMOTE_KIND[cls] then return true end\n"
     "    cur = d.Parent\n"
     "  end\n"
@@ -1408,8 +1407,8 @@ const char *const rmt_prelude_chunks[] = {
     "      if kind == \"meta\" or kind == \"project\" then\n"
     "        -- meta files decorate their sibling; project files are read at the root only\n"
     "      elseif kind and not skipOnClient(parent, \"Folder\") then\n"
-    "        local inst = loadFileInstance(p, disp)\n"
-    "        if inst and not skipOnClient(parent, Inst[inst].ClassName) then\n",
+    "        local inst = loadFileInstance(p, disp)\n",
+    "        if inst and not skipOnClient(parent, Inst[inst].ClassName) then\n"
     "          local meta = joinPath(path, stem .. \".meta.json\")\n"
     "          if H.is_file(meta) then\n"
     "            local j = decodeJson(meta, joinPath(display, stem .. \".meta.json\"))\n"

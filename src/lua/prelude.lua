@@ -887,9 +887,8 @@ defclass("BindableEvent", "Instance", {
   events = { Event = true },
   methods = {
     Fire = function(self, ...)
-      local d = Inst[self]
-      local s = d.signals.Event
-      if s then fireSignal(s, copyArgs(...)) end
+      -- always copied: a cycle or an over-limit value is an error even with no listener
+      fireSignal(Inst[self].signals.Event, copyArgs(...))
     end,
   },
 })
