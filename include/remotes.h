@@ -103,7 +103,8 @@ typedef struct rmt_allocator {
  * a value you build on the stack points at your memory; a value the library hands you
  * points at memory the library documents (an arena, or an owned block from
  * rmt_values_copy). Strings produced by the library are always NUL-terminated (and still
- * binary-safe: use `len`).
+ * binary-safe: use `len`). Only the union member of a value's type is meaningful (decoded
+ * values leave the rest unset), so compare values with rmt_value_equal, never memcmp.
  * ------------------------------------------------------------------------------------- */
 typedef enum rmt_type {
   RMT_TNIL = 0,

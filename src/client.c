@@ -532,6 +532,8 @@ rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
     rmt__seterr(err, RMT_ENET, "cannot create a UDP socket");
     goto fail;
   }
+  c->host->maximumPacketSize =
+      (cfg.limits.max_bytes > cfg.batch_bytes ? cfg.limits.max_bytes : cfg.batch_bytes) + 64;
   c->peer = enet_host_connect(c->host, &addr, RMT_CHANNEL_COUNT, RMT_PROTOCOL_VERSION);
   if (!c->peer) {
     rmt__seterr(err, RMT_ENET, "cannot start connecting to %s:%u", cfg.host, (unsigned)cfg.port);

@@ -605,6 +605,9 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
     rmt__seterr(err, RMT_ENET, "cannot bind UDP %s:%u (in use?)", c.bind_host, (unsigned)c.port);
     goto fail;
   }
+  /* ENet would otherwise reassemble packets of up to 32 MB per peer; nothing legitimate is
+   * larger than one message at max_bytes or one batch. */
+  s->host->maximumPacketSize = (c.limits.max_bytes > c.batch_bytes ? c.limits.max_bytes : c.batch_bytes) + 64;
   return s;
 fail:
   rmt_signal_destroy(s->player_added);
