@@ -357,11 +357,14 @@ static void test_invokes_always_end(void **state) {
                 (unsigned long long)elapsed);
   /* The faults delay answers (a stalled retransmission holds up everything after it on the
    * ordered channel, so some answered calls may still time out), but most get through. */
-  assert_int_equal(held.count, NCLIENTS * PER_CLIENT / 5);
+  /* A held call's INVOKE may itself still be stuck in a retransmission when its caller
+   * gives up, so the handler has seen at most (not exactly) the 200 it holds. */
+  assert_true(held.count > 0 && held.count <= NCLIENTS * PER_CLIENT / 5);
   assert_true(ok >= NCLIENTS * PER_CLIENT * 4 / 5 / 2);
   /* Completing after the caller gave up is harmless and silent. */
   rmt_value late = rmt_num(0);
-  for (int i = 0; i < held.count; i++) assert_int_equal(rmt_invocation_return(held.inv[i], &late, 1), 0);
+  int nheld = held.count;
+  for (int i = 0; i < nheld; i++) assert_int_equal(rmt_invocation_return(held.inv[i], &late, 1), 0);
   for (int i = 0; i < 100; i++) pump(&n);
   for (int i = 0; i < NCLIENTS; i++)
     for (int k = 0; k < PER_CLIENT; k++) assert_int_equal(calls[i][k].done, 1);
