@@ -98,6 +98,7 @@ typedef struct rmt_remote_entry {
   rmt_rate rate;              /* server: per-remote override */
   int has_rate;
   int destroyed;
+  rmt_schema *schema;         /* server: declared arguments, NULL = unchecked */
   rmt_stats stats;
   struct rmt_remote_entry *next_dead; /* graveyard while a service is running */
 } rmt_remote_entry;
