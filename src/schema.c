@@ -385,7 +385,7 @@ static uint32_t parse_dict(parser *p, size_t open_col) {
     for (uint32_t f = tmp.child; f != RMT_SCHEMA_NONE; f = p->s->nodes[f].next) {
       const rmt_schema_node *fn = &p->s->nodes[f];
       if (fn->str_len == len && memcmp(p->s->pool + fn->str, p->s->pool + off, len) == 0)
-        return fail_at(p, name.start, "duplicate field %s", p->s->pool + off);
+        return fail_at(p, name.start, "duplicate field '%s'", p->s->pool + off);
     }
     int optional = 0;
     if (is_punct(peek(p), '?')) {
@@ -793,7 +793,7 @@ static int fail_msg(checker *c, const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   rmt__seterr(c->err, RMT_EBADARGS, "argument %zu%s%s: %s%s", c->arg, c->path_len ? " " : "",
-              c->path, c->in_key ? "key " : "", msg);
+              c->path, c->in_key ? "key: " : "", msg);
   return 0;
 }
 
