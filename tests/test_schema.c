@@ -330,6 +330,8 @@ static void test_check_argument_count(void **state) {
       {"\"vote\" | \"purchase\", (\"yes\" | \"no\")?", {S("hack")}, 1,
        "argument 1: expected \"vote\" | \"purchase\", got \"hack\""},
       {"string", {S("a")}, 0, "argument 1: expected string, got nil (missing)"},
+      {"string | nil, number", {rmt_nil(), N(1)}, 2, NULL},
+      {"string | nil, number", {rmt_nil()}, 0, "argument 2: expected number, got nil (missing)"},
   };
   run_cases(cases, sizeof cases / sizeof cases[0]);
   rmt_schema *s = parse_ok("string");
