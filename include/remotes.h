@@ -702,6 +702,84 @@ RMT_API int rmt_client_invoke_sync(rmt_client *client, rmt_remote_id remote,
 RMT_API int rmt_client_remote_stats(const rmt_client *client, rmt_remote_id remote,
                                     rmt_stats *out);
 
+/* ---------------------------------------------------------------------------------------
+ * Replication: the server's instance tree, copied read-only to every client
+ *
+ * The server owns a tree of instances (class name, name, an optional `Value`, attributes).
+ * Every change is sent to every joined player on the reliable channel; a player who joins
+ * late first receives the whole tree. Changes are coalesced: between two flush points only
+ * the latest state of each instance is sent (ten sets of one Value send one). Flush points
+ * keep Roblox's order: pending changes go out before any remote message that follows them
+ * (a Value set before FireClient is visible in the client's listener) and at the end of
+ * every service. Clients observe the tree; nothing they do reaches the server.
+ *
+ * Each player has an instance of class "Player" (named after the player, a root) created
+ * when it joins and destroyed when it leaves; parent its leaderstats under it.
+ * Instance ids are never reused by one server; 0 means none (the root level).
+ * ------------------------------------------------------------------------------------- */
+typedef uint32_t rmt_instance_id;
+
+typedef struct rmt_instance_info {
+  rmt_instance_id id;
+  rmt_instance_id parent;      /* 0 = a root */
+  const char *class_name;      /* valid until the instance changes or is destroyed */
+  const char *name;
+  const rmt_value *value;      /* NULL when the instance has no Value */
+  rmt_player_id player;        /* for the "Player" instance of a player, else 0 */
+  size_t nattributes;
+} rmt_instance_info;
+
+/* Server side. class_name and name: 1..100 bytes. parent must exist (or be 0). */
+RMT_API int rmt_server_instance_create(rmt_server *server, rmt_instance_id parent,
+                                       const char *class_name, const char *name,
+                                       rmt_instance_id *out_id);
+/* Destroys the instance and all its descendants. */
+RMT_API int rmt_server_instance_destroy(rmt_server *server, rmt_instance_id id);
+/* Reparenting under one of its own descendants is refused (RMT_EINVAL). */
+RMT_API int rmt_server_instance_set_parent(rmt_server *server, rmt_instance_id id,
+                                           rmt_instance_id parent);
+RMT_API int rmt_server_instance_set_name(rmt_server *server, rmt_instance_id id,
+                                         const char *name);
+/* Sets (copies) the Value; NULL removes it. Values are checked in strict mode. */
+RMT_API int rmt_server_instance_set_value(rmt_server *server, rmt_instance_id id,
+                                          const rmt_value *value, rmt_error *err);
+/* Sets (copies) an attribute; NULL removes it. Attribute names: 1..100 bytes. */
+RMT_API int rmt_server_instance_set_attribute(rmt_server *server, rmt_instance_id id,
+                                              const char *name, const rmt_value *value,
+                                              rmt_error *err);
+RMT_API int rmt_server_instance_info(const rmt_server *server, rmt_instance_id id,
+                                     rmt_instance_info *out);
+RMT_API rmt_instance_id rmt_server_player_instance(const rmt_server *server,
+                                                   rmt_player_id player);
+
+/* Client side: what a replication change did. */
+typedef enum rmt_replica_event {
+  RMT_REPLICA_CREATED = 1,   /* the instance exists, with its parent, value, attributes */
+  RMT_REPLICA_VALUE,         /* its Value changed */
+  RMT_REPLICA_NAME,
+  RMT_REPLICA_PARENT,        /* reparented (info.parent is the new parent) */
+  RMT_REPLICA_ATTRIBUTE,     /* `attribute` names the attribute that changed or went */
+  RMT_REPLICA_DESTROYING     /* about to go (children first get their own DESTROYING) */
+} rmt_replica_event;
+typedef void (*rmt_replica_fn)(void *ud, rmt_replica_event event, rmt_instance_id id,
+                               const char *attribute);
+/* One observer per client (NULL clears). Set it before connecting to see the snapshot. */
+RMT_API void rmt_client_on_replica(rmt_client *client, rmt_replica_fn fn, void *ud);
+RMT_API int rmt_client_instance_info(const rmt_client *client, rmt_instance_id id,
+                                     rmt_instance_info *out);
+/* NULL when absent. The pointer is valid until that attribute or instance changes. */
+RMT_API const rmt_value *rmt_client_instance_attribute(const rmt_client *client,
+                                                       rmt_instance_id id, const char *name);
+/* Attribute by index (0..nattributes-1): name and value. */
+RMT_API int rmt_client_instance_attribute_at(const rmt_client *client, rmt_instance_id id,
+                                             size_t index, const char **name,
+                                             const rmt_value **value);
+/* Children in creation order; returns the count, writing at most cap ids. id 0 = roots. */
+RMT_API size_t rmt_client_instance_children(const rmt_client *client, rmt_instance_id id,
+                                            rmt_instance_id *out, size_t cap);
+RMT_API rmt_instance_id rmt_client_player_instance(const rmt_client *client,
+                                                   rmt_player_id player);
+
 #ifdef __cplusplus
 }
 #endif

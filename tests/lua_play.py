@@ -76,7 +76,7 @@ expect_play("player-action", [ex("player-action"), "--clients", "2"],
 expect_play("server-notification", [ex("server-notification"), "--clients", "2"],
             players(2, "[Player{i}] Server notification: You earned a badge!"))
 
-expect_play("broadcast", [ex("broadcast"), "--clients", "3"],
+expect_play("broadcast", [ex("broadcast"), "--clients", "3", "--idle", "2"],
             ["[Server] round announced to 3 players"]
             + players(3, "[Player{i}] Announcement: A new round is starting!"))
 

@@ -51,7 +51,8 @@ static void default_output(void *ud, rmt_host_stream stream, const char *text) {
   for (p = text; *p; p++)
     if (*p == '\n') lines++;
   cap += lines * (strlen(host->origin) + 16);
-  buf = malloc(cap);
+  buf = host->alloc && host->alloc->fn ? host->alloc->fn(host->alloc->ud, NULL, 0, cap)
+                                       : malloc(cap);
   if (!buf) return;
   p = text;
   for (;;) {
@@ -66,7 +67,11 @@ static void default_output(void *ud, rmt_host_stream stream, const char *text) {
     tag = "";
   }
   write_all(fd, buf, len);
-  free(buf);
+  if (host->alloc && host->alloc->fn) {
+    host->alloc->fn(host->alloc->ud, buf, cap, 0);
+  } else {
+    free(buf);
+  }
 }
 
 void rmt_host_emit(rmt_host *host, rmt_host_stream stream, const char *text) {

@@ -12,6 +12,16 @@
 
 #include "host.h"
 
+/* Temporary blocks go through the host's allocator hook like every host allocation. */
+static void *place_alloc(rmt_host *host, void *ptr, size_t osize, size_t nsize) {
+  if (host->alloc && host->alloc->fn) return host->alloc->fn(host->alloc->ud, ptr, osize, nsize);
+  if (nsize == 0) {
+    free(ptr);
+    return NULL;
+  }
+  return realloc(ptr, nsize);
+}
+
 static int path_kind(const char *path) {
   struct stat st;
   if (stat(path, &st) != 0) return 0;
@@ -36,51 +46,63 @@ static int cmp_names(const void *a, const void *b) {
 
 /* list_dir(path) -> { {name=, dir=}, ... } sorted by name, or nil, message */
 static int l_list_dir(lua_State *L) {
+  rmt_host *host = (rmt_host *)lua_touserdata(L, lua_upvalueindex(1));
   const char *path = luaL_checkstring(L, 1);
   DIR *d = opendir(path);
   struct dirent *e;
   char **names = NULL;
   size_t n = 0, cap = 0, i;
+  int oom = 0;
   if (!d) {
     lua_pushnil(L);
     lua_pushfstring(L, "%s: %s", path, strerror(errno));
     return 2;
   }
   while ((e = readdir(d)) != NULL) {
+    size_t len;
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
     if (n == cap) {
       size_t ncap = cap ? cap * 2 : 32;
-      char **p = realloc(names, ncap * sizeof *names);
-      if (!p) break;
+      char **p = place_alloc(host, names, cap * sizeof *names, ncap * sizeof *names);
+      if (!p) {
+        oom = 1;
+        break;
+      }
       names = p;
       cap = ncap;
     }
-    names[n] = malloc(strlen(e->d_name) + 1);
-    if (!names[n]) break;
-    strcpy(names[n], e->d_name);
+    len = strlen(e->d_name) + 1;
+    names[n] = place_alloc(host, NULL, 0, len);
+    if (!names[n]) {
+      oom = 1;
+      break;
+    }
+    memcpy(names[n], e->d_name, len);
     n++;
   }
   closedir(d);
+  if (oom) {
+    for (i = 0; i < n; i++) place_alloc(host, names[i], strlen(names[i]) + 1, 0);
+    place_alloc(host, names, cap * sizeof *names, 0);
+    lua_pushnil(L);
+    lua_pushfstring(L, "%s: out of memory", path);
+    return 2;
+  }
   if (n > 0) qsort(names, n, sizeof *names, cmp_names);
   lua_createtable(L, (int)n, 0);
   for (i = 0; i < n; i++) {
-    size_t plen = strlen(path) + strlen(names[i]) + 2;
-    char *full = malloc(plen);
     lua_createtable(L, 0, 2);
     lua_pushstring(L, names[i]);
     lua_setfield(L, -2, "name");
-    if (full) {
-      snprintf(full, plen, "%s/%s", path, names[i]);
-      lua_pushboolean(L, path_kind(full) == 2);
-      free(full);
-    } else {
-      lua_pushboolean(L, 0);
-    }
+    /* the full path is built on the Lua stack: no C buffer to size or free */
+    lua_pushfstring(L, "%s/%s", path, names[i]);
+    lua_pushboolean(L, path_kind(lua_tostring(L, -1)) == 2);
+    lua_remove(L, -2);
     lua_setfield(L, -2, "dir");
     lua_rawseti(L, -2, (int)i + 1);
-    free(names[i]);
+    place_alloc(host, names[i], strlen(names[i]) + 1, 0);
   }
-  free(names);
+  place_alloc(host, names, cap * sizeof *names, 0);
   return 1;
 }
 
@@ -129,10 +151,10 @@ void rmt_place_open(rmt_host *host, lua_State *L, int idx) {
                                  {"list_dir", l_list_dir},     {"read_file", l_read_file},
                                  {"json_decode", l_json_decode}, {NULL, NULL}};
   const luaL_Reg *r;
-  (void)host;
   idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
   for (r = fns; r->name; r++) {
-    lua_pushcfunction(L, r->func);
+    lua_pushlightuserdata(L, host);
+    lua_pushcclosure(L, r->func, 1);
     lua_setfield(L, idx, r->name);
   }
 }

@@ -1,8 +1,13 @@
--- The seed's FireAllClients line. Context (marked): start the round half a second after the
--- first player joined, so every player of `remotes play --clients N` is there to hear it.
+-- The seed's FireAllClients line. Context (marked): an intermission that lasts until players
+-- stop joining for 0.3 s, so every player of `remotes play --clients N` hears it.
+local Players = game:GetService("Players") -- context
 local ReplicatedStorage = game:GetService("ReplicatedStorage") -- context
 local remoteEvent = ReplicatedStorage:WaitForChild("PlayerAction") -- context
-game:GetService("Players").PlayerAdded:Wait() -- context
-task.wait(0.5) -- context
+Players.PlayerAdded:Wait() -- context
+local count -- context
+repeat -- context
+	count = #Players:GetPlayers() -- context
+	task.wait(0.3) -- context
+until #Players:GetPlayers() == count -- context
 remoteEvent:FireAllClients("event", "A new round is starting!")
-print("round announced to " .. #game:GetService("Players"):GetPlayers() .. " players") -- context
+print("round announced to " .. #Players:GetPlayers() .. " players") -- context
