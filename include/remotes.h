@@ -295,6 +295,37 @@ RMT_API int rmt_decode(rmt_arena *arena, const uint8_t *data, size_t len,
  * list gives *args NULL and *nargs 0. */
 
 /* ---------------------------------------------------------------------------------------
+ * Schemas: declared argument types, checked where values enter
+ *
+ * A schema is one line of text declaring a remote's arguments, e.g.
+ *   `"vote" | "purchase", ("yes" | "no")?`   or   `string(1..20), number(int, 0..1000)?`
+ * It is parsed once into a compiled form; checking a value list against it never
+ * allocates. The full syntax is in docs/security.md.
+ * ------------------------------------------------------------------------------------- */
+typedef struct rmt_schema rmt_schema;
+
+/* Parses `text` (NUL-terminated, at most 65535 bytes; "" declares no arguments). Returns
+ * an owned schema (free with rmt_schema_free), or NULL with err filled: RMT_EINVAL and a
+ * message starting with the 1-based column (`column 9: unknown type 'strin'`), RMT_ELIMIT
+ * for over-long text, RMT_ENOMEM. `a` (NULL = malloc) is copied and used for the schema's
+ * whole life. `text` is copied. */
+RMT_API rmt_schema *rmt_schema_parse(const char *text, const rmt_allocator *a, rmt_error *err);
+/* NULL is a no-op. */
+RMT_API void rmt_schema_free(rmt_schema *schema);
+/* The text the schema was parsed from (owned by the schema); "" for NULL. */
+RMT_API const char *rmt_schema_text(const rmt_schema *schema);
+/* Number of declared arguments; *required (nullable) gets how many are not optional. */
+RMT_API size_t rmt_schema_arg_count(const rmt_schema *schema, size_t *required);
+/* Checks an argument list (without the player a server listener sees first). Returns
+ * RMT_OK, or RMT_EBADARGS with err->message naming the argument (1-based), the path inside
+ * it and the rule, e.g. `argument 2: expected number in 0..1000, got 1500` or
+ * `argument 1 ["items"][3]: expected string, got number`; RMT_EINVAL for NULL input.
+ * Never allocates. It checks declared types only: run rmt_values_check for the strict
+ * rules (limits, cycles) when the values do not come from rmt_decode. */
+RMT_API int rmt_schema_check(const rmt_schema *schema, const rmt_value *args, size_t nargs,
+                             rmt_error *err);
+
+/* ---------------------------------------------------------------------------------------
  * Signals (RBXScriptSignal / RBXScriptConnection)
  *
  * Connections are named by ids (never reused within one signal), so a stale id is
@@ -517,6 +548,15 @@ RMT_API int rmt_server_destroy_remote(rmt_server *server, rmt_remote_id remote);
 RMT_API rmt_remote_id rmt_server_find_remote(const rmt_server *server, const char *name);
 /* Per-remote rate override applying to every player (e.g. 2/s for a purchase remote). */
 RMT_API int rmt_server_set_remote_rate(rmt_server *server, rmt_remote_id remote, rmt_rate rate);
+/* Declares the arguments clients must send to `remote` (schema text as for
+ * rmt_schema_parse; NULL clears). Checked after decoding and before any listener or
+ * handler runs: a fire that fails is dropped (RMT_DROP_SCHEMA, counted per player and per
+ * remote in dropped_malformed, reported through on_drop); an invoke that fails is answered
+ * with RMT_EBADARGS and `bad arguments: <message>`. Queued events are checked when they
+ * are delivered. On a parse error the previous schema stays and err says why. Safe to call
+ * from a listener. */
+RMT_API int rmt_server_set_schema(rmt_server *server, rmt_remote_id remote, const char *schema,
+                                  rmt_error *err);
 
 /* OnServerEvent for a RemoteEvent or UnreliableRemoteEvent: args[0] is the player. Events
  * that arrive while the signal has no listener are queued (config.queue_limit) and

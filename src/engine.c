@@ -331,6 +331,7 @@ void rmt__remote_free(rmt_remote_entry *r, const rmt_allocator *a) {
   rmt_signal_destroy(r->signal);
   rmt__queue_clear(&r->queue, a);
   rmt__queue_clear(&r->waiting, a);
+  rmt_schema_free(r->schema);
   rmt__free(a, r->name, r->name_len + 1);
   rmt__free(a, r, sizeof *r);
 }

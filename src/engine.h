@@ -100,6 +100,7 @@ typedef struct rmt_remote_entry {
   int has_rate;
   int destroyed;
   int busy;                   /* in the registry's busy list */
+  rmt_schema *schema;         /* server: declared arguments, NULL = unchecked */
   rmt_stats stats;
   struct rmt_remote_entry *next_dead; /* graveyard while a service is running */
 } rmt_remote_entry;

@@ -121,14 +121,16 @@ static int ensure_argv(rmt_server *s, size_t n) {
   return RMT_OK;
 }
 
-/* Decodes a payload and prepends the player, as OnServerEvent(player, ...) expects. */
-static int decode_with_player(rmt_server *s, player *p, const uint8_t *body, size_t len,
-                              size_t *argc, rmt_error *err) {
+/* Decodes a payload, checks it against the remote's schema (RMT_EBADARGS when it fails)
+ * and prepends the player, as OnServerEvent(player, ...) expects. */
+static int decode_with_player(rmt_server *s, player *p, rmt_remote_entry *r,
+                              const uint8_t *body, size_t len, size_t *argc, rmt_error *err) {
   rmt_value *args;
   size_t n;
   rmt_arena_reset(s->arena);
   int rc = rmt_decode(s->arena, body, len, &s->cfg.limits, &args, &n, err);
   if (rc) return rc;
+  if (r->schema && rmt_schema_check(r->schema, args, n, err)) return RMT_EBADARGS;
   if ((rc = ensure_argv(s, n + 1))) return rc;
   s->argv[0] = rmt_player_ref(p->id);
   if (n) memcpy(s->argv + 1, args, n * sizeof *args);
@@ -381,8 +383,9 @@ static void dispatch_event(rmt_server *s, player *p, rmt_remote_entry *r, const 
                            size_t len) {
   size_t argc;
   rmt_error err;
-  if (decode_with_player(s, p, body, len, &argc, &err)) {
-    drop(s, p, r, RMT_DROP_MALFORMED);
+  int rc = decode_with_player(s, p, r, body, len, &argc, &err);
+  if (rc) {
+    drop(s, p, r, rc == RMT_EBADARGS ? RMT_DROP_SCHEMA : RMT_DROP_MALFORMED);
     return;
   }
   rmt_signal_fire(r->signal, s->argv, argc);
@@ -395,8 +398,9 @@ static void dispatch_invoke(rmt_server *s, player *p, rmt_remote_entry *r, uint3
                             const uint8_t *body, size_t len) {
   size_t argc;
   rmt_error err;
-  if (decode_with_player(s, p, body, len, &argc, &err)) {
-    drop(s, p, r, RMT_DROP_MALFORMED);
+  int rc = decode_with_player(s, p, r, body, len, &argc, &err);
+  if (rc) {
+    drop(s, p, r, rc == RMT_EBADARGS ? RMT_DROP_SCHEMA : RMT_DROP_MALFORMED);
     char msg[300];
     snprintf(msg, sizeof msg, "bad arguments: %s", err.message);
     send_error(p, r->id, call_id, RMT_EBADARGS, msg);
@@ -886,6 +890,20 @@ int rmt_server_set_remote_rate(rmt_server *s, rmt_remote_id remote, rmt_rate rat
   if (!r) return RMT_ENOTFOUND;
   r->rate = rate;
   r->has_rate = rate.per_second > 0 || rate.burst > 0;
+  return RMT_OK;
+}
+
+int rmt_server_set_schema(rmt_server *s, rmt_remote_id remote, const char *schema,
+                          rmt_error *err) {
+  rmt_remote_entry *r = s ? rmt__registry_get(&s->remotes, remote) : NULL;
+  if (!r) return rmt__seterr(err, RMT_ENOTFOUND, "no remote with id %u (destroyed?)", remote);
+  rmt_error local;
+  rmt_schema *compiled = NULL;
+  if (schema && !(compiled = rmt_schema_parse(schema, s->alloc, err ? err : &local)))
+    return err ? err->code : local.code;
+  rmt_schema_free(r->schema);
+  r->schema = compiled;
+  rmt__clearerr(err);
   return RMT_OK;
 }
 
