@@ -87,7 +87,7 @@ static const pair pairs[] = {
     {"for i = 1, 3 do if a then continue end return end",
      "for i = 1, 3 do if a then goto __continue_1 end do return end ::__continue_1:: end"},
     {"for i = 1, 2 do for j = 1, 2 do continue end continue end",
-     "for i = 1, 2 do for j = 1, 2 do goto __continue_2 ::__continue_2:: end goto __continue_1 ::__continue_1:: end"},
+     "for i = 1, 2 do for j = 1, 2 do goto __continue_1 ::__continue_1:: end goto __continue_2 ::__continue_2:: end"},
     {"for i = 1, 2 do local f = function() for j = 1, 2 do continue end end end",
      "for i = 1, 2 do local f = function() for j = 1, 2 do goto __continue_1 ::__continue_1:: end end end"},
     {"local continue = 1", "local continue = 1"},
