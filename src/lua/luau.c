@@ -27,7 +27,8 @@ enum {
   TK_IBEGIN,  /* `text{ */
   TK_IMID,    /* }text{ */
   TK_IEND,    /* }text` */
-  /* keywords (LuaJIT's, so `goto` is one) */
+  /* keywords (`goto` is not one: LuaJIT takes it as a name unless a name follows it at the
+   * start of a statement) */
   TK_AND,
   TK_BREAK,
   TK_DO,
@@ -37,7 +38,6 @@ enum {
   TK_FALSE,
   TK_FOR,
   TK_FUNCTION,
-  TK_GOTO,
   TK_IF,
   TK_IN,
   TK_LOCAL,
@@ -71,7 +71,7 @@ enum {
 };
 
 static const char *const keywords[] = {"and",   "break", "do",     "else",   "elseif", "end",
-                                       "false", "for",   "function", "goto", "if",     "in",
+                                       "false", "for",   "function", "if",     "in",
                                        "local", "nil",   "not",    "or",     "repeat", "return",
                                        "then",  "true",  "until",  "while"};
 
@@ -101,6 +101,7 @@ typedef struct parser {
   rmt_buf *out;
   size_t base;   /* out->len at entry: offsets below it belong to the caller */
   size_t cur;    /* source bytes before cur have been copied or dropped */
+  size_t header; /* bytes of BOM and '#' line, copied as they are */
   int depth;
   int labels;
   int used_idiv;
@@ -295,6 +296,13 @@ static void lex_all(parser *p) {
   memset(&lx, 0, sizeof lx);
   lx.p = p;
   lx.line = 1;
+  /* like LuaJIT: a UTF-8 byte order mark and a first line starting with '#' are skipped */
+  if (p->len >= 3 && memcmp(p->src, "\xEF\xBB\xBF", 3) == 0) lx.pos = 3;
+  if (lx_peek(&lx, 0) == '#') {
+    while (lx_peek(&lx, 0) >= 0 && lx_peek(&lx, 0) != '\n' && lx_peek(&lx, 0) != '\r') lx.pos++;
+    if (lx_peek(&lx, 0) >= 0) lx_newline(&lx);
+  }
+  p->header = lx.pos;
   for (;;) {
     int c = lx_peek(&lx, 0), type;
     size_t start = lx.pos;
@@ -465,6 +473,17 @@ static size_t count_breaks(const char *s, size_t n) {
   return lines;
 }
 
+/* Appends n line breaks to b as "\n"; a space keeps them from pairing with a neighbouring
+ * '\r' (LuaJIT counts "\r\n" and "\n\r" as one break). `next` is the byte that will follow. */
+static int add_breaks(rmt_buf *b, size_t n, int next) {
+  if (n == 0) return 0;
+  if (b->len && b->data[b->len - 1] == '\r' && rmt_buf_append(b, " ", 1)) return RMT_ENOMEM;
+  while (n--)
+    if (rmt_buf_append(b, "\n", 1)) return RMT_ENOMEM;
+  if (next == '\r' && rmt_buf_append(b, " ", 1)) return RMT_ENOMEM;
+  return 0;
+}
+
 static int glue_safe_left(int c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '(' || c == '{' || c == ',' ||
          c == ';';
@@ -481,7 +500,7 @@ static void drop_to(parser *p, size_t pos) {
   if (pos <= p->cur) return;
   lines = count_breaks(p->src + p->cur, pos - p->cur);
   if (lines) {
-    while (lines--) out_mem(p, "\n", 1);
+    if (add_breaks(p->out, lines, pos < p->len ? (unsigned char)p->src[pos] : -1)) fail_nomem(p);
   } else {
     int left = p->out->len > p->base ? p->out->data[p->out->len - 1] : ' ';
     int right = pos < p->len ? (unsigned char)p->src[pos] : ' ';
@@ -515,7 +534,7 @@ static void advance(parser *p) {
 
 static void error_near(parser *p, const char *msg) {
   const token *t = tk(p);
-  char near[64];
+  char near[128];
   if (t->type == TK_EOF) {
     snprintf(near, sizeof near, "%s near <eof>", msg);
   } else {
@@ -528,7 +547,7 @@ static void error_near(parser *p, const char *msg) {
       text[k] = (c == '\n' || c == '\r') ? ' ' : c;
     }
     text[n] = 0;
-    snprintf(near, sizeof near, "%.30s near '%s'", msg, text);
+    snprintf(near, sizeof near, "%.60s near '%s'", msg, text);
   }
   fail_at(p, t->line, t->col, "%s", near);
 }
@@ -1225,7 +1244,8 @@ static void compound_assignment(parser *p, const suffixed *sx) {
       scratch_add(p, o->data + sx->start, sx->obj_end - sx->start);
       slot = NULL;
     }
-    while (nl--) scratch_str(p, "\n");
+    if (add_breaks(&p->scratch, nl, p->cur < tk(p)->start ? (unsigned char)p->src[p->cur] : ' '))
+      fail_nomem(p);
     /* the gap between the target and the operator is kept (it may hold line breaks) */
     scratch_add(p, p->src + p->cur, tk(p)->start - p->cur);
     scratch_str(p, "; ");
@@ -1452,16 +1472,17 @@ static int statement(parser *p) {
   case TK_BREAK:
     emit(p);
     return 1;
-  case TK_GOTO:
-    emit(p);
-    expect(p, TK_NAME, "<name>");
-    return 0;
   case TK_DCOLON:
     emit(p);
     expect(p, TK_NAME, "<name>");
     expect(p, TK_DCOLON, "::");
     return 0;
   case TK_NAME:
+    if (cur_is(p, "goto") && LA(p, 1) == TK_NAME) {
+      emit(p);
+      emit(p);
+      return 0;
+    }
     if ((cur_is(p, "type") && (LA(p, 1) == TK_NAME || LA(p, 1) == TK_FUNCTION)) ||
         (cur_is(p, "export") && la_is(p, 1, "type") && LA(p, 2) == TK_NAME)) {
       type_alias(p);
@@ -1510,7 +1531,7 @@ static int run(parser *p) {
     block(p, NULL, NULL);
     if (T(p) != TK_EOF) error_near(p, "'<eof>' expected");
     flush_to(p, p->len);
-    if (p->used_idiv) out_insert(p, p->base, IDIV_HELPER, sizeof IDIV_HELPER - 1);
+    if (p->used_idiv) out_insert(p, p->base + p->header, IDIV_HELPER, sizeof IDIV_HELPER - 1);
   }
   return p->rc;
 }

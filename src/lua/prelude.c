@@ -45,7 +45,6 @@ const char *const rmt_prelude_chunks[] = {
     "-- Luau the translator (H.luau_translate, src/lua/luau.c) leaves to LuaJIT, which rejects it.\n"
     "local function luauHint(src)\n"
     "  local hints = {}\n"
-    "  if src:find(\"%f[%w_]goto%s*[^%w_%s]\") then hints[#hints + 1] = \"goto used as a name (a LuaJIT keyword)\" end\n"
     "  if src:find(\"%f[%w_]type%s+function%f[^%w_]\") then hints[#hints + 1] = \"type functions\" end\n"
     "  if #hints == 0 then return \"\" end\n"
     "  return \" (Luau syntax not supported by this host: \" .. table.concat(hints, \", \") .. \")\"\n"
@@ -91,12 +90,12 @@ const char *const rmt_prelude_chunks[] = {
     "  local st = rec.st\n"
     "  local list = {}\n"
     "  for _, r in ipairs(st.conns) do if r ~= rec then list[#list + 1] = r end end\n"
-    "  st.conns = list\n",
+    "  st.conns = list\n"
     "  setActive(st)\n"
     "end\n"
     "\n"
     "local function newSignal(name, opts)\n"
-    "  local s = newproxy(sigBase)\n"
+    "  local s = newproxy(sigBase)\n",
     "  SignalState[s] = { name = name, conns = {}, waiters = {}, active = false,\n"
     "                     onActive = opts and opts.onActive, busy = opts and opts.busy }\n"
     "  return s\n"
@@ -198,9 +197,9 @@ const char *const rmt_prelude_chunks[] = {
     "local instMt = getmetatable(instBase)\n"
     "\n"
     "local function defclass(name, super, def)\n"
-    "  def = def or {}\n",
+    "  def = def or {}\n"
     "  def.name = name\n"
-    "  def.super = super and classes[super] or nil\n"
+    "  def.super = super and classes[super] or nil\n",
     "  def.props = def.props or {}\n"
     "  def.methods = def.methods or {}\n"
     "  def.events = def.events or {}\n"
@@ -330,9 +329,9 @@ const char *const rmt_prelude_chunks[] = {
     "    for _, c in ipairs(od.children) do if c ~= self then list[#list + 1] = c end end\n"
     "    od.children = list\n"
     "  end\n"
-    "  d.Parent = newParent\n",
+    "  d.Parent = newParent\n"
     "  if newParent then\n"
-    "    local nd = Inst[newParent]\n"
+    "    local nd = Inst[newParent]\n",
     "    nd.children[#nd.children + 1] = self\n"
     "  end\n"
     "  if rebind then rebind(self) end\n"
@@ -431,8 +430,8 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "-- value checks for properties\n"
-    "local function numCheck(v)\n",
-    "  if type(v) == \"number\" then return true, v end\n"
+    "local function numCheck(v)\n"
+    "  if type(v) == \"number\" then return true, v end\n",
     "  if type(v) == \"string\" and tonumber(v) then return true, tonumber(v) end\n"
     "  return false, \"number\"\n"
     "end\n"
@@ -539,8 +538,8 @@ const char *const rmt_prelude_chunks[] = {
     "        cur = Inst[cur].Parent\n"
     "      end\n"
     "      return nil\n"
-    "    end,\n",
-    "    FindFirstAncestorWhichIsA = function(self, cname)\n"
+    "    end,\n"
+    "    FindFirstAncestorWhichIsA = function(self, cname)\n",
     "      local cur = Inst[self].Parent\n"
     "      while cur do\n"
     "        if isA(Inst[cur].class, cname) then return cur end\n"
@@ -628,8 +627,8 @@ const char *const rmt_prelude_chunks[] = {
     "        error(sformat(\"%s is not a supported attribute type\", typeof(value)), 2)\n"
     "      end\n"
     "      local old = d.attrs[name]\n"
-    "      d.attrs[name] = value\n",
-    "      if old ~= value then\n"
+    "      d.attrs[name] = value\n"
+    "      if old ~= value then\n",
     "        if d.signals.AttributeChanged then fireSignal(d.signals.AttributeChanged, name) end\n"
     "        local s = d.attrSignals and d.attrSignals[name]\n"
     "        if s then fireSignal(s) end\n"
@@ -712,8 +711,8 @@ const char *const rmt_prelude_chunks[] = {
     "            Focus = { default = CFrame.new(), check = typedCheck(\"CFrame\") },\n"
     "            FieldOfView = { default = 70, check = numCheck } },\n"
     "})\n"
-    "\n",
-    "-- ---------------------------------------------------------------------------------------\n"
+    "\n"
+    "-- ---------------------------------------------------------------------------------------\n",
     "-- Conversions across a boundary (C): H.copy_args deep-copies like a BindableEvent\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "local copyArgs = H.copy_args\n"
@@ -810,10 +809,10 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "local function setInvokeCallback(which)\n"
     "  return function(self, d, fn)\n"
-    "    if fn ~= nil and type(fn) ~= \"function\" then\n",
+    "    if fn ~= nil and type(fn) ~= \"function\" then\n"
     "      error(sformat(\"Unable to assign property %s. function expected, got %s\", which, typeof(fn)), 3)\n"
     "    end\n"
-    "    d.props[which] = fn\n"
+    "    d.props[which] = fn\n",
     "    local mine = (which == \"OnServerInvoke\") == IS_SERVER\n"
     "    if mine and d.rid then H.net_set_invoke(d.rid, fn ~= nil) end\n"
     "  end\n"
@@ -921,11 +920,11 @@ const char *const rmt_prelude_chunks[] = {
     "      for _, w in ipairs(ws) do H.wake(w[1], w[2]) end\n"
     "    end\n"
     "  end } },\n"
-    "  methods = {\n",
+    "  methods = {\n"
     "    Invoke = function(self, ...)\n"
     "      local d = Inst[self]\n"
     "      while not d.props.OnInvoke do\n"
-    "        -- Roblox yields until a callback is set\n"
+    "        -- Roblox yields until a callback is set\n",
     "        local co = coroutine.running()\n"
     "        if not co then error(\"BindableFunction has no OnInvoke callback\", 2) end\n"
     "        d.invokeWaiters = d.invokeWaiters or {}\n"
@@ -1013,10 +1012,10 @@ const char *const rmt_prelude_chunks[] = {
     "  GetPlayerFromCharacter = function() return nil end,\n"
     "}\n"
     "defclass(\"Player\", \"Instance\", {\n"
-    "  props = { UserId = { default = 0, readonly = true },\n",
+    "  props = { UserId = { default = 0, readonly = true },\n"
     "            DisplayName = { get = function(_, d) return d.Name end, readonly = true },\n"
     "            Character = { default = nil, check = instCheck },\n"
-    "            Team = { default = nil, check = instCheck },\n"
+    "            Team = { default = nil, check = instCheck },\n",
     "            AccountAge = { default = 0, readonly = true } },\n"
     "  events = { CharacterAdded = true, CharacterRemoving = true, Chatted = true },\n"
     "  methods = {\n"
@@ -1133,10 +1132,10 @@ const char *const rmt_prelude_chunks[] = {
     "function math.clamp(x, lo, hi)\n"
     "  if lo > hi then error(\"max must be greater than or equal to min\", 2) end\n"
     "  return math.max(lo, math.min(hi, x))\n"
-    "end\n",
+    "end\n"
     "function math.sign(x) return x > 0 and 1 or x < 0 and -1 or 0 end\n"
     "function math.round(x) return x >= 0 and math.floor(x + 0.5) or math.ceil(x - 0.5) end\n"
-    "\n"
+    "\n",
     "-- ---------------------------------------------------------------------------------------\n"
     "-- require (once per side per ModuleScript, same value to every caller)\n"
     "-- ---------------------------------------------------------------------------------------\n"
@@ -1222,11 +1221,11 @@ const char *const rmt_prelude_chunks[] = {
     "  return nil, name\n"
     "end\n"
     "\n"
-    "local LoadError = {}\n",
+    "local LoadError = {}\n"
     "local function loadFail(msg) error(setmetatable({ msg = msg }, LoadError), 0) end\n"
     "\n"
     "local function readFile(path)\n"
-    "  local s, err = H.read_file(path)\n"
+    "  local s, err = H.read_file(path)\n",
     "  if not s then loadFail(err) end\n"
     "  return s\n"
     "end\n"
@@ -1317,10 +1316,10 @@ const char *const rmt_prelude_chunks[] = {
     "  if IS_SERVER then return false end\n"
     "  local cur = parent\n"
     "  while cur do\n"
-    "    local d = Inst[cur]\n",
+    "    local d = Inst[cur]\n"
     "    if SERVER_ONLY[d.ClassName] then return true end\n"
     "    if d.ClassName == \"ReplicatedStorage\" and REMOTE_KIND[cls] then return true end\n"
-    "    cur = d.Parent\n"
+    "    cur = d.Parent\n",
     "  end\n"
     "  return false\n"
     "end\n"
@@ -1411,10 +1410,10 @@ const char *const rmt_prelude_chunks[] = {
     "      if kind == \"meta\" or kind == \"project\" then\n"
     "        -- meta files decorate their sibling; project files are read at the root only\n"
     "      elseif kind and not skipOnClient(parent, \"Folder\") then\n"
-    "        local inst = loadFileInstance(p, disp)\n",
+    "        local inst = loadFileInstance(p, disp)\n"
     "        if inst and not skipOnClient(parent, Inst[inst].ClassName) then\n"
     "          local meta = joinPath(path, stem .. \".meta.json\")\n"
-    "          if H.is_file(meta) then\n"
+    "          if H.is_file(meta) then\n",
     "            local j = decodeJson(meta, joinPath(display, stem .. \".meta.json\"))\n"
     "            if type(j) == \"table\" then applyProps(inst, j.properties or j.Properties, disp) end\n"
     "          end\n"
@@ -1497,8 +1496,8 @@ const char *const rmt_prelude_chunks[] = {
     "  if node[\"$attributes\"] then applyProps(inst, { Attributes = node[\"$attributes\"] }, display) end\n"
     "  local keys = {}\n"
     "  for k in pairs(node) do if k:sub(1, 1) ~= \"$\" then keys[#keys + 1] = k end end\n"
-    "  tsort(keys)\n",
-    "  for _, k in ipairs(keys) do loadProjectNode(k, node[k], root, inst, display) end\n"
+    "  tsort(keys)\n"
+    "  for _, k in ipairs(keys) do loadProjectNode(k, node[k], root, inst, display) end\n",
     "  if parent ~= nil and Inst[inst].Parent ~= parent and not Inst[inst].builtin then inst.Parent = parent end\n"
     "end\n"
     "\n"
@@ -1592,12 +1591,12 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "hooks.frame_busy = function()\n"
-    "  for _, s in pairs(Inst[services.RunService].signals) do\n",
+    "  for _, s in pairs(Inst[services.RunService].signals) do\n"
     "    if SignalState[s].active then return true end\n"
     "  end\n"
     "  return false\n"
     "end\n"
-    "\n"
+    "\n",
     "hooks.player_added = function(id, name, userId, isLocal)\n"
     "  if PlayersById[id] then\n"
     "    if isLocal and not localPlayer then localPlayer = PlayersById[id] end\n"
