@@ -16,6 +16,10 @@
 #include "test_lua_util.h"
 
 #define IDIV "local function __luau_idiv(a, b) return math.floor(a / b) end "
+#define ITER                                                                                   \
+  "local function __luau_iter(o, ...) if type(o) == \"table\" then local m = getmetatable(o) " \
+  "if type(m) == \"table\" and m.__iter then return m.__iter(o) end "                          \
+  "if not (type(m) == \"table\" and m.__call) then return next, o end end return o, ... end "
 
 typedef struct pair {
   const char *in, *out;
@@ -120,7 +124,16 @@ static const pair pairs[] = {
     {"local q = a // b // c", IDIV "local q = __luau_idiv(__luau_idiv(a , b) , c)"},
     {"local n = 0b1010 + 0B11 + 1_000_000 + 0xFF_FF + 1_0.5",
      "local n = 0xA + 0x3 + 1000000 + 0xFFFF + 10.5"},
+    /* generalized iteration */
+    {"for k, v in t do end", ITER "for k, v in __luau_iter(t) do end"},
+    {"for _, v: number in {1, 2} do end", ITER "for _, v in __luau_iter({1, 2}) do end"},
+    {"for _, v in self.items do end", ITER "for _, v in __luau_iter(self.items) do end"},
+    {"for k, v in pairs(t) do end", "for k, v in pairs(t) do end"},
+    {"for k, v in next, t do end", "for k, v in next, t do end"},
+    {"for k, v in a or b do end", "for k, v in a or b do end"},
     /* LuaJIT-only forms stay */
+    {"#!/usr/bin/env luajit\nlocal x = 1 // 2", "#!/usr/bin/env luajit\n" IDIV "local x = __luau_idiv(1 , 2)"},
+    {"goto = 1 goto continue ::continue::", "goto = 1 goto continue ::continue::"},
     {"local x = a ::done:: goto done", "local x = a ::done:: goto done"},
     {"local n = 1LL + 0x1p4 + 2ULL", "local n = 1LL + 0x1p4 + 2ULL"},
 };
@@ -318,6 +331,13 @@ static const run_case runs[] = {
     {"local t = setmetatable({}, {__tostring = function() return 'T' end})\n"
      "return `a{1 + 1}b{nil}c{t}{`[{'x'}]`}\\{\\``", "a2bnilcT[x]{`"},
     {"local name = 'W' return `{name}` .. `` .. `\"q\"`", "W\"q\""},
+    /* generalized iteration: tables, __iter, functions and pairs() alike */
+    {"local s = '' local t = {10, 20, 30} for i, v in t do s ..= i .. '=' .. v .. ' ' end\n"
+     "for _, v in {x = 1} do s ..= v end\n"
+     "local o = setmetatable({}, {__iter = function() return ipairs({'a', 'b'}) end})\n"
+     "for _, v in o do s ..= v end\n"
+     "local f = function(_, c) if not c then return 'f' end end for v in f do s ..= v end\n"
+     "for _, v in ipairs({'!'}) do s ..= v end return s", "1=10 2=20 3=30 1abf!"},
     /* numbers and types */
     {"local n: number = 0b1010 + 1_000 return n", "1010"},
     {"type T<X> = { x: X }\nlocal function id<X>(v: X): X return v end\n"

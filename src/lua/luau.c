@@ -84,6 +84,12 @@ typedef struct token {
 #define MAX_DEPTH 200     /* nesting of blocks, expressions and types, like LuaJIT's limit */
 #define MAX_INTERP 64     /* nesting of `{`...`}` interpolations */
 #define IDIV_HELPER "local function __luau_idiv(a, b) return math.floor(a / b) end "
+/* Luau's generalized iteration (`for k, v in t do`): a table without __call iterates like
+ * pairs (or through __iter); anything else is the iterator function as in Lua. */
+#define ITER_HELPER                                                                            \
+  "local function __luau_iter(o, ...) if type(o) == \"table\" then local m = getmetatable(o) " \
+  "if type(m) == \"table\" and m.__iter then return m.__iter(o) end "                          \
+  "if not (type(m) == \"table\" and m.__call) then return next, o end end return o, ... end "
 
 typedef struct loop_ctx {
   int label;              /* 0 until the first `continue` names the label */
@@ -105,6 +111,10 @@ typedef struct parser {
   int depth;
   int labels;
   int used_idiv;
+  int used_iter;
+  int keep_iter;             /* RMT_LUAU_KEEP_ITERATION */
+  int last_simple_kind;      /* what the last completed simple expression was (SX_* or -1) */
+  size_t last_simple_tok;    /* and the token it started at */
   loop_ctx *loop;
   rmt_buf scratch;
   jmp_buf jb;
@@ -1073,7 +1083,11 @@ static void if_expression(parser *p) {
   out_str(p, "})[1]");
 }
 
+enum { SIMPLE_TABLE = 100, SIMPLE_OTHER };
+
 static void simpleexp(parser *p) {
+  size_t first = p->i;
+  int kind = SIMPLE_OTHER;
   switch (T(p)) {
   case TK_NUMBER:
     number(p);
@@ -1087,6 +1101,7 @@ static void simpleexp(parser *p) {
     break;
   case '{':
     table_cons(p);
+    kind = SIMPLE_TABLE;
     break;
   case '@':
     drop_attributes(p);
@@ -1107,15 +1122,18 @@ static void simpleexp(parser *p) {
     suffixed sx;
     memset(&sx, 0, sizeof sx);
     suffixedexp(p, &sx);
+    kind = sx.kind;
   }
   }
   /* a cast `expr :: Type`; `:: name ::` is a LuaJIT label after the expression instead */
   while (T(p) == TK_DCOLON && !(LA(p, 1) == TK_NAME && LA(p, 2) == TK_DCOLON)) {
-    size_t first = p->i;
+    size_t cast = p->i;
     advance(p);
     ty(p);
-    drop_tokens_from(p, first);
+    drop_tokens_from(p, cast);
   }
+  p->last_simple_kind = kind;
+  p->last_simple_tok = first;
 }
 
 static int binary_priority(int op, int *right) {
@@ -1356,6 +1374,22 @@ static void loop_body(parser *p, int is_repeat) {
   }
 }
 
+/* `in t do` with t a name, field, index or table constructor may be Luau's generalized
+ * iteration over a table: it goes through __luau_iter (calls are left alone). */
+static void for_in_explist(parser *p) {
+  size_t start = mark(p), first = p->i;
+  int k;
+  explist(p);
+  k = p->last_simple_kind;
+  if (!p->keep_iter && T(p) == TK_DO && p->last_simple_tok == first &&
+      (k == SX_NAME || k == SX_FIELD || k == SX_INDEX || k == SIMPLE_TABLE)) {
+    static const char open[] = "__luau_iter(";
+    out_insert(p, start, open, sizeof open - 1);
+    out_str(p, ")");
+    p->used_iter = 1;
+  }
+}
+
 static void local_names(parser *p) {
   for (;;) {
     expect(p, TK_NAME, "<name>");
@@ -1420,7 +1454,7 @@ static int statement(parser *p) {
         drop_annotation(p);
       }
       expect(p, TK_IN, "in");
-      explist(p);
+      for_in_explist(p);
     }
     expect(p, TK_DO, "do");
     loop_body(p, 0);
@@ -1531,12 +1565,18 @@ static int run(parser *p) {
     block(p, NULL, NULL);
     if (T(p) != TK_EOF) error_near(p, "'<eof>' expected");
     flush_to(p, p->len);
+    if (p->used_iter) out_insert(p, p->base + p->header, ITER_HELPER, sizeof ITER_HELPER - 1);
     if (p->used_idiv) out_insert(p, p->base + p->header, IDIV_HELPER, sizeof IDIV_HELPER - 1);
   }
   return p->rc;
 }
 
 int rmt__luau_translate(const char *src, size_t len, rmt_buf *out, char *err, size_t errlen) {
+  return rmt__luau_translate_ex(src, len, out, err, errlen, 0);
+}
+
+int rmt__luau_translate_ex(const char *src, size_t len, rmt_buf *out, char *err, size_t errlen,
+                           unsigned flags) {
   parser pr;
   int rc;
   memset(&pr, 0, sizeof pr);
@@ -1548,6 +1588,8 @@ int rmt__luau_translate(const char *src, size_t len, rmt_buf *out, char *err, si
   pr.err = err;
   pr.errlen = errlen;
   pr.scratch.alloc = out->alloc;
+  pr.keep_iter = (flags & RMT_LUAU_KEEP_ITERATION) != 0;
+  pr.last_simple_kind = -1;
   if (err && errlen) err[0] = 0;
   rc = run(&pr);
   if (rc) out->len = pr.base;
