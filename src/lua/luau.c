@@ -1,6 +1,6 @@
 /*
  * luau.c - translates Luau source (types, +=, continue, if-expressions, `interpolation`, //,
- * 0b/1_000 numbers) into LuaJIT Lua by editing the text in place; never moves a line break.
+ * 1_000 numbers) into LuaJIT Lua by editing the text in place; never moves a line break.
  */
 #include <setjmp.h>
 #include <stdint.h>
@@ -965,15 +965,13 @@ static void suffixedexp(parser *p, suffixed *sx) {
   }
 }
 
-/* Luau number forms LuaJIT lacks: 1_000 (separators) and 0b1010 (binary). */
+/* Luau's digit separators (1_000, 0xFF_FF): LuaJIT 2.1 reads everything else, 0b1010 too. */
 static void number(parser *p) {
   const token *t = tk(p);
   const char *s = p->src + t->start;
   size_t n = t->end - t->start, k, m = 0;
   char buf[128];
-  int has_sep = memchr(s, '_', n) != NULL;
-  int binary = n >= 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B');
-  if (!has_sep && !binary) {
+  if (memchr(s, '_', n) == NULL) {
     emit(p);
     return;
   }
@@ -981,16 +979,6 @@ static void number(parser *p) {
   for (k = 0; k < n; k++)
     if (s[k] != '_') buf[m++] = s[k];
   buf[m] = 0;
-  if (binary) {
-    uint64_t v = 0;
-    if (m <= 2) error_near(p, "malformed number");
-    for (k = 2; k < m; k++) {
-      if (buf[k] != '0' && buf[k] != '1') error_near(p, "malformed number");
-      if (v >> 63) error_near(p, "binary number is too large");
-      v = (v << 1) | (uint64_t)(buf[k] - '0');
-    }
-    snprintf(buf, sizeof buf, "0x%llX", (unsigned long long)v);
-  }
   replace(p, buf);
 }
 
