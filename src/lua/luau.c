@@ -514,7 +514,9 @@ static void drop_to(parser *p, size_t pos) {
   } else {
     int left = p->out->len > p->base ? p->out->data[p->out->len - 1] : ' ';
     int right = pos < p->len ? (unsigned char)p->src[pos] : ' ';
-    if (!glue_safe_left(left) && !glue_safe_right(right)) out_mem(p, " ", 1);
+    int breaks_pair = (left == '\r' || left == '\n') && (right == '\r' || right == '\n') &&
+                      left != right; /* would become one "\r\n" */
+    if ((!glue_safe_left(left) && !glue_safe_right(right)) || breaks_pair) out_mem(p, " ", 1);
   }
   p->cur = pos;
 }
