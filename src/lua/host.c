@@ -15,6 +15,7 @@
 #include <lualib.h>
 
 #include "host.h"
+#include "luau.h"
 
 #define RMT_FRAME (1.0 / 60.0)
 
@@ -239,6 +240,8 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
       lua_setfield(L, -2, r->name);
     }
   }
+  lua_pushcfunction(L, rmt__luau_l_translate);
+  lua_setfield(L, -2, "luau_translate");
   rmt_convert_open(host, L, -1);
   rmt_place_open(host, L, -1);
   rmt_net_open(host, L, -1);

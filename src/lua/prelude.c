@@ -42,24 +42,27 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "G.typeof = typeof\n"
     "\n"
+    "-- Luau the translator (H.luau_translate, src/lua/luau.c) leaves to LuaJIT, which rejects it.\n"
     "local function luauHint(src)\n"
     "  local hints = {}\n"
-    "  if src:find(\"[%+%-%*/%%%^]=\") or src:find(\"%.%.=\") then hints[#hints + 1] = \"compound assignment (+=)\" end\n"
-    "  if src:find(\"%f[%w_]continue%f[^%w_]\") then hints[#hints + 1] = \"continue\" end\n"
-    "  if src:find(\"`\") then hints[#hints + 1] = \"string interpolation (`...`)\" end\n"
-    "  if src:find(\"%f[%w_]type%s+[%w_]+%s*=\") or src:find(\"%f[%w_]export%s+type%f[^%w_]\") then hints[#hints + 1] = \"type declarations\" end\n"
-    "  if src:find(\"%)%s*:%s*[%w_]+%s*\\n\") or src:find(\"local%s+[%w_]+%s*:%s*[%w_]+\") then hints[#hints + 1] = \"type annotations\" end\n"
-    "  if src:find(\"//\", 1, true) then hints[#hints + 1] = \"floor division (//)\" end\n"
+    "  if src:find(\"%f[%w_]type%s+function%f[^%w_]\") then hints[#hints + 1] = \"type functions\" end\n"
     "  if #hints == 0 then return \"\" end\n"
-    "  return \" (Luau-only syntax is not supported by this host: \" .. table.concat(hints, \", \") .. \")\"\n"
+    "  return \" (Luau syntax not supported by this host: \" .. table.concat(hints, \", \") .. \")\"\n"
     "end\n"
     "\n"
     "local fullName\n"
-    "-- Compiles a script instance's source; nil, \"file:line: message\" on a syntax error.\n"
+    "-- Compiles a script instance's source, translated from Luau first (line numbers are kept);\n"
+    "-- nil, \"file:line: message\" on a syntax error.\n"
     "local function compile(inst, d)\n"
     "  local src = d.props.Source or \"\"\n"
     "  local chunk = d.chunkname or (\"=\" .. fullName(inst))\n"
-    "  local fn, err = loadstring(src, chunk)\n"
+    "  local lua, terr = H.luau_translate(src)\n"
+    "  if not lua then\n"
+    "    local fn = loadstring(src, chunk) -- Lua the translator does not know still runs\n"
+    "    if fn then return fn end\n"
+    "    return nil, chunk:gsub(\"^[=@]\", \"\") .. \":\" .. terr .. luauHint(src)\n"
+    "  end\n"
+    "  local fn, err = loadstring(lua, chunk)\n"
     "  if not fn then return nil, err .. luauHint(src) end\n"
     "  return fn\n"
     "end\n"
@@ -86,13 +89,13 @@ const char *const rmt_prelude_chunks[] = {
     "  rec.connected = false\n"
     "  local st = rec.st\n"
     "  local list = {}\n"
-    "  for _, r in ipairs(st.conns) do if r ~= rec then list[#list + 1] = r end end\n",
+    "  for _, r in ipairs(st.conns) do if r ~= rec then list[#list + 1] = r end end\n"
     "  st.conns = list\n"
     "  setActive(st)\n"
     "end\n"
     "\n"
     "local function newSignal(name, opts)\n"
-    "  local s = newproxy(sigBase)\n"
+    "  local s = newproxy(sigBase)\n",
     "  SignalState[s] = { name = name, conns = {}, waiters = {}, active = false,\n"
     "                     onActive = opts and opts.onActive, busy = opts and opts.busy }\n"
     "  return s\n"
@@ -193,10 +196,10 @@ const char *const rmt_prelude_chunks[] = {
     "local instBase = newproxy(true)\n"
     "local instMt = getmetatable(instBase)\n"
     "\n"
-    "local function defclass(name, super, def)\n",
+    "local function defclass(name, super, def)\n"
     "  def = def or {}\n"
     "  def.name = name\n"
-    "  def.super = super and classes[super] or nil\n"
+    "  def.super = super and classes[super] or nil\n",
     "  def.props = def.props or {}\n"
     "  def.methods = def.methods or {}\n"
     "  def.events = def.events or {}\n"
@@ -325,10 +328,10 @@ const char *const rmt_prelude_chunks[] = {
     "    local list = {}\n"
     "    for _, c in ipairs(od.children) do if c ~= self then list[#list + 1] = c end end\n"
     "    od.children = list\n"
-    "  end\n",
+    "  end\n"
     "  d.Parent = newParent\n"
     "  if newParent then\n"
-    "    local nd = Inst[newParent]\n"
+    "    local nd = Inst[newParent]\n",
     "    nd.children[#nd.children + 1] = self\n"
     "  end\n"
     "  if rebind then rebind(self) end\n"
@@ -426,9 +429,9 @@ const char *const rmt_prelude_chunks[] = {
     "  return inst, d\n"
     "end\n"
     "\n"
-    "-- value checks for properties\n",
+    "-- value checks for properties\n"
     "local function numCheck(v)\n"
-    "  if type(v) == \"number\" then return true, v end\n"
+    "  if type(v) == \"number\" then return true, v end\n",
     "  if type(v) == \"string\" and tonumber(v) then return true, tonumber(v) end\n"
     "  return false, \"number\"\n"
     "end\n"
@@ -535,8 +538,8 @@ const char *const rmt_prelude_chunks[] = {
     "        cur = Inst[cur].Parent\n"
     "      end\n"
     "      return nil\n"
-    "    end,\n",
-    "    FindFirstAncestorWhichIsA = function(self, cname)\n"
+    "    end,\n"
+    "    FindFirstAncestorWhichIsA = function(self, cname)\n",
     "      local cur = Inst[self].Parent\n"
     "      while cur do\n"
     "        if isA(Inst[cur].class, cname) then return cur end\n"
@@ -624,8 +627,8 @@ const char *const rmt_prelude_chunks[] = {
     "        error(sformat(\"%s is not a supported attribute type\", typeof(value)), 2)\n"
     "      end\n"
     "      local old = d.attrs[name]\n"
-    "      d.attrs[name] = value\n",
-    "      if old ~= value then\n"
+    "      d.attrs[name] = value\n"
+    "      if old ~= value then\n",
     "        if d.signals.AttributeChanged then fireSignal(d.signals.AttributeChanged, name) end\n"
     "        local s = d.attrSignals and d.attrSignals[name]\n"
     "        if s then fireSignal(s) end\n"
@@ -708,8 +711,8 @@ const char *const rmt_prelude_chunks[] = {
     "            Focus = { default = CFrame.new(), check = typedCheck(\"CFrame\") },\n"
     "            FieldOfView = { default = 70, check = numCheck } },\n"
     "})\n"
-    "\n",
-    "-- ---------------------------------------------------------------------------------------\n"
+    "\n"
+    "-- ---------------------------------------------------------------------------------------\n",
     "-- Conversions across a boundary (C): H.copy_args deep-copies like a BindableEvent\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "local copyArgs = H.copy_args\n"
@@ -806,10 +809,10 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "local function setInvokeCallback(which)\n"
     "  return function(self, d, fn)\n"
-    "    if fn ~= nil and type(fn) ~= \"function\" then\n",
+    "    if fn ~= nil and type(fn) ~= \"function\" then\n"
     "      error(sformat(\"Unable to assign property %s. function expected, got %s\", which, typeof(fn)), 3)\n"
     "    end\n"
-    "    d.props[which] = fn\n"
+    "    d.props[which] = fn\n",
     "    local mine = (which == \"OnServerInvoke\") == IS_SERVER\n"
     "    if mine and d.rid then H.net_set_invoke(d.rid, fn ~= nil) end\n"
     "  end\n"
@@ -917,11 +920,11 @@ const char *const rmt_prelude_chunks[] = {
     "      for _, w in ipairs(ws) do H.wake(w[1], w[2]) end\n"
     "    end\n"
     "  end } },\n"
-    "  methods = {\n",
+    "  methods = {\n"
     "    Invoke = function(self, ...)\n"
     "      local d = Inst[self]\n"
     "      while not d.props.OnInvoke do\n"
-    "        -- Roblox yields until a callback is set\n"
+    "        -- Roblox yields until a callback is set\n",
     "        local co = coroutine.running()\n"
     "        if not co then error(\"BindableFunction has no OnInvoke callback\", 2) end\n"
     "        d.invokeWaiters = d.invokeWaiters or {}\n"
@@ -1009,10 +1012,10 @@ const char *const rmt_prelude_chunks[] = {
     "  GetPlayerFromCharacter = function() return nil end,\n"
     "}\n"
     "defclass(\"Player\", \"Instance\", {\n"
-    "  props = { UserId = { default = 0, readonly = true },\n",
+    "  props = { UserId = { default = 0, readonly = true },\n"
     "            DisplayName = { get = function(_, d) return d.Name end, readonly = true },\n"
     "            Character = { default = nil, check = instCheck },\n"
-    "            Team = { default = nil, check = instCheck },\n"
+    "            Team = { default = nil, check = instCheck },\n",
     "            AccountAge = { default = 0, readonly = true } },\n"
     "  events = { CharacterAdded = true, CharacterRemoving = true, Chatted = true },\n"
     "  methods = {\n"
@@ -1129,10 +1132,10 @@ const char *const rmt_prelude_chunks[] = {
     "function math.clamp(x, lo, hi)\n"
     "  if lo > hi then error(\"max must be greater than or equal to min\", 2) end\n"
     "  return math.max(lo, math.min(hi, x))\n"
-    "end\n",
+    "end\n"
     "function math.sign(x) return x > 0 and 1 or x < 0 and -1 or 0 end\n"
     "function math.round(x) return x >= 0 and math.floor(x + 0.5) or math.ceil(x - 0.5) end\n"
-    "\n"
+    "\n",
     "-- ---------------------------------------------------------------------------------------\n"
     "-- require (once per side per ModuleScript, same value to every caller)\n"
     "-- ---------------------------------------------------------------------------------------\n"
@@ -1218,11 +1221,11 @@ const char *const rmt_prelude_chunks[] = {
     "  return nil, name\n"
     "end\n"
     "\n"
-    "local LoadError = {}\n",
+    "local LoadError = {}\n"
     "local function loadFail(msg) error(setmetatable({ msg = msg }, LoadError), 0) end\n"
     "\n"
     "local function readFile(path)\n"
-    "  local s, err = H.read_file(path)\n"
+    "  local s, err = H.read_file(path)\n",
     "  if not s then loadFail(err) end\n"
     "  return s\n"
     "end\n"
@@ -1313,10 +1316,10 @@ const char *const rmt_prelude_chunks[] = {
     "  if IS_SERVER then return false end\n"
     "  local cur = parent\n"
     "  while cur do\n"
-    "    local d = Inst[cur]\n",
+    "    local d = Inst[cur]\n"
     "    if SERVER_ONLY[d.ClassName] then return true end\n"
     "    if d.ClassName == \"ReplicatedStorage\" and REMOTE_KIND[cls] then return true end\n"
-    "    cur = d.Parent\n"
+    "    cur = d.Parent\n",
     "  end\n"
     "  return false\n"
     "end\n"
@@ -1407,10 +1410,10 @@ const char *const rmt_prelude_chunks[] = {
     "      if kind == \"meta\" or kind == \"project\" then\n"
     "        -- meta files decorate their sibling; project files are read at the root only\n"
     "      elseif kind and not skipOnClient(parent, \"Folder\") then\n"
-    "        local inst = loadFileInstance(p, disp)\n",
+    "        local inst = loadFileInstance(p, disp)\n"
     "        if inst and not skipOnClient(parent, Inst[inst].ClassName) then\n"
     "          local meta = joinPath(path, stem .. \".meta.json\")\n"
-    "          if H.is_file(meta) then\n"
+    "          if H.is_file(meta) then\n",
     "            local j = decodeJson(meta, joinPath(display, stem .. \".meta.json\"))\n"
     "            if type(j) == \"table\" then applyProps(inst, j.properties or j.Properties, disp) end\n"
     "          end\n"
@@ -1493,8 +1496,8 @@ const char *const rmt_prelude_chunks[] = {
     "  if node[\"$attributes\"] then applyProps(inst, { Attributes = node[\"$attributes\"] }, display) end\n"
     "  local keys = {}\n"
     "  for k in pairs(node) do if k:sub(1, 1) ~= \"$\" then keys[#keys + 1] = k end end\n"
-    "  tsort(keys)\n",
-    "  for _, k in ipairs(keys) do loadProjectNode(k, node[k], root, inst, display) end\n"
+    "  tsort(keys)\n"
+    "  for _, k in ipairs(keys) do loadProjectNode(k, node[k], root, inst, display) end\n",
     "  if parent ~= nil and Inst[inst].Parent ~= parent and not Inst[inst].builtin then inst.Parent = parent end\n"
     "end\n"
     "\n"
@@ -1588,12 +1591,12 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "hooks.frame_busy = function()\n"
-    "  for _, s in pairs(Inst[services.RunService].signals) do\n",
+    "  for _, s in pairs(Inst[services.RunService].signals) do\n"
     "    if SignalState[s].active then return true end\n"
     "  end\n"
     "  return false\n"
     "end\n"
-    "\n"
+    "\n",
     "hooks.player_added = function(id, name, userId, isLocal)\n"
     "  if PlayersById[id] then\n"
     "    if isLocal and not localPlayer then localPlayer = PlayersById[id] end\n"

@@ -35,24 +35,27 @@ local function typeof(v)
 end
 G.typeof = typeof
 
+-- Luau the translator (H.luau_translate, src/lua/luau.c) leaves to LuaJIT, which rejects it.
 local function luauHint(src)
   local hints = {}
-  if src:find("[%+%-%*/%%%^]=") or src:find("%.%.=") then hints[#hints + 1] = "compound assignment (+=)" end
-  if src:find("%f[%w_]continue%f[^%w_]") then hints[#hints + 1] = "continue" end
-  if src:find("`") then hints[#hints + 1] = "string interpolation (`...`)" end
-  if src:find("%f[%w_]type%s+[%w_]+%s*=") or src:find("%f[%w_]export%s+type%f[^%w_]") then hints[#hints + 1] = "type declarations" end
-  if src:find("%)%s*:%s*[%w_]+%s*\n") or src:find("local%s+[%w_]+%s*:%s*[%w_]+") then hints[#hints + 1] = "type annotations" end
-  if src:find("//", 1, true) then hints[#hints + 1] = "floor division (//)" end
+  if src:find("%f[%w_]type%s+function%f[^%w_]") then hints[#hints + 1] = "type functions" end
   if #hints == 0 then return "" end
-  return " (Luau-only syntax is not supported by this host: " .. table.concat(hints, ", ") .. ")"
+  return " (Luau syntax not supported by this host: " .. table.concat(hints, ", ") .. ")"
 end
 
 local fullName
--- Compiles a script instance's source; nil, "file:line: message" on a syntax error.
+-- Compiles a script instance's source, translated from Luau first (line numbers are kept);
+-- nil, "file:line: message" on a syntax error.
 local function compile(inst, d)
   local src = d.props.Source or ""
   local chunk = d.chunkname or ("=" .. fullName(inst))
-  local fn, err = loadstring(src, chunk)
+  local lua, terr = H.luau_translate(src)
+  if not lua then
+    local fn = loadstring(src, chunk) -- Lua the translator does not know still runs
+    if fn then return fn end
+    return nil, chunk:gsub("^[=@]", "") .. ":" .. terr .. luauHint(src)
+  end
+  local fn, err = loadstring(lua, chunk)
   if not fn then return nil, err .. luauHint(src) end
   return fn
 end
