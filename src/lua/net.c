@@ -401,6 +401,7 @@ int rmt_host_attach_server(rmt_host *host, rmt_server *server) {
   if (!rmt_signal_connect(rmt_server_player_added(server), on_player_added, host) ||
       !rmt_signal_connect(rmt_server_player_removing(server), on_player_removing, host))
     return RMT_ENOMEM;
+  rmt_replica_attach_server(host);
   return 0;
 }
 
@@ -417,6 +418,7 @@ int rmt_host_attach_client(rmt_host *host, rmt_client *client) {
   if (!rmt_signal_connect(rmt_client_player_added(client), on_player_added, host) ||
       !rmt_signal_connect(rmt_client_player_removing(client), on_player_removing, host))
     return RMT_ENOMEM;
+  rmt_replica_attach_client(host);
   return 0;
 }
 
