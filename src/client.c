@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "replica.h"
 
 typedef struct known_player {
   rmt_player_id id;
@@ -48,6 +49,9 @@ struct rmt_client {
   rmt_calls calls;
   rmt_invocation_list invocations;
   rmt_arena *arena;
+  rmt_tree tree; /* the server's instances as replicated */
+  rmt_replica_fn on_replica;
+  void *replica_ud;
   rmt_stats totals;
   uint64_t now;
   int in_service;
@@ -404,6 +408,12 @@ static void handle_packet(rmt_client *c, const uint8_t *data, size_t len, int ch
       continue;
     }
     if (c->state != RMT_CLIENT_CONNECTED) continue;
+    if (m.kind == RMT_MSG_REPL) {
+      if (channel != RMT_CHANNEL_RELIABLE ||
+          rmt__tree_apply(&c->tree, &m, c->arena, &c->cfg.limits, c->on_replica, c->replica_ud))
+        count_drop(c, NULL, RMT_DROP_MALFORMED);
+      continue;
+    }
     handle_remote_msg(c, &m, channel);
   }
   if (rc < 0) count_drop(c, NULL, RMT_DROP_MALFORMED);
@@ -509,6 +519,7 @@ rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
   c->players_by_id.alloc = cfg.alloc;
   c->calls.alloc = cfg.alloc;
   c->calls.by_id.alloc = cfg.alloc;
+  rmt__tree_init(&c->tree, cfg.alloc);
   c->state = RMT_CLIENT_CONNECTING;
   c->now = rmt__now_ms();
   c->connect_deadline = c->now + cfg.connect_timeout_ms;
@@ -591,6 +602,7 @@ void rmt_client_destroy(rmt_client *c) {
   rmt__link_free(&c->link);
   free_graveyard(c);
   rmt__registry_free(&c->remotes, c->alloc);
+  rmt__tree_free(&c->tree);
   rmt_signal_destroy(c->player_added);
   rmt_signal_destroy(c->player_removing);
   rmt_arena_destroy(c->arena);
@@ -601,8 +613,8 @@ void rmt_client_destroy(rmt_client *c) {
 int rmt_client_flush(rmt_client *c) {
   if (!c) return RMT_EINVAL;
   if (!c->peer) return RMT_OK;
-  c->totals.bytes_out += c->link.out[0].len + c->link.out[1].len;
   int rc = rmt__link_flush(&c->link);
+  c->totals.bytes_out = c->link.bytes_sent;
   enet_host_flush(c->host);
   return rc;
 }
@@ -894,4 +906,52 @@ void rmt__client_feed(rmt_client *c, const rmt_fed_packet *packet) {
   drain_queues(c);
   free_graveyard(c);
   c->in_service = 0;
+}
+
+/* ---- replicated instances (read-only here) ---- */
+
+void rmt_client_on_replica(rmt_client *c, rmt_replica_fn fn, void *ud) {
+  if (!c) return;
+  c->on_replica = fn;
+  c->replica_ud = ud;
+}
+
+int rmt_client_instance_info(const rmt_client *c, rmt_instance_id id, rmt_instance_info *out) {
+  rmt_inst *inst = c ? rmt__tree_get(&c->tree, id) : NULL;
+  if (!inst || !out) return RMT_ENOTFOUND;
+  rmt__tree_info(inst, out);
+  return RMT_OK;
+}
+
+const rmt_value *rmt_client_instance_attribute(const rmt_client *c, rmt_instance_id id,
+                                               const char *name) {
+  rmt_inst *inst = c && name ? rmt__tree_get(&c->tree, id) : NULL;
+  return inst ? rmt__tree_get_attr(inst, name, strlen(name)) : NULL;
+}
+
+int rmt_client_instance_attribute_at(const rmt_client *c, rmt_instance_id id, size_t index,
+                                     const char **name, const rmt_value **value) {
+  rmt_inst *inst = c ? rmt__tree_get(&c->tree, id) : NULL;
+  if (!inst || index >= inst->nattrs) return RMT_ENOTFOUND;
+  if (name) *name = inst->attrs[index].name;
+  if (value) *value = inst->attrs[index].value;
+  return RMT_OK;
+}
+
+size_t rmt_client_instance_children(const rmt_client *c, rmt_instance_id id,
+                                    rmt_instance_id *out, size_t cap) {
+  if (!c) return 0;
+  size_t n;
+  const rmt_instance_id *ids = rmt__tree_children(&c->tree, id, &n);
+  for (size_t i = 0; out && i < n && i < cap; i++) out[i] = ids[i];
+  return n;
+}
+
+rmt_instance_id rmt_client_player_instance(const rmt_client *c, rmt_player_id player) {
+  if (!c || !player) return 0;
+  for (size_t i = 0; i < c->tree.nroots; i++) {
+    rmt_inst *inst = rmt__tree_get(&c->tree, c->tree.roots[i]);
+    if (inst && inst->player == player) return inst->id;
+  }
+  return 0;
 }

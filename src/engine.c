@@ -177,6 +177,7 @@ static int send_packet(rmt_link *l, int ch, const uint8_t *data, size_t len) {
     enet_packet_destroy(pk);
     return RMT_ENET;
   }
+  l->bytes_sent += len;
   return RMT_OK;
 }
 

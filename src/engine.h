@@ -48,6 +48,7 @@ typedef struct rmt_link {
   ENetPeer *peer;
   rmt_buf out[RMT_CHANNEL_COUNT];
   uint32_t batch_bytes;
+  uint64_t bytes_sent; /* every packet handed to ENet, batches split early included */
 } rmt_link;
 void rmt__link_init(rmt_link *l, ENetPeer *peer, uint32_t batch_bytes, const rmt_allocator *a);
 /* After a message [start, len) was appended to channel ch: if the batch grew past the cap,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "replica.h"
 
 typedef enum player_state {
   PLAYER_HANDSHAKE = 1, /* connected, no HELLO accepted yet */
@@ -31,6 +32,7 @@ typedef struct player {
   remote_bucket *overrides; /* buckets for remotes with a per-remote rate */
   size_t noverrides;
   uint32_t pending_invokes;
+  rmt_instance_id instance; /* its "Player" instance in the replicated tree */
   void *data;
   rmt_stats stats;
   struct player *prev, *next; /* join order */
@@ -54,6 +56,8 @@ struct rmt_server {
   rmt_calls calls;
   rmt_invocation_list invocations;
   rmt_stats totals;
+  rmt_tree tree;    /* the replicated instances */
+  rmt_buf repl_buf; /* one flush's replication messages, sent to every player */
   uint64_t now;
   uint64_t last_sweep;
   int in_service;
@@ -185,6 +189,32 @@ static void broadcast_control(rmt_server *s, rmt_control type, rmt_player_id exc
     if (q->id != except && q->state == PLAYER_JOINED) send_control(q, type, &s->scratch);
 }
 
+/* ---- replication ---- */
+
+/* Sends every pending change to every joined player. Called before any remote message is
+ * batched (so a Value set before FireClient arrives before the event) and at each flush. */
+static void repl_flush(rmt_server *s) {
+  if (!s->tree.nops) return;
+  s->repl_buf.len = 0;
+  if (rmt__tree_flush(&s->tree, &s->repl_buf)) {
+    rmt__log(s->cfg.log, s->cfg.log_ud, RMT_LOG_ERROR, "replication: out of memory");
+    return;
+  }
+  for (player *q = s->first; q; q = q->next) {
+    if (q->state != PLAYER_JOINED) continue;
+    rmt_buf *b = &q->link.out[RMT_CHANNEL_RELIABLE];
+    size_t start = b->len;
+    if (rmt_buf_append(b, s->repl_buf.data, s->repl_buf.len) == RMT_OK)
+      rmt__link_after_append(&q->link, RMT_CHANNEL_RELIABLE, start);
+  }
+}
+
+/* Destroys an instance and its subtree; clients hear about it if they ever saw it. */
+static void repl_destroy(rmt_server *s, rmt_inst *inst) {
+  if (inst->sent) rmt__tree_mark_destroyed(&s->tree, inst->id);
+  rmt__tree_destroy(&s->tree, inst, NULL, NULL);
+}
+
 /* ---- handshake ---- */
 
 static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
@@ -233,6 +263,8 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
     refuse(s, p, RMT_ENOMEM, "server out of memory");
     return;
   }
+  /* Pending changes go to the players already here; the newcomer gets a snapshot. */
+  repl_flush(s);
   p->id = id;
   p->user_id = user_id;
   snprintf(p->name, sizeof p->name, "%s", chosen);
@@ -259,6 +291,21 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
   }
   b->len = 0;
   if (!put_player_info(b, p)) broadcast_control(s, RMT_CTL_PLAYER_ADDED, p->id);
+  s->repl_buf.len = 0;
+  if (!rmt__tree_snapshot(&s->tree, &s->repl_buf) && s->repl_buf.len) {
+    rmt_buf *out = &p->link.out[RMT_CHANNEL_RELIABLE];
+    size_t start = out->len;
+    if (!rmt_buf_append(out, s->repl_buf.data, s->repl_buf.len))
+      rmt__link_after_append(&p->link, RMT_CHANNEL_RELIABLE, start);
+  }
+  rmt_inst *inst;
+  rmt_instance_id iid = s->tree.next_id;
+  if (rmt__tree_create(&s->tree, iid, 0, "Player", 6, p->name, strlen(p->name), &inst) == RMT_OK) {
+    s->tree.next_id++;
+    inst->player = p->id;
+    p->instance = iid;
+    rmt__tree_mark(&s->tree, inst, 0);
+  }
   rmt_value arg = rmt_player_ref(p->id);
   rmt_signal_fire(s->player_added, &arg, 1);
 }
@@ -286,6 +333,8 @@ static void remove_player(rmt_server *s, player *p) {
   p->prev = p->next = NULL;
   s->nplayers--;
   rmt__idmap_del(&s->players_by_id, p->id);
+  rmt_inst *inst = rmt__tree_get(&s->tree, p->instance);
+  if (inst) repl_destroy(s, inst);
   s->scratch.len = 0;
   if (!rmt__put_varint(&s->scratch, p->id)) broadcast_control(s, RMT_CTL_PLAYER_REMOVED, 0);
 }
@@ -462,6 +511,10 @@ static void handle_packet(rmt_server *s, player *p, const uint8_t *data, size_t 
       if (m.kind == RMT_MSG_INVOKE) send_error(p, m.id, m.call_id, RMT_ERATELIMIT, "rate limited");
       continue;
     }
+    if (m.kind == RMT_MSG_REPL) {
+      drop(s, p, NULL, RMT_DROP_WRONG_KIND); /* the tree is the server's alone */
+      continue;
+    }
     if (m.kind == RMT_MSG_CONTROL) {
       if (m.id == RMT_CTL_BYE) {
         p->said_bye = 1;
@@ -497,6 +550,7 @@ static int complete_invocation(rmt_invocation *inv, int status, const rmt_value 
   rmt_server *s = inv->owner;
   player *p = inv->orphaned ? NULL : find_player(s, inv->player);
   int rc = RMT_OK;
+  if (p) repl_flush(s);
   if (p) {
     size_t before = p->link.out[RMT_CHANNEL_RELIABLE].len;
     if (p->pending_invokes) p->pending_invokes--;
@@ -588,6 +642,8 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
   s->calls.alloc = c.alloc;
   s->calls.by_id.alloc = c.alloc;
   s->scratch.alloc = c.alloc;
+  s->repl_buf.alloc = c.alloc;
+  rmt__tree_init(&s->tree, c.alloc);
   s->remotes.next_id = 1;
   s->now = rmt__now_ms();
   ENetAddress addr;
@@ -657,17 +713,20 @@ void rmt_server_destroy(rmt_server *s) {
   rmt_signal_destroy(s->player_removing);
   rmt_arena_destroy(s->arena);
   rmt_buf_free(&s->scratch);
+  rmt_buf_free(&s->repl_buf);
+  rmt__tree_free(&s->tree);
   rmt__free(s->alloc, s->argv, s->argv_cap * sizeof *s->argv);
   rmt__free(s->alloc, s, sizeof *s);
 }
 
 int rmt_server_flush(rmt_server *s) {
   if (!s) return RMT_EINVAL;
+  repl_flush(s);
   for (player *p = s->first; p; p = p->next) {
-    size_t bytes = p->link.out[0].len + p->link.out[1].len;
-    p->stats.bytes_out += bytes;
-    s->totals.bytes_out += bytes;
     rmt__link_flush(&p->link);
+    uint64_t sent = p->link.bytes_sent - p->stats.bytes_out;
+    p->stats.bytes_out += sent;
+    s->totals.bytes_out += sent;
   }
   enet_host_flush(s->host);
   return RMT_OK;
@@ -869,6 +928,7 @@ static int encode_args(rmt_server *s, rmt_remote_entry *r, const rmt_value *args
 }
 
 static int append_event(rmt_server *s, player *p, rmt_remote_entry *r) {
+  repl_flush(s);
   int ch = r->kind == RMT_UNRELIABLE_REMOTE_EVENT ? RMT_CHANNEL_UNRELIABLE : RMT_CHANNEL_RELIABLE;
   rmt_buf *b = &p->link.out[ch];
   size_t start = b->len;
@@ -944,6 +1004,7 @@ int rmt_server_invoke_client(rmt_server *s, rmt_player_id player_id, rmt_remote_
   rmt_pending *pc = rmt__calls_new(&s->calls, player_id, remote, rmt__now_ms() + timeout_ms,
                                    done, ud);
   if (!pc) return rmt__seterr(err, RMT_ENOMEM, "out of memory");
+  repl_flush(s);
   rmt_buf *b = &p->link.out[RMT_CHANNEL_RELIABLE];
   rmt_msg_mark mark;
   uint32_t fields[2] = {pc->call_id, timeout_ms};
@@ -1052,4 +1113,88 @@ void rmt__server_feed(rmt_server *s, const rmt_fed_packet *packets, size_t n) {
   if (p) free_player(s, p);
   free_graveyard(s);
   s->in_service = 0;
+}
+
+/* ---- replicated instances ---- */
+
+static int name_ok(const char *name, size_t min) {
+  size_t len = name ? strlen(name) : 0;
+  return name && len >= min && len <= 100;
+}
+
+int rmt_server_instance_create(rmt_server *s, rmt_instance_id parent, const char *class_name,
+                               const char *name, rmt_instance_id *out_id) {
+  if (!s || !name_ok(class_name, 1) || !name_ok(name, 0)) return RMT_EINVAL;
+  if (parent && !rmt__tree_get(&s->tree, parent)) return RMT_ENOTFOUND;
+  if (!s->tree.next_id) return RMT_ELIMIT; /* 2^32 instances in one server's life */
+  rmt_inst *inst;
+  int rc = rmt__tree_create(&s->tree, s->tree.next_id, parent, class_name, strlen(class_name),
+                            name, strlen(name), &inst);
+  if (rc) return rc;
+  s->tree.next_id++;
+  if ((rc = rmt__tree_mark(&s->tree, inst, 0))) {
+    rmt__tree_destroy(&s->tree, inst, NULL, NULL);
+    return rc;
+  }
+  if (out_id) *out_id = inst->id;
+  return RMT_OK;
+}
+
+static rmt_inst *server_inst(const rmt_server *s, rmt_instance_id id) {
+  return s ? rmt__tree_get(&s->tree, id) : NULL;
+}
+
+int rmt_server_instance_destroy(rmt_server *s, rmt_instance_id id) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst) return RMT_ENOTFOUND;
+  if (inst->player && find_player(s, inst->player)) return RMT_EINVAL; /* leaves with its player */
+  if (inst->sent && rmt__tree_mark_destroyed(&s->tree, id)) return RMT_ENOMEM;
+  rmt__tree_destroy(&s->tree, inst, NULL, NULL);
+  return RMT_OK;
+}
+
+int rmt_server_instance_set_parent(rmt_server *s, rmt_instance_id id, rmt_instance_id parent) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst) return RMT_ENOTFOUND;
+  if (inst->parent == parent) return RMT_OK;
+  int rc = rmt__tree_set_parent(&s->tree, inst, parent);
+  return rc ? rc : rmt__tree_mark(&s->tree, inst, RMT_DIRTY_PARENT);
+}
+
+int rmt_server_instance_set_name(rmt_server *s, rmt_instance_id id, const char *name) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst) return RMT_ENOTFOUND;
+  if (!name_ok(name, 0)) return RMT_EINVAL;
+  if (strcmp(inst->name, name) == 0) return RMT_OK;
+  int rc = rmt__tree_set_name(&s->tree, inst, name, strlen(name));
+  return rc ? rc : rmt__tree_mark(&s->tree, inst, RMT_DIRTY_NAME);
+}
+
+int rmt_server_instance_set_value(rmt_server *s, rmt_instance_id id, const rmt_value *value,
+                                  rmt_error *err) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst) return rmt__seterr(err, RMT_ENOTFOUND, "no instance with id %u", id);
+  int rc = rmt__tree_set_value(&s->tree, inst, value, err);
+  return rc ? rc : rmt__tree_mark(&s->tree, inst, RMT_DIRTY_VALUE);
+}
+
+int rmt_server_instance_set_attribute(rmt_server *s, rmt_instance_id id, const char *name,
+                                      const rmt_value *value, rmt_error *err) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst) return rmt__seterr(err, RMT_ENOTFOUND, "no instance with id %u", id);
+  if (!name_ok(name, 1)) return rmt__seterr(err, RMT_EINVAL, "attribute names are 1..100 bytes");
+  int rc = rmt__tree_set_attr(&s->tree, inst, name, strlen(name), value, err);
+  return rc ? rc : rmt__tree_mark(&s->tree, inst, RMT_DIRTY_ATTRS);
+}
+
+int rmt_server_instance_info(const rmt_server *s, rmt_instance_id id, rmt_instance_info *out) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst || !out) return RMT_ENOTFOUND;
+  rmt__tree_info(inst, out);
+  return RMT_OK;
+}
+
+rmt_instance_id rmt_server_player_instance(const rmt_server *s, rmt_player_id id) {
+  player *p = s ? find_player(s, id) : NULL;
+  return p ? p->instance : 0;
 }
