@@ -258,9 +258,6 @@ local rebind -- remote binding (set below)
 -- Server: mirrors instance changes into the engine's replicated tree (set below; nil on a
 -- client, whose copy changes only locally).
 local rep
--- Set while places load: a client adopts such instances when the server's copy of the same
--- (parent, name, class) arrives, instead of making a second one.
-local loadingPlace = false
 
 local function propChanged(self, d, k, v)
   if d.class.valueChanged and k == "Value" then
@@ -416,7 +413,7 @@ local function newInstance(className, internal)
   end
   local inst = newproxy(instBase)
   local d = { class = cls, ClassName = className, Name = className, children = {}, attrs = {},
-              props = {}, signals = {}, fromPlace = loadingPlace or nil }
+              props = {}, signals = {} }
   Inst[inst] = d
   local c = cls
   local inits = {}
@@ -1536,7 +1533,6 @@ local function loadPlaceDir(path)
 end
 
 hooks.load = function(path)
-  loadingPlace = true
   local ok, err = pcall(function()
     if H.is_dir(path) then
       local proj = joinPath(path, "default.project.json")
@@ -1547,7 +1543,6 @@ hooks.load = function(path)
       loadFail(path .. ": no such file or directory")
     end
   end)
-  loadingPlace = false
   if ok then return nil end
   if getmetatable(err) == LoadError then return err.msg end
   return tostring(err)
@@ -1693,17 +1688,41 @@ local playerObject -- (id, name, userId) -> the side's Player object, made on fi
 
 local materialize
 if not IS_SERVER then
-  -- A Folder the registry made for a remote's path, or an instance the client's own copy of
-  -- the place made, with this name and class and no server copy yet.
+  -- A Folder the registry made for a remote's path, with this name and no server copy yet.
   local function adoptable(pd, name, class)
+    if class ~= "Folder" then return nil end
     for _, c in ipairs(pd.children) do
       local cd = Inst[c]
-      if not cd.repId and cd.Name == name and cd.ClassName == class
-        and (cd.pathFolder or cd.fromPlace) then
-        return c
-      end
+      if not cd.repId and cd.pathFolder and cd.Name == name then return c end
     end
     return nil
+  end
+
+  -- The client's own copy of the place under ReplicatedStorage and Workspace, by full name and
+  -- class: what the server's copy arrives without (script Source, properties that do not
+  -- replicate) comes from here. The instances themselves are dropped at attach, so the client's
+  -- tree is exactly what the server replicates (what it destroyed or renamed before this
+  -- client joined is not resurrected).
+  local placeCopies = {}
+  local function poolKey(path, class) return path .. "\0" .. class end
+  hooks.rep_attach = function()
+    for _, name in ipairs(REP_SERVICES) do
+      local sd = Inst[services[name]]
+      local kids = {}
+      for _, c in ipairs(sd.children) do
+        if not Inst[c].noReplicate and not Inst[c].rid then kids[#kids + 1] = c end
+      end
+      for _, c in ipairs(kids) do
+        local function visit(x)
+          local xd = Inst[x]
+          local key = poolKey(fullName(x), xd.ClassName)
+          if not placeCopies[key] then placeCopies[key] = xd end
+          for _, k in ipairs(xd.children) do visit(k) end
+        end
+        visit(c)
+        destroy(c)
+      end
+    end
   end
 
   -- Registry folders named like `inst` beside it are the same folder seen first through a
@@ -1792,6 +1811,12 @@ if not IS_SERVER then
     inst, d = newInstance(classes[info.class] and info.class or "Folder", true)
     d.ClassName = info.class
     d.Name = info.name
+    local donor = placeCopies[poolKey(fullName(parent) .. "." .. info.name, info.class)]
+    if donor then
+      for k, v in pairs(donor.props) do d.props[k] = v end
+      d.chunkname = donor.chunkname
+      if donor.modState == "done" then d.modState, d.modValue = "done", donor.modValue end
+    end
     map(inst, d, id)
     if d.class.valueChanged then d.props.Value = readValue(d, info) end
     for k, v in pairs(info.attrs) do d.attrs[k] = v end

@@ -199,6 +199,7 @@ void rmt_replica_attach_server(rmt_host *host) {
 }
 
 void rmt_replica_attach_client(rmt_host *host) {
+  rmt_host_call_hook(host, "rep_attach", 0, 0);
   rmt_client_on_replica(host->client, on_replica, host);
 }
 
