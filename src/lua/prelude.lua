@@ -260,8 +260,9 @@ local rebind -- remote binding (set below)
 local rep
 
 local function propChanged(self, d, k, v)
-  if d.class.valueChanged and k == "Value" then
-    if d.signals.Changed then fireSignal(d.signals.Changed, v) end
+  if d.class.valueChanged then
+    -- Roblox: a Value object's Changed fires for Value only, with the new value
+    if k == "Value" and d.signals.Changed then fireSignal(d.signals.Changed, v) end
   elseif d.signals.Changed then
     fireSignal(d.signals.Changed, k)
   end
@@ -1743,16 +1744,43 @@ if not IS_SERVER then
     end
   end
 
-  local function readValue(d, info)
+  -- ObjectValues naming an instance not here yet (the snapshot sends one root's subtree
+  -- after another): engine id -> set of ObjectValues, filled in when it arrives.
+  local pendingRefs = {}
+
+  local function readValue(inst, d, info)
     local v = info.value
     if d.ClassName == "ObjectValue" then
-      v = type(v) == "number" and materialize(v) or nil
+      d.refPending = nil
+      if type(v) ~= "number" then return nil end
+      local target = materialize(v)
+      if not target then
+        d.refPending = v
+        pendingRefs[v] = pendingRefs[v] or setmetatable({}, { __mode = "k" })
+        pendingRefs[v][inst] = true
+      end
+      return target
     end
     return v
   end
 
+  local function resolveRefs(id, target)
+    local waiting = pendingRefs[id]
+    if not waiting then return end
+    pendingRefs[id] = nil
+    for o in pairs(waiting) do
+      local od = Inst[o]
+      if od.refPending == id and not od.destroyed then
+        od.refPending = nil
+        local old = od.props.Value
+        od.props.Value = target
+        if old ~= target then propChanged(o, od, "Value", target) end
+      end
+    end
+  end
+
   local function applyValue(inst, d, info)
-    local v = readValue(d, info)
+    local v = readValue(inst, d, info)
     local old = d.props.Value
     if old == nil then old = valueDefault(d) end
     d.props.Value = v
@@ -1776,11 +1804,19 @@ if not IS_SERVER then
 
   -- The instance for engine id `id`, made (with its ancestors) from the engine's copy when it
   -- is not there yet: events may name an instance whose creation we have not seen.
+  local build
   materialize = function(id)
     local inst = ReplicaById[id]
     if inst then return inst end
+    inst = build(id)
+    if inst then resolveRefs(id, inst) end
+    return inst
+  end
+
+  build = function(id)
     local info = H.rep_info(id)
     if not info then return nil end
+    local inst
     if info.parent == 0 then
       if info.class == "Player" and info.player ~= 0 then
         inst = playerObject(info.player, info.name, info.userId)
@@ -1818,7 +1854,7 @@ if not IS_SERVER then
       if donor.modState == "done" then d.modState, d.modValue = "done", donor.modValue end
     end
     map(inst, d, id)
-    if d.class.valueChanged then d.props.Value = readValue(d, info) end
+    if d.class.valueChanged then d.props.Value = readValue(inst, d, info) end
     for k, v in pairs(info.attrs) do d.attrs[k] = v end
     if not pd.destroyed then setParent(inst, d, parent, true) end
     mergePathFolders(inst)
