@@ -425,7 +425,12 @@ int rmt_host_attach_client(rmt_host *host, rmt_client *client) {
 void rmt_host_client_joined(rmt_host *host) {
   rmt_player_id ids[1024];
   size_t n, i;
-  rmt_player_id me = rmt_client_player_id(host->client);
+  rmt_player_id me;
+  /* The server's snapshot follows WELCOME in the same flush: take what has arrived so the
+   * LocalScripts start with ReplicatedStorage filled in (WaitForChild covers the rest). */
+  for (i = 0; i < 64 && rmt_client_service(host->client, 0) > 0; i++) {
+  }
+  me = rmt_client_player_id(host->client);
   push_player(host, me);
   rmt_host_call_hook(host, "player_added", 4, 0);
   n = rmt_client_players(host->client, ids, sizeof ids / sizeof ids[0]);
