@@ -188,13 +188,13 @@ static void drain_remote(rmt_client *c, rmt_remote_entry *r) {
   }
 }
 
-static void drain_queues(rmt_client *c) {
-  for (size_t i = 1; i < c->remotes.cap; i++) {
-    rmt_remote_entry *r = c->remotes.by_id[i];
-    if (r && (r->queue.count || r->waiting.count)) drain_remote(c, r);
-    if (r && r->queue_dropped) rmt__warn_queue_overflow(c->cfg.log, c->cfg.log_ud, r, "OnClientEvent");
-  }
+static void drain_one(void *ud, rmt_remote_entry *r) {
+  rmt_client *c = ud;
+  if (r->queue.count || r->waiting.count) drain_remote(c, r);
+  if (r->queue_dropped) rmt__warn_queue_overflow(c->cfg.log, c->cfg.log_ud, r, "OnClientEvent");
 }
+
+static void drain_queues(rmt_client *c) { rmt__registry_drain(&c->remotes, drain_one, c); }
 
 /* ---- registry and players as the server tells them ---- */
 
@@ -372,6 +372,7 @@ static void handle_remote_msg(rmt_client *c, const rmt_msg *m, int channel) {
       return;
     }
     rmt_queued q = {0, 0, 0, (uint8_t *)m->body, m->body_len};
+    rmt__registry_busy(&c->remotes, c->alloc, r);
     if (rmt__queue_push(&r->queue, c->alloc, c->cfg.queue_limit, c->cfg.limits.max_bytes, &q)) {
       r->queue_dropped++;
       count_drop(c, r, RMT_DROP_QUEUE_OVERFLOW);
@@ -392,6 +393,7 @@ static void handle_remote_msg(rmt_client *c, const rmt_msg *m, int channel) {
   uint32_t t = m->timeout_ms ? m->timeout_ms : c->cfg.invoke_timeout_ms;
   uint32_t margin = t / 4 < 250 ? t / 4 : 250;
   rmt_queued q = {0, m->call_id, c->now + t - margin, (uint8_t *)m->body, m->body_len};
+  rmt__registry_busy(&c->remotes, c->alloc, r);
   if (rmt__queue_push(&r->waiting, c->alloc, c->cfg.queue_limit, c->cfg.limits.max_bytes, &q))
     send_error(c, r->id, m->call_id, RMT_ENOHANDLER, "no handler: OnClientInvoke is not set");
 }

@@ -366,8 +366,43 @@ int rmt__registry_set(rmt_registry *g, const rmt_allocator *a, rmt_remote_id id,
   return RMT_OK;
 }
 
+void rmt__registry_busy(rmt_registry *g, const rmt_allocator *a, rmt_remote_entry *r) {
+  if (r->busy) return;
+  if (g->nbusy == g->cap_busy) {
+    size_t ncap = g->cap_busy ? g->cap_busy * 2 : 8;
+    rmt_remote_id *b = rmt__realloc(a, g->busy, g->cap_busy * sizeof *b, ncap * sizeof *b);
+    if (!b) {
+      g->busy_all = 1;
+      return;
+    }
+    g->busy = b;
+    g->cap_busy = ncap;
+  }
+  g->busy[g->nbusy++] = r->id;
+  r->busy = 1;
+}
+
+void rmt__registry_drain(rmt_registry *g, void (*drain)(void *ud, rmt_remote_entry *r), void *ud) {
+  if (g->busy_all) {
+    g->busy_all = 0;
+    for (size_t i = 1; i < g->cap; i++)
+      if (g->by_id[i] && !g->by_id[i]->busy) drain(ud, g->by_id[i]);
+  }
+  size_t keep = 0;
+  /* drain() may add remotes; they land past i and are visited in this same loop. */
+  for (size_t i = 0; i < g->nbusy; i++) {
+    rmt_remote_entry *r = rmt__registry_get(g, g->busy[i]);
+    if (!r) continue; /* destroyed meanwhile */
+    drain(ud, r);
+    if (r->queue.count || r->waiting.count || r->queue_dropped) g->busy[keep++] = r->id;
+    else r->busy = 0;
+  }
+  g->nbusy = keep;
+}
+
 void rmt__registry_free(rmt_registry *g, const rmt_allocator *a) {
   for (size_t i = 0; i < g->cap; i++) rmt__remote_free(g->by_id[i], a);
+  rmt__free(a, g->busy, g->cap_busy * sizeof *g->busy);
   rmt__free(a, g->by_id, g->cap * sizeof *g->by_id);
   memset(g, 0, sizeof *g);
 }

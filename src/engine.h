@@ -99,6 +99,7 @@ typedef struct rmt_remote_entry {
   rmt_rate rate;              /* server: per-remote override */
   int has_rate;
   int destroyed;
+  int busy;                   /* in the registry's busy list */
   rmt_stats stats;
   struct rmt_remote_entry *next_dead; /* graveyard while a service is running */
 } rmt_remote_entry;
@@ -119,7 +120,15 @@ typedef struct rmt_registry {
   size_t cap;
   uint32_t next_id;
   size_t count;
+  rmt_remote_id *busy; /* remotes with something queued or an overflow to report */
+  size_t nbusy, cap_busy;
+  int busy_all;        /* the list could not grow: look at every remote once */
 } rmt_registry;
+/* Notes that r has queued work, so a service looks at it without scanning every remote. */
+void rmt__registry_busy(rmt_registry *g, const rmt_allocator *a, rmt_remote_entry *r);
+/* Calls drain(ud, r) for each busy remote (all of them after an allocation failure) and
+ * keeps those that still have something queued. */
+void rmt__registry_drain(rmt_registry *g, void (*drain)(void *ud, rmt_remote_entry *r), void *ud);
 rmt_remote_entry *rmt__registry_get(const rmt_registry *g, rmt_remote_id id);
 rmt_remote_entry *rmt__registry_find(const rmt_registry *g, const char *name, size_t len);
 int rmt__registry_set(rmt_registry *g, const rmt_allocator *a, rmt_remote_id id,

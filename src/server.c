@@ -456,6 +456,7 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
       return;
     }
     rmt_queued q = {p->id, 0, 0, (uint8_t *)m->body, m->body_len};
+    rmt__registry_busy(&s->remotes, s->alloc, r);
     if (rmt__queue_push(&r->queue, s->alloc, s->cfg.queue_limit, s->cfg.limits.max_bytes, &q)) {
       r->queue_dropped++;
       drop(s, p, r, RMT_DROP_QUEUE_OVERFLOW);
@@ -479,6 +480,7 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
   if (t > s->cfg.invoke_timeout_ms) t = s->cfg.invoke_timeout_ms;
   uint32_t margin = t / 4 < 250 ? t / 4 : 250;
   rmt_queued q = {p->id, m->call_id, s->now + t - margin, (uint8_t *)m->body, m->body_len};
+  rmt__registry_busy(&s->remotes, s->alloc, r);
   if (rmt__queue_push(&r->waiting, s->alloc, s->cfg.queue_limit, s->cfg.limits.max_bytes, &q)) {
     drop(s, p, r, RMT_DROP_QUEUE_OVERFLOW);
     send_error(p, r->id, m->call_id, RMT_ENOHANDLER, "no handler: OnServerInvoke is not set");
@@ -590,13 +592,13 @@ static void drain_remote(rmt_server *s, rmt_remote_entry *r) {
   }
 }
 
-static void drain_queues(rmt_server *s) {
-  for (size_t i = 1; i < s->remotes.cap; i++) {
-    rmt_remote_entry *r = s->remotes.by_id[i];
-    if (r && (r->queue.count || r->waiting.count)) drain_remote(s, r);
-    if (r && r->queue_dropped) rmt__warn_queue_overflow(s->cfg.log, s->cfg.log_ud, r, "OnServerEvent");
-  }
+static void drain_one(void *ud, rmt_remote_entry *r) {
+  rmt_server *s = ud;
+  if (r->queue.count || r->waiting.count) drain_remote(s, r);
+  if (r->queue_dropped) rmt__warn_queue_overflow(s->cfg.log, s->cfg.log_ud, r, "OnServerEvent");
 }
+
+static void drain_queues(rmt_server *s) { rmt__registry_drain(&s->remotes, drain_one, s); }
 
 /* ---- lifecycle ---- */
 
