@@ -268,7 +268,7 @@ local function propChanged(self, d, k, v)
   end
   local ps = d.propSignals and d.propSignals[k]
   if ps then fireSignal(ps) end
-  if rep and d.repId and k == "Value" and d.class.valueChanged then rep.value(d) end
+  if rep and d.repId and k == "Value" and d.class.valueChanged then rep.value(self, d) end
 end
 
 local function isAncestor(a, b) -- a is an ancestor of b
@@ -350,7 +350,7 @@ local function setName(self, d, v)
   if d.Name == v then return end
   d.Name = v
   if rebind then rebind(self) end
-  if rep and d.repId then rep.name(d) end
+  if rep and d.repId then rep.name(self, d) end
   propChanged(self, d, "Name", v)
   if d.Parent then wakeChildWaiters(Inst[d.Parent], v, self) end
 end
@@ -461,11 +461,11 @@ end
 local attrTypes = { ["nil"] = true, boolean = true, number = true, string = true, Vector3 = true,
                     CFrame = true, Color3 = true }
 
-local function setAttr(d, name, value)
+local function setAttr(inst, d, name, value)
   local old = d.attrs[name]
   d.attrs[name] = value
   if old ~= value then
-    if rep and d.repId then rep.attr(d, name, value) end
+    if rep and d.repId then rep.attr(inst, d, name, value) end
     if d.signals.AttributeChanged then fireSignal(d.signals.AttributeChanged, name) end
     local s = d.attrSignals and d.attrSignals[name]
     if s then fireSignal(s) end
@@ -636,7 +636,7 @@ defclass("Instance", nil, {
       if not attrTypes[typeof(value)] then
         error(sformat("%s is not a supported attribute type", typeof(value)), 2)
       end
-      setAttr(d, name, value)
+      setAttr(self, d, name, value)
     end,
     GetAttributeChangedSignal = function(self, name)
       local d = Inst[self]
@@ -1600,10 +1600,14 @@ if IS_SERVER then
   local repWarned = {}
   -- Engine refusals other than "already gone" (a value changed while its player leaves) are
   -- reported once per message: replication must never stop a script.
-  local function check(ok, msg, code)
-    if ok == nil and code ~= "RMT_ENOTFOUND" and not repWarned[msg] then
-      repWarned[msg] = true
-      warn("replication: " .. tostring(msg))
+  local function check(inst, what, ok, msg, code)
+    if ok == nil and code ~= "RMT_ENOTFOUND" then
+      local text = sformat("%s of %s not replicated: %s", what, fullName(inst), tostring(msg))
+      if what == "Name" or what == "creation" then text = text .. " (names are at most 100 bytes)" end
+      if not repWarned[text] then
+        repWarned[text] = true
+        warn(text)
+      end
     end
     return ok
   end
@@ -1628,11 +1632,11 @@ if IS_SERVER then
   end
 
   local function create(inst, d, parentId)
-    local id = check(H.rep_create(parentId, d.ClassName, d.Name))
+    local id = check(inst, "creation", H.rep_create(parentId, d.ClassName, d.Name))
     if not id then return end
     d.repId = id
-    if d.class.valueChanged then check(H.rep_set_value(id, wireValue(d))) end
-    for k, v in pairs(d.attrs) do check(H.rep_set_attr(id, k, v)) end
+    if d.class.valueChanged then check(inst, "Value", H.rep_set_value(id, wireValue(d))) end
+    for k, v in pairs(d.attrs) do check(inst, "attribute " .. k, H.rep_set_attr(id, k, v)) end
     for _, c in ipairs(d.children) do
       local cd = Inst[c]
       if not repExcluded(cd) then create(c, cd, id) end
@@ -1640,13 +1644,15 @@ if IS_SERVER then
   end
 
   rep = {
-    value = function(d) check(H.rep_set_value(d.repId, wireValue(d))) end,
-    name = function(d) check(H.rep_set_name(d.repId, d.Name)) end,
-    attr = function(d, name, v) check(H.rep_set_attr(d.repId, name, v)) end,
+    value = function(inst, d) check(inst, "Value", H.rep_set_value(d.repId, wireValue(d))) end,
+    name = function(inst, d) check(inst, "Name", H.rep_set_name(d.repId, d.Name)) end,
+    attr = function(inst, d, name, v)
+      check(inst, "attribute " .. name, H.rep_set_attr(d.repId, name, v))
+    end,
     -- before a Destroy: the engine drops the whole subtree at once
     detach = function(inst, d)
       if d.repRoot then return end
-      check(H.rep_destroy(d.repId))
+      check(inst, "Destroy", H.rep_destroy(d.repId))
       forget(inst)
     end,
     -- after a Parent change: follow it, make the copy (with its subtree) or drop it
@@ -1656,9 +1662,9 @@ if IS_SERVER then
       local pid = p and not d.destroyed and Inst[p].repId
       if d.repId then
         if pid then
-          check(H.rep_set_parent(d.repId, pid))
+          check(inst, "Parent", H.rep_set_parent(d.repId, pid))
         else
-          check(H.rep_destroy(d.repId))
+          check(inst, "removal", H.rep_destroy(d.repId))
           forget(inst)
         end
       elseif pid and not repExcluded(d) then
@@ -1674,10 +1680,10 @@ if IS_SERVER then
       local svc = services[name]
       local sd = Inst[svc]
       if not sd.repId then
-        local id = check(H.rep_create(0, name, name))
+        local id = check(svc, "creation", H.rep_create(0, name, name))
         if id then
           sd.repId, sd.repRoot = id, true
-          for k, v in pairs(sd.attrs) do check(H.rep_set_attr(id, k, v)) end
+          for k, v in pairs(sd.attrs) do check(svc, "attribute " .. k, H.rep_set_attr(id, k, v)) end
           for _, c in ipairs(sd.children) do rep.parent(c, Inst[c]) end
         end
       end
@@ -1789,11 +1795,11 @@ if not IS_SERVER then
     if old ~= new then propChanged(inst, d, "Value", new) end
   end
 
-  local function applyAttrs(d, attrs)
+  local function applyAttrs(inst, d, attrs)
     for k in pairs(d.attrs) do
-      if attrs[k] == nil then setAttr(d, k, nil) end
+      if attrs[k] == nil then setAttr(inst, d, k, nil) end
     end
-    for k, v in pairs(attrs) do setAttr(d, k, v) end
+    for k, v in pairs(attrs) do setAttr(inst, d, k, v) end
   end
 
   local function map(inst, d, id)
@@ -1827,7 +1833,7 @@ if not IS_SERVER then
       local d = Inst[inst]
       map(inst, d, id)
       d.repKeep = true
-      applyAttrs(d, info.attrs)
+      applyAttrs(inst, d, info.attrs)
       return inst
     end
     if REMOTE_KIND[info.class] then return nil end -- remotes come from the registry
@@ -1839,7 +1845,7 @@ if not IS_SERVER then
       local d = Inst[inst]
       map(inst, d, id)
       if d.class.valueChanged then applyValue(inst, d, info) end
-      applyAttrs(d, info.attrs)
+      applyAttrs(inst, d, info.attrs)
       mergePathFolders(inst)
       return inst
     end
@@ -1894,7 +1900,7 @@ if not IS_SERVER then
       setParent(inst, d, p, true)
       mergePathFolders(inst)
     elseif event == REP_ATTRIBUTE then
-      setAttr(d, attribute, H.rep_attr(id, attribute))
+      setAttr(inst, d, attribute, H.rep_attr(id, attribute))
     end
   end
 end
