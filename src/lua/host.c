@@ -245,6 +245,7 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   rmt_convert_open(host, L, -1);
   rmt_place_open(host, L, -1);
   rmt_net_open(host, L, -1);
+  rmt_replica_open(host, L, -1);
 
   if (lua_load(L, read_prelude, &reader, "=prelude") != 0) {
     if (err) snprintf(err->message, sizeof err->message, "prelude: %s", lua_tostring(L, -1));

@@ -201,6 +201,14 @@ void rmt_place_open(rmt_host *host, lua_State *L, int idx);
 void rmt_net_open(rmt_host *host, lua_State *L, int idx);
 void rmt_net_free(rmt_host *host);
 
+/* ---- replicated instance tree (replica.c) ---- */
+void rmt_replica_open(rmt_host *host, lua_State *L, int idx);
+/* Server: makes the engine roots of ReplicatedStorage and Workspace and mirrors what is there. */
+void rmt_replica_attach_server(rmt_host *host);
+/* Client: sets the place's own ReplicatedStorage/Workspace contents aside (the server's copy
+ * replaces them) and observes replica events (before connecting, to see the join snapshot). */
+void rmt_replica_attach_client(rmt_host *host);
+
 /* ---- prelude (prelude.c, generated from prelude.lua) ---- */
 extern const char *const rmt_prelude_chunks[];
 

@@ -401,6 +401,7 @@ int rmt_host_attach_server(rmt_host *host, rmt_server *server) {
   if (!rmt_signal_connect(rmt_server_player_added(server), on_player_added, host) ||
       !rmt_signal_connect(rmt_server_player_removing(server), on_player_removing, host))
     return RMT_ENOMEM;
+  rmt_replica_attach_server(host);
   return 0;
 }
 
@@ -417,13 +418,25 @@ int rmt_host_attach_client(rmt_host *host, rmt_client *client) {
   if (!rmt_signal_connect(rmt_client_player_added(client), on_player_added, host) ||
       !rmt_signal_connect(rmt_client_player_removing(client), on_player_removing, host))
     return RMT_ENOMEM;
+  rmt_replica_attach_client(host);
   return 0;
 }
 
 void rmt_host_client_joined(rmt_host *host) {
   rmt_player_id ids[1024];
   size_t n, i;
-  rmt_player_id me = rmt_client_player_id(host->client);
+  rmt_player_id me;
+  double deadline = rmt_host_clock() + 3.0;
+  me = rmt_client_player_id(host->client);
+  /* The server sends its snapshot right after WELCOME and makes this player's own Player
+   * instance after it, so once that instance is here the whole snapshot is: LocalScripts
+   * then start with ReplicatedStorage and every player's leaderstats filled in. (A big
+   * snapshot spans many packets; the cap only guards against a server that never sends.) */
+  while (rmt_client_player_instance(host->client, me) == 0 &&
+         rmt_client_get_state(host->client) == RMT_CLIENT_CONNECTED &&
+         rmt_host_clock() < deadline) {
+    if (rmt_client_service(host->client, 5) < 0) break;
+  }
   push_player(host, me);
   rmt_host_call_hook(host, "player_added", 4, 0);
   n = rmt_client_players(host->client, ids, sizeof ids / sizeof ids[0]);
