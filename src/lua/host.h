@@ -101,7 +101,9 @@ void rmt_host_destroy(rmt_host *host);
 
 /* Attaches an engine and wires players, the registry (client) and remotes. The host takes
  * ownership: rmt_host_destroy destroys the engine first (its pending callbacks complete while
- * Lua is off limits). Call before rmt_host_load so place remotes bind. */
+ * Lua is off limits). Server: call before rmt_host_load so place remotes bind and place
+ * instances replicate. Client: call after rmt_host_load (the place's ReplicatedStorage and
+ * Workspace contents are set aside then, to be replaced by the server's copy). */
 int rmt_host_attach_server(rmt_host *host, rmt_server *server);
 int rmt_host_attach_client(rmt_host *host, rmt_client *client);
 /* The client config hooks the host needs (registry, disconnect); call before client create. */
