@@ -599,8 +599,8 @@ void rmt_client_destroy(rmt_client *c) {
 int rmt_client_flush(rmt_client *c) {
   if (!c) return RMT_EINVAL;
   if (!c->peer) return RMT_OK;
-  c->totals.bytes_out += c->link.out[0].len + c->link.out[1].len;
   int rc = rmt__link_flush(&c->link);
+  c->totals.bytes_out += rmt__link_take_sent(&c->link); /* split batches included */
   enet_host_flush(c->host);
   return rc;
 }

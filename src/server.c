@@ -674,10 +674,11 @@ void rmt_server_destroy(rmt_server *s) {
 int rmt_server_flush(rmt_server *s) {
   if (!s) return RMT_EINVAL;
   for (player *p = s->first; p; p = p->next) {
-    size_t bytes = p->link.out[0].len + p->link.out[1].len;
+    rmt__link_flush(&p->link);
+    /* Counted as sent, so batches split mid-service (rmt__link_after_append) count too. */
+    uint64_t bytes = rmt__link_take_sent(&p->link);
     p->stats.bytes_out += bytes;
     s->totals.bytes_out += bytes;
-    rmt__link_flush(&p->link);
   }
   enet_host_flush(s->host);
   return RMT_OK;
