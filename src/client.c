@@ -616,7 +616,7 @@ int rmt_client_flush(rmt_client *c) {
   if (!c) return RMT_EINVAL;
   if (!c->peer) return RMT_OK;
   int rc = rmt__link_flush(&c->link);
-  c->totals.bytes_out = c->link.bytes_sent;
+  c->totals.bytes_out += rmt__link_take_sent(&c->link); /* split batches included */
   enet_host_flush(c->host);
   return rc;
 }

@@ -177,8 +177,14 @@ static int send_packet(rmt_link *l, int ch, const uint8_t *data, size_t len) {
     enet_packet_destroy(pk);
     return RMT_ENET;
   }
-  l->bytes_sent += len;
+  l->sent_bytes += len;
   return RMT_OK;
+}
+
+uint64_t rmt__link_take_sent(rmt_link *l) {
+  uint64_t n = l->sent_bytes - l->reported_bytes;
+  l->reported_bytes = l->sent_bytes;
+  return n;
 }
 
 int rmt__link_after_append(rmt_link *l, int ch, size_t start) {

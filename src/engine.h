@@ -48,8 +48,11 @@ typedef struct rmt_link {
   ENetPeer *peer;
   rmt_buf out[RMT_CHANNEL_COUNT];
   uint32_t batch_bytes;
-  uint64_t bytes_sent; /* every packet handed to ENet, batches split early included */
+  uint64_t sent_bytes;     /* handed to ENet, including batches split before a flush */
+  uint64_t reported_bytes; /* the part of sent_bytes already added to stats */
 } rmt_link;
+/* Bytes sent since the last call (for bytes_out stats). */
+uint64_t rmt__link_take_sent(rmt_link *l);
 void rmt__link_init(rmt_link *l, ENetPeer *peer, uint32_t batch_bytes, const rmt_allocator *a);
 /* After a message [start, len) was appended to channel ch: if the batch grew past the cap,
  * sends what came before the message as its own packet. */

@@ -29,6 +29,7 @@ typedef struct player {
   ENetPeer *peer;
   rmt_link link;
   rmt_bucket events, unreliable, invokes, bytes;
+  rmt_bucket refusals; /* answers to invokes refused before any handler ran */
   remote_bucket *overrides; /* buckets for remotes with a per-remote rate */
   size_t noverrides;
   uint32_t pending_invokes;
@@ -148,6 +149,18 @@ static void send_control(player *p, rmt_control type, const rmt_buf *body) {
 static void send_error(player *p, rmt_remote_id remote, uint32_t call_id, int status,
                        const char *message) {
   rmt__link_put_error(&p->link, remote, call_id, status, message);
+}
+
+/* A refused invoke is answered so an honest caller learns why at once, but each answer is
+ * queued towards a peer that may never acknowledge it: a peer flooding bad invokes (and
+ * reading nothing) made the server queue one reliable ERROR per message, tens of MB in
+ * seconds. Past this budget, refusals go unanswered and the caller's own timeout ends them. */
+static const rmt_rate refusal_budget = {256, 256};
+
+static void refuse_call(rmt_server *s, player *p, rmt_remote_id remote, uint32_t call_id,
+                        int status, const char *message) {
+  if (rmt__bucket_take(&p->refusals, refusal_budget, s->now, 1))
+    send_error(p, remote, call_id, status, message);
 }
 
 /* Refuses a connection with a reason the client shows, then lets ENet close it. */
@@ -432,7 +445,7 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
   }
   if (!r) {
     drop(s, p, NULL, RMT_DROP_UNKNOWN_REMOTE);
-    if (m->kind == RMT_MSG_INVOKE) send_error(p, m->id, m->call_id, RMT_ENOTFOUND, "unknown remote");
+    if (m->kind == RMT_MSG_INVOKE) refuse_call(s, p, m->id, m->call_id, RMT_ENOTFOUND, "unknown remote");
     return;
   }
   int is_event = m->kind == RMT_MSG_EVENT;
@@ -442,12 +455,12 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
                          : r->kind == RMT_REMOTE_FUNCTION && channel == RMT_CHANNEL_RELIABLE;
   if (!kind_ok) {
     drop(s, p, r, RMT_DROP_WRONG_KIND);
-    if (!is_event) send_error(p, r->id, m->call_id, RMT_EINVAL, "not a RemoteFunction");
+    if (!is_event) refuse_call(s, p, r->id, m->call_id, RMT_EINVAL, "not a RemoteFunction");
     return;
   }
   if (!admit(s, p, r)) {
     drop(s, p, r, RMT_DROP_RATE_LIMIT);
-    if (!is_event) send_error(p, r->id, m->call_id, RMT_ERATELIMIT, "rate limited");
+    if (!is_event) refuse_call(s, p, r->id, m->call_id, RMT_ERATELIMIT, "rate limited");
     return;
   }
   r->stats.bytes_in += m->body_len;
@@ -472,7 +485,7 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
   s->totals.invokes_in++;
   if (p->pending_invokes >= s->cfg.max_pending_invokes) {
     drop(s, p, r, RMT_DROP_RATE_LIMIT);
-    send_error(p, r->id, m->call_id, RMT_ERATELIMIT, "rate limited: too many pending invokes");
+    refuse_call(s, p, r->id, m->call_id, RMT_ERATELIMIT, "rate limited: too many pending invokes");
     return;
   }
   if (r->handler && !r->waiting.count) {
@@ -514,7 +527,7 @@ static void handle_packet(rmt_server *s, player *p, const uint8_t *data, size_t 
     }
     if (!rmt__bucket_take(&p->bytes, s->cfg.byte_rate, s->now, (double)(off - before))) {
       drop(s, p, rmt__registry_get(&s->remotes, m.id), RMT_DROP_BYTE_RATE);
-      if (m.kind == RMT_MSG_INVOKE) send_error(p, m.id, m.call_id, RMT_ERATELIMIT, "rate limited");
+      if (m.kind == RMT_MSG_INVOKE) refuse_call(s, p, m.id, m.call_id, RMT_ERATELIMIT, "rate limited");
       continue;
     }
     if (m.kind == RMT_MSG_REPL) {
@@ -730,9 +743,10 @@ int rmt_server_flush(rmt_server *s) {
   repl_flush(s);
   for (player *p = s->first; p; p = p->next) {
     rmt__link_flush(&p->link);
-    uint64_t sent = p->link.bytes_sent - p->stats.bytes_out;
-    p->stats.bytes_out += sent;
-    s->totals.bytes_out += sent;
+    /* Counted as sent, so batches split mid-service (rmt__link_after_append) count too. */
+    uint64_t bytes = rmt__link_take_sent(&p->link);
+    p->stats.bytes_out += bytes;
+    s->totals.bytes_out += bytes;
   }
   enet_host_flush(s->host);
   return RMT_OK;

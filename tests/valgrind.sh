@@ -19,7 +19,7 @@ for t in "${tests[@]}"; do
   fi
   log=$(mktemp)
   start=$(date +%s)
-  timeout 240 valgrind --quiet --leak-check=full --error-exitcode=99 "$BIN/$t" >"$log" 2>&1
+  REMOTES_UNDER_VALGRIND=1 timeout 240 valgrind --quiet --leak-check=full --error-exitcode=99 "$BIN/$t" >"$log" 2>&1
   rc=$?
   echo "valgrind.sh: $t exit $rc in $(( $(date +%s) - start )) s"
   if [[ $rc -ne 0 ]]; then
