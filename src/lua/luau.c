@@ -81,7 +81,7 @@ typedef struct token {
   int line, col;
 } token;
 
-#define MAX_DEPTH 200     /* nesting of blocks, expressions and types, like LuaJIT's limit */
+#define MAX_DEPTH 200 /* nesting of blocks, (sub)expressions and types, counted as LuaJIT does */
 #define MAX_INTERP 64     /* nesting of `{`...`}` interpolations */
 #define IDIV_HELPER "local function __luau_idiv(a, b) return math.floor(a / b) end "
 /* Luau's generalized iteration (`for k, v in t do`): a table without __call iterates like
@@ -905,7 +905,6 @@ static void args(parser *p) {
 
 static void suffixedexp(parser *p, suffixed *sx) {
   int prev_name;
-  enter(p);
   sx->start = mark(p);
   if (T(p) == TK_NAME) {
     emit(p);
@@ -961,7 +960,6 @@ static void suffixedexp(parser *p, suffixed *sx) {
       break;
     default:
       sx->end = p->out->len;
-      leave(p);
       return;
     }
   }
