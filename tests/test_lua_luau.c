@@ -130,6 +130,10 @@ static const pair pairs[] = {
     {"for _, v: number in {1, 2} do end", ITER "for _, v in __luau_iter({1, 2}) do end"},
     {"for _, v in self.items do end", ITER "for _, v in __luau_iter(self.items) do end"},
     {"for k, v in pairs(t) do end", "for k, v in pairs(t) do end"},
+    {"for i, v in ipairs(t) do end for w in s:gmatch('%a+') do end for l in io.lines() do end",
+     "for i, v in ipairs(t) do end for w in s:gmatch('%a+') do end for l in io.lines() do end"},
+    {"for _, p in Players:GetPlayers() do end", ITER "for _, p in __luau_iter(Players:GetPlayers()) do end"},
+    {"for x in iter(t) do end", ITER "for x in __luau_iter(iter(t)) do end"},
     {"for k, v in next, t do end", "for k, v in next, t do end"},
     {"for k, v in a or b do end", "for k, v in a or b do end"},
     /* LuaJIT-only forms stay */
@@ -338,7 +342,10 @@ static const run_case runs[] = {
      "local o = setmetatable({}, {__iter = function() return ipairs({'a', 'b'}) end})\n"
      "for _, v in o do s ..= v end\n"
      "local f = function(_, c) if not c then return 'f' end end for v in f do s ..= v end\n"
-     "for _, v in ipairs({'!'}) do s ..= v end return s", "1=10 2=20 3=30 1abf!"},
+     "for _, v in ipairs({'!'}) do s ..= v end\n"
+     "local function list() return {'L'} end for _, v in list() do s ..= v end\n"
+     "local function range(n) return function(_, i) if i < n then return i + 1 end end, nil, 0 end\n"
+     "for i in range(2) do s ..= i end return s", "1=10 2=20 3=30 1abf!L12"},
     /* numbers and types */
     {"local n: number = 0b1010 + 1_000 return n", "1010"},
     {"type T<X> = { x: X }\nlocal function id<X>(v: X): X return v end\n"

@@ -115,6 +115,7 @@ typedef struct parser {
   int keep_iter;             /* RMT_LUAU_KEEP_ITERATION */
   int last_simple_kind;      /* what the last completed simple expression was (SX_* or -1) */
   size_t last_simple_tok;    /* and the token it started at */
+  size_t last_callee_tok;    /* for a call: the name of the function called */
   loop_ctx *loop;
   rmt_buf scratch;
   jmp_buf jb;
@@ -819,7 +820,8 @@ typedef struct suffixed {
   int obj_is_name; /* the object indexed is one plain name */
   int key_simple;  /* the key is a name or a literal (or a .field) */
   size_t start, obj_end, key_start, key_end, end;
-  size_t field_tok; /* SX_FIELD: the name token */
+  size_t field_tok;  /* SX_FIELD: the name token */
+  size_t callee_tok; /* SX_CALL: the name the call's function was found by, or NO_TOK */
 } suffixed;
 
 static void explist(parser *p) {
@@ -903,10 +905,15 @@ static void args(parser *p) {
   }
 }
 
+#define NO_TOK ((size_t)-1)
+
 static void suffixedexp(parser *p, suffixed *sx) {
   int prev_name;
+  size_t name_tok = NO_TOK;
   sx->start = mark(p);
+  sx->callee_tok = NO_TOK;
   if (T(p) == TK_NAME) {
+    name_tok = p->i;
     emit(p);
     sx->kind = SX_NAME;
   } else if (T(p) == '(') {
@@ -923,7 +930,7 @@ static void suffixedexp(parser *p, suffixed *sx) {
     case '.':
       sx->obj_end = p->out->len;
       emit(p);
-      sx->field_tok = p->i;
+      sx->field_tok = name_tok = p->i;
       expect(p, TK_NAME, "<name>");
       sx->kind = SX_FIELD;
       sx->obj_is_name = prev_name;
@@ -932,6 +939,7 @@ static void suffixedexp(parser *p, suffixed *sx) {
     case '[': {
       size_t key_tok;
       sx->obj_end = p->out->len;
+      name_tok = NO_TOK;
       emit(p);
       sx->key_start = p->out->len;
       key_tok = p->i;
@@ -948,15 +956,20 @@ static void suffixedexp(parser *p, suffixed *sx) {
     }
     case ':':
       emit(p);
+      name_tok = p->i;
       expect(p, TK_NAME, "<name>");
       args(p);
       sx->kind = SX_CALL;
+      sx->callee_tok = name_tok;
+      name_tok = NO_TOK;
       break;
     case '(':
     case '{':
     case TK_STRING:
       args(p);
       sx->kind = SX_CALL;
+      sx->callee_tok = name_tok;
+      name_tok = NO_TOK;
       break;
     default:
       sx->end = p->out->len;
@@ -1111,6 +1124,7 @@ static void simpleexp(parser *p) {
     memset(&sx, 0, sizeof sx);
     suffixedexp(p, &sx);
     kind = sx.kind;
+    p->last_callee_tok = sx.callee_tok;
   }
   }
   /* a cast `expr :: Type`; `:: name ::` is a LuaJIT label after the expression instead */
@@ -1362,15 +1376,27 @@ static void loop_body(parser *p, int is_repeat) {
   }
 }
 
-/* `in t do` with t a name, field, index or table constructor may be Luau's generalized
- * iteration over a table: it goes through __luau_iter (calls are left alone). */
+/* Calls that return an iterator function in every Lua program, left as they are. */
+static int known_iterator_call(const parser *p, size_t callee) {
+  static const char *const names[] = {"pairs", "ipairs", "gmatch", "gfind", "lines"};
+  size_t k;
+  if (callee == NO_TOK) return 0;
+  for (k = 0; k < sizeof names / sizeof names[0]; k++)
+    if (tok_is(p, callee, names[k])) return 1;
+  return 0;
+}
+
+/* `in e do` with one expression e may be Luau's generalized iteration over a table (`in t`,
+ * `in {..}`, `in Players:GetPlayers()`): it goes through __luau_iter, which gives a function
+ * back unchanged. Calls of pairs/ipairs/gmatch/lines are left alone. */
 static void for_in_explist(parser *p) {
   size_t start = mark(p), first = p->i;
   int k;
   explist(p);
   k = p->last_simple_kind;
   if (!p->keep_iter && T(p) == TK_DO && p->last_simple_tok == first &&
-      (k == SX_NAME || k == SX_FIELD || k == SX_INDEX || k == SIMPLE_TABLE)) {
+      (k == SX_NAME || k == SX_FIELD || k == SX_INDEX || k == SIMPLE_TABLE ||
+       (k == SX_CALL && !known_iterator_call(p, p->last_callee_tok)))) {
     static const char open[] = "__luau_iter(";
     out_insert(p, start, open, sizeof open - 1);
     out_str(p, ")");

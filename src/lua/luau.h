@@ -20,10 +20,11 @@ struct lua_State;
  * capacity may have grown). The caller owns `out`, `src` and `err`; nothing is retained. */
 int rmt__luau_translate(const char *src, size_t len, rmt_buf *out, char *err, size_t errlen);
 
-/* The same with options. RMT_LUAU_KEEP_ITERATION leaves `for k, v in t do` as it is:
- * by default a non-call iterator expression is wrapped in a helper that makes a table
- * iterable as in Luau (and passes a function through), the one edit that can touch input
- * LuaJIT already accepts (`for x in f do`); the fuzzer uses this flag to check the rest. */
+/* The same with options. RMT_LUAU_KEEP_ITERATION leaves `for k, v in e do` as it is: by
+ * default a single iterator expression (other than a call of pairs/ipairs/gmatch/lines) is
+ * wrapped in a helper that makes a table iterable as in Luau and passes a function through
+ * unchanged: the one edit that touches input LuaJIT already accepts (`for x in f do`,
+ * `for x in iter(t) do`); the fuzzer uses this flag to check everything else. */
 #define RMT_LUAU_KEEP_ITERATION 1u
 int rmt__luau_translate_ex(const char *src, size_t len, rmt_buf *out, char *err, size_t errlen,
                            unsigned flags);
