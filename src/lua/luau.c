@@ -93,7 +93,6 @@ typedef struct token {
 
 typedef struct loop_ctx {
   int label;              /* 0 until the first `continue` names the label */
-  int is_repeat;
   size_t stmt_start;      /* output offset of the body statement being parsed */
   size_t first_cont_stmt; /* output offset of the body statement holding the first continue */
 } loop_ctx;
@@ -1355,7 +1354,6 @@ static void loop_body(parser *p, int is_repeat) {
   loop_ctx lc, *saved = p->loop;
   size_t last_jump = (size_t)-1;
   memset(&lc, 0, sizeof lc);
-  lc.is_repeat = is_repeat;
   p->loop = &lc;
   block(p, &lc, &last_jump);
   p->loop = saved;
