@@ -43,6 +43,8 @@ static const pair pairs[] = {
     {"type Multi = {\n  a: number,\n  b: string,\n}\nlocal y = 1", "\n\n\n\nlocal y = 1"},
     {"type U =\n  | \"a\"\n  | \"b\"\nlocal y = 1", "\n\n\nlocal y = 1"},
     {"type Cb<T...> = (T...) -> ()", ""},
+    {"type A = {\r\n  a: number\r\n}\r\nlocal x: number = 1\r\nx += 1\r\n",
+     "\n\n \r\nlocal x = 1\r\nx = x + (1)\r\n"},
     {"local v = x :: number", "local v = x "},
     {"local w = (x :: any).field", "local w = (x ).field"},
     {"local s: \"a\" | \"b\" = \"a\"", "local s = \"a\""},
