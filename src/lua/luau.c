@@ -1614,8 +1614,13 @@ int rmt__luau_l_translate(lua_State *L) {
   size_t len;
   const char *src = luaL_checklstring(L, 1, &len);
   rmt_buf out = {0};
+  rmt_allocator alloc;
   char err[256];
-  int rc = rmt__luau_translate(src, len, &out, err, sizeof err);
+  int rc;
+  /* the state's allocator is the host's hook (same signature), so memory is accounted */
+  alloc.fn = lua_getallocf(L, &alloc.ud);
+  out.alloc = &alloc;
+  rc = rmt__luau_translate(src, len, &out, err, sizeof err);
   if (rc == RMT_ENOMEM) {
     rmt_buf_free(&out);
     return luaL_error(L, "not enough memory");
