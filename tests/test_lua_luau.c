@@ -186,6 +186,13 @@ static void test_pairs(void **state) {
       fail_msg("case %zu:\n  in:   %s\n  want: %s\n  got:  %s", k, pairs[k].in, pairs[k].out, got);
     /* every line break of the input is kept, none added */
     assert_int_equal(count_nl(got, strlen(got)), count_nl(pairs[k].in, strlen(pairs[k].in)));
+    /* and LuaJIT compiles the result (goto/label scope rules are checked at compile time) */
+    {
+      lua_State *L = luaL_newstate();
+      if (luaL_loadbuffer(L, got, strlen(got), "=pair") != 0)
+        fail_msg("case %zu: LuaJIT rejects %s: %s", k, got, lua_tostring(L, -1));
+      lua_close(L);
+    }
     free(got);
   }
 }
