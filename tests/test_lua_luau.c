@@ -450,8 +450,14 @@ static void test_errors(void **state) {
   assert_null(translate(deep, sizeof deep, &rc, err, sizeof err));
   assert_int_equal(rc, RMT_EINVAL);
   assert_non_null(strstr(err, "too many syntax levels"));
-  /* a NULL error buffer is allowed */
+  /* a NULL error buffer is allowed, and a NULL source is empty */
   assert_null(translate("x +=", 4, &rc, NULL, 0));
+  {
+    char *empty = translate(NULL, 0, &rc, err, sizeof err);
+    assert_non_null(empty);
+    assert_string_equal(empty, "");
+    free(empty);
+  }
 }
 
 /* Every allocation failing in turn gives RMT_ENOMEM, restores out->len, leaks nothing. */

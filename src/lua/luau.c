@@ -1592,7 +1592,8 @@ int rmt__luau_translate_ex(const char *src, size_t len, rmt_buf *out, char *err,
   parser pr;
   int rc;
   memset(&pr, 0, sizeof pr);
-  pr.src = src;
+  if (src == NULL) len = 0;
+  pr.src = src ? src : "";
   pr.len = len;
   pr.alloc = out->alloc;
   pr.out = out;

@@ -11,13 +11,14 @@
 
 struct lua_State;
 
-/* Translates the Luau source src[0..len) (need not be NUL-terminated) into Lua that LuaJIT
- * accepts and appends it to `out` (out->alloc is used for every allocation, also the
- * temporary ones). Every line break of the input is in the output on the same line, and
- * input without Luau-only syntax comes out byte for byte (see the one exception below). Returns 0; RMT_EINVAL on a
- * syntax error, with "line:column: message" written to err[0..errlen) (err may be NULL);
- * RMT_ENOMEM when out of memory. On failure out->len is what it was before the call (its
- * capacity may have grown). The caller owns `out`, `src` and `err`; nothing is retained. */
+/* Translates the Luau source src[0..len) (need not be NUL-terminated; NULL reads as empty)
+ * into Lua that LuaJIT accepts and appends it to `out` (out->alloc is used for every
+ * allocation, also the temporary ones). Every line break of the input is in the output on
+ * the same line, and input without Luau-only syntax comes out byte for byte (see the one
+ * exception below). Returns 0; RMT_EINVAL on a syntax error, with "line:column: message"
+ * written to err[0..errlen) (err may be NULL); RMT_ENOMEM when out of memory. On failure
+ * out->len is what it was before the call (its capacity may have grown). The caller owns
+ * `out`, `src` and `err`; nothing is retained. */
 int rmt__luau_translate(const char *src, size_t len, rmt_buf *out, char *err, size_t errlen);
 
 /* The same with options. RMT_LUAU_KEEP_ITERATION leaves `for k, v in e do` as it is: by
