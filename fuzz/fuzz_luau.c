@@ -41,6 +41,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (rc == RMT_EINVAL && (err[0] < '1' || err[0] > '9')) abort(); /* "line:col: ..." */
   if (lua_ok && rc != 0) abort();
   if (rc == 0 && breaks(out.data, out.len) != breaks(data, size)) abort();
+  /* a translation LuaJIT compiles is itself LuaJIT input: it must come back unchanged */
+  if (rc == 0 && luaL_loadbufferx(L, (const char *)out.data, out.len, "=out", "t") == 0) {
+    rmt_buf again = {0};
+    lua_settop(L, 0);
+    if (rmt__luau_translate_ex((const char *)out.data, out.len, &again, err, sizeof err,
+                               RMT_LUAU_KEEP_ITERATION) != 0 ||
+        again.len != out.len || (out.len && memcmp(again.data, out.data, out.len) != 0))
+      abort();
+    rmt_buf_free(&again);
+  }
+  lua_settop(L, 0);
   /* without the iteration helper (the one edit LuaJIT-valid code can get) nothing changes */
   out.len = 0;
   rc = rmt__luau_translate_ex((const char *)data, size, &out, err, sizeof err,

@@ -136,6 +136,7 @@ expect_play("stat-fetching", [ex("stat-fetching"), "--clients", "2"], stat)
 
 expect_play("luau-syntax (typed Signal module, Luau scripts)", [ex("luau-syntax")],
             ["[Player1] go: sent 3 scores, 5 = 5, 333",
+             "[Server] Player1 sends 4 amounts, 1 player(s) online",
              "[Server] Player1 has 2 points (bronze)",
              "[Server] first to score: Player1",
              "[Server] Player1 has 9 points (silver)",

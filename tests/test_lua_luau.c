@@ -43,6 +43,8 @@ static const pair pairs[] = {
     {"type Multi = {\n  a: number,\n  b: string,\n}\nlocal y = 1", "\n\n\n\nlocal y = 1"},
     {"type U =\n  | \"a\"\n  | \"b\"\nlocal y = 1", "\n\n\nlocal y = 1"},
     {"type Cb<T...> = (T...) -> ()", ""},
+    {"type A = {\r\n  a: number\r\n}\r\nlocal x: number = 1\r\nx += 1\r\n",
+     "\n\n \r\nlocal x = 1\r\nx = x + (1)\r\n"},
     {"local v = x :: number", "local v = x "},
     {"local w = (x :: any).field", "local w = (x ).field"},
     {"local s: \"a\" | \"b\" = \"a\"", "local s = \"a\""},
@@ -130,6 +132,10 @@ static const pair pairs[] = {
     {"for _, v: number in {1, 2} do end", ITER "for _, v in __luau_iter({1, 2}) do end"},
     {"for _, v in self.items do end", ITER "for _, v in __luau_iter(self.items) do end"},
     {"for k, v in pairs(t) do end", "for k, v in pairs(t) do end"},
+    {"for i, v in ipairs(t) do end for w in s:gmatch('%a+') do end for l in io.lines() do end",
+     "for i, v in ipairs(t) do end for w in s:gmatch('%a+') do end for l in io.lines() do end"},
+    {"for _, p in Players:GetPlayers() do end", ITER "for _, p in __luau_iter(Players:GetPlayers()) do end"},
+    {"for x in iter(t) do end", ITER "for x in __luau_iter(iter(t)) do end"},
     {"for k, v in next, t do end", "for k, v in next, t do end"},
     {"for k, v in a or b do end", "for k, v in a or b do end"},
     /* LuaJIT-only forms stay */
@@ -180,6 +186,13 @@ static void test_pairs(void **state) {
       fail_msg("case %zu:\n  in:   %s\n  want: %s\n  got:  %s", k, pairs[k].in, pairs[k].out, got);
     /* every line break of the input is kept, none added */
     assert_int_equal(count_nl(got, strlen(got)), count_nl(pairs[k].in, strlen(pairs[k].in)));
+    /* and LuaJIT compiles the result (goto/label scope rules are checked at compile time) */
+    {
+      lua_State *L = luaL_newstate();
+      if (luaL_loadbuffer(L, got, strlen(got), "=pair") != 0)
+        fail_msg("case %zu: LuaJIT rejects %s: %s", k, got, lua_tostring(L, -1));
+      lua_close(L);
+    }
     free(got);
   }
 }
@@ -274,13 +287,21 @@ static int walk(const char *dir) {
   return files;
 }
 
+/* REMOTES_SOURCE_DIR (set by CTest), else the tree this file was compiled from. */
 static const char *source_dir(void) {
+  static char dir[512];
   const char *s = getenv("REMOTES_SOURCE_DIR");
-  return s ? s : ".";
+  const char *cut;
+  if (s) return s;
+  snprintf(dir, sizeof dir, "%s", __FILE__);
+  cut = strstr(dir, "/tests/test_lua_luau.c");
+  if (!cut) return ".";
+  dir[cut - dir] = 0;
+  return dir;
 }
 
 static void test_valid_lua_unchanged(void **state) {
-  char path[1024];
+  char path[1100];
   int files;
   (void)state;
   snprintf(path, sizeof path, "%s/examples/lua", source_dir());
@@ -338,7 +359,10 @@ static const run_case runs[] = {
      "local o = setmetatable({}, {__iter = function() return ipairs({'a', 'b'}) end})\n"
      "for _, v in o do s ..= v end\n"
      "local f = function(_, c) if not c then return 'f' end end for v in f do s ..= v end\n"
-     "for _, v in ipairs({'!'}) do s ..= v end return s", "1=10 2=20 3=30 1abf!"},
+     "for _, v in ipairs({'!'}) do s ..= v end\n"
+     "local function list() return {'L'} end for _, v in list() do s ..= v end\n"
+     "local function range(n) return function(_, i) if i < n then return i + 1 end end, nil, 0 end\n"
+     "for i in range(2) do s ..= i end return s", "1=10 2=20 3=30 1abf!L12"},
     /* numbers and types */
     {"local n: number = 0b1010 + 1_000 return n", "1010"},
     {"type T<X> = { x: X }\nlocal function id<X>(v: X): X return v end\n"
@@ -426,8 +450,14 @@ static void test_errors(void **state) {
   assert_null(translate(deep, sizeof deep, &rc, err, sizeof err));
   assert_int_equal(rc, RMT_EINVAL);
   assert_non_null(strstr(err, "too many syntax levels"));
-  /* a NULL error buffer is allowed */
+  /* a NULL error buffer is allowed, and a NULL source is empty */
   assert_null(translate("x +=", 4, &rc, NULL, 0));
+  {
+    char *empty = translate(NULL, 0, &rc, err, sizeof err);
+    assert_non_null(empty);
+    assert_string_equal(empty, "");
+    free(empty);
+  }
 }
 
 /* Every allocation failing in turn gives RMT_ENOMEM, restores out->len, leaks nothing. */

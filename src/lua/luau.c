@@ -81,7 +81,7 @@ typedef struct token {
   int line, col;
 } token;
 
-#define MAX_DEPTH 200     /* nesting of blocks, expressions and types, like LuaJIT's limit */
+#define MAX_DEPTH 200 /* nesting of blocks, (sub)expressions and types, counted as LuaJIT does */
 #define MAX_INTERP 64     /* nesting of `{`...`}` interpolations */
 #define IDIV_HELPER "local function __luau_idiv(a, b) return math.floor(a / b) end "
 /* Luau's generalized iteration (`for k, v in t do`): a table without __call iterates like
@@ -93,7 +93,6 @@ typedef struct token {
 
 typedef struct loop_ctx {
   int label;              /* 0 until the first `continue` names the label */
-  int is_repeat;
   size_t stmt_start;      /* output offset of the body statement being parsed */
   size_t first_cont_stmt; /* output offset of the body statement holding the first continue */
 } loop_ctx;
@@ -115,6 +114,7 @@ typedef struct parser {
   int keep_iter;             /* RMT_LUAU_KEEP_ITERATION */
   int last_simple_kind;      /* what the last completed simple expression was (SX_* or -1) */
   size_t last_simple_tok;    /* and the token it started at */
+  size_t last_callee_tok;    /* for a call: the name of the function called */
   loop_ctx *loop;
   rmt_buf scratch;
   jmp_buf jb;
@@ -819,7 +819,8 @@ typedef struct suffixed {
   int obj_is_name; /* the object indexed is one plain name */
   int key_simple;  /* the key is a name or a literal (or a .field) */
   size_t start, obj_end, key_start, key_end, end;
-  size_t field_tok; /* SX_FIELD: the name token */
+  size_t field_tok;  /* SX_FIELD: the name token */
+  size_t callee_tok; /* SX_CALL: the name the call's function was found by, or NO_TOK */
 } suffixed;
 
 static void explist(parser *p) {
@@ -903,11 +904,15 @@ static void args(parser *p) {
   }
 }
 
+#define NO_TOK ((size_t)-1)
+
 static void suffixedexp(parser *p, suffixed *sx) {
   int prev_name;
-  enter(p);
+  size_t name_tok = NO_TOK;
   sx->start = mark(p);
+  sx->callee_tok = NO_TOK;
   if (T(p) == TK_NAME) {
+    name_tok = p->i;
     emit(p);
     sx->kind = SX_NAME;
   } else if (T(p) == '(') {
@@ -924,7 +929,7 @@ static void suffixedexp(parser *p, suffixed *sx) {
     case '.':
       sx->obj_end = p->out->len;
       emit(p);
-      sx->field_tok = p->i;
+      sx->field_tok = name_tok = p->i;
       expect(p, TK_NAME, "<name>");
       sx->kind = SX_FIELD;
       sx->obj_is_name = prev_name;
@@ -933,6 +938,7 @@ static void suffixedexp(parser *p, suffixed *sx) {
     case '[': {
       size_t key_tok;
       sx->obj_end = p->out->len;
+      name_tok = NO_TOK;
       emit(p);
       sx->key_start = p->out->len;
       key_tok = p->i;
@@ -949,19 +955,23 @@ static void suffixedexp(parser *p, suffixed *sx) {
     }
     case ':':
       emit(p);
+      name_tok = p->i;
       expect(p, TK_NAME, "<name>");
       args(p);
       sx->kind = SX_CALL;
+      sx->callee_tok = name_tok;
+      name_tok = NO_TOK;
       break;
     case '(':
     case '{':
     case TK_STRING:
       args(p);
       sx->kind = SX_CALL;
+      sx->callee_tok = name_tok;
+      name_tok = NO_TOK;
       break;
     default:
       sx->end = p->out->len;
-      leave(p);
       return;
     }
   }
@@ -1113,6 +1123,7 @@ static void simpleexp(parser *p) {
     memset(&sx, 0, sizeof sx);
     suffixedexp(p, &sx);
     kind = sx.kind;
+    p->last_callee_tok = sx.callee_tok;
   }
   }
   /* a cast `expr :: Type`; `:: name ::` is a LuaJIT label after the expression instead */
@@ -1343,7 +1354,6 @@ static void loop_body(parser *p, int is_repeat) {
   loop_ctx lc, *saved = p->loop;
   size_t last_jump = (size_t)-1;
   memset(&lc, 0, sizeof lc);
-  lc.is_repeat = is_repeat;
   p->loop = &lc;
   block(p, &lc, &last_jump);
   p->loop = saved;
@@ -1364,15 +1374,27 @@ static void loop_body(parser *p, int is_repeat) {
   }
 }
 
-/* `in t do` with t a name, field, index or table constructor may be Luau's generalized
- * iteration over a table: it goes through __luau_iter (calls are left alone). */
+/* Calls that return an iterator function in every Lua program, left as they are. */
+static int known_iterator_call(const parser *p, size_t callee) {
+  static const char *const names[] = {"pairs", "ipairs", "gmatch", "gfind", "lines"};
+  size_t k;
+  if (callee == NO_TOK) return 0;
+  for (k = 0; k < sizeof names / sizeof names[0]; k++)
+    if (tok_is(p, callee, names[k])) return 1;
+  return 0;
+}
+
+/* `in e do` with one expression e may be Luau's generalized iteration over a table (`in t`,
+ * `in {..}`, `in Players:GetPlayers()`): it goes through __luau_iter, which gives a function
+ * back unchanged. Calls of pairs/ipairs/gmatch/lines are left alone. */
 static void for_in_explist(parser *p) {
   size_t start = mark(p), first = p->i;
   int k;
   explist(p);
   k = p->last_simple_kind;
   if (!p->keep_iter && T(p) == TK_DO && p->last_simple_tok == first &&
-      (k == SX_NAME || k == SX_FIELD || k == SX_INDEX || k == SIMPLE_TABLE)) {
+      (k == SX_NAME || k == SX_FIELD || k == SX_INDEX || k == SIMPLE_TABLE ||
+       (k == SX_CALL && !known_iterator_call(p, p->last_callee_tok)))) {
     static const char open[] = "__luau_iter(";
     out_insert(p, start, open, sizeof open - 1);
     out_str(p, ")");
@@ -1570,7 +1592,8 @@ int rmt__luau_translate_ex(const char *src, size_t len, rmt_buf *out, char *err,
   parser pr;
   int rc;
   memset(&pr, 0, sizeof pr);
-  pr.src = src;
+  if (src == NULL) len = 0;
+  pr.src = src ? src : "";
   pr.len = len;
   pr.alloc = out->alloc;
   pr.out = out;
@@ -1592,8 +1615,13 @@ int rmt__luau_l_translate(lua_State *L) {
   size_t len;
   const char *src = luaL_checklstring(L, 1, &len);
   rmt_buf out = {0};
+  rmt_allocator alloc;
   char err[256];
-  int rc = rmt__luau_translate(src, len, &out, err, sizeof err);
+  int rc;
+  /* the state's allocator is the host's hook (same signature), so memory is accounted */
+  alloc.fn = lua_getallocf(L, &alloc.ud);
+  out.alloc = &alloc;
+  rc = rmt__luau_translate(src, len, &out, err, sizeof err);
   if (rc == RMT_ENOMEM) {
     rmt_buf_free(&out);
     return luaL_error(L, "not enough memory");

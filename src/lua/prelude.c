@@ -45,7 +45,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- Luau the translator (H.luau_translate, src/lua/luau.c) leaves to LuaJIT, which rejects it.\n"
     "local function luauHint(src)\n"
     "  local hints = {}\n"
-    "  if src:find(\"%f[%w_]type%s+function%f[^%w_]\") then hints[#hints + 1] = \"type functions\" end\n"
+    "  if src:find(\"[%w_%]%)]%s*<<\") then hints[#hints + 1] = \"explicit type arguments f<<T>>()\" end\n"
     "  if #hints == 0 then return \"\" end\n"
     "  return \" (Luau syntax not supported by this host: \" .. table.concat(hints, \", \") .. \")\"\n"
     "end\n"

@@ -38,7 +38,7 @@ G.typeof = typeof
 -- Luau the translator (H.luau_translate, src/lua/luau.c) leaves to LuaJIT, which rejects it.
 local function luauHint(src)
   local hints = {}
-  if src:find("%f[%w_]type%s+function%f[^%w_]") then hints[#hints + 1] = "type functions" end
+  if src:find("[%w_%]%)]%s*<<") then hints[#hints + 1] = "explicit type arguments f<<T>>()" end
   if #hints == 0 then return "" end
   return " (Luau syntax not supported by this host: " .. table.concat(hints, ", ") .. ")"
 end
