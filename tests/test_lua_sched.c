@@ -195,8 +195,28 @@ static void test_syntax_error_reported(void **state) {
   assert_non_null(strstr(f->cap.text, "explicit type arguments"));
 }
 
+/* Luau's library additions that real Roblox modules use: table.clone, bit32, utf8. */
+static void test_luau_libraries(void **state) {
+  fixture *f = *state;
+  run_lua(f->host, &f->cap,
+          "local t = setmetatable({1, 2, a = 3}, {__index = function() return 'mt' end})\n"
+          "local c = table.clone(t)\n"
+          "print(#c, c.a, c.zzz, c ~= t)\n"
+          "print(bit32.band(0xFF, 0x0F), bit32.bnot(0), bit32.lshift(1, 31), bit32.rshift(0x80000000, 31),"
+          " bit32.extract(0xF0, 4, 4), bit32.replace(0, 5, 8, 4), bit32.countlz(1), bit32.btest(2, 3))\n"
+          "local s = utf8.char(72, 233, 0x20AC, 0x1F600)\n"
+          "print(#s, utf8.len(s), utf8.codepoint(s, 2), utf8.offset(s, 3), utf8.len('\\xff'))\n"
+          "local n = 0 for _ in ('h\\xc3\\xa9'):gmatch(utf8.charpattern) do n = n + 1 end print(n)\n");
+  expect_clean(f);
+  assert_true(has_line(&f->cap, "P 2 3 mt true"));
+  assert_true(has_line(&f->cap, "P 15 4294967295 2147483648 1 15 1280 31 true"));
+  assert_true(has_line(&f->cap, "P 10 4 233 4 nil 1"));
+  assert_true(has_line(&f->cap, "P 2"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_luau_libraries, setup, teardown),
       cmocka_unit_test_setup_teardown(test_order_spawn_defer_wait, setup, teardown),
       cmocka_unit_test_setup_teardown(test_wait_timing, setup, teardown),
       cmocka_unit_test_setup_teardown(test_delay_and_cancel, setup, teardown),

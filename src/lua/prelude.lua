@@ -1137,6 +1137,158 @@ table.pack = pack
 table.unpack = unpack
 function table.freeze(t) return t end
 function table.isfrozen() return false end
+-- Luau library functions that real Roblox code leans on.
+function table.clone(t)
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  return setmetatable(c, getmetatable(t))
+end
+do
+  -- bit32 over LuaJIT's bit library; bit32 works on unsigned 32-bit results.
+  local bit = bit
+  local function u(x) return x % 4294967296 end
+  local function fieldargs(f, w)
+    w = w or 1
+    if f < 0 or w <= 0 or f + w > 32 then error("trying to access non-existent bits", 3) end
+    return f, w
+  end
+  local b = {}
+  function b.band(...) return u(bit.band(...)) end
+  function b.bor(...) return u(bit.bor(...)) end
+  function b.bxor(...) return u(bit.bxor(...)) end
+  function b.bnot(x) return u(bit.bnot(x)) end
+  function b.btest(...) return bit.band(...) ~= 0 end
+  function b.lshift(x, n) return n >= 32 and 0 or u(bit.lshift(x, n)) end
+  function b.rshift(x, n) return n >= 32 and 0 or u(bit.rshift(x, n)) end
+  function b.arshift(x, n) return u(bit.arshift(x, n >= 32 and 31 or n)) end
+  function b.lrotate(x, n) return u(bit.rol(x, n)) end
+  function b.rrotate(x, n) return u(bit.ror(x, n)) end
+  function b.extract(x, f, w)
+    f, w = fieldargs(f, w)
+    return u(bit.band(bit.rshift(x, f), w == 32 and -1 or bit.lshift(1, w) - 1))
+  end
+  function b.replace(x, v, f, w)
+    f, w = fieldargs(f, w)
+    local mask = w == 32 and -1 or bit.lshift(1, w) - 1
+    return u(bit.bor(bit.band(x, bit.bnot(bit.lshift(mask, f))), bit.lshift(bit.band(v, mask), f)))
+  end
+  function b.countlz(x)
+    x = u(x)
+    if x == 0 then return 32 end
+    local n = 0
+    while x < 2147483648 do x = x * 2; n = n + 1 end
+    return n
+  end
+  function b.countrz(x)
+    x = u(x)
+    if x == 0 then return 32 end
+    local n = 0
+    while x % 2 == 0 do x = x / 2; n = n + 1 end
+    return n
+  end
+  G.bit32 = b
+end
+do
+  -- utf8 (Lua 5.3's, as Luau has it), for UTF-8 strings in a byte-string Lua.
+  -- Lua 5.1 patterns cannot hold a NUL byte: %z stands for it.
+  local u8 = { charpattern = "[%z\1-\x7F\xC2-\xFD][\x80-\xBF]*" }
+  local function enc(c)
+    if c < 0 or c > 0x10FFFF then error("value out of range", 3) end
+    if c < 0x80 then return string.char(c) end
+    if c < 0x800 then return string.char(0xC0 + math.floor(c / 64), 0x80 + c % 64) end
+    if c < 0x10000 then
+      return string.char(0xE0 + math.floor(c / 4096), 0x80 + math.floor(c / 64) % 64, 0x80 + c % 64)
+    end
+    return string.char(0xF0 + math.floor(c / 262144), 0x80 + math.floor(c / 4096) % 64,
+      0x80 + math.floor(c / 64) % 64, 0x80 + c % 64)
+  end
+  function u8.char(...)
+    local out = {}
+    for i = 1, select("#", ...) do out[i] = enc(select(i, ...)) end
+    return table.concat(out)
+  end
+  -- Decodes the character at byte i: code point and the byte after it, or nil if invalid.
+  local function dec(s, i)
+    local c = s:byte(i)
+    if not c then return nil end
+    if c < 0x80 then return c, i + 1 end
+    local n, cp
+    if c >= 0xF0 and c < 0xF8 then n, cp = 3, c - 0xF0
+    elseif c >= 0xE0 then n, cp = 2, c - 0xE0
+    elseif c >= 0xC2 and c < 0xE0 then n, cp = 1, c - 0xC0
+    else return nil end
+    for k = 1, n do
+      local cc = s:byte(i + k)
+      if not cc or cc < 0x80 or cc > 0xBF then return nil end
+      cp = cp * 64 + (cc - 0x80)
+    end
+    return cp, i + n + 1
+  end
+  function u8.codepoint(s, i, j)
+    i = i or 1
+    j = j or i
+    if i < 0 then i = #s + i + 1 end
+    if j < 0 then j = #s + j + 1 end
+    local out, p = {}, i
+    while p <= j do
+      local cp, nxt = dec(s, p)
+      if not cp then error("invalid UTF-8 code", 2) end
+      out[#out + 1] = cp
+      p = nxt
+    end
+    return unpack(out)
+  end
+  function u8.len(s, i, j)
+    i = i or 1
+    j = j or #s
+    if i < 0 then i = #s + i + 1 end
+    if j < 0 then j = #s + j + 1 end
+    local n, p = 0, i
+    while p <= j do
+      local cp, nxt = dec(s, p)
+      if not cp then return nil, p end
+      n = n + 1
+      p = nxt
+    end
+    return n
+  end
+  function u8.codes(s)
+    local p = 1
+    return function()
+      if p > #s then return nil end
+      local cp, nxt = dec(s, p)
+      if not cp then error("invalid UTF-8 code", 2) end
+      local at = p
+      p = nxt
+      return at, cp
+    end
+  end
+  function u8.offset(s, n, i)
+    i = i or (n >= 0 and 1 or #s + 1)
+    local function cont(p) local c = s:byte(p); return c and c >= 0x80 and c < 0xC0 end
+    if n > 0 then
+      local p = i
+      for _ = 1, n - 1 do
+        p = p + 1
+        while cont(p) do p = p + 1 end
+        if p > #s + 1 then return nil end
+      end
+      return p
+    elseif n < 0 then
+      local p = i
+      for _ = 1, -n do
+        p = p - 1
+        while p > 0 and cont(p) do p = p - 1 end
+        if p < 1 then return nil end
+      end
+      return p
+    end
+    local p = i
+    while p > 1 and cont(p) do p = p - 1 end
+    return p
+  end
+  G.utf8 = u8
+end
 function math.clamp(x, lo, hi)
   if lo > hi then error("max must be greater than or equal to min", 2) end
   return math.max(lo, math.min(hi, x))
