@@ -454,8 +454,8 @@ RMT_API int rmt_ticket_mint(const uint8_t *key, size_t keylen, uint64_t user_id,
  * within expiry (nothing is tracked), 1 = single use, N = at most N joins per ticket. A
  * used nonce is kept until its ticket expires, in a table of at most `capacity` live
  * tickets (0 = 65536); when it is full of unexpired tickets new ones are refused with
- * RMT_TICKET_TABLE_FULL rather than the table growing. Memory grows with use up to about
- * 64 bytes per capacity slot. `alloc` is copied (NULL = malloc). NULL when out of memory;
+ * RMT_TICKET_TABLE_FULL rather than the table growing. Memory grows with use up to at
+ * most 128 bytes per capacity slot (a power-of-two table kept at most half full). `alloc` is copied (NULL = malloc). NULL when out of memory;
  * free with rmt_ticket_guard_destroy (NULL is a no-op). */
 typedef struct rmt_ticket_guard rmt_ticket_guard;
 RMT_API rmt_ticket_guard *rmt_ticket_guard_create(uint32_t max_uses, uint32_t capacity,

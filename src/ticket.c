@@ -121,8 +121,10 @@ static rmt_ticket_verdict parse(const char *text, size_t len, uint8_t *bin, size
                              len - TICKET_PREFIX_LEN, NULL, n, NULL,
                              sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
     why = "not base64url";
-  else if (*n < TICKET_HEAD_BYTES + 1 + TICKET_TAG_BYTES || bin[0] != TICKET_VERSION)
-    why = *n ? (bin[0] != TICKET_VERSION ? "unknown version" : "too short") : "too short";
+  else if (*n < TICKET_HEAD_BYTES + 1 + TICKET_TAG_BYTES)
+    why = "too short";
+  else if (bin[0] != TICKET_VERSION)
+    why = "unknown version";
   else if ((size_t)bin[TICKET_HEAD_BYTES - 1] + TICKET_HEAD_BYTES + TICKET_TAG_BYTES != *n)
     why = "wrong length";
   else if (!ticket_name_valid((const char *)bin + TICKET_HEAD_BYTES, bin[TICKET_HEAD_BYTES - 1]))
