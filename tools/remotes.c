@@ -307,6 +307,8 @@ static int parse_args(int argc, char **argv, options *o) {
   }
   if (o->ticket && strcmp(o->command, "join") != 0)
     return usage_error("%s: --ticket is for join (play mints tickets itself with --key)", o->command);
+  if (o->ticket_uses != 1 && !o->key)
+    return usage_error("%s: --ticket-uses needs --key", o->command);
   if (o->key && strcmp(o->command, "join") == 0)
     return usage_error("%s: --key is for serve/play/ticket; join takes --ticket", o->command);
   if (o->nplaces == 0) return usage_error("%s: no PLACE given", o->command);
