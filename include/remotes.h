@@ -565,7 +565,8 @@ typedef void (*rmt_result_fn)(void *ud, int status, const rmt_value *results, si
                               const char *message);
 
 /* Join verification on the server: called once per handshake with the requested display
- * name and the client's ticket bytes (may be empty). Return 0 to accept (optionally
+ * name (or, when the server has a ticket_key, the accepted ticket's name and user id) and
+ * the client's ticket bytes (may be empty). Return 0 to accept (optionally
  * overriding *user_id and name, a NUL-terminated buffer of 64 bytes), or non-zero and
  * write a reason into `reason` (NUL-terminated, at most 128 bytes) to refuse. */
 typedef int (*rmt_verify_fn)(void *ud, const uint8_t *ticket, size_t ticket_len, char *name,
@@ -705,8 +706,9 @@ typedef void (*rmt_registry_fn)(void *ud, int added, rmt_remote_id remote, const
 typedef struct rmt_client_config {
   const char *host;             /* default "127.0.0.1" */
   uint16_t port;                /* required */
-  const char *name;             /* display name: 1..32 bytes of [A-Za-z0-9_] */
-  const uint8_t *ticket;        /* optional join ticket, copied */
+  const char *name;             /* display name: 1..32 bytes of [A-Za-z0-9_]; a server that
+                                   requires tickets ignores it and uses the ticket's */
+  const uint8_t *ticket;        /* optional join ticket (text from rmt_ticket_mint), copied */
   size_t ticket_len;
   const rmt_allocator *alloc;
   rmt_limits limits;            /* values accepted from the server (zeros = defaults) */
