@@ -38,6 +38,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   rmt_server_create_remote(server, "Fn", RMT_REMOTE_FUNCTION, &id);
   rmt_server_on_invoke(server, id, echo, NULL);
   rmt_server_create_remote(server, "Queued", RMT_REMOTE_EVENT, NULL);
+  /* Id 6 and 7: declared argument types, checked after decoding. */
+  rmt_server_create_remote(server, "Typed", RMT_REMOTE_EVENT, &id);
+  rmt_signal_connect(rmt_server_event_signal(server, id), listener, NULL);
+  rmt_server_set_schema(server, id, "\"vote\" | \"purchase\", (\"yes\" | \"no\")?", NULL);
+  rmt_server_create_remote(server, "TypedFn", RMT_REMOTE_FUNCTION, &id);
+  rmt_server_on_invoke(server, id, echo, NULL);
+  rmt_server_set_schema(server, id, "{name: string(1..20), count: number(int, 0..99)}, Vector3?", NULL);
   rmt_server_create_remote(server, "NoHandler", RMT_REMOTE_FUNCTION, NULL);
   return 0;
 }
