@@ -408,6 +408,79 @@ RMT_API int rmt_bindable_function_invoke(rmt_bindable_function *fn, const rmt_va
                                          size_t *nresults, rmt_error *err);
 
 /* ---------------------------------------------------------------------------------------
+ * Join tickets: who may join, and as whom
+ *
+ * A ticket is a short text token (`rmt1.` + unpadded base64url) carrying a user id, a
+ * display name, an expiry (unix seconds) and a 16-byte random nonce, authenticated with
+ * HMAC-SHA256 (libsodium crypto_auth_hmacsha256) under a 32-byte key shared by whoever
+ * mints tickets and the servers that admit them. Clients hold tickets, never the key.
+ * Format and reasoning: docs/security.md, "Join tickets".
+ * ------------------------------------------------------------------------------------- */
+#define RMT_TICKET_KEY_BYTES 32
+#define RMT_TICKET_NONCE_BYTES 16
+#define RMT_TICKET_TEXT_MAX 160 /* a ticket's text with its NUL always fits in this */
+
+/* Why a ticket was refused (RMT_TICKET_VALID = accepted). */
+typedef enum rmt_ticket_verdict {
+  RMT_TICKET_VALID = 0,
+  RMT_TICKET_MISSING,    /* the server requires a ticket and none was sent */
+  RMT_TICKET_MALFORMED,  /* not a ticket: bad prefix, base64, length, version or name */
+  RMT_TICKET_FORGED,     /* the signature does not match (another key, or altered bytes) */
+  RMT_TICKET_EXPIRED,    /* now >= expiry */
+  RMT_TICKET_REUSED,     /* used more often than the reuse policy allows */
+  RMT_TICKET_TABLE_FULL, /* the used-ticket table is full of live tickets: try later */
+  RMT_TICKET_BADKEY      /* the key is not RMT_TICKET_KEY_BYTES long (a caller bug) */
+} rmt_ticket_verdict;
+/* Static string naming a verdict ("forged", "expired", ...). */
+RMT_API const char *rmt_ticket_verdict_name(rmt_ticket_verdict verdict);
+
+/* What a ticket says. name is NUL-terminated (1..32 bytes of [A-Za-z0-9_]). */
+typedef struct rmt_ticket {
+  uint64_t user_id;
+  char name[33];
+  uint64_t expires_at; /* unix seconds */
+  uint8_t nonce[RMT_TICKET_NONCE_BYTES];
+} rmt_ticket;
+
+/* Mints a ticket for (user_id, name) valid for ttl_seconds (1..31536000) from now, with a
+ * fresh random nonce, and writes its NUL-terminated text into out[cap] (cap >=
+ * RMT_TICKET_TEXT_MAX always suffices). key: RMT_TICKET_KEY_BYTES bytes, borrowed. Returns
+ * RMT_OK; RMT_EINVAL (key length, name, ttl) or RMT_ELIMIT (cap too small) with err set. */
+RMT_API int rmt_ticket_mint(const uint8_t *key, size_t keylen, uint64_t user_id,
+                            const char *name, uint32_t ttl_seconds, char *out, size_t cap,
+                            rmt_error *err);
+
+/* Remembers which tickets were used, for a reuse policy: max_uses 0 = any number of uses
+ * within expiry (nothing is tracked), 1 = single use, N = at most N joins per ticket. A
+ * used nonce is kept until its ticket expires, in a table of at most `capacity` live
+ * tickets (0 = 65536); when it is full of unexpired tickets new ones are refused with
+ * RMT_TICKET_TABLE_FULL rather than the table growing. Memory grows with use up to at
+ * most 128 bytes per capacity slot (a power-of-two table kept at most half full). `alloc` is copied (NULL = malloc). NULL when out of memory;
+ * free with rmt_ticket_guard_destroy (NULL is a no-op). */
+typedef struct rmt_ticket_guard rmt_ticket_guard;
+RMT_API rmt_ticket_guard *rmt_ticket_guard_create(uint32_t max_uses, uint32_t capacity,
+                                                  const rmt_allocator *alloc);
+RMT_API void rmt_ticket_guard_destroy(rmt_ticket_guard *guard);
+/* Tickets currently tracked (used and not yet expired or swept). */
+RMT_API size_t rmt_ticket_guard_count(const rmt_ticket_guard *guard);
+
+/* Verifies `text` (len bytes, need not be NUL-terminated) under key at time `now` (unix
+ * seconds; 0 = the current time). On RMT_TICKET_VALID *out (nullable) holds the identity
+ * and, when `guard` is given, the use is recorded there (verification is checked before
+ * the guard is touched, so forged or expired tickets never fill it). Otherwise *out is
+ * zeroed and err (nullable) says why in a sentence fit to show the client, e.g.
+ * `ticket forged: bad signature`. Constant-time signature comparison. */
+RMT_API rmt_ticket_verdict rmt_ticket_verify(const uint8_t *key, size_t keylen,
+                                             const char *text, size_t len, uint64_t now,
+                                             rmt_ticket_guard *guard, rmt_ticket *out,
+                                             rmt_error *err);
+
+/* Reads a ticket's fields WITHOUT checking its signature or expiry: for display only
+ * (e.g. a client showing whom its ticket names). RMT_TICKET_VALID or MALFORMED. */
+RMT_API rmt_ticket_verdict rmt_ticket_peek(const char *text, size_t len, rmt_ticket *out,
+                                           rmt_error *err);
+
+/* ---------------------------------------------------------------------------------------
  * Networking: one server, many clients, over ENet (UDP)
  *
  * Threading and callbacks: nothing runs except inside rmt_server_service /
@@ -492,7 +565,8 @@ typedef void (*rmt_result_fn)(void *ud, int status, const rmt_value *results, si
                               const char *message);
 
 /* Join verification on the server: called once per handshake with the requested display
- * name and the client's ticket bytes (may be empty). Return 0 to accept (optionally
+ * name (or, when the server has a ticket_key, the accepted ticket's name and user id) and
+ * the client's ticket bytes (may be empty). Return 0 to accept (optionally
  * overriding *user_id and name, a NUL-terminated buffer of 64 bytes), or non-zero and
  * write a reason into `reason` (NUL-terminated, at most 128 bytes) to refuse. */
 typedef int (*rmt_verify_fn)(void *ud, const uint8_t *ticket, size_t ticket_len, char *name,
@@ -516,8 +590,16 @@ typedef struct rmt_server_config {
   rmt_rate unreliable_rate;     /* per player, UnreliableRemoteEvents (500/s, burst 500) */
   rmt_rate invoke_rate;         /* per player, RemoteFunction invokes (500/s, burst 500) */
   rmt_rate byte_rate;           /* per player, bytes/s of remote traffic (1 MiB/s, 1 MiB) */
-  rmt_verify_fn verify;         /* NULL = accept every valid name */
+  rmt_verify_fn verify;         /* NULL = accept every valid name; with a ticket key it runs
+                                   after the ticket was accepted, seeing its name/user id */
   void *verify_ud;
+  /* Join tickets (see "Join tickets"). With a key set, every join needs a valid ticket and
+   * identity comes only from it: the name the client asked for is ignored. The key is
+   * copied at create (RMT_TICKET_KEY_BYTES, else create fails with RMT_EINVAL). */
+  const uint8_t *ticket_key;    /* NULL = no tickets */
+  size_t ticket_key_len;
+  uint32_t ticket_max_uses;     /* 0 = unlimited within expiry, 1 = single use, N */
+  uint32_t ticket_table_cap;    /* live used tickets remembered (0 = 65536) */
   rmt_drop_fn on_drop;          /* NULL = count only */
   void *drop_ud;
   rmt_log_fn log;               /* NULL = warnings and errors to stderr */
@@ -624,8 +706,9 @@ typedef void (*rmt_registry_fn)(void *ud, int added, rmt_remote_id remote, const
 typedef struct rmt_client_config {
   const char *host;             /* default "127.0.0.1" */
   uint16_t port;                /* required */
-  const char *name;             /* display name: 1..32 bytes of [A-Za-z0-9_] */
-  const uint8_t *ticket;        /* optional join ticket, copied */
+  const char *name;             /* display name: 1..32 bytes of [A-Za-z0-9_]; a server that
+                                   requires tickets ignores it and uses the ticket's */
+  const uint8_t *ticket;        /* optional join ticket (text from rmt_ticket_mint), copied */
   size_t ticket_len;
   const rmt_allocator *alloc;
   rmt_limits limits;            /* values accepted from the server (zeros = defaults) */

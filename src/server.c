@@ -1,6 +1,7 @@
 /* server.c - the authoritative side: accepts players over ENet, owns the remote registry,
  * dispatches fires and invokes to listeners with the player taken from the connection.
  * Never trusts a payload for identity, never blocks, never grows memory on a client's say. */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,6 +65,9 @@ struct rmt_server {
   int in_service;
   int leaving_pending; /* some player is LEAVING and not yet removed */
   int destroying;      /* no more callbacks */
+  uint8_t ticket_key[RMT_TICKET_KEY_BYTES]; /* copied from the config; wiped at destroy */
+  int tickets_required;
+  rmt_ticket_guard *ticket_guard; /* NULL when tickets may be reused freely */
   char last_error[256];
 };
 
@@ -251,7 +255,8 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
     refuse(s, p, RMT_EVERSION, reason);
     return;
   }
-  if (!name_valid(name, name_len)) {
+  /* With tickets the requested name is ignored, so only its wire bounds matter. */
+  if (!s->tickets_required && !name_valid(name, name_len)) {
     refuse(s, p, RMT_EREFUSED, "invalid name: use 1-32 characters of A-Z, a-z, 0-9 and _");
     return;
   }
@@ -259,11 +264,28 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
     refuse(s, p, RMT_EREFUSED, "server is full");
     return;
   }
-  rmt_player_id id = ++s->next_player_id;
   char chosen[64];
-  memcpy(chosen, name, name_len);
-  chosen[name_len] = 0;
-  uint64_t user_id = id;
+  uint64_t user_id = 0;
+  if (s->tickets_required) {
+    rmt_ticket t;
+    rmt_error terr;
+    if (ticket_len == 0) {
+      refuse(s, p, RMT_EREFUSED, "ticket required: this server admits players with a join ticket only");
+      return;
+    }
+    if (rmt_ticket_verify(s->ticket_key, sizeof s->ticket_key, (const char *)ticket, ticket_len,
+                          0, s->ticket_guard, &t, &terr) != RMT_TICKET_VALID) {
+      refuse(s, p, RMT_EREFUSED, terr.message);
+      return;
+    }
+    snprintf(chosen, sizeof chosen, "%s", t.name);
+    user_id = t.user_id;
+  } else {
+    memcpy(chosen, name, name_len);
+    chosen[name_len] = 0;
+  }
+  rmt_player_id id = ++s->next_player_id;
+  if (!s->tickets_required) user_id = id;
   if (s->cfg.verify) {
     reason[0] = 0;
     char vreason[128] = "";
@@ -398,6 +420,7 @@ static void dispatch_event(rmt_server *s, player *p, rmt_remote_entry *r, const 
   rmt_error err;
   int rc = decode_with_player(s, p, r, body, len, &argc, &err);
   if (rc) {
+    set_error(s, err.message); /* lets an on_drop hook say which rule failed */
     drop(s, p, r, rc == RMT_EBADARGS ? RMT_DROP_SCHEMA : RMT_DROP_MALFORMED);
     return;
   }
@@ -413,6 +436,7 @@ static void dispatch_invoke(rmt_server *s, player *p, rmt_remote_entry *r, uint3
   rmt_error err;
   int rc = decode_with_player(s, p, r, body, len, &argc, &err);
   if (rc) {
+    set_error(s, err.message);
     drop(s, p, r, rc == RMT_EBADARGS ? RMT_DROP_SCHEMA : RMT_DROP_MALFORMED);
     char msg[300];
     snprintf(msg, sizeof msg, "bad arguments: %s", err.message);
@@ -645,6 +669,11 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
   if (!c.handshake_timeout_ms) c.handshake_timeout_ms = 5000;
   if (!c.peer_timeout_ms) c.peer_timeout_ms = 10000;
   resolve_limits(&c.limits);
+  if (c.ticket_key && c.ticket_key_len != RMT_TICKET_KEY_BYTES) {
+    rmt__seterr(err, RMT_EINVAL, "ticket_key must be %d bytes, got %zu", RMT_TICKET_KEY_BYTES,
+                c.ticket_key_len);
+    return NULL;
+  }
   if (rmt__enet_init()) {
     rmt__seterr(err, RMT_ENET, "cannot initialise ENet");
     return NULL;
@@ -663,6 +692,17 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
   s->scratch.alloc = c.alloc;
   s->repl_buf.alloc = c.alloc;
   rmt__tree_init(&s->tree, c.alloc);
+  if (c.ticket_key) {
+    memcpy(s->ticket_key, c.ticket_key, RMT_TICKET_KEY_BYTES);
+    s->tickets_required = 1;
+    s->cfg.ticket_key = NULL; /* the caller's buffer need not outlive create */
+    if (c.ticket_max_uses &&
+        !(s->ticket_guard = rmt_ticket_guard_create(c.ticket_max_uses, c.ticket_table_cap, c.alloc))) {
+      rmt__seterr(err, RMT_ENOMEM, "out of memory");
+      rmt__free(c.alloc, s, sizeof *s);
+      return NULL;
+    }
+  }
   s->remotes.next_id = 1;
   s->now = rmt__now_ms();
   ENetAddress addr;
@@ -685,6 +725,7 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
   s->host->maximumPacketSize = (c.limits.max_bytes > c.batch_bytes ? c.limits.max_bytes : c.batch_bytes) + 64;
   return s;
 fail:
+  rmt_ticket_guard_destroy(s->ticket_guard);
   rmt_signal_destroy(s->player_added);
   rmt_signal_destroy(s->player_removing);
   rmt_arena_destroy(s->arena);
@@ -728,6 +769,8 @@ void rmt_server_destroy(rmt_server *s) {
   free_graveyard(s);
   rmt__registry_free(&s->remotes, s->alloc);
   rmt__idmap_free(&s->players_by_id);
+  rmt_ticket_guard_destroy(s->ticket_guard);
+  sodium_memzero(s->ticket_key, sizeof s->ticket_key);
   rmt_signal_destroy(s->player_added);
   rmt_signal_destroy(s->player_removing);
   rmt_arena_destroy(s->arena);

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "lua/host.h"
 
 #define PROG "remotes"
@@ -53,6 +55,14 @@ typedef struct options {
   int expect;      /* server: stop once this many joined and all left (play) */
   int ready_fd;    /* server: write the port here once scripts started (play) */
   int verbose;
+  const char *key;    /* --key: 64 hex digits or a file holding them */
+  const char *ticket; /* --ticket: a ticket's text (join) */
+  double user;        /* --user (ticket) */
+  int has_user;
+  double ttl;         /* --ticket lifetime (default 3600) */
+  int ticket_uses;    /* --ticket-uses (serve/play; default 1) */
+  uint8_t keybytes[RMT_TICKET_KEY_BYTES];
+  int has_key;
 } options;
 
 static void usage(FILE *f) {
@@ -72,6 +82,10 @@ static void usage(FILE *f) {
           "  play PLACE... [--clients N] [--port P] [--duration S] [--idle S]\n"
           "      one server and N clients (Player1..PlayerN) over loopback, like Studio's\n"
           "      \"start server with N players\"; output lines are prefixed [Server]/[PlayerN]\n"
+          "  ticket --key K --user ID --name NAME [--ttl 3600]\n"
+          "      print a signed join ticket for a server started with --key K\n"
+          "  keygen\n"
+          "      print a fresh random ticket key (64 hex digits)\n"
           "\n"
           "PLACE is a folder laid out like Rojo (service folders, *.server.lua, *.client.lua,\n"
           "*.lua, *.model.json, default.project.json) or a single script/model file, placed by\n"
@@ -86,6 +100,13 @@ static void usage(FILE *f) {
           "  --duration S   stop everything after S seconds\n"
           "  --idle S       a client leaves once its scripts are idle and nothing arrived for S\n"
           "                 seconds (default 1)\n"
+          "  --key K        ticket key: 64 hex digits, or a file holding them. serve/play:\n"
+          "                 admit only players with a valid ticket (play mints one per player)\n"
+          "  --ticket-uses N  joins allowed per ticket (serve/play; default 1, 0 = unlimited\n"
+          "                 until it expires)\n"
+          "  --ticket T     join with this ticket (join); the name comes from the ticket\n"
+          "  --user ID      user id for ticket (0..2^53)\n"
+          "  --ttl S        ticket lifetime in seconds (default 3600)\n"
           "  --verbose      also show the engine's informational log\n"
           "  -h, --help     this help\n"
           "\n"
@@ -112,6 +133,52 @@ static int parse_number(const char *opt, const char *s, double min, double max, 
   return 0;
 }
 
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Exactly 64 hex digits (surrounding whitespace allowed) into 32 bytes. */
+static int parse_hex_key(const char *s, size_t len, uint8_t *out) {
+  size_t n = 0;
+  while (len && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' ' || s[len - 1] == '\t'))
+    len--;
+  while (len && (*s == ' ' || *s == '\t')) s++, len--;
+  if (len != 2 * RMT_TICKET_KEY_BYTES) return -1;
+  for (n = 0; n < RMT_TICKET_KEY_BYTES; n++) {
+    int hi = hex_value(s[2 * n]), lo = hex_value(s[2 * n + 1]);
+    if (hi < 0 || lo < 0) return -1;
+    out[n] = (uint8_t)(hi * 16 + lo);
+  }
+  return 0;
+}
+
+/* --key K: K itself when it is 64 hex digits, else the path of a file holding them (so the
+ * key need not appear in `ps` or shell history). */
+static int load_key(const char *arg, uint8_t *out) {
+  char buf[256];
+  size_t n;
+  FILE *f;
+  if (parse_hex_key(arg, strlen(arg), out) == 0) return 0;
+  f = fopen(arg, "rb");
+  if (!f) {
+    fprintf(stderr, PROG ": --key: '%s' is neither 64 hex digits nor a readable file: %s\n", arg,
+            strerror(errno));
+    return -1;
+  }
+  n = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  if (n >= sizeof buf || parse_hex_key(buf, n, out) != 0) {
+    fprintf(stderr, PROG ": --key: %s must hold 64 hex digits (make one with '" PROG " keygen')\n",
+            arg);
+    return -1;
+  }
+  sodium_memzero(buf, sizeof buf);
+  return 0;
+}
+
 static int parse_args(int argc, char **argv, options *o) {
   int i;
   memset(o, 0, sizeof *o);
@@ -121,6 +188,8 @@ static int parse_args(int argc, char **argv, options *o) {
   o->ready_fd = -1;
   o->bind = "127.0.0.1";
   o->host = "127.0.0.1";
+  o->ttl = 3600;
+  o->ticket_uses = 1;
   if (argc < 2) {
     usage(stderr);
     return 2;
@@ -135,8 +204,10 @@ static int parse_args(int argc, char **argv, options *o) {
   }
   o->command = argv[1];
   if (strcmp(o->command, "serve") != 0 && strcmp(o->command, "join") != 0 &&
-      strcmp(o->command, "play") != 0)
-    return usage_error("unknown command '%s' (expected serve, join or play)", o->command);
+      strcmp(o->command, "play") != 0 && strcmp(o->command, "ticket") != 0 &&
+      strcmp(o->command, "keygen") != 0)
+    return usage_error("unknown command '%s' (expected serve, join, play, ticket or keygen)",
+                       o->command);
   for (i = 2; i < argc; i++) {
     const char *a = argv[i];
     const char *val = NULL;
@@ -168,7 +239,9 @@ static int parse_args(int argc, char **argv, options *o) {
                  strcmp(optname, "--host") == 0 || strcmp(optname, "--name") == 0 ||
                  strcmp(optname, "--clients") == 0 || strcmp(optname, "--duration") == 0 ||
                  strcmp(optname, "--idle") == 0 || strcmp(optname, "--expect") == 0 ||
-                 strcmp(optname, "--ready-fd") == 0) {
+                 strcmp(optname, "--ready-fd") == 0 || strcmp(optname, "--key") == 0 ||
+                 strcmp(optname, "--ticket") == 0 || strcmp(optname, "--user") == 0 ||
+                 strcmp(optname, "--ttl") == 0 || strcmp(optname, "--ticket-uses") == 0) {
         if (i + 1 >= argc) return usage_error("option '%s' needs a value", optname);
         val = argv[++i];
       } else {
@@ -198,10 +271,46 @@ static int parse_args(int argc, char **argv, options *o) {
     } else if (strcmp(optname, "--ready-fd") == 0) {
       if (parse_number(optname, val, 0, 1e6, &num) != 0) return 2;
       o->ready_fd = (int)num;
+    } else if (strcmp(optname, "--key") == 0) {
+      o->key = val;
+    } else if (strcmp(optname, "--ticket") == 0) {
+      o->ticket = val;
+    } else if (strcmp(optname, "--user") == 0) {
+      if (parse_number(optname, val, 0, 9007199254740992.0, &o->user) != 0) return 2;
+      if (o->user != floor(o->user)) return usage_error("--user expects a whole number, got '%s'", val);
+      o->has_user = 1;
+    } else if (strcmp(optname, "--ttl") == 0) {
+      if (parse_number(optname, val, 1, 31536000, &o->ttl) != 0) return 2;
+      if (o->ttl != floor(o->ttl)) return usage_error("--ttl expects whole seconds, got '%s'", val);
+    } else if (strcmp(optname, "--ticket-uses") == 0) {
+      if (parse_number(optname, val, 0, 1e6, &num) != 0) return 2;
+      if (num != floor(num)) return usage_error("--ticket-uses expects a whole number, got '%s'", val);
+      o->ticket_uses = (int)num;
     } else {
       return usage_error("unknown option '%s'", optname);
     }
   }
+  if (o->key) {
+    if (load_key(o->key, o->keybytes) != 0) return 2;
+    o->has_key = 1;
+  }
+  if (strcmp(o->command, "keygen") == 0) {
+    if (o->nplaces) return usage_error("keygen: unexpected argument '%s'", o->places[0]);
+    return 0;
+  }
+  if (strcmp(o->command, "ticket") == 0) {
+    if (o->nplaces) return usage_error("ticket: unexpected argument '%s'", o->places[0]);
+    if (!o->has_key) return usage_error("%s: --key is required", o->command);
+    if (!o->has_user) return usage_error("%s: --user is required", o->command);
+    if (!o->name) return usage_error("%s: --name is required", o->command);
+    return 0;
+  }
+  if (o->ticket && strcmp(o->command, "join") != 0)
+    return usage_error("%s: --ticket is for join (play mints tickets itself with --key)", o->command);
+  if (o->ticket_uses != 1 && !o->key)
+    return usage_error("%s: --ticket-uses needs --key", o->command);
+  if (o->key && strcmp(o->command, "join") == 0)
+    return usage_error("%s: --key is for serve/play/ticket; join takes --ticket", o->command);
   if (o->nplaces == 0) return usage_error("%s: no PLACE given", o->command);
   if (strcmp(o->command, "play") == 0 && o->clients == 0 && o->duration <= 0)
     return usage_error("%s: --clients 0 needs --duration (nothing would end the server)", o->command);
@@ -270,6 +379,12 @@ static int run_server(const options *o) {
   sc.port = (uint16_t)(o->port < 0 ? 7777 : o->port);
   sc.log = log_to_host;
   sc.log_ud = host;
+  if (o->has_key) {
+    sc.ticket_key = o->keybytes;
+    sc.ticket_key_len = sizeof o->keybytes;
+    sc.ticket_max_uses = (uint32_t)o->ticket_uses;
+  }
+  rmt_host_server_config(host, &sc);
   server = rmt_server_create(&sc, &err);
   if (!server) {
     rmt_host_emitf(host, RMT_HOST_ERROR, "cannot serve on %s:%u: %s", sc.bind_host,
@@ -340,6 +455,10 @@ static int run_client(const options *o, const char *name) {
   cc.host = o->host;
   cc.port = (uint16_t)(o->port < 0 ? 7777 : o->port);
   cc.name = name;
+  if (o->ticket) {
+    cc.ticket = (const uint8_t *)o->ticket;
+    cc.ticket_len = strlen(o->ticket);
+  }
   cc.log = log_to_host;
   cc.log_ud = host;
   rmt_host_client_config(host, &cc);
@@ -478,7 +597,20 @@ static int run_play(const options *o) {
   co.duration = 0; /* the parent enforces --duration for everyone */
   for (i = 0; i < nclients; i++) {
     char name[32];
+    char ticket[RMT_TICKET_TEXT_MAX];
     snprintf(name, sizeof name, "Player%d", i + 1);
+    co.ticket = NULL;
+    if (o->has_key) {
+      rmt_error err;
+      if (rmt_ticket_mint(o->keybytes, sizeof o->keybytes, (uint64_t)(i + 1), name,
+                          (uint32_t)o->ttl, ticket, sizeof ticket, &err) != 0) {
+        fprintf(stderr, PROG ": cannot mint a ticket for %s: %s\n", name, err.message);
+        client_done[i] = 1;
+        failed = 1;
+        continue;
+      }
+      co.ticket = ticket;
+    }
     clients[i] = spawn_child(client_entry, &co, name, -1);
     if (clients[i] < 0) {
       client_done[i] = 1;
@@ -531,12 +663,47 @@ static int run_play(const options *o) {
   return failed ? 1 : 0;
 }
 
+static int run_ticket(const options *o) {
+  char text[RMT_TICKET_TEXT_MAX];
+  rmt_error err;
+  if (rmt_ticket_mint(o->keybytes, sizeof o->keybytes, (uint64_t)o->user, o->name,
+                      (uint32_t)o->ttl, text, sizeof text, &err) != 0) {
+    fprintf(stderr, PROG ": ticket: %s\n", err.message);
+    return 2;
+  }
+  printf("%s\n", text);
+  return 0;
+}
+
+static int run_keygen(void) {
+  uint8_t key[RMT_TICKET_KEY_BYTES];
+  char hex[2 * RMT_TICKET_KEY_BYTES + 1];
+  if (sodium_init() < 0) {
+    fprintf(stderr, PROG ": keygen: libsodium could not initialise\n");
+    return 1;
+  }
+  randombytes_buf(key, sizeof key);
+  sodium_bin2hex(hex, sizeof hex, key, sizeof key);
+  printf("%s\n", hex);
+  sodium_memzero(key, sizeof key);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   options o;
   int rc = parse_args(argc, argv, &o);
   if (rc != 0) return rc < 0 ? 0 : rc;
   install_signals();
   if (strcmp(o.command, "serve") == 0) return run_server(&o);
-  if (strcmp(o.command, "join") == 0) return run_client(&o, o.name ? o.name : "Player1");
+  if (strcmp(o.command, "ticket") == 0) return run_ticket(&o);
+  if (strcmp(o.command, "keygen") == 0) return run_keygen();
+  if (strcmp(o.command, "join") == 0) {
+    /* With a ticket the server names the player; show that name from the start. */
+    rmt_ticket t;
+    if (o.ticket && !o.name &&
+        rmt_ticket_peek(o.ticket, strlen(o.ticket), &t, NULL) == RMT_TICKET_VALID)
+      return run_client(&o, t.name);
+    return run_client(&o, o.name ? o.name : "Player1");
+  }
   return run_play(&o);
 }

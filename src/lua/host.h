@@ -91,6 +91,8 @@ struct rmt_host {
   char disconnect_reason[160];
   int players_joined;            /* PlayerAdded so far (server) */
   int players_present;
+  double drop_window;            /* start of the current second of drop warnings */
+  unsigned drops_shown, drops_hidden; /* in that second: warned / counted only */
 };
 
 /* Creates a host with its Lua state, the Roblox globals and the DataModel. NULL on failure
@@ -106,6 +108,8 @@ void rmt_host_destroy(rmt_host *host);
  * Workspace contents are set aside then, to be replaced by the server's copy). */
 int rmt_host_attach_server(rmt_host *host, rmt_server *server);
 int rmt_host_attach_client(rmt_host *host, rmt_client *client);
+/* The server config hooks the host needs (drop warnings); call before server create. */
+void rmt_host_server_config(rmt_host *host, rmt_server_config *config);
 /* The client config hooks the host needs (registry, disconnect); call before client create. */
 void rmt_host_client_config(rmt_host *host, rmt_client_config *config);
 /* After the client is connected: creates LocalPlayer and the players already present. */

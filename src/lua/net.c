@@ -154,6 +154,47 @@ static void on_invoke_done(void *ud, int status, const rmt_value *results, size_
   host_free(host, ctx, sizeof *ctx);
 }
 
+/* Drops are warnings on the server, at most DROP_WARNINGS_PER_SECOND of them: a flooding
+ * client must not be able to flood the log too. The rest are counted and summarised. */
+#define DROP_WARNINGS_PER_SECOND 5
+
+static void flush_hidden_drops(rmt_host *host) {
+  if (host->drops_hidden)
+    rmt_host_emitf(host, RMT_HOST_WARN,
+                   "%u more dropped messages not shown (at most %d warnings a second)",
+                   host->drops_hidden, DROP_WARNINGS_PER_SECOND);
+  host->drops_hidden = 0;
+}
+
+static void on_server_drop(void *ud, rmt_player_id player, rmt_remote_id remote,
+                           rmt_drop_reason reason) {
+  rmt_host *host = ud;
+  double now = rmt_host_clock();
+  if (host->closing || !host->server) return;
+  if (now - host->drop_window >= 1.0) {
+    flush_hidden_drops(host);
+    host->drop_window = now;
+    host->drops_shown = 0;
+  }
+  if (host->drops_shown >= DROP_WARNINGS_PER_SECOND) {
+    host->drops_hidden++;
+    return;
+  }
+  host->drops_shown++;
+  lua_pushnumber(host->L, player);
+  lua_pushnumber(host->L, remote);
+  lua_pushstring(host->L, rmt_drop_reason_name(reason));
+  /* the server records why a payload failed just before reporting the drop */
+  if (reason == RMT_DROP_SCHEMA) lua_pushstring(host->L, rmt_server_last_error(host->server));
+  else lua_pushnil(host->L);
+  rmt_host_call_hook(host, "remote_dropped", 4, 0);
+}
+
+void rmt_host_server_config(rmt_host *host, rmt_server_config *config) {
+  config->on_drop = on_server_drop;
+  config->drop_ud = host;
+}
+
 /* ---- Lua -> engine ---- */
 
 static int l_net_enabled(lua_State *L) {
@@ -365,6 +406,29 @@ static int l_net_complete(lua_State *L) {
   return 0;
 }
 
+/* net_set_schema(rid, text): rid 0 only checks that text parses (the remote is not bound
+ * yet; the prelude applies it when it is). Returns nothing, or the parse error. */
+static int l_net_set_schema(lua_State *L) {
+  rmt_host *host = host_of(L);
+  rmt_remote_id id = (rmt_remote_id)luaL_checknumber(L, 1);
+  const char *text = luaL_optstring(L, 2, NULL);
+  rmt_error err;
+  memset(&err, 0, sizeof err);
+  if (id && host->side == RMT_HOST_SERVER && host->server) {
+    if (rmt_server_set_schema(host->server, id, text, &err) == 0) return 0;
+  } else if (text) {
+    rmt_schema *schema = rmt_schema_parse(text, host->alloc, &err);
+    if (schema) {
+      rmt_schema_free(schema);
+      return 0;
+    }
+  } else {
+    return 0;
+  }
+  lua_pushstring(L, err.message[0] ? err.message : rmt_strerror(err.code));
+  return 1;
+}
+
 static int l_net_kick(lua_State *L) {
   rmt_host *host = host_of(L);
   rmt_player_id id = (rmt_player_id)luaL_checknumber(L, 1);
@@ -385,6 +449,7 @@ void rmt_net_open(rmt_host *host, lua_State *L, int idx) {
       {"net_unlisten", l_net_unlisten}, {"net_set_invoke", l_net_set_invoke},
       {"net_fire", l_net_fire},       {"net_invoke", l_net_invoke},
       {"net_complete", l_net_complete}, {"net_kick", l_net_kick},
+      {"net_set_schema", l_net_set_schema},
       {NULL, NULL}};
   const luaL_Reg *r;
   idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
@@ -452,6 +517,7 @@ void rmt_host_client_joined(rmt_host *host) {
  * then frees the bridges. */
 void rmt_net_free(rmt_host *host) {
   rmt_host_bridge *b = host->bridges;
+  flush_hidden_drops(host);
   host->closing = 1;
   if (host->server) rmt_server_destroy(host->server);
   if (host->client) rmt_client_destroy(host->client);

@@ -776,6 +776,19 @@ local function checkPlayer(p, method)
   return id
 end
 
+-- Server only: the schema text is kept on the instance, so a remote that is not bound yet
+-- (or is re-created when reparented) gets it when it binds.
+local function setSchema(self, schema)
+  if not IS_SERVER then error("SetSchema is server-only", 2) end
+  if schema ~= nil and type(schema) ~= "string" then
+    error(sformat("SetSchema: schema must be a string or nil, got %s", typeof(schema)), 2)
+  end
+  local d = Inst[self]
+  local err = H.net_set_schema(d.rid or 0, schema)
+  if err then error("SetSchema: " .. err, 2) end
+  d.schema = schema
+end
+
 local function finishInvoke(ok, ...)
   if ok then return ... end
   local msg, fromHandler = ...
@@ -783,6 +796,7 @@ local function finishInvoke(ok, ...)
 end
 
 local eventMethods = {
+  SetSchema = setSchema,
   FireServer = function(self, ...)
     clientOnly("FireServer")
     local d = Inst[self]
@@ -830,6 +844,7 @@ defclass("RemoteFunction", "Instance", {
   props = { OnServerInvoke = { callback = true, set = setInvokeCallback("OnServerInvoke") },
             OnClientInvoke = { callback = true, set = setInvokeCallback("OnClientInvoke") } },
   methods = {
+    SetSchema = setSchema,
     InvokeServer = function(self, ...)
       clientOnly("InvokeServer")
       local d = Inst[self]
@@ -878,6 +893,10 @@ local function bindRemote(inst, d, path)
   if d.listening and not d.conn then d.conn = H.net_listen(rid) end
   local cb = d.props.OnServerInvoke
   if cb then H.net_set_invoke(rid, true) end
+  if d.schema then
+    local serr = H.net_set_schema(rid, d.schema)
+    if serr then warn(sformat("%s: schema not applied: %s", path, serr)) end
+  end
 end
 
 -- Server: every remote under ReplicatedStorage is the engine remote of its path.
@@ -2129,6 +2148,20 @@ hooks.player_removing = function(id)
 end
 
 hooks.resolve_player = function(id) return PlayersById[id] end
+
+-- Server: a message from a player was dropped before any script saw it (rate limit,
+-- schema, unknown remote...). The host rate-limits these calls.
+hooks.remote_dropped = function(pid, rid, reason, detail)
+  local p = PlayersById[pid]
+  local who = p and Inst[p].Name or (pid ~= 0 and ("player " .. pid) or "a connection")
+  local inst = RemotesById[rid]
+  local what = inst and (" on " .. fullName(inst)) or (rid ~= 0 and (" on remote #" .. rid) or "")
+  if reason == "schema" then
+    warn(sformat("dropped a message from %s%s: bad arguments: %s", who, what, detail or "?"))
+  else
+    warn(sformat("dropped a message from %s%s: %s", who, what, reason))
+  end
+end
 
 hooks.remote_event = function(rid, ...)
   local inst = RemotesById[rid]
