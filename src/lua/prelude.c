@@ -1222,7 +1222,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if c < 0 or c > 0x10FFFF then error(\"value out of range\", 3) end\n"
     "    if c < 0x80 then return string.char(c) end\n"
     "    if c < 0x800 then return string.char(0xC0 + math.floor(c / 64), 0x80 + c % 64) end\n"
-    "    if c < 0x10000 then\n"
+    "    if c < 0x10000 then\n",
     "      return string.char(0xE0 + math.floor(c / 4096), 0x80 + math.floor(c / 64) % 64, 0x80 + c % 64)\n"
     "    end\n"
     "    return string.char(0xF0 + math.floor(c / 262144), 0x80 + math.floor(c / 4096) % 64,\n"
@@ -1241,7 +1241,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local n, cp\n"
     "    if c >= 0xF0 and c < 0xF8 then n, cp = 3, c - 0xF0\n"
     "    elseif c >= 0xE0 then n, cp = 2, c - 0xE0\n"
-    "    elseif c >= 0xC2 and c < 0xE0 then n, cp = 1, c - 0xC0\n",
+    "    elseif c >= 0xC2 and c < 0xE0 then n, cp = 1, c - 0xC0\n"
     "    else return nil end\n"
     "    for k = 1, n do\n"
     "      local cc = s:byte(i + k)\n"
@@ -1334,7 +1334,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "  if d.modState == \"done\" then return d.modValue end\n"
     "  if d.modState == \"error\" then error(\"Requested module experienced an error while loading\", 2) end\n"
-    "  if d.modState == \"loading\" then\n"
+    "  if d.modState == \"loading\" then\n",
     "    local co = coroutine.running()\n"
     "    if co == d.modThread or not co then error(\"Requested module was required recursively\", 2) end\n"
     "    d.modWaiters = d.modWaiters or {}\n"
@@ -1357,7 +1357,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if err ~= nil then\n"
     "    d.modState = \"error\"\n"
     "    H.report_error(tostring(err))\n"
-    "    if ws then for _, w in ipairs(ws) do H.wake(w[1], w[2]) end end\n",
+    "    if ws then for _, w in ipairs(ws) do H.wake(w[1], w[2]) end end\n"
     "    error(\"Requested module experienced an error while loading\", 2)\n"
     "  end\n"
     "  if r.n ~= 2 then\n"
@@ -1377,7 +1377,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "local function runScript(inst)\n"
     "  local d = Inst[inst]\n"
-    "  if d.props.Disabled then return end\n",
+    "  if d.props.Disabled then return end\n"
     "  local fn, err = compile(inst, d)\n"
     "  if not fn then\n"
     "    H.report_error(err)\n"
@@ -1435,7 +1435,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if type(v) ~= \"table\" then return v end\n"
     "  local k, x = next(v)\n"
     "  if v[1] ~= nil then\n"
-    "    local ct = typeof(current)\n"
+    "    local ct = typeof(current)\n",
     "    if ct == \"Color3\" then return Color3.new(v[1], v[2], v[3]) end\n"
     "    if #v == 3 then return Vector3.new(v[1], v[2], v[3]) end\n"
     "    return v\n"
@@ -1454,7 +1454,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if k == \"String\" or k == \"Bool\" or k == \"Float32\" or k == \"Float64\" or k == \"Int32\" or k == \"Int64\"\n"
     "    or k == \"Content\" then\n"
     "    return x\n"
-    "  end\n",
+    "  end\n"
     "  return v\n"
     "end\n"
     "\n"
@@ -1471,7 +1471,7 @@ const char *const rmt_prelude_chunks[] = {
     "        if not ok then loadFail(sformat(\"%s: attribute %s: %s\", display, an, tostring(err))) end\n"
     "      end\n"
     "    elseif k ~= \"Tags\" then\n"
-    "      local cur\n",
+    "      local cur\n"
     "      pcall(function() cur = inst[k] end)\n"
     "      local ok, err = pcall(function() inst[k] = decodeProp(v, cur) end)\n"
     "      if not ok then loadFail(sformat(\"%s: property %s: %s\", display, k, tostring(err))) end\n"
@@ -1524,7 +1524,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local name = nameOverride or stem\n"
     "  if kind == \"Script\" or kind == \"LocalScript\" or kind == \"ModuleScript\" then\n"
     "    return makeScript(kind, name, path, display)\n"
-    "  elseif kind == \"model\" then\n"
+    "  elseif kind == \"model\" then\n",
     "    return buildModel(decodeJson(path, display), name, display)\n"
     "  elseif kind == \"json\" then\n"
     "    local inst, d = newInstance(\"ModuleScript\", true)\n"
@@ -1547,7 +1547,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "-- A directory's own instance: its init script, or a Folder (or the init.meta.json class).\n"
     "local function dirInstance(path, display, name, className)\n"
-    "  for _, n in ipairs(INIT_NAMES) do\n",
+    "  for _, n in ipairs(INIT_NAMES) do\n"
     "    local p = joinPath(path, n)\n"
     "    if H.is_file(p) then\n"
     "      local kind = classify(n)\n"
@@ -1563,7 +1563,7 @@ const char *const rmt_prelude_chunks[] = {
     "      cls = j.className or j.ClassName or cls\n"
     "      props = j.properties or j.Properties\n"
     "    end\n"
-    "  end\n",
+    "  end\n"
     "  if not classes[cls] then loadFail(sformat(\"%s: unknown class \\\"%s\\\"\", display, cls)) end\n"
     "  local inst, d = newInstance(cls, true)\n"
     "  d.Name = name\n"
@@ -1620,7 +1620,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local parent\n"
     "  if kind == \"Script\" then\n"
     "    parent = services.ServerScriptService\n"
-    "  elseif kind == \"LocalScript\" then\n"
+    "  elseif kind == \"LocalScript\" then\n",
     "    parent = starterPlayerScripts()\n"
     "  elseif kind == \"model\" or kind == \"ModuleScript\" or kind == \"json\" or kind == \"txt\" then\n"
     "    parent = services.ReplicatedStorage\n"
@@ -1638,7 +1638,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local inst\n"
     "  if parent == nil then\n"
     "    inst = game\n"
-    "  elseif parent == game and services[cls or name] then\n",
+    "  elseif parent == game and services[cls or name] then\n"
     "    inst = services[cls or name]\n"
     "  else\n"
     "    inst = reuseBuiltin(parent, name)\n"
@@ -1653,7 +1653,7 @@ const char *const rmt_prelude_chunks[] = {
     "        if skipOnClient(parent, cls or \"Folder\") then return end\n"
     "        local initName\n"
     "        inst, initName = dirInstance(full, disp, name, cls)\n"
-    "        if skipOnClient(parent, Inst[inst].ClassName) then return end\n",
+    "        if skipOnClient(parent, Inst[inst].ClassName) then return end\n"
     "        inst.Parent = parent\n"
     "        loadDir(full, disp, inst, initName)\n"
     "      else\n"
@@ -1702,7 +1702,7 @@ const char *const rmt_prelude_chunks[] = {
     "      -- hidden\n"
     "    elseif e.dir then\n"
     "      local svc = services[e.name]\n"
-    "      if svc then\n"
+    "      if svc then\n",
     "        if not skipOnClient(svc, \"Folder\") then loadDir(p, e.name, svc) end\n"
     "      elseif IS_SERVER then\n"
     "        warn(sformat(\"%s: \\\"%s\\\" is not a service name; folder ignored\", path, e.name))\n"
@@ -1725,7 +1725,7 @@ const char *const rmt_prelude_chunks[] = {
     "      loadFail(path .. \": no such file or directory\")\n"
     "    end\n"
     "  end)\n"
-    "  if ok then return nil end\n",
+    "  if ok then return nil end\n"
     "  if getmetatable(err) == LoadError then return err.msg end\n"
     "  return tostring(err)\n"
     "end\n"
@@ -1739,7 +1739,7 @@ const char *const rmt_prelude_chunks[] = {
     "      end\n"
     "    end\n"
     "  else\n"
-    "    local roots = { services.ReplicatedFirst, starterPlayerScripts(),\n",
+    "    local roots = { services.ReplicatedFirst, starterPlayerScripts(),\n"
     "                    findChild(Inst[services.StarterPlayer], \"StarterCharacterScripts\"),\n"
     "                    services.StarterGui, services.StarterPack }\n"
     "    for _, r in ipairs(roots) do\n"
@@ -1787,7 +1787,7 @@ const char *const rmt_prelude_chunks[] = {
     "      if what == \"Name\" or what == \"creation\" then text = text .. \" (names are at most 100 bytes)\" end\n"
     "      if not repWarned[text] then\n"
     "        repWarned[text] = true\n"
-    "        warn(text)\n"
+    "        warn(text)\n",
     "      end\n"
     "    end\n"
     "    return ok\n"
@@ -1815,7 +1815,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local function create(inst, d, parentId)\n"
     "    local id = check(inst, \"creation\", H.rep_create(parentId, d.ClassName, d.Name))\n"
     "    if not id then return end\n"
-    "    d.repId = id\n",
+    "    d.repId = id\n"
     "    if d.class.valueChanged then check(inst, \"Value\", H.rep_set_value(id, wireValue(d))) end\n"
     "    for k, v in pairs(d.attrs) do check(inst, \"attribute \" .. k, H.rep_set_attr(id, k, v)) end\n"
     "    for _, c in ipairs(d.children) do\n"
@@ -1826,7 +1826,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "  rep = {\n"
     "    value = function(inst, d) check(inst, \"Value\", H.rep_set_value(d.repId, wireValue(d))) end,\n"
-    "    name = function(inst, d) check(inst, \"Name\", H.rep_set_name(d.repId, d.Name)) end,\n",
+    "    name = function(inst, d) check(inst, \"Name\", H.rep_set_name(d.repId, d.Name)) end,\n"
     "    attr = function(inst, d, name, v)\n"
     "      check(inst, \"attribute \" .. name, H.rep_set_attr(d.repId, name, v))\n"
     "    end,\n"
@@ -1887,7 +1887,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "\n"
     "  -- The client's own copy of the place under ReplicatedStorage and Workspace, by full name and\n"
-    "  -- class: what the server's copy arrives without (script Source, properties that do not\n"
+    "  -- class: what the server's copy arrives without (script Source, properties that do not\n",
     "  -- replicate) comes from here. The instances themselves are dropped at attach, so the client's\n"
     "  -- tree is exactly what the server replicates (what it destroyed or renamed before this\n"
     "  -- client joined is not resurrected).\n"
@@ -1904,7 +1904,7 @@ const char *const rmt_prelude_chunks[] = {
     "        local function visit(x)\n"
     "          local xd = Inst[x]\n"
     "          local key = poolKey(fullName(x), xd.ClassName)\n"
-    "          if not placeCopies[key] then placeCopies[key] = xd end\n",
+    "          if not placeCopies[key] then placeCopies[key] = xd end\n"
     "          for _, k in ipairs(xd.children) do visit(k) end\n"
     "        end\n"
     "        visit(c)\n"
@@ -1921,7 +1921,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local sibs = {}\n"
     "    for i, c in ipairs(Inst[d.Parent].children) do sibs[i] = c end\n"
     "    for _, c in ipairs(sibs) do\n"
-    "      local cd = Inst[c]\n",
+    "      local cd = Inst[c]\n"
     "      if c ~= inst and cd.pathFolder and not cd.repId and cd.Name == d.Name then\n"
     "        local kids = {}\n"
     "        for i, k in ipairs(cd.children) do kids[i] = k end\n"
@@ -1989,7 +1989,7 @@ const char *const rmt_prelude_chunks[] = {
     "    ReplicaById[id] = inst\n"
     "  end\n"
     "\n"
-    "  -- The instance for engine id `id`, made (with its ancestors) from the engine's copy when it\n"
+    "  -- The instance for engine id `id`, made (with its ancestors) from the engine's copy when it\n",
     "  -- is not there yet: events may name an instance whose creation we have not seen.\n"
     "  local build\n"
     "  materialize = function(id)\n"
@@ -2016,7 +2016,7 @@ const char *const rmt_prelude_chunks[] = {
     "      d.repKeep = true\n"
     "      applyAttrs(inst, d, info.attrs)\n"
     "      return inst\n"
-    "    end\n",
+    "    end\n"
     "    if REMOTE_KIND[info.class] then return nil end -- remotes come from the registry\n"
     "    local parent = materialize(info.parent)\n"
     "    if not parent then return nil end\n"
@@ -2031,7 +2031,7 @@ const char *const rmt_prelude_chunks[] = {
     "      return inst\n"
     "    end\n"
     "    local d\n"
-    "    inst, d = newInstance(classes[info.class] and info.class or \"Folder\", true)\n",
+    "    inst, d = newInstance(classes[info.class] and info.class or \"Folder\", true)\n"
     "    d.ClassName = info.class\n"
     "    d.Name = info.name\n"
     "    local donor = placeCopies[poolKey(fullName(parent) .. \".\" .. info.name, info.class)]\n"
@@ -2090,7 +2090,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- Engine hooks (called from C)\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "local lastHeartbeat\n"
-    "hooks.frame = function(now, dt)\n"
+    "hooks.frame = function(now, dt)\n",
     "  local rs = Inst[services.RunService].signals\n"
     "  if not IS_SERVER then\n"
     "    if rs.RenderStepped then fireSignal(rs.RenderStepped, dt) end\n"
@@ -2117,7 +2117,7 @@ const char *const rmt_prelude_chunks[] = {
     "  p, d = newInstance(\"Player\", true)\n"
     "  d.Name = name\n"
     "  d.props.UserId = userId\n"
-    "  PlayerIds[p] = id\n",
+    "  PlayerIds[p] = id\n"
     "  PlayersById[id] = p\n"
     "  return p\n"
     "end\n"
@@ -2135,7 +2135,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if d.added then return end\n"
     "  d.added = true\n"
     "  if IS_SERVER and H.net_enabled() then\n"
-    "    local rid = H.rep_player_instance(id)\n",
+    "    local rid = H.rep_player_instance(id)\n"
     "    if rid and rid ~= 0 then d.repId, d.repRoot = rid, true end\n"
     "  end\n"
     "  setParent(p, d, services.Players, true)\n"
@@ -2188,7 +2188,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "-- Client: the server's registry becomes instances under ReplicatedStorage (folders for the\n"
-    "-- path's segments), so WaitForChild finds them.\n"
+    "-- path's segments), so WaitForChild finds them.\n",
     "hooks.registry = function(added, rid, name, kind)\n"
     "  if added then\n"
     "    local parent = services.ReplicatedStorage\n"
