@@ -4,6 +4,11 @@
 set -uo pipefail
 
 BIN=${REMOTES_BIN:?set REMOTES_BIN to the build directory}
+if [[ ${REMOTES_SANITIZE:-0} == 1 ]]; then
+  # AddressSanitizer and memcheck cannot watch the same process; the plain build runs this.
+  echo "valgrind.sh: SKIPPED: this is the ASan+UBSan build"
+  exit 0
+fi
 if ! command -v valgrind >/dev/null 2>&1; then
   echo "valgrind.sh: SKIPPED: valgrind is not installed (scripts/deps.sh installs it)"
   exit 0
