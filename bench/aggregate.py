@@ -118,6 +118,13 @@ def build(groups):
         S.append(entry(f"1. fire to server, {c} clients (vs raw ENet with naive batching)",
                        "events/s handled by the server listener", "events/s", True,
                        f("remotes"), f("enet-batched"), None))
+        g = lambda p: m(p, "fire", "server_cpu_ns_per_event", clients=c)
+        S.append(entry(f"1. server CPU per event, {c} clients",
+                       "server process CPU time / events handled (enet column: unbatched; "
+                       "naive batching in the next row)", "ns", False, g("remotes"), g("enet"), g("socketio")))
+        S.append(entry(f"1. server CPU per event, {c} clients (vs raw ENet with naive batching)",
+                       "server process CPU time / events handled", "ns", False, g("remotes"),
+                       g("enet-batched"), None))
     for c in (10, 100, 1000):
         f = lambda p: m(p, "broadcast", "deliveries_per_s", clients=c)
         S.append(entry(f"2. broadcast to {c} clients", "deliveries/s across all clients",
@@ -125,6 +132,10 @@ def build(groups):
         S.append(entry(f"2. broadcast to {c} clients (vs raw ENet with naive batching)",
                        "deliveries/s across all clients", "deliveries/s", True,
                        f("remotes"), f("enet-batched"), None))
+        g = lambda p: m(p, "broadcast", "server_cpu_ns_per_delivery", clients=c)
+        S.append(entry(f"2. server CPU per delivery, {c} clients",
+                       "server process CPU time / deliveries", "ns", False, g("remotes"), g("enet"),
+                       g("socketio")))
     f = lambda p, k: m(p, "invoke", k)
     S.append(entry("3. invoke round trip p50, sequential", "round-trip latency p50", "us", False,
                    f("remotes", "rtt_p50_us"), f("enet", "rtt_p50_us"), f("socketio", "rtt_p50_us")))

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 QUICK=0
 [ "${2:-}" = "--quick" ] && QUICK=1
-RUNS=5 # reported runs per measurement (median); each program adds one unreported warm-up
+RUNS=5 # reported runs per measurement (median); each program warms up first, unreported
 RESULTS=bench/results
 RAW=$RESULTS/raw.jsonl.tmp
 mkdir -p "$RESULTS"
@@ -29,7 +29,7 @@ if [ ! -x "$REMOTES_BIN" ]; then
 fi
 
 if [ "$QUICK" = 1 ]; then
-  FIRE_S=0.2 BCAST_S=0.2 INVOKE_S=0.4 BURST_S=0.5 SCALE_S=0.3 CODEC_S=0.6
+  FIRE_S=0.15 BCAST_S=0.15 INVOKE_S=0.3 BURST_S=0.25 SCALE_S=0.2 CODEC_S=0.3
 else
   FIRE_S=2 BCAST_S=2 INVOKE_S=4 BURST_S=10 SCALE_S=3 CODEC_S=3
 fi
@@ -72,17 +72,17 @@ echo "bench: $([ "$QUICK" = 1 ] && echo QUICK || echo full) run, $RUNS runs per 
 for clients in 1 10 100; do
   echo "== 1. fire to server, $clients clients" >&2
   for peer in remotes enet enet-batched socketio; do
-    run $peer fire --clients $clients --procs "$(procs_for $clients)" --runs $RUNS --seconds $FIRE_S
+    run $peer fire --clients $clients --procs "$(procs_for $clients)" --runs $RUNS --seconds $FIRE_S --quick $QUICK
   done
 done
 echo "== 4. wire cost, 3-field table" >&2
 for peer in remotes enet enet-batched socketio; do
-  run $peer fire --clients 1 --payload table --runs $RUNS --seconds $FIRE_S
+  run $peer fire --clients 1 --payload table --runs $RUNS --seconds $FIRE_S --quick $QUICK
 done
 for clients in 10 100 1000; do
   echo "== 2. broadcast to $clients clients" >&2
   for peer in remotes enet enet-batched socketio; do
-    run $peer broadcast --clients $clients --procs "$(procs_for $clients)" --runs $RUNS --seconds $BCAST_S
+    run $peer broadcast --clients $clients --procs "$(procs_for $clients)" --runs $RUNS --seconds $BCAST_S --quick $QUICK
   done
 done
 echo "== 3. invoke" >&2
