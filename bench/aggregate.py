@@ -87,6 +87,10 @@ def machine():
     }
 
 
+def cl(c):
+    return f"{c} client" if c == 1 else f"{c} clients"
+
+
 def ratio(ours, peer):
     if ours is None or peer is None or peer == 0:
         return None
@@ -113,27 +117,27 @@ def build(groups):
     m = lambda *a, **k: median(groups, *a, **k)
     for c in (1, 10, 100):
         f = lambda p: m(p, "fire", "events_per_s", clients=c)
-        S.append(entry(f"1. fire to server, {c} clients", "events/s handled by the server listener",
+        S.append(entry(f"1. fire to server, {cl(c)}", "events/s handled by the server listener",
                        "events/s", True, f("remotes"), f("enet"), f("socketio")))
-        S.append(entry(f"1. fire to server, {c} clients (vs raw ENet with naive batching)",
+        S.append(entry(f"1. fire to server, {cl(c)} (vs raw ENet with naive batching)",
                        "events/s handled by the server listener", "events/s", True,
                        f("remotes"), f("enet-batched"), None))
         g = lambda p: m(p, "fire", "server_cpu_ns_per_event", clients=c)
-        S.append(entry(f"1. server CPU per event, {c} clients",
+        S.append(entry(f"1. server CPU per event, {cl(c)}",
                        "server process CPU time / events handled (enet column: unbatched; "
                        "naive batching in the next row)", "ns", False, g("remotes"), g("enet"), g("socketio")))
-        S.append(entry(f"1. server CPU per event, {c} clients (vs raw ENet with naive batching)",
+        S.append(entry(f"1. server CPU per event, {cl(c)} (vs raw ENet with naive batching)",
                        "server process CPU time / events handled", "ns", False, g("remotes"),
                        g("enet-batched"), None))
     for c in (10, 100, 1000):
         f = lambda p: m(p, "broadcast", "deliveries_per_s", clients=c)
-        S.append(entry(f"2. broadcast to {c} clients", "deliveries/s across all clients",
+        S.append(entry(f"2. broadcast to {cl(c)}", "deliveries/s across all clients",
                        "deliveries/s", True, f("remotes"), f("enet"), f("socketio")))
-        S.append(entry(f"2. broadcast to {c} clients (vs raw ENet with naive batching)",
+        S.append(entry(f"2. broadcast to {cl(c)} (vs raw ENet with naive batching)",
                        "deliveries/s across all clients", "deliveries/s", True,
                        f("remotes"), f("enet-batched"), None))
         g = lambda p: m(p, "broadcast", "server_cpu_ns_per_delivery", clients=c)
-        S.append(entry(f"2. server CPU per delivery, {c} clients",
+        S.append(entry(f"2. server CPU per delivery, {cl(c)}",
                        "server process CPU time / deliveries", "ns", False, g("remotes"), g("enet"),
                        g("socketio")))
     f = lambda p, k: m(p, "invoke", k)
@@ -213,22 +217,23 @@ def goals(S):
     out = []
 
     def add(text, ok):
-        out.append(f"| {text} | {'unknown (missing figure)' if ok is None else ('met' if ok else 'NOT met')} |")
+        status = {None: "unknown (missing figure)", True: "met", False: "NOT met", "info": "information"}[ok]
+        out.append(f"| {text} | {status} |")
 
     for c in (1, 10, 100):
-        e = by[f"1. fire to server, {c} clients"]
+        e = by[f"1. fire to server, {cl(c)}"]
         r = e["ratio_vs_socketio"]
-        add(f"1: {c} clients >= 10x socket.io ({fmt_ratio(r)})", None if r is None else r >= 10)
+        add(f"1: {cl(c)} >= 10x socket.io ({fmt_ratio(r)})", None if r is None else r >= 10)
         r = e["ratio_vs_enet"]
-        add(f"1: {c} clients >= 0.8x raw ENet unbatched ({fmt_ratio(r)})", None if r is None else r >= 0.8)
-        r = by[f"1. fire to server, {c} clients (vs raw ENet with naive batching)"]["ratio_vs_enet"]
-        add(f"1: {c} clients vs raw ENet naive batching (information: {fmt_ratio(r)})", None if r is None else True)
+        add(f"1: {cl(c)} >= 0.8x raw ENet unbatched ({fmt_ratio(r)})", None if r is None else r >= 0.8)
+        r = by[f"1. fire to server, {cl(c)} (vs raw ENet with naive batching)"]["ratio_vs_enet"]
+        add(f"1: {cl(c)} vs raw ENet naive batching ({fmt_ratio(r)})", None if r is None else "info")
     for c in (10, 100, 1000):
-        e = by[f"2. broadcast to {c} clients"]
+        e = by[f"2. broadcast to {cl(c)}"]
         r = e["ratio_vs_socketio"]
-        add(f"2: {c} clients >= 10x socket.io ({fmt_ratio(r)})", None if r is None else r >= 10)
+        add(f"2: {cl(c)} >= 10x socket.io ({fmt_ratio(r)})", None if r is None else r >= 10)
         r = e["ratio_vs_enet"]
-        add(f"2: {c} clients >= 0.8x raw ENet unbatched ({fmt_ratio(r)})", None if r is None else r >= 0.8)
+        add(f"2: {cl(c)} >= 0.8x raw ENet unbatched ({fmt_ratio(r)})", None if r is None else r >= 0.8)
     r = by["3. invoke round trip p50, sequential"]["ratio_vs_enet"]
     add(f"3: p50 within 1.5x of raw ENet echo ({fmt_ratio(r)})", None if r is None else r <= 1.5)
     for label in ('("jump", 150)', "a 3-field table"):
@@ -257,7 +262,20 @@ def markdown(doc, quick):
         lines.append(f"| {s['name']} | {s['unit']} ({better}) | {fmt(s['remotes'])} | {fmt(s['enet'])} | "
                      f"{fmt(s['socketio'])} | {fmt_ratio(s['ratio_vs_enet'])} | {fmt_ratio(s['ratio_vs_socketio'])} |")
     lines += ["", "## Goals", "", "| goal | status |", "|---|---|"] + goals(doc["scenarios"]) + [""]
+    if doc.get("notes"):
+        lines += ["## Notes from this run", ""] + [f"- {n}" for n in doc["notes"]] + [""]
     return "\n".join(lines)
+
+
+def notes(groups):
+    out = []
+    for (peer, scenario, clients, _payload), g in sorted(groups.items()):
+        lost = max((r.get("clients_lost", 0) for r in g["runs"]), default=0)
+        if lost:
+            out.append(f"{peer} {scenario} to {clients} clients: up to {lost} clients lost their "
+                       "connection (ENet timeout) during a run; deliveries are counted at the "
+                       "clients, so the figure includes only what was really delivered.")
+    return out
 
 
 def plot(groups, out_dir):
@@ -306,7 +324,8 @@ def main():
     ap.add_argument("--quick", type=int, default=0)
     a = ap.parse_args()
     groups = load(a.raw)
-    doc = {"machine": machine(), "runs": a.runs, "quick": bool(a.quick), "scenarios": build(groups)}
+    doc = {"machine": machine(), "runs": a.runs, "quick": bool(a.quick), "scenarios": build(groups),
+           "notes": notes(groups)}
     with open(os.path.join(a.out, "latest.json"), "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")

@@ -116,8 +116,15 @@ static void client_broadcast_run(client_group *g) {
     int all_done = target != 0;
     uint64_t total = 0;
     for (uint32_t i = 0; i < g->count; i++) {
+      uint32_t c = g->first + i;
+      if (atomic_load_explicit(&shared->lost[c], memory_order_relaxed)) continue;
+      if (bcli_state(g->clients[i]) < 0) {
+        /* Lost (ENet timed out): counted and reported, no longer waited for. */
+        fprintf(stderr, "bench %s: client %u lost its connection\n", bench_backend_name(), c);
+        atomic_store(&shared->lost[c], 1);
+        continue;
+      }
       if (bcli_service(g->clients[i], 0) < 0) die("client service");
-      if (bcli_state(g->clients[i]) < 0) die("client lost its connection");
       uint64_t got = bcli_received(g->clients[i]);
       atomic_store_explicit(&shared->received[g->first + i], got, memory_order_relaxed);
       total += got;
@@ -336,8 +343,12 @@ static uint64_t probe_ns(void) {
   return (uint64_t)(s * 1e9);
 }
 
-/* QUICK mode probes two candidates: the ones full runs pick most often on this machine. */
+/* QUICK mode probes two candidates: the ones full runs pick most often on this machine.
+ * The largest broadcast window is not probed at 1000 clients: with it remotes and raw ENet
+ * alike lost clients to ENet's timeouts here (1000 clients in four processes share one
+ * core and cannot drain 131 rounds each in time), which ends the run for every peer. */
 static int probe_skipped(int i, int broadcast) {
+  if (broadcast && i == 3 && opt.clients > 100) return 1;
   if (!opt.quick) return 0;
   return broadcast ? (i == 0 || i == 3) : (i == 0 || i == 2);
 }
@@ -404,6 +415,7 @@ static void server_fire(void) {
 static uint64_t min_received(void) {
   uint64_t m = UINT64_MAX;
   for (uint32_t c = 0; c < opt.clients; c++) {
+    if (atomic_load_explicit(&shared->lost[c], memory_order_relaxed)) continue;
     uint64_t r = atomic_load_explicit(&shared->received[c], memory_order_relaxed);
     if (r < m) m = r;
   }
@@ -414,9 +426,24 @@ static uint64_t broadcast_rounds;
 
 /* Fires rounds for run_ns within `window` rounds of the slowest client, then waits until
  * every client has every round. Returns deliveries per second. */
+static uint64_t total_received(void) {
+  uint64_t sum = 0;
+  for (uint32_t c = 0; c < opt.clients; c++) sum += atomic_load(&shared->received[c]);
+  return sum;
+}
+
+static uint32_t clients_lost(void) {
+  uint32_t n = 0;
+  for (uint32_t c = 0; c < opt.clients; c++) n += atomic_load(&shared->lost[c]) != 0;
+  return n;
+}
+
+/* Deliveries are counted at the clients, so a client lost mid-run (ENet timeout) only
+ * removes what it really did not receive. */
 static double broadcast_one(int32_t run, uint64_t run_ns, uint64_t window, uint64_t *rounds_out,
                             double *server_cpu_pct) {
   uint64_t rounds0 = broadcast_rounds, slowest = min_received();
+  uint64_t received0 = total_received();
   uint64_t chunk = window < BROADCAST_CHUNK ? window : BROADCAST_CHUNK;
   atomic_store(&shared->target, 0);
   uint64_t t0 = bench_now_ns(), cpu0 = bench_cpu_ns();
@@ -450,7 +477,7 @@ static double broadcast_one(int32_t run, uint64_t run_ns, uint64_t window, uint6
   double elapsed = (double)(bench_now_ns() - t0) / 1e9;
   *server_cpu_pct = 100.0 * (double)(bench_cpu_ns() - cpu0) / 1e9 / elapsed;
   *rounds_out = broadcast_rounds - rounds0;
-  return (double)(broadcast_rounds - rounds0) * opt.clients / elapsed;
+  return (double)(total_received() - received0) / elapsed;
 }
 
 static void server_broadcast(void) {
@@ -473,9 +500,9 @@ static void server_broadcast(void) {
     double rate = broadcast_one(++run, run_ns, window, &rounds, &cpu);
     double seconds = (double)(bench_now_ns() - t0) / 1e9;
     printf("%s{\"rounds\":%llu,\"seconds\":%.6f,\"deliveries_per_s\":%.1f,"
-           "\"server_cpu_pct\":%.1f,\"server_cpu_ns_per_delivery\":%.1f}",
+           "\"server_cpu_pct\":%.1f,\"server_cpu_ns_per_delivery\":%.1f,\"clients_lost\":%u}",
            i ? "," : "", (unsigned long long)rounds, seconds, rate, cpu,
-           rate > 0 ? cpu / 100.0 * 1e9 / rate : 0.0);
+           rate > 0 ? cpu / 100.0 * 1e9 / rate : 0.0, clients_lost());
   }
   printf("]");
 }
