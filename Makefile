@@ -19,7 +19,12 @@ build: deps
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
+# The seed's complete example (vote + purchase) two ways: as a Lua place through
+# `remotes play` (one server and three player processes), then as C programs.
 demo: build
+	@echo "== remotes play examples/lua/vote-purchase --clients 3"
+	@./$(BUILD)/remotes play examples/lua/vote-purchase --clients 3
+	@echo "== the same over the C API (examples/c/vote-purchase): a server and three client processes"
 	@bash scripts/demo.sh $(BUILD)
 
 install: build

@@ -103,7 +103,8 @@ typedef struct rmt_allocator {
  * a value you build on the stack points at your memory; a value the library hands you
  * points at memory the library documents (an arena, or an owned block from
  * rmt_values_copy). Strings produced by the library are always NUL-terminated (and still
- * binary-safe: use `len`).
+ * binary-safe: use `len`). Only the union member of a value's type is meaningful (decoded
+ * values leave the rest unset), so compare values with rmt_value_equal, never memcmp.
  * ------------------------------------------------------------------------------------- */
 typedef enum rmt_type {
   RMT_TNIL = 0,
@@ -294,6 +295,37 @@ RMT_API int rmt_decode(rmt_arena *arena, const uint8_t *data, size_t len,
  * list gives *args NULL and *nargs 0. */
 
 /* ---------------------------------------------------------------------------------------
+ * Schemas: declared argument types, checked where values enter
+ *
+ * A schema is one line of text declaring a remote's arguments, e.g.
+ *   `"vote" | "purchase", ("yes" | "no")?`   or   `string(1..20), number(int, 0..1000)?`
+ * It is parsed once into a compiled form; checking a value list against it never
+ * allocates. The full syntax is in docs/security.md.
+ * ------------------------------------------------------------------------------------- */
+typedef struct rmt_schema rmt_schema;
+
+/* Parses `text` (NUL-terminated, at most 65535 bytes; "" declares no arguments). Returns
+ * an owned schema (free with rmt_schema_free), or NULL with err filled: RMT_EINVAL and a
+ * message starting with the 1-based column (`column 9: unknown type 'strin'`), RMT_ELIMIT
+ * for over-long text, RMT_ENOMEM. `a` (NULL = malloc) is copied and used for the schema's
+ * whole life. `text` is copied. */
+RMT_API rmt_schema *rmt_schema_parse(const char *text, const rmt_allocator *a, rmt_error *err);
+/* NULL is a no-op. */
+RMT_API void rmt_schema_free(rmt_schema *schema);
+/* The text the schema was parsed from (owned by the schema); "" for NULL. */
+RMT_API const char *rmt_schema_text(const rmt_schema *schema);
+/* Number of declared arguments; *required (nullable) gets how many are not optional. */
+RMT_API size_t rmt_schema_arg_count(const rmt_schema *schema, size_t *required);
+/* Checks an argument list (without the player a server listener sees first). Returns
+ * RMT_OK, or RMT_EBADARGS with err->message naming the argument (1-based), the path inside
+ * it and the rule, e.g. `argument 2: expected number in 0..1000, got 1500` or
+ * `argument 1 ["items"][3]: expected string, got number`; RMT_EINVAL for NULL input.
+ * Never allocates. It checks declared types only: run rmt_values_check for the strict
+ * rules (limits, cycles) when the values do not come from rmt_decode. */
+RMT_API int rmt_schema_check(const rmt_schema *schema, const rmt_value *args, size_t nargs,
+                             rmt_error *err);
+
+/* ---------------------------------------------------------------------------------------
  * Signals (RBXScriptSignal / RBXScriptConnection)
  *
  * Connections are named by ids (never reused within one signal), so a stale id is
@@ -427,8 +459,9 @@ typedef struct rmt_rate {
 /* Counters; per remote, per player, or totals. */
 typedef struct rmt_stats {
   uint64_t events_in, events_out;   /* fires received / sent (per recipient) */
-  uint64_t invokes_in, invokes_out; /* invocations received / sent */
-  uint64_t bytes_in, bytes_out;     /* encoded message bytes, framing included */
+  uint64_t invokes_in, invokes_out; /* invocations received / sent (answers not counted) */
+  uint64_t bytes_in, bytes_out;     /* per remote: bytes of its messages (answers included);
+                                       per player and totals: whole ENet packets */
   uint64_t dropped_rate_limit;      /* RATE_LIMIT + BYTE_RATE */
   uint64_t dropped_unknown_remote;
   uint64_t dropped_queue_overflow;
@@ -515,6 +548,15 @@ RMT_API int rmt_server_destroy_remote(rmt_server *server, rmt_remote_id remote);
 RMT_API rmt_remote_id rmt_server_find_remote(const rmt_server *server, const char *name);
 /* Per-remote rate override applying to every player (e.g. 2/s for a purchase remote). */
 RMT_API int rmt_server_set_remote_rate(rmt_server *server, rmt_remote_id remote, rmt_rate rate);
+/* Declares the arguments clients must send to `remote` (schema text as for
+ * rmt_schema_parse; NULL clears). Checked after decoding and before any listener or
+ * handler runs: a fire that fails is dropped (RMT_DROP_SCHEMA, counted per player and per
+ * remote in dropped_malformed, reported through on_drop); an invoke that fails is answered
+ * with RMT_EBADARGS and `bad arguments: <message>`. Queued events are checked when they
+ * are delivered. On a parse error the previous schema stays and err says why. Safe to call
+ * from a listener. */
+RMT_API int rmt_server_set_schema(rmt_server *server, rmt_remote_id remote, const char *schema,
+                                  rmt_error *err);
 
 /* OnServerEvent for a RemoteEvent or UnreliableRemoteEvent: args[0] is the player. Events
  * that arrive while the signal has no listener are queued (config.queue_limit) and
@@ -659,6 +701,84 @@ RMT_API int rmt_client_invoke_sync(rmt_client *client, rmt_remote_id remote,
                                    rmt_value **results, size_t *nresults, rmt_error *err);
 RMT_API int rmt_client_remote_stats(const rmt_client *client, rmt_remote_id remote,
                                     rmt_stats *out);
+
+/* ---------------------------------------------------------------------------------------
+ * Replication: the server's instance tree, copied read-only to every client
+ *
+ * The server owns a tree of instances (class name, name, an optional `Value`, attributes).
+ * Every change is sent to every joined player on the reliable channel; a player who joins
+ * late first receives the whole tree. Changes are coalesced: between two flush points only
+ * the latest state of each instance is sent (ten sets of one Value send one). Flush points
+ * keep Roblox's order: pending changes go out before any remote message that follows them
+ * (a Value set before FireClient is visible in the client's listener) and at the end of
+ * every service. Clients observe the tree; nothing they do reaches the server.
+ *
+ * Each player has an instance of class "Player" (named after the player, a root) created
+ * when it joins and destroyed when it leaves; parent its leaderstats under it.
+ * Instance ids are never reused by one server; 0 means none (the root level).
+ * ------------------------------------------------------------------------------------- */
+typedef uint32_t rmt_instance_id;
+
+typedef struct rmt_instance_info {
+  rmt_instance_id id;
+  rmt_instance_id parent;      /* 0 = a root */
+  const char *class_name;      /* valid until the instance changes or is destroyed */
+  const char *name;
+  const rmt_value *value;      /* NULL when the instance has no Value */
+  rmt_player_id player;        /* for the "Player" instance of a player, else 0 */
+  size_t nattributes;
+} rmt_instance_info;
+
+/* Server side. class_name and name: 1..100 bytes. parent must exist (or be 0). */
+RMT_API int rmt_server_instance_create(rmt_server *server, rmt_instance_id parent,
+                                       const char *class_name, const char *name,
+                                       rmt_instance_id *out_id);
+/* Destroys the instance and all its descendants. */
+RMT_API int rmt_server_instance_destroy(rmt_server *server, rmt_instance_id id);
+/* Reparenting under one of its own descendants is refused (RMT_EINVAL). */
+RMT_API int rmt_server_instance_set_parent(rmt_server *server, rmt_instance_id id,
+                                           rmt_instance_id parent);
+RMT_API int rmt_server_instance_set_name(rmt_server *server, rmt_instance_id id,
+                                         const char *name);
+/* Sets (copies) the Value; NULL removes it. Values are checked in strict mode. */
+RMT_API int rmt_server_instance_set_value(rmt_server *server, rmt_instance_id id,
+                                          const rmt_value *value, rmt_error *err);
+/* Sets (copies) an attribute; NULL removes it. Attribute names: 1..100 bytes. */
+RMT_API int rmt_server_instance_set_attribute(rmt_server *server, rmt_instance_id id,
+                                              const char *name, const rmt_value *value,
+                                              rmt_error *err);
+RMT_API int rmt_server_instance_info(const rmt_server *server, rmt_instance_id id,
+                                     rmt_instance_info *out);
+RMT_API rmt_instance_id rmt_server_player_instance(const rmt_server *server,
+                                                   rmt_player_id player);
+
+/* Client side: what a replication change did. */
+typedef enum rmt_replica_event {
+  RMT_REPLICA_CREATED = 1,   /* the instance exists, with its parent, value, attributes */
+  RMT_REPLICA_VALUE,         /* its Value changed */
+  RMT_REPLICA_NAME,
+  RMT_REPLICA_PARENT,        /* reparented (info.parent is the new parent) */
+  RMT_REPLICA_ATTRIBUTE,     /* `attribute` names the attribute that changed or went */
+  RMT_REPLICA_DESTROYING     /* about to go (children first get their own DESTROYING) */
+} rmt_replica_event;
+typedef void (*rmt_replica_fn)(void *ud, rmt_replica_event event, rmt_instance_id id,
+                               const char *attribute);
+/* One observer per client (NULL clears). Set it before connecting to see the snapshot. */
+RMT_API void rmt_client_on_replica(rmt_client *client, rmt_replica_fn fn, void *ud);
+RMT_API int rmt_client_instance_info(const rmt_client *client, rmt_instance_id id,
+                                     rmt_instance_info *out);
+/* NULL when absent. The pointer is valid until that attribute or instance changes. */
+RMT_API const rmt_value *rmt_client_instance_attribute(const rmt_client *client,
+                                                       rmt_instance_id id, const char *name);
+/* Attribute by index (0..nattributes-1): name and value. */
+RMT_API int rmt_client_instance_attribute_at(const rmt_client *client, rmt_instance_id id,
+                                             size_t index, const char **name,
+                                             const rmt_value **value);
+/* Children in creation order; returns the count, writing at most cap ids. id 0 = roots. */
+RMT_API size_t rmt_client_instance_children(const rmt_client *client, rmt_instance_id id,
+                                            rmt_instance_id *out, size_t cap);
+RMT_API rmt_instance_id rmt_client_player_instance(const rmt_client *client,
+                                                   rmt_player_id player);
 
 #ifdef __cplusplus
 }

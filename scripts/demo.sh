@@ -23,11 +23,9 @@ trap 'rm -rf "$tmp"' EXIT
 run() {
   local tag=$1
   shift
-  { timeout "$LIMIT" "$@" 2>&1; echo $? >"$tmp/$tag.rc"; } |
-    while IFS= read -r line; do
-      printf '[%s] %s\n' "$tag" "$line"
-      printf '%s\n' "$line" >>"$tmp/$tag.log"
-    done
+  # tee and sed -u pass each line on as soon as it is written, so lines from the four
+  # processes interleave in (nearly) the order they happened.
+  { timeout "$LIMIT" "$@" 2>&1; echo $? >"$tmp/$tag.rc"; } | tee "$tmp/$tag.log" | sed -u "s/^/[$tag] /"
 }
 
 run Server "${SERVER_CMD[@]}" --port 0 &

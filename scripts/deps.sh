@@ -12,6 +12,7 @@ packages=(
   libsodium-dev      # signed join tickets
   clang libclang-rt-14-dev  # fuzz targets and sanitizers
   python3            # test and bench drivers
+  valgrind           # memcheck run of the integration tests (tests/valgrind.sh)
 )
 if [ "${REMOTES_BENCH_DEPS:-0}" = 1 ]; then
   packages+=(gnuplot-nox)

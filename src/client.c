@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "replica.h"
 
 typedef struct known_player {
   rmt_player_id id;
@@ -48,6 +49,9 @@ struct rmt_client {
   rmt_calls calls;
   rmt_invocation_list invocations;
   rmt_arena *arena;
+  rmt_tree tree; /* the server's instances as replicated */
+  rmt_replica_fn on_replica;
+  void *replica_ud;
   rmt_stats totals;
   uint64_t now;
   int in_service;
@@ -107,12 +111,7 @@ static void note_reason(rmt_client *c, int status, const char *reason, size_t le
 
 static void send_error(rmt_client *c, rmt_remote_id remote, uint32_t call_id, int status,
                        const char *message) {
-  uint32_t fields[2] = {call_id, (uint32_t)-status};
-  rmt_buf *b = &c->link.out[RMT_CHANNEL_RELIABLE];
-  size_t start = b->len;
-  if (rmt__msg_put(b, RMT_MSG_ERROR, remote, fields, 2, (const uint8_t *)message,
-                   strlen(message)) == RMT_OK)
-    rmt__link_after_append(&c->link, RMT_CHANNEL_RELIABLE, start);
+  rmt__link_put_error(&c->link, remote, call_id, status, message);
 }
 
 static void count_drop(rmt_client *c, rmt_remote_entry *r, rmt_drop_reason reason) {
@@ -141,22 +140,9 @@ static int complete_invocation(rmt_invocation *inv, int status, const rmt_value 
   rmt_client *c = inv->owner;
   int rc = RMT_OK;
   if (!inv->orphaned && c->state == RMT_CLIENT_CONNECTED) {
-    if (status == RMT_OK) {
-      rmt_buf *b = &c->link.out[RMT_CHANNEL_RELIABLE];
-      rmt_msg_mark mark;
-      rmt_error err;
-      rc = rmt__msg_begin(b, RMT_MSG_RESULT, inv->remote, &inv->call_id, 1, &mark);
-      if (!rc && (rc = rmt_encode(b, values, nvalues, NULL, &err))) {
-        rmt__msg_abort(b, &mark);
-        char msg[300];
-        snprintf(msg, sizeof msg, "cannot return values: %s", err.message);
-        send_error(c, inv->remote, inv->call_id, RMT_EHANDLER, msg);
-      } else if (!rc && !(rc = rmt__msg_end(b, &mark))) {
-        rmt__link_after_append(&c->link, RMT_CHANNEL_RELIABLE, mark.start);
-      }
-    } else {
-      send_error(c, inv->remote, inv->call_id, status, message);
-    }
+    if (status == RMT_OK)
+      rc = rmt__link_put_result(&c->link, inv->remote, inv->call_id, values, nvalues, NULL);
+    else send_error(c, inv->remote, inv->call_id, status, message);
   }
   rmt__invocation_unlink(&c->invocations, inv);
   rmt__free(c->alloc, inv, sizeof *inv);
@@ -184,18 +170,6 @@ static void dispatch_invoke(rmt_client *c, rmt_remote_entry *r, uint32_t call_id
   r->handler(r->handler_ud, inv, args, n);
 }
 
-static void warn_queue_overflow(rmt_client *c, rmt_remote_entry *r) {
-  char path[256];
-  snprintf(path, sizeof path, "%s", r->name);
-  for (char *p = path; *p; p++)
-    if (*p == '/') *p = '.';
-  rmt__log(c->cfg.log, c->cfg.log_ud, RMT_LOG_WARN,
-           "Remote event invocation queue exhausted for ReplicatedStorage.%s; did you forget "
-           "to implement OnClientEvent? (%llu events dropped)",
-           path, (unsigned long long)r->queue_dropped);
-  r->queue_dropped = 0;
-}
-
 static void drain_remote(rmt_client *c, rmt_remote_entry *r) {
   rmt_queued q;
   while (r->signal && r->queue.count && rmt_signal_listener_count(r->signal) && !r->destroyed &&
@@ -214,13 +188,13 @@ static void drain_remote(rmt_client *c, rmt_remote_entry *r) {
   }
 }
 
-static void drain_queues(rmt_client *c) {
-  for (size_t i = 1; i < c->remotes.cap; i++) {
-    rmt_remote_entry *r = c->remotes.by_id[i];
-    if (r && (r->queue.count || r->waiting.count)) drain_remote(c, r);
-    if (r && r->queue_dropped) warn_queue_overflow(c, r);
-  }
+static void drain_one(void *ud, rmt_remote_entry *r) {
+  rmt_client *c = ud;
+  if (r->queue.count || r->waiting.count) drain_remote(c, r);
+  if (r->queue_dropped) rmt__warn_queue_overflow(c->cfg.log, c->cfg.log_ud, r, "OnClientEvent");
 }
+
+static void drain_queues(rmt_client *c) { rmt__registry_drain(&c->remotes, drain_one, c); }
 
 /* ---- registry and players as the server tells them ---- */
 
@@ -398,6 +372,7 @@ static void handle_remote_msg(rmt_client *c, const rmt_msg *m, int channel) {
       return;
     }
     rmt_queued q = {0, 0, 0, (uint8_t *)m->body, m->body_len};
+    rmt__registry_busy(&c->remotes, c->alloc, r);
     if (rmt__queue_push(&r->queue, c->alloc, c->cfg.queue_limit, c->cfg.limits.max_bytes, &q)) {
       r->queue_dropped++;
       count_drop(c, r, RMT_DROP_QUEUE_OVERFLOW);
@@ -418,6 +393,7 @@ static void handle_remote_msg(rmt_client *c, const rmt_msg *m, int channel) {
   uint32_t t = m->timeout_ms ? m->timeout_ms : c->cfg.invoke_timeout_ms;
   uint32_t margin = t / 4 < 250 ? t / 4 : 250;
   rmt_queued q = {0, m->call_id, c->now + t - margin, (uint8_t *)m->body, m->body_len};
+  rmt__registry_busy(&c->remotes, c->alloc, r);
   if (rmt__queue_push(&r->waiting, c->alloc, c->cfg.queue_limit, c->cfg.limits.max_bytes, &q))
     send_error(c, r->id, m->call_id, RMT_ENOHANDLER, "no handler: OnClientInvoke is not set");
 }
@@ -434,6 +410,12 @@ static void handle_packet(rmt_client *c, const uint8_t *data, size_t len, int ch
       continue;
     }
     if (c->state != RMT_CLIENT_CONNECTED) continue;
+    if (m.kind == RMT_MSG_REPL) {
+      if (channel != RMT_CHANNEL_RELIABLE ||
+          rmt__tree_apply(&c->tree, &m, c->arena, &c->cfg.limits, c->on_replica, c->replica_ud))
+        count_drop(c, NULL, RMT_DROP_MALFORMED);
+      continue;
+    }
     handle_remote_msg(c, &m, channel);
   }
   if (rc < 0) count_drop(c, NULL, RMT_DROP_MALFORMED);
@@ -539,6 +521,7 @@ rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
   c->players_by_id.alloc = cfg.alloc;
   c->calls.alloc = cfg.alloc;
   c->calls.by_id.alloc = cfg.alloc;
+  rmt__tree_init(&c->tree, cfg.alloc);
   c->state = RMT_CLIENT_CONNECTING;
   c->now = rmt__now_ms();
   c->connect_deadline = c->now + cfg.connect_timeout_ms;
@@ -562,6 +545,8 @@ rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
     rmt__seterr(err, RMT_ENET, "cannot create a UDP socket");
     goto fail;
   }
+  c->host->maximumPacketSize =
+      (cfg.limits.max_bytes > cfg.batch_bytes ? cfg.limits.max_bytes : cfg.batch_bytes) + 64;
   c->peer = enet_host_connect(c->host, &addr, RMT_CHANNEL_COUNT, RMT_PROTOCOL_VERSION);
   if (!c->peer) {
     rmt__seterr(err, RMT_ENET, "cannot start connecting to %s:%u", cfg.host, (unsigned)cfg.port);
@@ -619,6 +604,7 @@ void rmt_client_destroy(rmt_client *c) {
   rmt__link_free(&c->link);
   free_graveyard(c);
   rmt__registry_free(&c->remotes, c->alloc);
+  rmt__tree_free(&c->tree);
   rmt_signal_destroy(c->player_added);
   rmt_signal_destroy(c->player_removing);
   rmt_arena_destroy(c->arena);
@@ -629,8 +615,8 @@ void rmt_client_destroy(rmt_client *c) {
 int rmt_client_flush(rmt_client *c) {
   if (!c) return RMT_EINVAL;
   if (!c->peer) return RMT_OK;
-  c->totals.bytes_out += c->link.out[0].len + c->link.out[1].len;
   int rc = rmt__link_flush(&c->link);
+  c->totals.bytes_out = c->link.bytes_sent;
   enet_host_flush(c->host);
   return rc;
 }
@@ -922,4 +908,52 @@ void rmt__client_feed(rmt_client *c, const rmt_fed_packet *packet) {
   drain_queues(c);
   free_graveyard(c);
   c->in_service = 0;
+}
+
+/* ---- replicated instances (read-only here) ---- */
+
+void rmt_client_on_replica(rmt_client *c, rmt_replica_fn fn, void *ud) {
+  if (!c) return;
+  c->on_replica = fn;
+  c->replica_ud = ud;
+}
+
+int rmt_client_instance_info(const rmt_client *c, rmt_instance_id id, rmt_instance_info *out) {
+  rmt_inst *inst = c ? rmt__tree_get(&c->tree, id) : NULL;
+  if (!inst || !out) return RMT_ENOTFOUND;
+  rmt__tree_info(inst, out);
+  return RMT_OK;
+}
+
+const rmt_value *rmt_client_instance_attribute(const rmt_client *c, rmt_instance_id id,
+                                               const char *name) {
+  rmt_inst *inst = c && name ? rmt__tree_get(&c->tree, id) : NULL;
+  return inst ? rmt__tree_get_attr(inst, name, strlen(name)) : NULL;
+}
+
+int rmt_client_instance_attribute_at(const rmt_client *c, rmt_instance_id id, size_t index,
+                                     const char **name, const rmt_value **value) {
+  rmt_inst *inst = c ? rmt__tree_get(&c->tree, id) : NULL;
+  if (!inst || index >= inst->nattrs) return RMT_ENOTFOUND;
+  if (name) *name = inst->attrs[index].name;
+  if (value) *value = inst->attrs[index].value;
+  return RMT_OK;
+}
+
+size_t rmt_client_instance_children(const rmt_client *c, rmt_instance_id id,
+                                    rmt_instance_id *out, size_t cap) {
+  if (!c) return 0;
+  size_t n;
+  const rmt_instance_id *ids = rmt__tree_children(&c->tree, id, &n);
+  for (size_t i = 0; out && i < n && i < cap; i++) out[i] = ids[i];
+  return n;
+}
+
+rmt_instance_id rmt_client_player_instance(const rmt_client *c, rmt_player_id player) {
+  if (!c || !player) return 0;
+  for (size_t i = 0; i < c->tree.nroots; i++) {
+    rmt_inst *inst = rmt__tree_get(&c->tree, c->tree.roots[i]);
+    if (inst && inst->player == player) return inst->id;
+  }
+  return 0;
 }

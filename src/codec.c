@@ -199,6 +199,8 @@ typedef struct enc {
   msgpack_packer pk;
 } enc;
 
+/* msgpack-c calls this for every header and body, mostly with 1..9 bytes: constant-size
+ * copies compile to single moves, where a variable memcpy would be a libc call each time. */
 static int enc_write(void *data, const char *p, size_t n) {
   enc *e = data;
   rmt_buf *b = e->buf;
@@ -206,11 +208,19 @@ static int enc_write(void *data, const char *p, size_t n) {
     e->write_failure = RMT_ELIMIT;
     return -1;
   }
-  if (b->cap - b->len < n && rmt_buf_reserve(b, n)) {
+  if (b->cap - b->len < n && rmt_buf_reserve(b, n < 256 ? 256 : n)) {
     e->write_failure = RMT_ENOMEM;
     return -1;
   }
-  memcpy(b->data + b->len, p, n);
+  uint8_t *dst = b->data + b->len;
+  switch (n) {
+  case 1: dst[0] = (uint8_t)p[0]; break;
+  case 2: memcpy(dst, p, 2); break;
+  case 3: memcpy(dst, p, 3); break;
+  case 5: memcpy(dst, p, 5); break;
+  case 9: memcpy(dst, p, 9); break;
+  default: memcpy(dst, p, n); break;
+  }
   b->len += n;
   return 0;
 }
@@ -437,6 +447,37 @@ static int dec_len(dec *d, size_t n, size_t *out) {
   return 0;
 }
 
+/* Decoded values are written field by field: the constructors in value.c zero and copy a
+ * whole 56-byte value, which dominated decode time. Only the fields of the type are set. */
+static inline void set_num(rmt_value *o, double d) {
+  o->type = RMT_TNUMBER;
+  o->as.number = d;
+}
+
+static inline void set_str(rmt_value *o, const char *p, size_t len) {
+  o->type = RMT_TSTRING;
+  o->as.string.ptr = p;
+  o->as.string.len = len;
+}
+
+static inline void set_floats3(rmt_value *o, rmt_type t, const uint8_t *b) {
+  float x = load_f32le(b), y = load_f32le(b + 4), z = load_f32le(b + 8);
+  o->type = t;
+  if (t == RMT_TVECTOR3) {
+    o->as.vector3.x = x;
+    o->as.vector3.y = y;
+    o->as.vector3.z = z;
+  } else if (t == RMT_TCOLOR3) {
+    o->as.color3.r = x;
+    o->as.color3.g = y;
+    o->as.color3.b = z;
+  } else {
+    o->as.cframe.x = x;
+    o->as.cframe.y = y;
+    o->as.cframe.z = z;
+  }
+}
+
 static int dec_value(dec *d, rmt_value *out, uint32_t depth);
 
 static int dec_string_body(dec *d, size_t len, rmt_value *out, size_t at) {
@@ -446,7 +487,7 @@ static int dec_string_body(dec *d, size_t len, rmt_value *out, size_t at) {
                        (unsigned)d->lim.max_string, at);
   if (dec_left(d) < len) return dec_trunc(d, "string");
   if (len == 0) {
-    *out = rmt_lstr("", 0);
+    set_str(out, "", 0);
     return 0;
   }
   char *s = arena_alloc_aligned(d->arena, len + 1, 1);
@@ -454,7 +495,7 @@ static int dec_string_body(dec *d, size_t len, rmt_value *out, size_t at) {
   memcpy(s, d->p, len);
   s[len] = '\0';
   d->p += len;
-  *out = rmt_lstr(s, len);
+  set_str(out, s, len);
   return 0;
 }
 
@@ -503,7 +544,9 @@ static int dec_array(dec *d, size_t n, rmt_value *out, uint32_t depth, size_t at
   }
   for (size_t i = 0; i < n; i++)
     if ((rc = dec_value(d, &items[i], depth + 1))) return rc;
-  *out = rmt_array(items, n);
+  out->type = RMT_TARRAY;
+  out->as.array.items = items;
+  out->as.array.count = n;
   return 0;
 }
 
@@ -522,7 +565,11 @@ static int dec_map(dec *d, size_t n, rmt_value *out, uint32_t depth, size_t at) 
     if ((rc = dec_key(d, &pairs[i].key))) return rc;
     if ((rc = dec_value(d, &pairs[i].value, depth + 1))) return rc;
   }
-  *out = rmt_dict(pairs, n);
+  out->type = RMT_TDICT;
+  out->as.table.pairs = pairs;
+  out->as.table.count = n;
+  out->as.table.identity = NULL;
+  out->as.table.has_metatable = 0;
   return 0;
 }
 
@@ -534,26 +581,21 @@ static int dec_ext(dec *d, size_t len, rmt_value *out, size_t at) {
   case EXT_VECTOR3:
   case EXT_COLOR3:
     if (len != 12) return dec_bad(d, at, "bad ext length for Vector3/Color3");
-    if (type == EXT_VECTOR3)
-      *out = rmt_vector3(load_f32le(b), load_f32le(b + 4), load_f32le(b + 8));
-    else
-      *out = rmt_color3(load_f32le(b), load_f32le(b + 4), load_f32le(b + 8));
+    set_floats3(out, type == EXT_VECTOR3 ? RMT_TVECTOR3 : RMT_TCOLOR3, b);
     break;
-  case EXT_CFRAME: {
+  case EXT_CFRAME:
     if (len != 12 && len != 48) return dec_bad(d, at, "bad ext length for CFrame");
-    float pos[3], rot[9];
-    for (int i = 0; i < 3; i++) pos[i] = load_f32le(b + 4 * i);
+    set_floats3(out, RMT_TCFRAME, b);
     if (len == 12)
-      memcpy(rot, identity_rotation, sizeof rot);
+      memcpy(out->as.cframe.r, identity_rotation, sizeof identity_rotation);
     else
-      for (int i = 0; i < 9; i++) rot[i] = load_f32le(b + 12 + 4 * i);
-    *out = rmt_cframe_full(pos, rot);
+      for (int i = 0; i < 9; i++) out->as.cframe.r[i] = load_f32le(b + 12 + 4 * i);
     break;
-  }
   case EXT_PLAYER:
     if (len != 4) return dec_bad(d, at, "bad ext length for player ref");
-    *out = rmt_player_ref((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-                          (uint32_t)b[3] << 24);
+    out->type = RMT_TPLAYER;
+    out->as.player =
+        (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
     break;
   default: return dec_bad(d, at, "unknown ext type");
   }
@@ -567,27 +609,27 @@ static int dec_value(dec *d, rmt_value *out, uint32_t depth) {
   if (dec_left(d) < 1) return dec_trunc(d, "value");
   uint8_t t = *d->p++;
   if (t <= 0x7f) {
-    *out = rmt_num((double)t);
+    set_num(out, (double)t);
     return 0;
   }
   if (t >= 0xe0) {
-    *out = rmt_num((double)(int8_t)t);
+    set_num(out, (double)(int8_t)t);
     return 0;
   }
   if (t >= 0xa0 && t <= 0xbf) return dec_string_body(d, t & 0x1f, out, at);
   if (t >= 0x90 && t <= 0x9f) return dec_array(d, t & 0x0f, out, depth, at);
   if (t >= 0x80 && t <= 0x8f) return dec_map(d, t & 0x0f, out, depth, at);
   switch (t) {
-  case 0xc0: *out = rmt_nil(); return 0;
-  case 0xc2: *out = rmt_bool(0); return 0;
-  case 0xc3: *out = rmt_bool(1); return 0;
+  case 0xc0: out->type = RMT_TNIL; return 0;
+  case 0xc2: out->type = RMT_TBOOLEAN; out->as.boolean = 0; return 0;
+  case 0xc3: out->type = RMT_TBOOLEAN; out->as.boolean = 1; return 0;
   case 0xca:
     if (dec_left(d) < 4) return dec_trunc(d, "float32");
     {
       uint32_t u = (uint32_t)load_be(d->p, 4);
       float f;
       memcpy(&f, &u, 4);
-      *out = rmt_num((double)f);
+      set_num(out, (double)f);
     }
     d->p += 4;
     return 0;
@@ -597,7 +639,7 @@ static int dec_value(dec *d, rmt_value *out, uint32_t depth) {
       uint64_t u = load_be(d->p, 8);
       double f;
       memcpy(&f, &u, 8);
-      *out = rmt_num(f);
+      set_num(out, f);
     }
     d->p += 8;
     return 0;
@@ -607,7 +649,7 @@ static int dec_value(dec *d, rmt_value *out, uint32_t depth) {
   case 0xcf: {
     size_t w = (size_t)1 << (t - 0xcc);
     if (dec_left(d) < w) return dec_trunc(d, "integer");
-    *out = rmt_num((double)load_be(d->p, w));
+    set_num(out, (double)load_be(d->p, w));
     d->p += w;
     return 0;
   }
@@ -626,7 +668,7 @@ static int dec_value(dec *d, rmt_value *out, uint32_t depth) {
       uint64_t sign = (uint64_t)1 << (8 * w - 1);
       i = (int64_t)(u ^ sign) - (int64_t)sign;
     }
-    *out = rmt_num((double)i);
+    set_num(out, (double)i);
     d->p += w;
     return 0;
   }

@@ -177,6 +177,7 @@ static int send_packet(rmt_link *l, int ch, const uint8_t *data, size_t len) {
     enet_packet_destroy(pk);
     return RMT_ENET;
   }
+  l->bytes_sent += len;
   return RMT_OK;
 }
 
@@ -203,6 +204,46 @@ int rmt__link_flush(rmt_link *l) {
 
 void rmt__link_free(rmt_link *l) {
   for (int ch = 0; ch < RMT_CHANNEL_COUNT; ch++) rmt_buf_free(&l->out[ch]);
+}
+
+void rmt__link_put_error(rmt_link *l, rmt_remote_id remote, uint32_t call_id, int status,
+                         const char *message) {
+  uint32_t fields[2] = {call_id, (uint32_t)-status};
+  rmt_buf *b = &l->out[RMT_CHANNEL_RELIABLE];
+  size_t start = b->len;
+  if (rmt__msg_put(b, RMT_MSG_ERROR, remote, fields, 2, (const uint8_t *)message,
+                   strlen(message)) == RMT_OK)
+    rmt__link_after_append(l, RMT_CHANNEL_RELIABLE, start);
+}
+
+int rmt__link_put_result(rmt_link *l, rmt_remote_id remote, uint32_t call_id,
+                         const rmt_value *values, size_t nvalues, const rmt_limits *limits) {
+  rmt_buf *b = &l->out[RMT_CHANNEL_RELIABLE];
+  rmt_msg_mark mark;
+  rmt_error err;
+  int rc = rmt__msg_begin(b, RMT_MSG_RESULT, remote, &call_id, 1, &mark);
+  if (rc) return rc;
+  if ((rc = rmt_encode(b, values, nvalues, limits, &err))) {
+    rmt__msg_abort(b, &mark);
+    char msg[300];
+    snprintf(msg, sizeof msg, "cannot return values: %s", err.message);
+    rmt__link_put_error(l, remote, call_id, RMT_EHANDLER, msg);
+    return rc;
+  }
+  if ((rc = rmt__msg_end(b, &mark))) return rc;
+  return rmt__link_after_append(l, RMT_CHANNEL_RELIABLE, mark.start);
+}
+
+void rmt__warn_queue_overflow(rmt_log_fn fn, void *ud, rmt_remote_entry *r, const char *listener) {
+  char path[256];
+  snprintf(path, sizeof path, "%s", r->name);
+  for (char *c = path; *c; c++)
+    if (*c == '/') *c = '.';
+  rmt__log(fn, ud, RMT_LOG_WARN,
+           "Remote event invocation queue exhausted for ReplicatedStorage.%s; did you forget "
+           "to implement %s? (%llu events dropped)",
+           path, listener, (unsigned long long)r->queue_dropped);
+  r->queue_dropped = 0;
 }
 
 /* ---- queues ---- */
@@ -290,6 +331,7 @@ void rmt__remote_free(rmt_remote_entry *r, const rmt_allocator *a) {
   rmt_signal_destroy(r->signal);
   rmt__queue_clear(&r->queue, a);
   rmt__queue_clear(&r->waiting, a);
+  rmt_schema_free(r->schema);
   rmt__free(a, r->name, r->name_len + 1);
   rmt__free(a, r, sizeof *r);
 }
@@ -325,8 +367,43 @@ int rmt__registry_set(rmt_registry *g, const rmt_allocator *a, rmt_remote_id id,
   return RMT_OK;
 }
 
+void rmt__registry_busy(rmt_registry *g, const rmt_allocator *a, rmt_remote_entry *r) {
+  if (r->busy) return;
+  if (g->nbusy == g->cap_busy) {
+    size_t ncap = g->cap_busy ? g->cap_busy * 2 : 8;
+    rmt_remote_id *b = rmt__realloc(a, g->busy, g->cap_busy * sizeof *b, ncap * sizeof *b);
+    if (!b) {
+      g->busy_all = 1;
+      return;
+    }
+    g->busy = b;
+    g->cap_busy = ncap;
+  }
+  g->busy[g->nbusy++] = r->id;
+  r->busy = 1;
+}
+
+void rmt__registry_drain(rmt_registry *g, void (*drain)(void *ud, rmt_remote_entry *r), void *ud) {
+  if (g->busy_all) {
+    g->busy_all = 0;
+    for (size_t i = 1; i < g->cap; i++)
+      if (g->by_id[i] && !g->by_id[i]->busy) drain(ud, g->by_id[i]);
+  }
+  size_t keep = 0;
+  /* drain() may add remotes; they land past i and are visited in this same loop. */
+  for (size_t i = 0; i < g->nbusy; i++) {
+    rmt_remote_entry *r = rmt__registry_get(g, g->busy[i]);
+    if (!r) continue; /* destroyed meanwhile */
+    drain(ud, r);
+    if (r->queue.count || r->waiting.count || r->queue_dropped) g->busy[keep++] = r->id;
+    else r->busy = 0;
+  }
+  g->nbusy = keep;
+}
+
 void rmt__registry_free(rmt_registry *g, const rmt_allocator *a) {
   for (size_t i = 0; i < g->cap; i++) rmt__remote_free(g->by_id[i], a);
+  rmt__free(a, g->busy, g->cap_busy * sizeof *g->busy);
   rmt__free(a, g->by_id, g->cap * sizeof *g->by_id);
   memset(g, 0, sizeof *g);
 }

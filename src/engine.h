@@ -48,6 +48,7 @@ typedef struct rmt_link {
   ENetPeer *peer;
   rmt_buf out[RMT_CHANNEL_COUNT];
   uint32_t batch_bytes;
+  uint64_t bytes_sent; /* every packet handed to ENet, batches split early included */
 } rmt_link;
 void rmt__link_init(rmt_link *l, ENetPeer *peer, uint32_t batch_bytes, const rmt_allocator *a);
 /* After a message [start, len) was appended to channel ch: if the batch grew past the cap,
@@ -56,6 +57,12 @@ int rmt__link_after_append(rmt_link *l, int ch, size_t start);
 /* Sends both batches as ENet packets (queued in ENet until enet_host_flush/service). */
 int rmt__link_flush(rmt_link *l);
 void rmt__link_free(rmt_link *l);
+/* Appends an ERROR answer for call_id (status as a negative rmt_status). */
+void rmt__link_put_error(rmt_link *l, rmt_remote_id remote, uint32_t call_id, int status,
+                         const char *message);
+/* Appends a RESULT with `values`; values that cannot be encoded become an ERROR naming why. */
+int rmt__link_put_result(rmt_link *l, rmt_remote_id remote, uint32_t call_id,
+                         const rmt_value *values, size_t nvalues, const rmt_limits *limits);
 
 /* ---- remote entries (one per remote, on either side) ---- */
 typedef struct rmt_queued {
@@ -92,6 +99,8 @@ typedef struct rmt_remote_entry {
   rmt_rate rate;              /* server: per-remote override */
   int has_rate;
   int destroyed;
+  int busy;                   /* in the registry's busy list */
+  rmt_schema *schema;         /* server: declared arguments, NULL = unchecked */
   rmt_stats stats;
   struct rmt_remote_entry *next_dead; /* graveyard while a service is running */
 } rmt_remote_entry;
@@ -112,7 +121,15 @@ typedef struct rmt_registry {
   size_t cap;
   uint32_t next_id;
   size_t count;
+  rmt_remote_id *busy; /* remotes with something queued or an overflow to report */
+  size_t nbusy, cap_busy;
+  int busy_all;        /* the list could not grow: look at every remote once */
 } rmt_registry;
+/* Notes that r has queued work, so a service looks at it without scanning every remote. */
+void rmt__registry_busy(rmt_registry *g, const rmt_allocator *a, rmt_remote_entry *r);
+/* Calls drain(ud, r) for each busy remote (all of them after an allocation failure) and
+ * keeps those that still have something queued. */
+void rmt__registry_drain(rmt_registry *g, void (*drain)(void *ud, rmt_remote_entry *r), void *ud);
 rmt_remote_entry *rmt__registry_get(const rmt_registry *g, rmt_remote_id id);
 rmt_remote_entry *rmt__registry_find(const rmt_registry *g, const char *name, size_t len);
 int rmt__registry_set(rmt_registry *g, const rmt_allocator *a, rmt_remote_id id,
@@ -175,6 +192,10 @@ void rmt__calls_free(rmt_calls *c);
 
 /* Sum of counters. */
 void rmt__stats_add(rmt_stats *into, const rmt_stats *from);
+
+/* Roblox's warning when a remote's queue overflowed; `listener` names the missing signal
+ * (OnServerEvent / OnClientEvent). Resets the remote's drop count. */
+void rmt__warn_queue_overflow(rmt_log_fn fn, void *ud, rmt_remote_entry *r, const char *listener);
 
 /* Emits through the configured log hook, or stderr for warnings and errors. */
 void rmt__log(rmt_log_fn fn, void *ud, rmt_log_level level, const char *fmt, ...)

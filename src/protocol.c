@@ -115,6 +115,7 @@ int rmt__msg_next(const uint8_t *buf, size_t len, size_t *off, rmt_msg *out) {
   out->id = (uint32_t)(tag >> 3);
   switch (out->kind) {
   case RMT_MSG_EVENT:
+  case RMT_MSG_REPL:
   case RMT_MSG_CONTROL:
     break;
   case RMT_MSG_INVOKE:

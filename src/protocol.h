@@ -24,6 +24,7 @@ typedef enum rmt_msg_kind {
   RMT_MSG_INVOKE = 1,     /* tag, call id, timeout ms, len, args */
   RMT_MSG_RESULT = 2,     /* tag, call id, len, values */
   RMT_MSG_ERROR = 3,      /* tag, call id, status (positive), len, message */
+  RMT_MSG_REPL = 4,       /* tag (instance id), len, replication op (src/replica.c) */
   RMT_MSG_CONTROL = 7     /* tag, len, body (parsed by the engine with the readers below) */
 } rmt_msg_kind;
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "replica.h"
 
 typedef enum player_state {
   PLAYER_HANDSHAKE = 1, /* connected, no HELLO accepted yet */
@@ -31,6 +32,7 @@ typedef struct player {
   remote_bucket *overrides; /* buckets for remotes with a per-remote rate */
   size_t noverrides;
   uint32_t pending_invokes;
+  rmt_instance_id instance; /* its "Player" instance in the replicated tree */
   void *data;
   rmt_stats stats;
   struct player *prev, *next; /* join order */
@@ -54,6 +56,8 @@ struct rmt_server {
   rmt_calls calls;
   rmt_invocation_list invocations;
   rmt_stats totals;
+  rmt_tree tree;    /* the replicated instances */
+  rmt_buf repl_buf; /* one flush's replication messages, sent to every player */
   uint64_t now;
   uint64_t last_sweep;
   int in_service;
@@ -117,14 +121,16 @@ static int ensure_argv(rmt_server *s, size_t n) {
   return RMT_OK;
 }
 
-/* Decodes a payload and prepends the player, as OnServerEvent(player, ...) expects. */
-static int decode_with_player(rmt_server *s, player *p, const uint8_t *body, size_t len,
-                              size_t *argc, rmt_error *err) {
+/* Decodes a payload, checks it against the remote's schema (RMT_EBADARGS when it fails)
+ * and prepends the player, as OnServerEvent(player, ...) expects. */
+static int decode_with_player(rmt_server *s, player *p, rmt_remote_entry *r,
+                              const uint8_t *body, size_t len, size_t *argc, rmt_error *err) {
   rmt_value *args;
   size_t n;
   rmt_arena_reset(s->arena);
   int rc = rmt_decode(s->arena, body, len, &s->cfg.limits, &args, &n, err);
   if (rc) return rc;
+  if (r->schema && rmt_schema_check(r->schema, args, n, err)) return RMT_EBADARGS;
   if ((rc = ensure_argv(s, n + 1))) return rc;
   s->argv[0] = rmt_player_ref(p->id);
   if (n) memcpy(s->argv + 1, args, n * sizeof *args);
@@ -141,12 +147,7 @@ static void send_control(player *p, rmt_control type, const rmt_buf *body) {
 
 static void send_error(player *p, rmt_remote_id remote, uint32_t call_id, int status,
                        const char *message) {
-  uint32_t fields[2] = {call_id, (uint32_t)-status};
-  rmt_buf *b = &p->link.out[RMT_CHANNEL_RELIABLE];
-  size_t start = b->len;
-  if (rmt__msg_put(b, RMT_MSG_ERROR, remote, fields, 2, (const uint8_t *)message,
-                   strlen(message)) == RMT_OK)
-    rmt__link_after_append(&p->link, RMT_CHANNEL_RELIABLE, start);
+  rmt__link_put_error(&p->link, remote, call_id, status, message);
 }
 
 /* Refuses a connection with a reason the client shows, then lets ENet close it. */
@@ -188,6 +189,32 @@ static int put_remote_info(rmt_buf *b, const rmt_remote_entry *r) {
 static void broadcast_control(rmt_server *s, rmt_control type, rmt_player_id except) {
   for (player *q = s->first; q; q = q->next)
     if (q->id != except && q->state == PLAYER_JOINED) send_control(q, type, &s->scratch);
+}
+
+/* ---- replication ---- */
+
+/* Sends every pending change to every joined player. Called before any remote message is
+ * batched (so a Value set before FireClient arrives before the event) and at each flush. */
+static void repl_flush(rmt_server *s) {
+  if (!s->tree.nops) return;
+  s->repl_buf.len = 0;
+  if (rmt__tree_flush(&s->tree, &s->repl_buf)) {
+    rmt__log(s->cfg.log, s->cfg.log_ud, RMT_LOG_ERROR, "replication: out of memory");
+    return;
+  }
+  for (player *q = s->first; q; q = q->next) {
+    if (q->state != PLAYER_JOINED) continue;
+    rmt_buf *b = &q->link.out[RMT_CHANNEL_RELIABLE];
+    size_t start = b->len;
+    if (rmt_buf_append(b, s->repl_buf.data, s->repl_buf.len) == RMT_OK)
+      rmt__link_after_append(&q->link, RMT_CHANNEL_RELIABLE, start);
+  }
+}
+
+/* Destroys an instance and its subtree; clients hear about it if they ever saw it. */
+static void repl_destroy(rmt_server *s, rmt_inst *inst) {
+  if (inst->sent) rmt__tree_mark_destroyed(&s->tree, inst->id);
+  rmt__tree_destroy(&s->tree, inst, NULL, NULL);
 }
 
 /* ---- handshake ---- */
@@ -238,6 +265,8 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
     refuse(s, p, RMT_ENOMEM, "server out of memory");
     return;
   }
+  /* Pending changes go to the players already here; the newcomer gets a snapshot. */
+  repl_flush(s);
   p->id = id;
   p->user_id = user_id;
   snprintf(p->name, sizeof p->name, "%s", chosen);
@@ -264,6 +293,21 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
   }
   b->len = 0;
   if (!put_player_info(b, p)) broadcast_control(s, RMT_CTL_PLAYER_ADDED, p->id);
+  s->repl_buf.len = 0;
+  if (!rmt__tree_snapshot(&s->tree, &s->repl_buf) && s->repl_buf.len) {
+    rmt_buf *out = &p->link.out[RMT_CHANNEL_RELIABLE];
+    size_t start = out->len;
+    if (!rmt_buf_append(out, s->repl_buf.data, s->repl_buf.len))
+      rmt__link_after_append(&p->link, RMT_CHANNEL_RELIABLE, start);
+  }
+  rmt_inst *inst;
+  rmt_instance_id iid = s->tree.next_id;
+  if (rmt__tree_create(&s->tree, iid, 0, "Player", 6, p->name, strlen(p->name), &inst) == RMT_OK) {
+    s->tree.next_id++;
+    inst->player = p->id;
+    p->instance = iid;
+    rmt__tree_mark(&s->tree, inst, 0);
+  }
   rmt_value arg = rmt_player_ref(p->id);
   rmt_signal_fire(s->player_added, &arg, 1);
 }
@@ -291,6 +335,8 @@ static void remove_player(rmt_server *s, player *p) {
   p->prev = p->next = NULL;
   s->nplayers--;
   rmt__idmap_del(&s->players_by_id, p->id);
+  rmt_inst *inst = rmt__tree_get(&s->tree, p->instance);
+  if (inst) repl_destroy(s, inst);
   s->scratch.len = 0;
   if (!rmt__put_varint(&s->scratch, p->id)) broadcast_control(s, RMT_CTL_PLAYER_REMOVED, 0);
 }
@@ -333,25 +379,13 @@ static int admit(rmt_server *s, player *p, rmt_remote_entry *r) {
   return 1;
 }
 
-static void warn_queue_overflow(rmt_server *s, rmt_remote_entry *r) {
-  if (!r->queue_dropped) return;
-  char path[256];
-  snprintf(path, sizeof path, "%s", r->name);
-  for (char *c = path; *c; c++)
-    if (*c == '/') *c = '.';
-  rmt__log(s->cfg.log, s->cfg.log_ud, RMT_LOG_WARN,
-           "Remote event invocation queue exhausted for ReplicatedStorage.%s; did you forget "
-           "to implement OnServerEvent? (%llu events dropped)",
-           path, (unsigned long long)r->queue_dropped);
-  r->queue_dropped = 0;
-}
-
 static void dispatch_event(rmt_server *s, player *p, rmt_remote_entry *r, const uint8_t *body,
                            size_t len) {
   size_t argc;
   rmt_error err;
-  if (decode_with_player(s, p, body, len, &argc, &err)) {
-    drop(s, p, r, RMT_DROP_MALFORMED);
+  int rc = decode_with_player(s, p, r, body, len, &argc, &err);
+  if (rc) {
+    drop(s, p, r, rc == RMT_EBADARGS ? RMT_DROP_SCHEMA : RMT_DROP_MALFORMED);
     return;
   }
   rmt_signal_fire(r->signal, s->argv, argc);
@@ -364,8 +398,9 @@ static void dispatch_invoke(rmt_server *s, player *p, rmt_remote_entry *r, uint3
                             const uint8_t *body, size_t len) {
   size_t argc;
   rmt_error err;
-  if (decode_with_player(s, p, body, len, &argc, &err)) {
-    drop(s, p, r, RMT_DROP_MALFORMED);
+  int rc = decode_with_player(s, p, r, body, len, &argc, &err);
+  if (rc) {
+    drop(s, p, r, rc == RMT_EBADARGS ? RMT_DROP_SCHEMA : RMT_DROP_MALFORMED);
     char msg[300];
     snprintf(msg, sizeof msg, "bad arguments: %s", err.message);
     send_error(p, r->id, call_id, RMT_EBADARGS, msg);
@@ -391,7 +426,7 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
       drop(s, p, r, RMT_DROP_WRONG_KIND);
       return;
     }
-    if (r) r->stats.invokes_in++;
+    if (r) r->stats.bytes_in += m->body_len;
     rmt__calls_on_reply(&s->calls, m, s->arena, &s->cfg.limits);
     return;
   }
@@ -425,6 +460,7 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
       return;
     }
     rmt_queued q = {p->id, 0, 0, (uint8_t *)m->body, m->body_len};
+    rmt__registry_busy(&s->remotes, s->alloc, r);
     if (rmt__queue_push(&r->queue, s->alloc, s->cfg.queue_limit, s->cfg.limits.max_bytes, &q)) {
       r->queue_dropped++;
       drop(s, p, r, RMT_DROP_QUEUE_OVERFLOW);
@@ -448,6 +484,7 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
   if (t > s->cfg.invoke_timeout_ms) t = s->cfg.invoke_timeout_ms;
   uint32_t margin = t / 4 < 250 ? t / 4 : 250;
   rmt_queued q = {p->id, m->call_id, s->now + t - margin, (uint8_t *)m->body, m->body_len};
+  rmt__registry_busy(&s->remotes, s->alloc, r);
   if (rmt__queue_push(&r->waiting, s->alloc, s->cfg.queue_limit, s->cfg.limits.max_bytes, &q)) {
     drop(s, p, r, RMT_DROP_QUEUE_OVERFLOW);
     send_error(p, r->id, m->call_id, RMT_ENOHANDLER, "no handler: OnServerInvoke is not set");
@@ -478,6 +515,10 @@ static void handle_packet(rmt_server *s, player *p, const uint8_t *data, size_t 
     if (!rmt__bucket_take(&p->bytes, s->cfg.byte_rate, s->now, (double)(off - before))) {
       drop(s, p, rmt__registry_get(&s->remotes, m.id), RMT_DROP_BYTE_RATE);
       if (m.kind == RMT_MSG_INVOKE) send_error(p, m.id, m.call_id, RMT_ERATELIMIT, "rate limited");
+      continue;
+    }
+    if (m.kind == RMT_MSG_REPL) {
+      drop(s, p, NULL, RMT_DROP_WRONG_KIND); /* the tree is the server's alone */
       continue;
     }
     if (m.kind == RMT_MSG_CONTROL) {
@@ -515,29 +556,18 @@ static int complete_invocation(rmt_invocation *inv, int status, const rmt_value 
   rmt_server *s = inv->owner;
   player *p = inv->orphaned ? NULL : find_player(s, inv->player);
   int rc = RMT_OK;
+  if (p) repl_flush(s);
   if (p) {
+    size_t before = p->link.out[RMT_CHANNEL_RELIABLE].len;
     if (p->pending_invokes) p->pending_invokes--;
-    if (status == RMT_OK) {
-      rmt_buf *b = &p->link.out[RMT_CHANNEL_RELIABLE];
-      rmt_msg_mark mark;
-      rmt_error err;
-      rc = rmt__msg_begin(b, RMT_MSG_RESULT, inv->remote, &inv->call_id, 1, &mark);
-      if (!rc) {
-        rc = rmt_encode(b, values, nvalues, &s->cfg.limits, &err);
-        if (rc) {
-          rmt__msg_abort(b, &mark);
-          char msg[300];
-          snprintf(msg, sizeof msg, "cannot return values: %s", err.message);
-          send_error(p, inv->remote, inv->call_id, RMT_EHANDLER, msg);
-        } else if (!(rc = rmt__msg_end(b, &mark))) {
-          rmt__link_after_append(&p->link, RMT_CHANNEL_RELIABLE, mark.start);
-        }
-      }
-    } else {
-      send_error(p, inv->remote, inv->call_id, status, message);
-    }
+    if (status == RMT_OK)
+      rc = rmt__link_put_result(&p->link, inv->remote, inv->call_id, values, nvalues,
+                                &s->cfg.limits);
+    else send_error(p, inv->remote, inv->call_id, status, message);
     rmt_remote_entry *r = rmt__registry_get(&s->remotes, inv->remote);
-    if (r) r->stats.invokes_out++;
+    size_t after = p->link.out[RMT_CHANNEL_RELIABLE].len;
+    /* A split sends what came before, leaving just this answer in the batch. */
+    if (r) r->stats.bytes_out += after > before ? after - before : after;
   }
   rmt__invocation_unlink(&s->invocations, inv);
   rmt__free(s->alloc, inv, sizeof *inv);
@@ -566,13 +596,13 @@ static void drain_remote(rmt_server *s, rmt_remote_entry *r) {
   }
 }
 
-static void drain_queues(rmt_server *s) {
-  for (size_t i = 1; i < s->remotes.cap; i++) {
-    rmt_remote_entry *r = s->remotes.by_id[i];
-    if (r && (r->queue.count || r->waiting.count)) drain_remote(s, r);
-    if (r && r->queue_dropped) warn_queue_overflow(s, r);
-  }
+static void drain_one(void *ud, rmt_remote_entry *r) {
+  rmt_server *s = ud;
+  if (r->queue.count || r->waiting.count) drain_remote(s, r);
+  if (r->queue_dropped) rmt__warn_queue_overflow(s->cfg.log, s->cfg.log_ud, r, "OnServerEvent");
 }
+
+static void drain_queues(rmt_server *s) { rmt__registry_drain(&s->remotes, drain_one, s); }
 
 /* ---- lifecycle ---- */
 
@@ -618,6 +648,8 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
   s->calls.alloc = c.alloc;
   s->calls.by_id.alloc = c.alloc;
   s->scratch.alloc = c.alloc;
+  s->repl_buf.alloc = c.alloc;
+  rmt__tree_init(&s->tree, c.alloc);
   s->remotes.next_id = 1;
   s->now = rmt__now_ms();
   ENetAddress addr;
@@ -635,6 +667,9 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
     rmt__seterr(err, RMT_ENET, "cannot bind UDP %s:%u (in use?)", c.bind_host, (unsigned)c.port);
     goto fail;
   }
+  /* ENet would otherwise reassemble packets of up to 32 MB per peer; nothing legitimate is
+   * larger than one message at max_bytes or one batch. */
+  s->host->maximumPacketSize = (c.limits.max_bytes > c.batch_bytes ? c.limits.max_bytes : c.batch_bytes) + 64;
   return s;
 fail:
   rmt_signal_destroy(s->player_added);
@@ -684,17 +719,20 @@ void rmt_server_destroy(rmt_server *s) {
   rmt_signal_destroy(s->player_removing);
   rmt_arena_destroy(s->arena);
   rmt_buf_free(&s->scratch);
+  rmt_buf_free(&s->repl_buf);
+  rmt__tree_free(&s->tree);
   rmt__free(s->alloc, s->argv, s->argv_cap * sizeof *s->argv);
   rmt__free(s->alloc, s, sizeof *s);
 }
 
 int rmt_server_flush(rmt_server *s) {
   if (!s) return RMT_EINVAL;
+  repl_flush(s);
   for (player *p = s->first; p; p = p->next) {
-    size_t bytes = p->link.out[0].len + p->link.out[1].len;
-    p->stats.bytes_out += bytes;
-    s->totals.bytes_out += bytes;
     rmt__link_flush(&p->link);
+    uint64_t sent = p->link.bytes_sent - p->stats.bytes_out;
+    p->stats.bytes_out += sent;
+    s->totals.bytes_out += sent;
   }
   enet_host_flush(s->host);
   return RMT_OK;
@@ -855,6 +893,20 @@ int rmt_server_set_remote_rate(rmt_server *s, rmt_remote_id remote, rmt_rate rat
   return RMT_OK;
 }
 
+int rmt_server_set_schema(rmt_server *s, rmt_remote_id remote, const char *schema,
+                          rmt_error *err) {
+  rmt_remote_entry *r = s ? rmt__registry_get(&s->remotes, remote) : NULL;
+  if (!r) return rmt__seterr(err, RMT_ENOTFOUND, "no remote with id %u (destroyed?)", remote);
+  rmt_error local;
+  rmt_schema *compiled = NULL;
+  if (schema && !(compiled = rmt_schema_parse(schema, s->alloc, err ? err : &local)))
+    return err ? err->code : local.code;
+  rmt_schema_free(r->schema);
+  r->schema = compiled;
+  rmt__clearerr(err);
+  return RMT_OK;
+}
+
 rmt_signal *rmt_server_event_signal(rmt_server *s, rmt_remote_id remote) {
   rmt_remote_entry *r = s ? rmt__registry_get(&s->remotes, remote) : NULL;
   return r ? r->signal : NULL;
@@ -896,6 +948,7 @@ static int encode_args(rmt_server *s, rmt_remote_entry *r, const rmt_value *args
 }
 
 static int append_event(rmt_server *s, player *p, rmt_remote_entry *r) {
+  repl_flush(s);
   int ch = r->kind == RMT_UNRELIABLE_REMOTE_EVENT ? RMT_CHANNEL_UNRELIABLE : RMT_CHANNEL_RELIABLE;
   rmt_buf *b = &p->link.out[ch];
   size_t start = b->len;
@@ -971,6 +1024,7 @@ int rmt_server_invoke_client(rmt_server *s, rmt_player_id player_id, rmt_remote_
   rmt_pending *pc = rmt__calls_new(&s->calls, player_id, remote, rmt__now_ms() + timeout_ms,
                                    done, ud);
   if (!pc) return rmt__seterr(err, RMT_ENOMEM, "out of memory");
+  repl_flush(s);
   rmt_buf *b = &p->link.out[RMT_CHANNEL_RELIABLE];
   rmt_msg_mark mark;
   uint32_t fields[2] = {pc->call_id, timeout_ms};
@@ -1079,4 +1133,88 @@ void rmt__server_feed(rmt_server *s, const rmt_fed_packet *packets, size_t n) {
   if (p) free_player(s, p);
   free_graveyard(s);
   s->in_service = 0;
+}
+
+/* ---- replicated instances ---- */
+
+static int name_ok(const char *name, size_t min) {
+  size_t len = name ? strlen(name) : 0;
+  return name && len >= min && len <= 100;
+}
+
+int rmt_server_instance_create(rmt_server *s, rmt_instance_id parent, const char *class_name,
+                               const char *name, rmt_instance_id *out_id) {
+  if (!s || !name_ok(class_name, 1) || !name_ok(name, 0)) return RMT_EINVAL;
+  if (parent && !rmt__tree_get(&s->tree, parent)) return RMT_ENOTFOUND;
+  if (!s->tree.next_id) return RMT_ELIMIT; /* 2^32 instances in one server's life */
+  rmt_inst *inst;
+  int rc = rmt__tree_create(&s->tree, s->tree.next_id, parent, class_name, strlen(class_name),
+                            name, strlen(name), &inst);
+  if (rc) return rc;
+  s->tree.next_id++;
+  if ((rc = rmt__tree_mark(&s->tree, inst, 0))) {
+    rmt__tree_destroy(&s->tree, inst, NULL, NULL);
+    return rc;
+  }
+  if (out_id) *out_id = inst->id;
+  return RMT_OK;
+}
+
+static rmt_inst *server_inst(const rmt_server *s, rmt_instance_id id) {
+  return s ? rmt__tree_get(&s->tree, id) : NULL;
+}
+
+int rmt_server_instance_destroy(rmt_server *s, rmt_instance_id id) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst) return RMT_ENOTFOUND;
+  if (inst->player && find_player(s, inst->player)) return RMT_EINVAL; /* leaves with its player */
+  if (inst->sent && rmt__tree_mark_destroyed(&s->tree, id)) return RMT_ENOMEM;
+  rmt__tree_destroy(&s->tree, inst, NULL, NULL);
+  return RMT_OK;
+}
+
+int rmt_server_instance_set_parent(rmt_server *s, rmt_instance_id id, rmt_instance_id parent) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst) return RMT_ENOTFOUND;
+  if (inst->parent == parent) return RMT_OK;
+  int rc = rmt__tree_set_parent(&s->tree, inst, parent);
+  return rc ? rc : rmt__tree_mark(&s->tree, inst, RMT_DIRTY_PARENT);
+}
+
+int rmt_server_instance_set_name(rmt_server *s, rmt_instance_id id, const char *name) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst) return RMT_ENOTFOUND;
+  if (!name_ok(name, 0)) return RMT_EINVAL;
+  if (strcmp(inst->name, name) == 0) return RMT_OK;
+  int rc = rmt__tree_set_name(&s->tree, inst, name, strlen(name));
+  return rc ? rc : rmt__tree_mark(&s->tree, inst, RMT_DIRTY_NAME);
+}
+
+int rmt_server_instance_set_value(rmt_server *s, rmt_instance_id id, const rmt_value *value,
+                                  rmt_error *err) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst) return rmt__seterr(err, RMT_ENOTFOUND, "no instance with id %u", id);
+  int rc = rmt__tree_set_value(&s->tree, inst, value, err);
+  return rc ? rc : rmt__tree_mark(&s->tree, inst, RMT_DIRTY_VALUE);
+}
+
+int rmt_server_instance_set_attribute(rmt_server *s, rmt_instance_id id, const char *name,
+                                      const rmt_value *value, rmt_error *err) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst) return rmt__seterr(err, RMT_ENOTFOUND, "no instance with id %u", id);
+  if (!name_ok(name, 1)) return rmt__seterr(err, RMT_EINVAL, "attribute names are 1..100 bytes");
+  int rc = rmt__tree_set_attr(&s->tree, inst, name, strlen(name), value, err);
+  return rc ? rc : rmt__tree_mark(&s->tree, inst, RMT_DIRTY_ATTRS);
+}
+
+int rmt_server_instance_info(const rmt_server *s, rmt_instance_id id, rmt_instance_info *out) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst || !out) return RMT_ENOTFOUND;
+  rmt__tree_info(inst, out);
+  return RMT_OK;
+}
+
+rmt_instance_id rmt_server_player_instance(const rmt_server *s, rmt_player_id id) {
+  player *p = s ? find_player(s, id) : NULL;
+  return p ? p->instance : 0;
 }

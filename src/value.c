@@ -547,7 +547,7 @@ int rmt_values_copy(const rmt_value *src, size_t nargs, const rmt_allocator *all
     rmt__clearerr(err);
     return 0;
   }
-  rmt_value *args;
+  rmt_value *args = NULL;
   block_cursor cur;
   if ((rc = block_alloc(alloc, nargs, c.nvalues, c.nbytes, &args, &cur, err))) return rc;
   for (size_t i = 0; i < nargs; i++) copy_value(&cur, &src[i], &args[i]);
@@ -978,7 +978,7 @@ int rmt_values_normalize(const rmt_value *args, size_t nargs, rmt_convert_mode m
     rmt__clearerr(err);
     return 0;
   }
-  rmt_value *block;
+  rmt_value *block = NULL;
   if ((rc = block_alloc(alloc, nargs, c.nvalues, c.nbytes, &block, &c.cur, err))) return rc;
   c.emitting = 1;
   for (size_t i = 0; i < nargs; i++) {

@@ -34,7 +34,6 @@ start_server() {
   shift
   local log=$tmp/$scenario.server.log
   ( timeout "$LIMIT" "$BIN/ex_${ex}_server" --port 0 "$@" >"$log" 2>&1; echo $? >"${log%.log}.rc" ) &
-  server_job=$!
   port=
   for _ in $(seq 1 200); do
     port=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' "$log" 2>/dev/null | head -n 1)

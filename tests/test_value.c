@@ -654,6 +654,107 @@ static void test_norm_output_is_strict(void **state) {
   assert_null(r.out);
 }
 
+/* Random loose trees: LOSSY always succeeds with output that passes the strict check;
+ * STRICT either gives the same values with no warnings, or refuses with exactly the first
+ * LOSSY warning as its message. */
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+static uint64_t rnd(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+
+typedef struct loose_pool {
+  rmt_pair pairs[2048];
+  size_t np;
+  rmt_value values[1024];
+  size_t nv;
+} loose_pool;
+
+static const char *const key_names[] = {"a", "b", "items", "1", "true", "x y"};
+
+static rmt_value random_key(void) {
+  switch (rnd() % 8) {
+  case 0:
+  case 1:
+  case 2: return rmt_num((double)(rnd() % 6)); /* 0..5: array-ish and holes */
+  case 3: return rmt_str(key_names[rnd() % 6]);
+  case 4: return rmt_bool((int)(rnd() & 1));
+  case 5: return rmt_num((double)(rnd() % 7) / 2.0);
+  case 6: return fn();
+  default: return rmt_str(key_names[rnd() % 3]);
+  }
+}
+
+static rmt_value random_loose(loose_pool *p, int depth) {
+  switch (rnd() % (depth < 4 ? 9 : 6)) {
+  case 0: return rmt_nil();
+  case 1: return rmt_num((double)(rnd() % 100) - 50);
+  case 2: return rmt_str(key_names[rnd() % 6]);
+  case 3: return fn();
+  case 4: return rmt_vector3(1, 2, 3);
+  case 5: return rmt_bool(1);
+  case 6: {
+    size_t n = rnd() % 4;
+    if (p->nv + n > sizeof p->values / sizeof p->values[0]) return rmt_nil();
+    rmt_value *items = p->values + p->nv;
+    p->nv += n;
+    for (size_t i = 0; i < n; i++) items[i] = random_loose(p, depth + 1);
+    return rmt_array(n ? items : NULL, n);
+  }
+  default: {
+    size_t n = rnd() % 7;
+    if (p->np + n > sizeof p->pairs / sizeof p->pairs[0]) return rmt_nil();
+    rmt_pair *pairs = p->pairs + p->np;
+    p->np += n;
+    for (size_t i = 0; i < n; i++) {
+      pairs[i].key = random_key();
+      pairs[i].value = random_loose(p, depth + 1);
+    }
+    return loose(n ? pairs : NULL, n, NULL, (int)(rnd() % 5 == 0));
+  }
+  }
+}
+
+static void test_norm_property_random_loose(void **state) {
+  (void)state;
+  static loose_pool p;
+  int strict_ok = 0, strict_refused = 0;
+  for (int round = 0; round < 3000; round++) {
+    p.np = p.nv = 0;
+    size_t nargs = 1 + rnd() % 3;
+    rmt_value args[3];
+    for (size_t i = 0; i < nargs; i++) args[i] = random_loose(&p, 0);
+    norm_result lossy_r = run(args, nargs, RMT_CONVERT_LOSSY, NULL);
+    assert_int_equal(lossy_r.rc, 0);
+    rmt_error err;
+    if (rmt_values_check(lossy_r.out, nargs, NULL, &err) != 0) fail_msg("%s", err.message);
+    /* normalizing the output again changes nothing */
+    norm_result again = run(lossy_r.out, nargs, RMT_CONVERT_STRICT, NULL);
+    assert_int_equal(again.rc, 0);
+    for (size_t i = 0; i < nargs; i++) assert_true(rmt_value_equal(&again.out[i], &lossy_r.out[i]));
+    rmt_values_free(again.out, &g_al);
+    norm_result strict_r = run(args, nargs, RMT_CONVERT_STRICT, NULL);
+    if (lossy_r.w.count == 0) {
+      assert_int_equal(strict_r.rc, 0);
+      for (size_t i = 0; i < nargs; i++)
+        assert_true(rmt_value_equal(&strict_r.out[i], &lossy_r.out[i]));
+      rmt_values_free(strict_r.out, &g_al);
+      strict_ok++;
+    } else {
+      assert_int_equal(strict_r.rc, RMT_ELOSSY);
+      assert_null(strict_r.out);
+      assert_string_equal(strict_r.err.message, lossy_r.w.text[0]);
+      strict_refused++;
+    }
+    rmt_values_free(lossy_r.out, &g_al);
+    assert_int_equal(g_ca.live, 0);
+  }
+  print_message("random loose trees: %d clean, %d lossy\n", strict_ok, strict_refused);
+  assert_true(strict_ok > 100 && strict_refused > 100);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_constructors_and_typeof),
@@ -675,6 +776,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_norm_limits_one_past, setup, teardown),
       cmocka_unit_test_setup_teardown(test_norm_large_table_and_oom, setup, teardown),
       cmocka_unit_test_setup_teardown(test_norm_output_is_strict, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_norm_property_random_loose, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,7 +38,7 @@ static inline ex_options ex_parse(int argc, char **argv, const char *const *extr
   o.name = "Player1";
   o.duration_s = 20;
   o.timeout_ms = 5000;
-  for (int i = 1; i < argc; i++) {
+  for (int i = 1; i < argc; i += 2) { /* every option takes one value */
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     int matched = 1;
@@ -59,7 +59,6 @@ static inline ex_options ex_parse(int argc, char **argv, const char *const *extr
       fprintf(stderr, "%s: unknown option '%s'\n", argv[0], a);
       ex_usage(argv[0], extra_help);
     }
-    i++;
   }
   return o;
 }

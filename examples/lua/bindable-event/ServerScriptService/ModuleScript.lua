@@ -1,0 +1,3 @@
+-- In a ModuleScript stored in ServerScriptService
+local PlayerDied = Instance.new("BindableEvent")
+return PlayerDied

@@ -1,0 +1,1 @@
+return { motd = "welcome to a Rojo project" }

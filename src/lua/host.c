@@ -1,0 +1,357 @@
+/*
+ * host.c - the Lua host's core: one LuaJIT state per side with Roblox's globals, output
+ * (print/warn/errors), the frame loop step and the prelude. It never opens sockets itself.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <lualib.h>
+
+#include "host.h"
+#include "luau.h"
+
+#define RMT_FRAME (1.0 / 60.0)
+
+double rmt_host_clock(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- output ---- */
+
+static void write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+/* Each line of the text becomes "[origin] text" (with "WARNING: "/"ERROR: " on stderr), built
+ * into one buffer and written with one write so concurrent processes do not interleave lines. */
+static void default_output(void *ud, rmt_host_stream stream, const char *text) {
+  rmt_host *host = ud;
+  const char *tag = stream == RMT_HOST_WARN ? "WARNING: " : stream == RMT_HOST_ERROR ? "ERROR: " : "";
+  int fd = stream == RMT_HOST_PRINT ? 1 : 2;
+  size_t cap = strlen(text) * 1 + 256, len = 0;
+  const char *p = text;
+  char *buf;
+  size_t lines = 1;
+  for (p = text; *p; p++)
+    if (*p == '\n') lines++;
+  cap += lines * (strlen(host->origin) + 16);
+  buf = host->alloc && host->alloc->fn ? host->alloc->fn(host->alloc->ud, NULL, 0, cap)
+                                       : malloc(cap);
+  if (!buf) return;
+  p = text;
+  for (;;) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    len += (size_t)snprintf(buf + len, cap - len, "[%s] %s", host->origin, tag);
+    memcpy(buf + len, p, n);
+    len += n;
+    buf[len++] = '\n';
+    if (!nl) break;
+    p = nl + 1;
+    tag = "";
+  }
+  write_all(fd, buf, len);
+  if (host->alloc && host->alloc->fn) {
+    host->alloc->fn(host->alloc->ud, buf, cap, 0);
+  } else {
+    free(buf);
+  }
+}
+
+void rmt_host_emit(rmt_host *host, rmt_host_stream stream, const char *text) {
+  host->output(host->output_ud, stream, text);
+}
+
+void rmt_host_emitf(rmt_host *host, rmt_host_stream stream, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  rmt_host_emit(host, stream, buf);
+}
+
+static rmt_host *host_of(lua_State *L) {
+  return (rmt_host *)lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* print/warn: arguments through tostring, joined with spaces. */
+static int emit_joined(lua_State *L, rmt_host_stream stream) {
+  rmt_host *host = host_of(L);
+  int n = lua_gettop(L), i;
+  luaL_Buffer b;
+  /* collect strings first (tostring may call metamethods), then join */
+  lua_getglobal(L, "tostring");
+  for (i = 1; i <= n; i++) {
+    lua_pushvalue(L, n + 1);
+    lua_pushvalue(L, i);
+    lua_call(L, 1, 1);
+    if (!lua_isstring(L, -1)) return luaL_error(L, "'tostring' must return a string");
+  }
+  luaL_buffinit(L, &b);
+  for (i = 1; i <= n; i++) {
+    if (i > 1) luaL_addchar(&b, ' ');
+    lua_pushvalue(L, n + 1 + i);
+    luaL_addvalue(&b);
+  }
+  luaL_pushresult(&b);
+  rmt_host_emit(host, stream, lua_tostring(L, -1));
+  return 0;
+}
+
+static int l_print(lua_State *L) {
+  return emit_joined(L, RMT_HOST_PRINT);
+}
+static int l_warn(lua_State *L) {
+  return emit_joined(L, RMT_HOST_WARN);
+}
+static int l_report_error(lua_State *L) {
+  rmt_host *host = host_of(L);
+  host->errors++;
+  rmt_host_emit(host, RMT_HOST_ERROR, luaL_checkstring(L, 1));
+  return 0;
+}
+
+/* set_instance_meta(mt, playerIds, instState, playersById): kept in the registry for
+ * conversions. */
+static int l_set_instance_meta(lua_State *L) {
+  lua_settop(L, 4);
+  lua_setfield(L, LUA_REGISTRYINDEX, "rmt.PlayersById");
+  lua_setfield(L, LUA_REGISTRYINDEX, "rmt.InstanceState");
+  lua_setfield(L, LUA_REGISTRYINDEX, "rmt.PlayerIds");
+  lua_setfield(L, LUA_REGISTRYINDEX, "rmt.InstanceMeta");
+  return 0;
+}
+
+/* ---- prelude loading ---- */
+
+typedef struct chunk_reader {
+  size_t i;
+} chunk_reader;
+
+static const char *read_prelude(lua_State *L, void *ud, size_t *size) {
+  chunk_reader *r = ud;
+  const char *s = rmt_prelude_chunks[r->i];
+  (void)L;
+  if (s == NULL) {
+    *size = 0;
+    return NULL;
+  }
+  r->i++;
+  *size = strlen(s);
+  return s;
+}
+
+int rmt_host_call_hook(rmt_host *host, const char *name, int nargs, int nresults) {
+  lua_State *L = host->L;
+  int base = lua_gettop(L) - nargs;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, host->hooks_ref);
+  lua_getfield(L, -1, name);
+  lua_remove(L, -2);
+  lua_insert(L, base + 1);
+  if (lua_pcall(L, nargs, nresults, 0) != 0) {
+    const char *msg = lua_tostring(L, -1);
+    host->errors++;
+    rmt_host_emit(host, RMT_HOST_ERROR, msg ? msg : "error in host hook");
+    lua_pop(L, 1);
+    return -1;
+  }
+  return 0;
+}
+
+/* Only reached by an error outside any protected call (a host bug): say so before exit. */
+static int on_panic(lua_State *L) {
+  fprintf(stderr, "remotes: unprotected Lua error: %s\n", lua_tostring(L, -1));
+  return 0;
+}
+
+static void free_host_block(rmt_host *host) {
+  if (host->alloc && host->alloc->fn) {
+    host->alloc->fn(host->alloc->ud, host, sizeof *host, 0);
+  } else {
+    free(host);
+  }
+}
+
+rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
+  rmt_host *host;
+  lua_State *L;
+  chunk_reader reader = {0};
+  if (err) {
+    err->code = 0;
+    err->message[0] = 0;
+  }
+  host = config->alloc && config->alloc->fn
+             ? config->alloc->fn(config->alloc->ud, NULL, 0, sizeof *host)
+             : malloc(sizeof *host);
+  if (!host) goto nomem;
+  memset(host, 0, sizeof *host);
+  host->side = config->side;
+  snprintf(host->origin, sizeof host->origin, "%s",
+           config->origin ? config->origin : config->side == RMT_HOST_SERVER ? "Server" : "Client");
+  host->output = config->output ? config->output : default_output;
+  host->output_ud = config->output ? config->output_ud : host;
+  host->alloc = config->alloc;
+  host->t0 = rmt_host_clock();
+  host->hooks_ref = LUA_NOREF;
+  /* the Lua heap goes through the same hook (the signatures are the same by design) */
+  L = host->alloc && host->alloc->fn ? lua_newstate(host->alloc->fn, host->alloc->ud)
+                                     : luaL_newstate();
+  if (!L) {
+    free_host_block(host);
+    goto nomem;
+  }
+  host->L = L;
+  lua_atpanic(L, on_panic);
+  luaL_openlibs(L);
+  rmt_types_open(L);
+  rmt_sched_init(host);
+
+  /* H: the primitives the prelude builds on */
+  lua_newtable(L);
+  lua_pushstring(L, host->side == RMT_HOST_SERVER ? "server" : "client");
+  lua_setfield(L, -2, "side");
+  rmt_sched_open(host, L, -1);
+  {
+    static const luaL_Reg fns[] = {{"print", l_print}, {"warn", l_warn},
+                                   {"report_error", l_report_error},
+                                   {"set_instance_meta", l_set_instance_meta}, {NULL, NULL}};
+    const luaL_Reg *r;
+    for (r = fns; r->name; r++) {
+      lua_pushlightuserdata(L, host);
+      lua_pushcclosure(L, r->func, 1);
+      lua_setfield(L, -2, r->name);
+    }
+  }
+  lua_pushcfunction(L, rmt__luau_l_translate);
+  lua_setfield(L, -2, "luau_translate");
+  rmt_convert_open(host, L, -1);
+  rmt_place_open(host, L, -1);
+  rmt_net_open(host, L, -1);
+  rmt_replica_open(host, L, -1);
+
+  if (lua_load(L, read_prelude, &reader, "=prelude") != 0) {
+    if (err) snprintf(err->message, sizeof err->message, "prelude: %s", lua_tostring(L, -1));
+    goto fail;
+  }
+  lua_insert(L, -2);
+  if (lua_pcall(L, 1, 1, 0) != 0) {
+    if (err) snprintf(err->message, sizeof err->message, "prelude: %s", lua_tostring(L, -1));
+    goto fail;
+  }
+  host->hooks_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return host;
+fail:
+  if (err) err->code = RMT_EINVAL;
+  rmt_host_destroy(host);
+  return NULL;
+nomem:
+  if (err) {
+    err->code = RMT_ENOMEM;
+    snprintf(err->message, sizeof err->message, "out of memory");
+  }
+  return NULL;
+}
+
+void rmt_host_destroy(rmt_host *host) {
+  if (!host) return;
+  host->closing = 1;
+  rmt_net_free(host);
+  if (host->L) {
+    rmt_sched_free(host);
+    lua_close(host->L);
+  }
+  free_host_block(host);
+}
+
+/* Only the deferred queue: timers wait for a frame, as in Roblox. */
+static void drain_deferred(rmt_host *host) {
+  double now = host->now;
+  host->now = -HUGE_VAL; /* no timer is due at -inf */
+  rmt_sched_run(host);
+  host->now = now;
+}
+
+int rmt_host_load(rmt_host *host, const char *path, rmt_error *err) {
+  lua_State *L = host->L;
+  int rc = 0;
+  lua_pushstring(L, path);
+  if (rmt_host_call_hook(host, "load", 1, 1) != 0) {
+    if (err) snprintf(err->message, sizeof err->message, "%s: internal error while loading", path);
+    return -1;
+  }
+  if (!lua_isnil(L, -1)) {
+    if (err) {
+      err->code = RMT_EINVAL;
+      snprintf(err->message, sizeof err->message, "%s", lua_tostring(L, -1));
+    }
+    rc = -1;
+  }
+  lua_pop(L, 1);
+  return rc;
+}
+
+void rmt_host_start_scripts(rmt_host *host) {
+  rmt_host_call_hook(host, "start_scripts", 0, 0);
+  drain_deferred(host);
+}
+
+int rmt_host_run_string(rmt_host *host, const char *source, const char *chunkname) {
+  int before = host->errors;
+  lua_pushstring(host->L, source);
+  lua_pushstring(host->L, chunkname);
+  rmt_host_call_hook(host, "run_string", 2, 0);
+  drain_deferred(host);
+  return host->errors > before ? -1 : 0;
+}
+
+void rmt_host_step(rmt_host *host) {
+  double now = rmt_host_clock() - host->t0;
+  /* what engine callbacks and scripts deferred since the last step runs before the frame */
+  drain_deferred(host);
+  host->now = now;
+  if (now - host->last_frame >= RMT_FRAME * 0.999 || host->last_frame == 0) {
+    double dt = host->last_frame == 0 ? RMT_FRAME : now - host->last_frame;
+    host->last_frame = now;
+    rmt_sched_run(host);
+    lua_pushnumber(host->L, now);
+    lua_pushnumber(host->L, dt);
+    rmt_host_call_hook(host, "frame", 2, 0);
+    drain_deferred(host);
+  }
+}
+
+double rmt_host_next_due(rmt_host *host) {
+  double now = rmt_host_clock() - host->t0;
+  double next = host->last_frame + RMT_FRAME;
+  if (host->sched.ndeferred > 0) return 0;
+  return next > now ? next - now : 0;
+}
+
+int rmt_host_busy(rmt_host *host) {
+  int busy = 0;
+  if (host->pending_invokes > 0) return 1;
+  if (rmt_sched_busy(host)) return 1;
+  if (rmt_host_call_hook(host, "frame_busy", 0, 1) == 0) {
+    busy = lua_toboolean(host->L, -1);
+    lua_pop(host->L, 1);
+  }
+  return busy;
+}

@@ -1,0 +1,220 @@
+/*
+ * host.h - internal interface of the Lua host: one LuaJIT state per side running Roblox-style
+ * scripts over the engine. Never installed; the CLI and the test_lua* tests use it directly.
+ */
+#ifndef RMT_LUA_HOST_H
+#define RMT_LUA_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "remotes.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+
+typedef enum rmt_host_side {
+  RMT_HOST_SERVER = 1,
+  RMT_HOST_CLIENT = 2
+} rmt_host_side;
+
+/* Where script output goes. PRINT is a print() line, WARN a warn() or a host warning, ERROR an
+ * uncaught script error ("file:line: message"). */
+typedef enum rmt_host_stream {
+  RMT_HOST_PRINT = 1,
+  RMT_HOST_WARN,
+  RMT_HOST_ERROR
+} rmt_host_stream;
+typedef void (*rmt_host_output_fn)(void *ud, rmt_host_stream stream, const char *text);
+
+typedef struct rmt_host rmt_host;
+
+typedef struct rmt_host_config {
+  rmt_host_side side;
+  const char *origin;          /* label used by the default output ("Server", "Player1") */
+  rmt_host_output_fn output;   /* NULL = "[origin] text" lines on stdout / stderr */
+  void *output_ud;
+  const rmt_allocator *alloc;  /* for host-side C allocations; NULL = malloc */
+} rmt_host_config;
+
+/* A scheduled resumption (timer or deferred) of a Lua thread. */
+typedef struct rmt_sched_entry {
+  double when;
+  uint64_t seq;
+  int thread_ref;
+  int args_ref;  /* LUA_NOREF, or a registry table {n=..., ...} of resume arguments */
+  double token;  /* the park token the thread must still hold */
+  double start;  /* for waits: when the wait began (elapsed = now - start) */
+  int is_wait;   /* resume with the elapsed time instead of args */
+} rmt_sched_entry;
+
+typedef struct rmt_sched {
+  rmt_sched_entry *timers; /* binary min-heap on (when, seq) */
+  size_t ntimers, captimers;
+  rmt_sched_entry *deferred; /* FIFO */
+  size_t ndeferred, capdeferred;
+  uint64_t seq;
+  double next_token;
+  int waiting_ref; /* registry table: thread -> token (negative = not counted as busy) */
+} rmt_sched;
+
+/* A remote listener bridge (engine signal -> Lua), freed on unlisten or destroy. */
+typedef struct rmt_host_bridge {
+  rmt_host *host;
+  rmt_remote_id remote;
+  rmt_conn_id conn;
+  rmt_signal *signal;
+  struct rmt_host_bridge *next;
+} rmt_host_bridge;
+
+struct rmt_host {
+  lua_State *L;
+  rmt_host_side side;
+  char origin[64];
+  rmt_host_output_fn output;
+  void *output_ud;
+  const rmt_allocator *alloc;
+  double t0;        /* monotonic clock at creation */
+  double now;       /* scheduler time, seconds since t0, updated each step */
+  int errors;       /* uncaught script errors so far */
+  int closing;      /* set while destroying: callbacks must not touch Lua */
+  rmt_sched sched;
+  int hooks_ref;    /* registry ref of the prelude's hook table */
+  rmt_server *server;
+  rmt_client *client;
+  rmt_host_bridge *bridges;
+  int pending_invokes;
+  double last_frame;
+  int quit;                      /* a LocalScript kicked its own player */
+  int disconnected;              /* the client lost the server (on_disconnect) */
+  int disconnect_status;
+  char disconnect_reason[160];
+  int players_joined;            /* PlayerAdded so far (server) */
+  int players_present;
+};
+
+/* Creates a host with its Lua state, the Roblox globals and the DataModel. NULL on failure
+ * (message in err). Destroy with rmt_host_destroy. */
+rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err);
+/* Releases the Lua state and every C-side resource; does not destroy server/client. */
+void rmt_host_destroy(rmt_host *host);
+
+/* Attaches an engine and wires players, the registry (client) and remotes. The host takes
+ * ownership: rmt_host_destroy destroys the engine first (its pending callbacks complete while
+ * Lua is off limits). Server: call before rmt_host_load so place remotes bind and place
+ * instances replicate. Client: call after rmt_host_load (the place's ReplicatedStorage and
+ * Workspace contents are set aside then, to be replaced by the server's copy). */
+int rmt_host_attach_server(rmt_host *host, rmt_server *server);
+int rmt_host_attach_client(rmt_host *host, rmt_client *client);
+/* The client config hooks the host needs (registry, disconnect); call before client create. */
+void rmt_host_client_config(rmt_host *host, rmt_client_config *config);
+/* After the client is connected: creates LocalPlayer and the players already present. */
+void rmt_host_client_joined(rmt_host *host);
+
+/* Loads a place argument (folder, project file or single script/model file) into the
+ * DataModel for this host's side. Returns 0 or -1 with the message in err. */
+int rmt_host_load(rmt_host *host, const char *path, rmt_error *err);
+/* Runs the Scripts (server) or LocalScripts (client) of the DataModel, each in its own
+ * thread, once. */
+void rmt_host_start_scripts(rmt_host *host);
+/* Runs a chunk of Lua source as a Script of this side (tests, -e). Returns 0, or -1 when it
+ * did not compile (reported as an error). */
+int rmt_host_run_string(rmt_host *host, const char *source, const char *chunkname);
+
+/* Advances time: due timers, deferred threads, and a frame (Stepped, Heartbeat) when one is
+ * due. Returns nothing; errors go to the output. */
+void rmt_host_step(rmt_host *host);
+/* Seconds until the next frame or timer is due (>= 0). */
+double rmt_host_next_due(rmt_host *host);
+/* Nonzero while a thread waits on a timer, an invoke or WaitForChild, or while anything is
+ * connected to Heartbeat/Stepped: the conditions that keep a client from being idle. */
+int rmt_host_busy(rmt_host *host);
+
+double rmt_host_clock(void);
+
+/* Output helpers (formatting on the C side). */
+void rmt_host_emit(rmt_host *host, rmt_host_stream stream, const char *text);
+void rmt_host_emitf(rmt_host *host, rmt_host_stream stream, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* ---- scheduler (sched.c) ---- */
+int rmt_sched_init(rmt_host *host);
+void rmt_sched_free(rmt_host *host);
+/* Resumes thread `co` with the `nargs` values on top of its stack; reports errors. */
+void rmt_sched_resume(rmt_host *host, lua_State *co, int nargs);
+/* Runs due timers and the deferred queue. */
+void rmt_sched_run(rmt_host *host);
+double rmt_sched_next_timer(rmt_host *host);
+int rmt_sched_busy(rmt_host *host);
+/* Parks the running thread `co`: returns a token that a later wake must present. */
+double rmt_sched_park(rmt_host *host, lua_State *co, int busy);
+/* Wakes `thread` (at `idx` of L) if it still holds `token`, resuming it with the `nargs`
+ * values on top of L (popped). Returns 1 when resumed. */
+int rmt_sched_wake(rmt_host *host, lua_State *L, int idx, double token, int nargs);
+/* Registers task.*, wait, delay, spawn and the scheduler primitives into table at idx. */
+void rmt_sched_open(rmt_host *host, lua_State *L, int idx);
+/* Calls the function at L's top-(nargs) with nargs arguments in a new thread (listener). */
+void rmt_sched_spawn(rmt_host *host, lua_State *L, int nargs);
+
+/* ---- datatypes (types.c) ---- */
+void rmt_types_open(lua_State *L);
+void rmt_push_vector3(lua_State *L, float x, float y, float z);
+void rmt_push_cframe(lua_State *L, const float pos[3], const float rot[9]);
+void rmt_push_color3(lua_State *L, float r, float g, float b);
+/* Non-NULL when the value at idx is that datatype: a pointer to its floats. */
+const float *rmt_to_vector3(lua_State *L, int idx);
+const float *rmt_to_cframe(lua_State *L, int idx); /* 12 floats: x, y, z, r[9] */
+const float *rmt_to_color3(lua_State *L, int idx);
+/* Luau-style number text (integers without ".0", others %.14g). buf >= 32 bytes. */
+void rmt_format_number(char *buf, size_t cap, double n);
+
+/* ---- conversions (convert.c) ---- */
+typedef enum rmt_conv_mode {
+  RMT_CONV_NETWORK = 1,  /* players become RMT_TPLAYER, other instances cannot cross */
+  RMT_CONV_BINDABLE = 2  /* every instance crosses by reference (same side) */
+} rmt_conv_mode;
+/* Converts the nargs Lua values at L[first..] into a normalized owned block (free with
+ * rmt_values_free(out, host->alloc)), applying Roblox's rules with warnings through warn.
+ * On cycles/limits returns an error status with err->message naming argument and path.
+ * In BINDABLE mode instances are collected into a new table pushed on L (always pushed,
+ * even on failure) and encoded as player refs numbering its entries from 1. */
+int rmt_lua_to_values(rmt_host *host, lua_State *L, int first, int nargs, rmt_conv_mode mode,
+                      rmt_value **out, rmt_error *err);
+/* Pushes values; player refs resolve to the side's Player object (NETWORK) or to entries of
+ * the instance table at inst_idx (BINDABLE). */
+void rmt_lua_push_values(rmt_host *host, lua_State *L, const rmt_value *values, size_t n,
+                         rmt_conv_mode mode, int inst_idx);
+void rmt_convert_open(rmt_host *host, lua_State *L, int idx);
+/* Pushes "file:line: " of the innermost script frame (the prelude's frames skipped). */
+void rmt_push_where(lua_State *L);
+
+/* ---- JSON (json.c) ---- */
+/* Pushes the decoded document (objects and arrays as tables, null as nil) or returns -1 with
+ * a message "line N: ..." in err. */
+int rmt_json_push(lua_State *L, const char *text, size_t len, char *err, size_t errcap);
+
+/* ---- filesystem and places helpers (place.c) ---- */
+void rmt_place_open(rmt_host *host, lua_State *L, int idx);
+
+/* ---- networking binding (net.c) ---- */
+void rmt_net_open(rmt_host *host, lua_State *L, int idx);
+void rmt_net_free(rmt_host *host);
+
+/* ---- replicated instance tree (replica.c) ---- */
+void rmt_replica_open(rmt_host *host, lua_State *L, int idx);
+/* Server: makes the engine roots of ReplicatedStorage and Workspace and mirrors what is there. */
+void rmt_replica_attach_server(rmt_host *host);
+/* Client: sets the place's own ReplicatedStorage/Workspace contents aside (the server's copy
+ * replaces them) and observes replica events (before connecting, to see the join snapshot). */
+void rmt_replica_attach_client(rmt_host *host);
+
+/* ---- prelude (prelude.c, generated from prelude.lua) ---- */
+extern const char *const rmt_prelude_chunks[];
+
+/* Calls hooks[name] with nargs values on L's top; 0 or -1 (error reported). */
+int rmt_host_call_hook(rmt_host *host, const char *name, int nargs, int nresults);
+
+#endif /* RMT_LUA_HOST_H */

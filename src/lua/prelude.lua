@@ -1,0 +1,2035 @@
+-- prelude.lua - the Roblox object model of the Lua host (instances, signals, services, places,
+-- require) over the C primitives in H. Compiled into prelude.c; must never touch sockets.
+local H = ...
+local G = _G
+local SIDE = H.side -- "server" or "client"
+local IS_SERVER = SIDE == "server"
+
+local type, pairs, ipairs, tostring, error, select, setmetatable, rawget =
+  type, pairs, ipairs, tostring, error, select, setmetatable, rawget
+local sformat, tinsert, tremove, tsort = string.format, table.insert, table.remove, table.sort
+local unpack = unpack
+
+local function pack(...) return { n = select("#", ...), ... } end
+
+local hooks = {}
+
+-- ---------------------------------------------------------------------------------------
+-- typeof and small helpers
+-- ---------------------------------------------------------------------------------------
+local Inst = setmetatable({}, { __mode = "k" })        -- instance proxy -> data
+local SignalState = setmetatable({}, { __mode = "k" }) -- signal proxy -> state
+local ConnState = setmetatable({}, { __mode = "k" })   -- connection proxy -> record
+local PlayerIds = setmetatable({}, { __mode = "k" })   -- Player proxy -> engine player id
+
+local function typeof(v)
+  local t = type(v)
+  if t == "userdata" then
+    if Inst[v] then return "Instance" end
+    if SignalState[v] then return "RBXScriptSignal" end
+    if ConnState[v] then return "RBXScriptConnection" end
+    local mt = getmetatable(v)
+    if type(mt) == "string" and mt ~= "The metatable is locked" then return mt end
+  end
+  return t
+end
+G.typeof = typeof
+
+-- Luau the translator (H.luau_translate, src/lua/luau.c) leaves to LuaJIT, which rejects it.
+local function luauHint(src)
+  local hints = {}
+  if src:find("%f[%w_]type%s+function%f[^%w_]") then hints[#hints + 1] = "type functions" end
+  if #hints == 0 then return "" end
+  return " (Luau syntax not supported by this host: " .. table.concat(hints, ", ") .. ")"
+end
+
+local fullName
+-- Compiles a script instance's source, translated from Luau first (line numbers are kept);
+-- nil, "file:line: message" on a syntax error.
+local function compile(inst, d)
+  local src = d.props.Source or ""
+  local chunk = d.chunkname or ("=" .. fullName(inst))
+  local lua, terr = H.luau_translate(src)
+  if not lua then
+    local fn = loadstring(src, chunk) -- Lua the translator does not know still runs
+    if fn then return fn end
+    return nil, chunk:gsub("^[=@]", "") .. ":" .. terr .. luauHint(src)
+  end
+  local fn, err = loadstring(lua, chunk)
+  if not fn then return nil, err .. luauHint(src) end
+  return fn
+end
+
+-- ---------------------------------------------------------------------------------------
+-- Signals (RBXScriptSignal / RBXScriptConnection)
+-- ---------------------------------------------------------------------------------------
+local sigBase = newproxy(true)
+local sigMt = getmetatable(sigBase)
+local connBase = newproxy(true)
+local connMt = getmetatable(connBase)
+
+local function setActive(st)
+  local n = #st.conns + #st.waiters
+  local active = n > 0
+  if active ~= st.active then
+    st.active = active
+    if st.onActive then st.onActive(active) end
+  end
+end
+
+local function disconnect(rec)
+  if not rec.connected then return end
+  rec.connected = false
+  local st = rec.st
+  local list = {}
+  for _, r in ipairs(st.conns) do if r ~= rec then list[#list + 1] = r end end
+  st.conns = list
+  setActive(st)
+end
+
+local function newSignal(name, opts)
+  local s = newproxy(sigBase)
+  SignalState[s] = { name = name, conns = {}, waiters = {}, active = false,
+                     onActive = opts and opts.onActive, busy = opts and opts.busy }
+  return s
+end
+
+local function connect(st, fn, once, what)
+  if type(fn) ~= "function" then
+    error(sformat("Attempt to connect failed: Passed value is not a function"), 3)
+  end
+  local rec = { st = st, fn = fn, connected = true, once = once }
+  local c = newproxy(connBase)
+  ConnState[c] = rec
+  local list = {}
+  for i, r in ipairs(st.conns) do list[i] = r end
+  list[#list + 1] = rec
+  st.conns = list
+  setActive(st)
+  return c
+end
+
+local function fireSignal(s, ...)
+  local st = SignalState[s]
+  if not st then return end
+  local list = st.conns
+  for i = 1, #list do
+    local rec = list[i]
+    if rec.connected then
+      if rec.once then disconnect(rec) end
+      H.task_spawn(rec.fn, ...)
+    end
+  end
+  local ws = st.waiters
+  if #ws > 0 then
+    st.waiters = {}
+    setActive(st)
+    for i = 1, #ws do H.wake(ws[i][1], ws[i][2], ...) end
+  end
+end
+
+local function disconnectAll(s)
+  local st = SignalState[s]
+  if not st then return end
+  for _, rec in ipairs(st.conns) do rec.connected = false end
+  st.conns = {}
+  setActive(st)
+end
+
+local SignalMethods = {}
+function SignalMethods.Connect(self, fn)
+  local st = SignalState[self]
+  if not st then error("Expected ':' not '.' calling member function Connect", 2) end
+  return connect(st, fn, false)
+end
+function SignalMethods.Once(self, fn)
+  local st = SignalState[self]
+  if not st then error("Expected ':' not '.' calling member function Once", 2) end
+  return connect(st, fn, true)
+end
+SignalMethods.ConnectParallel = SignalMethods.Connect
+function SignalMethods.Wait(self)
+  local st = SignalState[self]
+  if not st then error("Expected ':' not '.' calling member function Wait", 2) end
+  local co = coroutine.running()
+  if not co then error("Wait cannot be called from the main thread", 2) end
+  local token = H.park(st.busy)
+  st.waiters[#st.waiters + 1] = { co, token }
+  setActive(st)
+  return coroutine.yield()
+end
+sigMt.__index = function(self, k)
+  local m = SignalMethods[k]
+  if m then return m end
+  error(sformat("%s is not a valid member of RBXScriptSignal", tostring(k)), 2)
+end
+sigMt.__newindex = function(self, k) error(sformat("%s cannot be assigned to", tostring(k)), 2) end
+sigMt.__tostring = function(self) return "Signal " .. SignalState[self].name end
+sigMt.__metatable = "The metatable is locked"
+
+connMt.__index = function(self, k)
+  local rec = ConnState[self]
+  if k == "Connected" then return rec.connected end
+  if k == "Disconnect" then return function(c)
+      local r = ConnState[c]
+      if not r then error("Expected ':' not '.' calling member function Disconnect", 2) end
+      disconnect(r)
+    end
+  end
+  error(sformat("%s is not a valid member of RBXScriptConnection", tostring(k)), 2)
+end
+connMt.__newindex = function(self, k) error(sformat("%s cannot be assigned to", tostring(k)), 2) end
+connMt.__tostring = function() return "Connection" end
+connMt.__metatable = "The metatable is locked"
+
+-- ---------------------------------------------------------------------------------------
+-- Instances
+-- ---------------------------------------------------------------------------------------
+local classes = {}
+local instBase = newproxy(true)
+local instMt = getmetatable(instBase)
+
+local function defclass(name, super, def)
+  def = def or {}
+  def.name = name
+  def.super = super and classes[super] or nil
+  def.props = def.props or {}
+  def.methods = def.methods or {}
+  def.events = def.events or {}
+  local wrapped = {}
+  for mname, f in pairs(def.methods) do
+    wrapped[mname] = function(self, ...)
+      if Inst[self] == nil then
+        error(sformat("Expected ':' not '.' calling member function %s", mname), 2)
+      end
+      return f(self, ...)
+    end
+  end
+  def.methods = wrapped
+  classes[name] = def
+  return def
+end
+
+local function lookup(cls, field, key)
+  while cls do
+    local v = cls[field][key]
+    if v ~= nil then return v end
+    cls = cls.super
+  end
+  return nil
+end
+
+local function isA(cls, name)
+  while cls do
+    if cls.name == name then return true end
+    cls = cls.super
+  end
+  return false
+end
+
+fullName = function(inst)
+  local parts = {}
+  local cur = inst
+  while cur do
+    local d = Inst[cur]
+    if d.ClassName == "DataModel" then break end
+    tinsert(parts, 1, d.Name)
+    cur = d.Parent
+  end
+  return table.concat(parts, ".")
+end
+
+local function getSignal(d, name)
+  local s = d.signals[name]
+  if not s then
+    local opts = d.class.signalOpts and d.class.signalOpts(d, name)
+    s = newSignal(name, opts)
+    d.signals[name] = s
+  end
+  return s
+end
+
+local function findChild(d, name)
+  for _, c in ipairs(d.children) do
+    if Inst[c].Name == name then return c end
+  end
+  return nil
+end
+
+local game -- the DataModel
+local rebind -- remote binding (set below)
+-- Server: mirrors instance changes into the engine's replicated tree (set below; nil on a
+-- client, whose copy changes only locally).
+local rep
+
+local function propChanged(self, d, k, v)
+  if d.class.valueChanged then
+    -- Roblox: a Value object's Changed fires for Value only, with the new value
+    if k == "Value" and d.signals.Changed then fireSignal(d.signals.Changed, v) end
+  elseif d.signals.Changed then
+    fireSignal(d.signals.Changed, k)
+  end
+  local ps = d.propSignals and d.propSignals[k]
+  if ps then fireSignal(ps) end
+  if rep and d.repId and k == "Value" and d.class.valueChanged then rep.value(self, d) end
+end
+
+local function isAncestor(a, b) -- a is an ancestor of b
+  local cur = Inst[b].Parent
+  while cur do
+    if cur == a then return true end
+    cur = Inst[cur].Parent
+  end
+  return false
+end
+
+local function fireDescendantAdded(node, inst)
+  local cur = Inst[node] and node
+  while cur do
+    local d = Inst[cur]
+    if d.signals.DescendantAdded then fireSignal(d.signals.DescendantAdded, inst) end
+    cur = d.Parent
+  end
+end
+
+local function wakeChildWaiters(pd, name, child)
+  local ws = pd.childWaiters and pd.childWaiters[name]
+  if ws then
+    pd.childWaiters[name] = nil
+    for _, w in ipairs(ws) do
+      w.done = true
+      if w.warnThread then H.task_cancel(w.warnThread) end
+      if w.timeoutThread then H.task_cancel(w.timeoutThread) end
+      H.wake(w.co, w.token, child)
+    end
+  end
+end
+
+local function setParent(self, d, newParent, force)
+  if newParent ~= nil and not Inst[newParent] then
+    error(sformat("Unable to assign property Parent. Instance expected, got %s", typeof(newParent)), 3)
+  end
+  if d.Parent == newParent then return end
+  if not force then
+    if d.locked then
+      error(sformat("The Parent property of %s is locked, current parent: %s, new parent %s",
+        d.Name, d.Parent and Inst[d.Parent].Name or "NULL",
+        newParent and Inst[newParent].Name or "NULL"), 3)
+    end
+    if newParent == self or (newParent and isAncestor(self, newParent)) then
+      error(sformat("Attempt to set %s as its own parent", fullName(self)), 3)
+    end
+  end
+  local old = d.Parent
+  if old then
+    local od = Inst[old]
+    local list = {}
+    for _, c in ipairs(od.children) do if c ~= self then list[#list + 1] = c end end
+    od.children = list
+  end
+  d.Parent = newParent
+  if newParent then
+    local nd = Inst[newParent]
+    nd.children[#nd.children + 1] = self
+  end
+  if rebind then rebind(self) end
+  if rep then rep.parent(self, d) end
+  if old and Inst[old].signals.ChildRemoved then fireSignal(Inst[old].signals.ChildRemoved, self) end
+  if newParent then
+    local nd = Inst[newParent]
+    if nd.signals.ChildAdded then fireSignal(nd.signals.ChildAdded, self) end
+    fireDescendantAdded(newParent, self)
+    wakeChildWaiters(nd, d.Name, self)
+  end
+  if d.signals.AncestryChanged then fireSignal(d.signals.AncestryChanged, self, newParent) end
+  propChanged(self, d, "Parent", newParent)
+end
+
+local function setName(self, d, v)
+  if type(v) == "number" then v = tostring(v) end
+  if type(v) ~= "string" then
+    error(sformat("Unable to assign property Name. string expected, got %s", typeof(v)), 3)
+  end
+  if d.Name == v then return end
+  d.Name = v
+  if rebind then rebind(self) end
+  if rep and d.repId then rep.name(self, d) end
+  propChanged(self, d, "Name", v)
+  if d.Parent then wakeChildWaiters(Inst[d.Parent], v, self) end
+end
+
+instMt.__index = function(self, k)
+  local d = Inst[self]
+  if k == "Name" then return d.Name end
+  if k == "Parent" then return d.Parent end
+  if k == "ClassName" then return d.ClassName end
+  local cls = d.class
+  local p = lookup(cls, "props", k)
+  if p then
+    if p.get then return p.get(self, d) end
+    if p.callback then
+      error(sformat("%s is a callback member of %s; you can only set the callback value, get is not available", k, d.ClassName), 2)
+    end
+    local v = d.props[k]
+    if v == nil then return p.default end
+    return v
+  end
+  local m = lookup(cls, "methods", k)
+  if m then return m end
+  if lookup(cls, "events", k) then return getSignal(d, k) end
+  local child = findChild(d, k)
+  if child then return child end
+  error(sformat("%s is not a valid member of %s \"%s\"", tostring(k), d.ClassName, fullName(self)), 2)
+end
+
+instMt.__newindex = function(self, k, v)
+  local d = Inst[self]
+  if k == "Parent" then return setParent(self, d, v) end
+  if k == "Name" then return setName(self, d, v) end
+  local p = lookup(d.class, "props", k)
+  if not p then
+    error(sformat("%s is not a valid member of %s \"%s\"", tostring(k), d.ClassName, fullName(self)), 2)
+  end
+  if p.readonly then
+    error(sformat("Unable to assign property %s. Property is read only", k), 2)
+  end
+  if p.check then
+    local ok, cv = p.check(v)
+    if not ok then
+      error(sformat("Unable to assign property %s. %s expected, got %s", k, cv, typeof(v)), 2)
+    end
+    v = cv
+  end
+  if p.set then return p.set(self, d, v) end
+  local old = d.props[k]
+  if old == nil then old = p.default end
+  d.props[k] = v
+  if old ~= v then propChanged(self, d, k, v) end
+end
+instMt.__tostring = function(self) return Inst[self].Name end
+instMt.__eq = function(a, b) return rawequal(a, b) end
+instMt.__metatable = "The metatable is locked"
+
+local function newInstance(className, internal)
+  local cls = classes[className]
+  if not cls or (not internal and not cls.creatable) then
+    error(sformat("Unable to create an Instance of type \"%s\"", tostring(className)), 3)
+  end
+  local inst = newproxy(instBase)
+  local d = { class = cls, ClassName = className, Name = className, children = {}, attrs = {},
+              props = {}, signals = {} }
+  Inst[inst] = d
+  local c = cls
+  local inits = {}
+  while c do
+    if c.init then tinsert(inits, 1, c.init) end
+    c = c.super
+  end
+  for _, f in ipairs(inits) do f(inst, d) end
+  return inst, d
+end
+
+-- value checks for properties
+local function numCheck(v)
+  if type(v) == "number" then return true, v end
+  if type(v) == "string" and tonumber(v) then return true, tonumber(v) end
+  return false, "number"
+end
+local function intCheck(v)
+  local ok, n = numCheck(v)
+  if not ok then return false, "number" end
+  if n ~= n or n == math.huge or n == -math.huge then return true, 0 end
+  return true, n >= 0 and math.floor(n) or math.ceil(n)
+end
+local function strCheck(v)
+  if type(v) == "string" then return true, v end
+  if type(v) == "number" then return true, tostring(v) end
+  return false, "string"
+end
+local function boolCheck(v)
+  if type(v) == "boolean" then return true, v end
+  return false, "boolean"
+end
+local function typedCheck(tname)
+  return function(v)
+    if typeof(v) == tname then return true, v end
+    return false, tname
+  end
+end
+local function instCheck(v)
+  if v == nil or Inst[v] then return true, v end
+  return false, "Instance"
+end
+
+local attrTypes = { ["nil"] = true, boolean = true, number = true, string = true, Vector3 = true,
+                    CFrame = true, Color3 = true }
+
+local function setAttr(inst, d, name, value)
+  local old = d.attrs[name]
+  d.attrs[name] = value
+  if old ~= value then
+    if rep and d.repId then rep.attr(inst, d, name, value) end
+    if d.signals.AttributeChanged then fireSignal(d.signals.AttributeChanged, name) end
+    local s = d.attrSignals and d.attrSignals[name]
+    if s then fireSignal(s) end
+  end
+end
+
+local function destroy(self)
+  local d = Inst[self]
+  if d.destroyed then return end
+  if d.signals.Destroying then fireSignal(d.signals.Destroying) end
+  -- one engine destroy covers the subtree
+  if rep and d.repId then rep.detach(self, d) end
+  local kids = {}
+  for i, c in ipairs(d.children) do kids[i] = c end
+  for _, c in ipairs(kids) do destroy(c) end
+  setParent(self, d, nil, true)
+  d.destroyed = true
+  d.locked = true
+  for _, s in pairs(d.signals) do disconnectAll(s) end
+  if d.propSignals then for _, s in pairs(d.propSignals) do disconnectAll(s) end end
+  if d.attrSignals then for _, s in pairs(d.attrSignals) do disconnectAll(s) end end
+end
+
+local function descendants(inst, out)
+  for _, c in ipairs(Inst[inst].children) do
+    out[#out + 1] = c
+    descendants(c, out)
+  end
+  return out
+end
+
+defclass("Instance", nil, {
+  props = { Archivable = { default = true, check = boolCheck } },
+  events = { ChildAdded = true, ChildRemoved = true, DescendantAdded = true, Changed = true,
+             Destroying = true, AncestryChanged = true, AttributeChanged = true },
+  methods = {
+    FindFirstChild = function(self, name, recursive)
+      local d = Inst[self]
+      for _, c in ipairs(d.children) do
+        if Inst[c].Name == name then return c end
+      end
+      if recursive then
+        for _, c in ipairs(d.children) do
+          local f = c:FindFirstChild(name, true)
+          if f then return f end
+        end
+      end
+      return nil
+    end,
+    FindFirstChildOfClass = function(self, cname)
+      for _, c in ipairs(Inst[self].children) do
+        if Inst[c].ClassName == cname then return c end
+      end
+      return nil
+    end,
+    FindFirstChildWhichIsA = function(self, cname, recursive)
+      for _, c in ipairs(Inst[self].children) do
+        if isA(Inst[c].class, cname) then return c end
+      end
+      if recursive then
+        for _, c in ipairs(Inst[self].children) do
+          local f = c:FindFirstChildWhichIsA(cname, true)
+          if f then return f end
+        end
+      end
+      return nil
+    end,
+    FindFirstAncestor = function(self, name)
+      local cur = Inst[self].Parent
+      while cur do
+        if Inst[cur].Name == name then return cur end
+        cur = Inst[cur].Parent
+      end
+      return nil
+    end,
+    FindFirstAncestorOfClass = function(self, cname)
+      local cur = Inst[self].Parent
+      while cur do
+        if Inst[cur].ClassName == cname then return cur end
+        cur = Inst[cur].Parent
+      end
+      return nil
+    end,
+    FindFirstAncestorWhichIsA = function(self, cname)
+      local cur = Inst[self].Parent
+      while cur do
+        if isA(Inst[cur].class, cname) then return cur end
+        cur = Inst[cur].Parent
+      end
+      return nil
+    end,
+    WaitForChild = function(self, name, timeout)
+      local d = Inst[self]
+      if type(name) ~= "string" then
+        error(sformat("Argument 1 missing or nil"), 2)
+      end
+      local c = findChild(d, name)
+      if c then return c end
+      local co = coroutine.running()
+      if not co then error("WaitForChild cannot be called from the main thread", 2) end
+      local w = { co = co, token = H.park(true) }
+      d.childWaiters = d.childWaiters or {}
+      d.childWaiters[name] = d.childWaiters[name] or {}
+      tinsert(d.childWaiters[name], w)
+      local function drop()
+        local ws = d.childWaiters and d.childWaiters[name]
+        if ws then
+          for i, x in ipairs(ws) do if x == w then tremove(ws, i) break end end
+          if #ws == 0 then d.childWaiters[name] = nil end
+        end
+      end
+      if type(timeout) == "number" then
+        w.timeoutThread = H.task_delay(timeout, function()
+          if w.done then return end
+          w.done = true
+          drop()
+          H.wake(co, w.token, nil)
+        end)
+      else
+        local where = fullName(self)
+        w.warnThread = H.task_delay(5, function()
+          if w.done then return end
+          -- the warning must not keep the client busy on its own: the wait already does
+          warn(sformat("Infinite yield possible on '%s:WaitForChild(\"%s\")'", where, name))
+        end)
+      end
+      return coroutine.yield()
+    end,
+    GetChildren = function(self)
+      local out = {}
+      for i, c in ipairs(Inst[self].children) do out[i] = c end
+      return out
+    end,
+    GetDescendants = function(self) return descendants(self, {}) end,
+    IsA = function(self, cname) return isA(Inst[self].class, cname) end,
+    IsDescendantOf = function(self, other) return other ~= nil and isAncestor(other, self) end,
+    IsAncestorOf = function(self, other) return other ~= nil and isAncestor(self, other) end,
+    GetFullName = function(self) return fullName(self) end,
+    Destroy = function(self) destroy(self) end,
+    Remove = function(self) setParent(self, Inst[self], nil) end,
+    ClearAllChildren = function(self)
+      local kids = {}
+      for i, c in ipairs(Inst[self].children) do kids[i] = c end
+      for _, c in ipairs(kids) do destroy(c) end
+    end,
+    Clone = function(self)
+      local d = Inst[self]
+      local copy, cd = newInstance(d.ClassName, true)
+      cd.Name = d.Name
+      for k, v in pairs(d.props) do cd.props[k] = v end
+      for k, v in pairs(d.attrs) do cd.attrs[k] = v end
+      cd.chunkname = d.chunkname
+      for _, c in ipairs(d.children) do
+        local cc = c:Clone()
+        setParent(cc, Inst[cc], copy)
+      end
+      return copy
+    end,
+    GetAttribute = function(self, name) return Inst[self].attrs[name] end,
+    GetAttributes = function(self)
+      local out = {}
+      for k, v in pairs(Inst[self].attrs) do out[k] = v end
+      return out
+    end,
+    SetAttribute = function(self, name, value)
+      local d = Inst[self]
+      if type(name) ~= "string" then error("Attribute name must be a string", 2) end
+      if not attrTypes[typeof(value)] then
+        error(sformat("%s is not a supported attribute type", typeof(value)), 2)
+      end
+      setAttr(self, d, name, value)
+    end,
+    GetAttributeChangedSignal = function(self, name)
+      local d = Inst[self]
+      d.attrSignals = d.attrSignals or {}
+      local s = d.attrSignals[name]
+      if not s then
+        s = newSignal("AttributeChanged")
+        d.attrSignals[name] = s
+      end
+      return s
+    end,
+    GetPropertyChangedSignal = function(self, name)
+      local d = Inst[self]
+      if name ~= "Name" and name ~= "Parent" and not lookup(d.class, "props", name) then
+        error(sformat("%s is not a valid property name.", tostring(name)), 2)
+      end
+      d.propSignals = d.propSignals or {}
+      local s = d.propSignals[name]
+      if not s then
+        s = newSignal(name)
+        d.propSignals[name] = s
+      end
+      return s
+    end,
+  },
+})
+
+defclass("Folder", "Instance", { creatable = true })
+defclass("Model", "Instance", { creatable = true })
+defclass("Configuration", "Instance", { creatable = true })
+
+-- Scripts
+defclass("LuaSourceContainer", "Instance", { props = { Source = { default = "", check = strCheck } } })
+defclass("BaseScript", "LuaSourceContainer", {
+  props = { Disabled = { default = false, check = boolCheck },
+            Enabled = { get = function(_, d) return not d.props.Disabled end,
+                        set = function(_, d, v) d.props.Disabled = not v end, check = boolCheck } },
+})
+defclass("Script", "BaseScript", { creatable = true })
+defclass("LocalScript", "Script", { creatable = true })
+defclass("ModuleScript", "LuaSourceContainer", { creatable = true })
+
+-- Value objects: .Value and .Changed(newValue)
+local function defvalue(name, check, default)
+  defclass(name, "ValueBase", {
+    creatable = true, valueChanged = true,
+    props = { Value = { default = default, check = check } },
+  })
+end
+defclass("ValueBase", "Instance", { valueChanged = true })
+defvalue("IntValue", intCheck, 0)
+defvalue("NumberValue", numCheck, 0)
+defvalue("StringValue", strCheck, "")
+defvalue("BoolValue", boolCheck, false)
+defvalue("ObjectValue", instCheck, nil)
+defvalue("Vector3Value", typedCheck("Vector3"), Vector3.new(0, 0, 0))
+defvalue("CFrameValue", typedCheck("CFrame"), CFrame.new())
+defvalue("Color3Value", typedCheck("Color3"), Color3.new(0, 0, 0))
+
+-- Parts exist so scripts that make them do not fail; there is no physics.
+defclass("BasePart", "Instance", {
+  props = { Position = { default = Vector3.new(0, 0, 0), check = typedCheck("Vector3") },
+            Size = { default = Vector3.new(4, 1, 2), check = typedCheck("Vector3") },
+            CFrame = { default = CFrame.new(), check = typedCheck("CFrame") },
+            Anchored = { default = false, check = boolCheck },
+            CanCollide = { default = true, check = boolCheck },
+            Transparency = { default = 0, check = numCheck },
+            Color = { default = Color3.new(0.64, 0.64, 0.64), check = typedCheck("Color3") } },
+  events = { Touched = true },
+})
+defclass("Part", "BasePart", { creatable = true })
+
+defclass("Camera", "Instance", {
+  creatable = true,
+  props = { CFrame = { default = CFrame.new(0, 20, 20), check = typedCheck("CFrame") },
+            Focus = { default = CFrame.new(), check = typedCheck("CFrame") },
+            FieldOfView = { default = 70, check = numCheck } },
+})
+
+-- ---------------------------------------------------------------------------------------
+-- Conversions across a boundary (C): H.copy_args deep-copies like a BindableEvent
+-- ---------------------------------------------------------------------------------------
+local copyArgs = H.copy_args
+
+-- ---------------------------------------------------------------------------------------
+-- Remotes
+-- ---------------------------------------------------------------------------------------
+local RemotesById = {}
+local REMOTE_KIND = { RemoteEvent = 1, UnreliableRemoteEvent = 2, RemoteFunction = 3 }
+local KIND_CLASS = { "RemoteEvent", "UnreliableRemoteEvent", "RemoteFunction" }
+
+local function remoteSignalOpts(d, name)
+  if name == "OnServerEvent" or name == "OnClientEvent" then
+    return {
+      busy = true,
+      onActive = function(active)
+        d.listening = active
+        if d.rid then
+          if active and not d.conn then
+            d.conn = H.net_listen(d.rid)
+          elseif not active and d.conn then
+            H.net_unlisten(d.rid, d.conn)
+            d.conn = nil
+          end
+        end
+      end,
+    }
+  end
+  return nil
+end
+
+local function requireBound(self, d, method)
+  if not d.rid then
+    if IS_SERVER then
+      error(sformat("%s: %s must be a descendant of ReplicatedStorage to be used over the network", method, fullName(self)), 3)
+    else
+      error(sformat("%s: %s is not known to the server (remotes are created by the server under ReplicatedStorage)", method, fullName(self)), 3)
+    end
+  end
+end
+
+local function serverOnly(method)
+  if not IS_SERVER then error(method .. " can only be called from the server", 3) end
+end
+local function clientOnly(method)
+  if IS_SERVER then error(method .. " can only be called from the client", 3) end
+end
+
+local function checkPlayer(p, method)
+  local id = PlayerIds[p]
+  if not id then
+    error(sformat("%s: player argument must be a Player object", method), 3)
+  end
+  return id
+end
+
+local function finishInvoke(ok, ...)
+  if ok then return ... end
+  local msg, fromHandler = ...
+  error(msg, fromHandler and 0 or 3)
+end
+
+local eventMethods = {
+  FireServer = function(self, ...)
+    clientOnly("FireServer")
+    local d = Inst[self]
+    requireBound(self, d, "FireServer")
+    H.net_fire(d.rid, 0, ...)
+  end,
+  FireClient = function(self, player, ...)
+    serverOnly("FireClient")
+    local d = Inst[self]
+    requireBound(self, d, "FireClient")
+    H.net_fire(d.rid, checkPlayer(player, "FireClient"), ...)
+  end,
+  FireAllClients = function(self, ...)
+    serverOnly("FireAllClients")
+    local d = Inst[self]
+    requireBound(self, d, "FireAllClients")
+    H.net_fire(d.rid, -1, ...)
+  end,
+}
+local eventEvents = { OnServerEvent = true, OnClientEvent = true }
+local function remoteEventSignalOpts(d, name)
+  if (name == "OnServerEvent" and not IS_SERVER) or (name == "OnClientEvent" and IS_SERVER) then
+    return nil
+  end
+  return remoteSignalOpts(d, name)
+end
+defclass("RemoteEvent", "Instance", { creatable = true, methods = eventMethods, events = eventEvents,
+                                      signalOpts = remoteEventSignalOpts })
+defclass("UnreliableRemoteEvent", "Instance", { creatable = true, methods = eventMethods,
+                                                events = eventEvents, signalOpts = remoteEventSignalOpts })
+
+local function setInvokeCallback(which)
+  return function(self, d, fn)
+    if fn ~= nil and type(fn) ~= "function" then
+      error(sformat("Unable to assign property %s. function expected, got %s", which, typeof(fn)), 3)
+    end
+    d.props[which] = fn
+    local mine = (which == "OnServerInvoke") == IS_SERVER
+    if mine and d.rid then H.net_set_invoke(d.rid, fn ~= nil) end
+  end
+end
+
+defclass("RemoteFunction", "Instance", {
+  creatable = true,
+  props = { OnServerInvoke = { callback = true, set = setInvokeCallback("OnServerInvoke") },
+            OnClientInvoke = { callback = true, set = setInvokeCallback("OnClientInvoke") } },
+  methods = {
+    InvokeServer = function(self, ...)
+      clientOnly("InvokeServer")
+      local d = Inst[self]
+      requireBound(self, d, "InvokeServer")
+      return finishInvoke(H.net_invoke(d.rid, 0, ...))
+    end,
+    InvokeClient = function(self, player, ...)
+      serverOnly("InvokeClient")
+      local d = Inst[self]
+      requireBound(self, d, "InvokeClient")
+      return finishInvoke(H.net_invoke(d.rid, checkPlayer(player, "InvokeClient"), ...))
+    end,
+  },
+})
+
+-- The path of a remote relative to ReplicatedStorage, or nil when it is not under it.
+local function remotePath(inst)
+  local parts = {}
+  local cur = inst
+  while cur do
+    local d = Inst[cur]
+    if d.ClassName == "ReplicatedStorage" then return table.concat(parts, "/") end
+    tinsert(parts, 1, d.Name)
+    cur = d.Parent
+  end
+  return nil
+end
+
+local function unbindRemote(d)
+  if d.rid then
+    if d.conn then H.net_unlisten(d.rid, d.conn) d.conn = nil end
+    RemotesById[d.rid] = nil
+    if IS_SERVER then H.net_unbind(d.rid) end
+    d.rid, d.rpath = nil, nil
+  end
+end
+
+local function bindRemote(inst, d, path)
+  local rid, err = H.net_bind(path, REMOTE_KIND[d.ClassName])
+  if not rid then
+    if err then warn(sformat("%s could not be created on the network: %s", path, err)) end
+    return
+  end
+  d.rid, d.rpath = rid, path
+  RemotesById[rid] = inst
+  if d.listening and not d.conn then d.conn = H.net_listen(rid) end
+  local cb = d.props.OnServerInvoke
+  if cb then H.net_set_invoke(rid, true) end
+end
+
+-- Server: every remote under ReplicatedStorage is the engine remote of its path.
+if IS_SERVER then
+  rebind = function(root)
+    local function visit(inst)
+      local d = Inst[inst]
+      if REMOTE_KIND[d.ClassName] then
+        local path = (not d.destroyed) and remotePath(inst) or nil
+        if path ~= d.rpath then
+          unbindRemote(d)
+          if path and path ~= "" and H.net_enabled() then bindRemote(inst, d, path) end
+        end
+      end
+      for _, c in ipairs(d.children) do visit(c) end
+    end
+    visit(root)
+  end
+end
+
+-- Bindables
+defclass("BindableEvent", "Instance", {
+  creatable = true,
+  events = { Event = true },
+  methods = {
+    Fire = function(self, ...)
+      -- always copied: a cycle or an over-limit value is an error even with no listener
+      fireSignal(Inst[self].signals.Event, copyArgs(...))
+    end,
+  },
+})
+
+local function finishBindable(ok, ...)
+  if not ok then error((...), 0) end
+  return copyArgs(...)
+end
+defclass("BindableFunction", "Instance", {
+  creatable = true,
+  props = { OnInvoke = { callback = true, set = function(self, d, fn)
+    if fn ~= nil and type(fn) ~= "function" then
+      error(sformat("Unable to assign property OnInvoke. function expected, got %s", typeof(fn)), 3)
+    end
+    d.props.OnInvoke = fn
+    if fn and d.invokeWaiters then
+      local ws = d.invokeWaiters
+      d.invokeWaiters = nil
+      for _, w in ipairs(ws) do H.wake(w[1], w[2]) end
+    end
+  end } },
+  methods = {
+    Invoke = function(self, ...)
+      local d = Inst[self]
+      while not d.props.OnInvoke do
+        -- Roblox yields until a callback is set
+        local co = coroutine.running()
+        if not co then error("BindableFunction has no OnInvoke callback", 2) end
+        d.invokeWaiters = d.invokeWaiters or {}
+        tinsert(d.invokeWaiters, { co, H.park(false) })
+        coroutine.yield()
+      end
+      return finishBindable(pcall(d.props.OnInvoke, copyArgs(...)))
+    end,
+  },
+})
+
+-- ---------------------------------------------------------------------------------------
+-- Services
+-- ---------------------------------------------------------------------------------------
+local services = {}
+local serviceClasses = { "Workspace", "Players", "ReplicatedStorage", "ReplicatedFirst",
+  "ServerScriptService", "ServerStorage", "StarterPlayer", "StarterGui", "StarterPack",
+  "Lighting", "RunService", "SoundService", "Teams", "Chat", "HttpService", "TextChatService" }
+
+defclass("ServiceProvider", "Instance")
+defclass("DataModel", "ServiceProvider", {
+  props = { PlaceId = { default = 0, readonly = true }, GameId = { default = 0, readonly = true },
+            JobId = { default = "", readonly = true } },
+  methods = {
+    GetService = function(self, name)
+      local s = services[name]
+      if s then return s end
+      error(sformat("'%s' is not a valid Service name", tostring(name)), 2)
+    end,
+    FindService = function(self, name) return services[name] end,
+    IsLoaded = function() return true end,
+  },
+  events = { Loaded = true },
+})
+for _, n in ipairs(serviceClasses) do defclass(n, "Instance") end
+defclass("StarterPlayerScripts", "Instance")
+defclass("StarterCharacterScripts", "Instance")
+defclass("PlayerScripts", "Instance")
+
+-- RunService
+local runEvents = { Heartbeat = true, Stepped = true, RenderStepped = true, PreSimulation = true,
+                    PostSimulation = true, PreRender = true }
+classes.RunService.events = runEvents
+classes.RunService.signalOpts = function() return { busy = true } end
+classes.RunService.methods = {
+  IsServer = function() return IS_SERVER end,
+  IsClient = function() return not IS_SERVER end,
+  IsStudio = function() return false end,
+  IsRunning = function() return true end,
+  IsRunMode = function() return false end,
+  IsEdit = function() return false end,
+}
+
+-- Workspace
+classes.Workspace.props = {
+  CurrentCamera = { get = function(_, d) return d.camera end, readonly = true },
+  Gravity = { default = 196.2, check = numCheck },
+}
+classes.Workspace.methods = {
+  GetServerTimeNow = function() return H.clock() end,
+}
+
+-- Players and Player
+local PlayersById = {}
+local localPlayer
+classes.Players.props = {
+  LocalPlayer = { get = function() return localPlayer end, readonly = true },
+  MaxPlayers = { default = 256, readonly = true },
+}
+classes.Players.events = { PlayerAdded = true, PlayerRemoving = true }
+classes.Players.methods = {
+  GetPlayers = function(self)
+    local out = {}
+    for _, c in ipairs(Inst[self].children) do
+      if PlayerIds[c] then out[#out + 1] = c end
+    end
+    return out
+  end,
+  GetPlayerByUserId = function(self, uid)
+    for _, c in ipairs(Inst[self].children) do
+      if PlayerIds[c] and Inst[c].props.UserId == uid then return c end
+    end
+    return nil
+  end,
+  GetPlayerFromCharacter = function() return nil end,
+}
+defclass("Player", "Instance", {
+  props = { UserId = { default = 0, readonly = true },
+            DisplayName = { get = function(_, d) return d.Name end, readonly = true },
+            Character = { default = nil, check = instCheck },
+            Team = { default = nil, check = instCheck },
+            AccountAge = { default = 0, readonly = true } },
+  events = { CharacterAdded = true, CharacterRemoving = true, Chatted = true },
+  methods = {
+    Kick = function(self, message)
+      local id = PlayerIds[self]
+      if id then H.net_kick(id, message ~= nil and tostring(message) or "") end
+    end,
+    GetNetworkPing = function() return 0 end,
+  },
+})
+defclass("Team", "Instance", { creatable = true })
+classes.Team.props = { TeamColor = { default = nil } }
+
+-- the Roblox reflection for a "builtin" container: never replaced by place folders
+local function makeService(name, parent)
+  local s, d = newInstance(name, true)
+  d.Name = name
+  d.builtin = true
+  d.locked = true
+  setParent(s, d, parent, true)
+  return s, d
+end
+
+do
+  local d
+  game, d = newInstance("DataModel", true)
+  d.Name = "Game"
+  for _, n in ipairs(serviceClasses) do
+    services[n] = (makeService(n, game))
+  end
+  local sp = services.StarterPlayer
+  makeService("StarterPlayerScripts", sp)
+  makeService("StarterCharacterScripts", sp)
+  local cam, cd = newInstance("Camera", true)
+  cd.Name = "Camera"
+  cd.noReplicate = true -- each side has its own camera, as in Roblox
+  setParent(cam, cd, services.Workspace, true)
+  Inst[services.Workspace].camera = cam
+end
+
+G.game = game
+G.Game = game
+G.workspace = services.Workspace
+G.Workspace = services.Workspace
+
+-- ---------------------------------------------------------------------------------------
+-- Globals
+-- ---------------------------------------------------------------------------------------
+G.Instance = {
+  new = function(className, parent)
+    local inst = newInstance(className)
+    if parent ~= nil then inst.Parent = parent end
+    return inst
+  end,
+}
+
+G.task = {
+  wait = H.task_wait, spawn = H.task_spawn, defer = H.task_defer, delay = H.task_delay,
+  cancel = H.task_cancel,
+  synchronize = function() end, desynchronize = function() end,
+}
+G.wait = H.wait
+G.delay = H.task_delay
+G.spawn = H.legacy_spawn
+G.tick = function() return os.time() + (H.clock() % 1) end
+G.time = H.clock
+G.elapsedTime = H.clock
+G.shared = {}
+G.warn = H.warn
+G.print = H.print
+
+function string.split(s, sep)
+  sep = sep or ","
+  local out = {}
+  if sep == "" then
+    for i = 1, #s do out[i] = s:sub(i, i) end
+    return out
+  end
+  local start = 1
+  while true do
+    local i, j = s:find(sep, start, true)
+    if not i then break end
+    out[#out + 1] = s:sub(start, i - 1)
+    start = j + 1
+  end
+  out[#out + 1] = s:sub(start)
+  return out
+end
+do
+  local ofmt = string.format
+  string.format = function(fmt, ...)
+    local n = select("#", ...)
+    local args = { ... }
+    for i = 1, n do
+      local t = type(args[i])
+      if t ~= "string" and t ~= "number" then args[i] = tostring(args[i]) end
+    end
+    return ofmt(fmt, unpack(args, 1, n))
+  end
+end
+function table.find(t, v, init)
+  for i = init or 1, #t do if t[i] == v then return i end end
+  return nil
+end
+function table.clear(t) for k in pairs(t) do t[k] = nil end end
+function table.create(n, v)
+  local t = {}
+  for i = 1, n do t[i] = v end
+  return t
+end
+table.pack = pack
+table.unpack = unpack
+function table.freeze(t) return t end
+function table.isfrozen() return false end
+function math.clamp(x, lo, hi)
+  if lo > hi then error("max must be greater than or equal to min", 2) end
+  return math.max(lo, math.min(hi, x))
+end
+function math.sign(x) return x > 0 and 1 or x < 0 and -1 or 0 end
+function math.round(x) return x >= 0 and math.floor(x + 0.5) or math.ceil(x - 0.5) end
+
+-- ---------------------------------------------------------------------------------------
+-- require (once per side per ModuleScript, same value to every caller)
+-- ---------------------------------------------------------------------------------------
+local makeEnv
+
+G.require = function(m)
+  local d = Inst[m]
+  if not d or d.ClassName ~= "ModuleScript" then
+    error("Attempted to call require with invalid argument(s).", 2)
+  end
+  if d.modState == "done" then return d.modValue end
+  if d.modState == "error" then error("Requested module experienced an error while loading", 2) end
+  if d.modState == "loading" then
+    local co = coroutine.running()
+    if co == d.modThread or not co then error("Requested module was required recursively", 2) end
+    d.modWaiters = d.modWaiters or {}
+    tinsert(d.modWaiters, { co, H.park(false) })
+    coroutine.yield()
+    if d.modState ~= "done" then error("Requested module experienced an error while loading", 2) end
+    return d.modValue
+  end
+  d.modState = "loading"
+  d.modThread = coroutine.running()
+  local fn, err = compile(m, d)
+  local r
+  if fn then
+    setfenv(fn, makeEnv(m))
+    r = pack(pcall(fn))
+    if not r[1] then err = r[2] end
+  end
+  local ws = d.modWaiters
+  d.modWaiters = nil
+  if err ~= nil then
+    d.modState = "error"
+    H.report_error(tostring(err))
+    if ws then for _, w in ipairs(ws) do H.wake(w[1], w[2]) end end
+    error("Requested module experienced an error while loading", 2)
+  end
+  if r.n ~= 2 then
+    d.modState = "error"
+    if ws then for _, w in ipairs(ws) do H.wake(w[1], w[2]) end end
+    error("Module code did not return exactly one value", 2)
+  end
+  d.modState = "done"
+  d.modValue = r[2]
+  if ws then for _, w in ipairs(ws) do H.wake(w[1], w[2]) end end
+  return d.modValue
+end
+
+makeEnv = function(scriptInst)
+  return setmetatable({ script = scriptInst }, { __index = G })
+end
+
+local function runScript(inst)
+  local d = Inst[inst]
+  if d.props.Disabled then return end
+  local fn, err = compile(inst, d)
+  if not fn then
+    H.report_error(err)
+    return
+  end
+  setfenv(fn, makeEnv(inst))
+  H.task_spawn(fn)
+end
+
+-- ---------------------------------------------------------------------------------------
+-- Places: Rojo's file conventions, project files, single files
+-- ---------------------------------------------------------------------------------------
+local function basename(p) return (p:match("([^/]+)/*$")) or p end
+local function dirname(p) return p:match("^(.*)/[^/]*$") or "." end
+local function joinPath(a, b) if a == "" then return b end return a .. "/" .. b end
+
+local function classify(name)
+  local stem
+  stem = name:match("^(.+)%.server%.luau?$"); if stem then return "Script", stem end
+  stem = name:match("^(.+)%.client%.luau?$"); if stem then return "LocalScript", stem end
+  stem = name:match("^(.+)%.model%.json$"); if stem then return "model", stem end
+  stem = name:match("^(.+)%.meta%.json$"); if stem then return "meta", stem end
+  stem = name:match("^(.+)%.project%.json$"); if stem then return "project", stem end
+  stem = name:match("^(.+)%.luau?$"); if stem then return "ModuleScript", stem end
+  stem = name:match("^(.+)%.json$"); if stem then return "json", stem end
+  stem = name:match("^(.+)%.txt$"); if stem then return "txt", stem end
+  return nil, name
+end
+
+local LoadError = {}
+local function loadFail(msg) error(setmetatable({ msg = msg }, LoadError), 0) end
+
+local function readFile(path)
+  local s, err = H.read_file(path)
+  if not s then loadFail(err) end
+  return s
+end
+
+local function decodeJson(path, display)
+  local v, err = H.json_decode(readFile(path))
+  if err then loadFail(display .. ": " .. err) end
+  return v
+end
+
+local function makeScript(class, name, path, display)
+  local inst, d = newInstance(class, true)
+  d.Name = name
+  d.props.Source = readFile(path)
+  d.chunkname = "@" .. display
+  return inst
+end
+
+-- Rojo's explicit and implicit property encodings.
+local function decodeProp(v, current)
+  if type(v) ~= "table" then return v end
+  local k, x = next(v)
+  if v[1] ~= nil then
+    local ct = typeof(current)
+    if ct == "Color3" then return Color3.new(v[1], v[2], v[3]) end
+    if #v == 3 then return Vector3.new(v[1], v[2], v[3]) end
+    return v
+  end
+  if k == "Vector3" then return Vector3.new(x[1], x[2], x[3]) end
+  if k == "Color3" then return Color3.new(x[1], x[2], x[3]) end
+  if k == "Color3uint8" then return Color3.fromRGB(x[1], x[2], x[3]) end
+  if k == "CFrame" then
+    local p, o = x.position or x.Position or { 0, 0, 0 }, x.orientation or x.Orientation
+    if o then
+      return CFrame.new(p[1], p[2], p[3], o[1][1], o[1][2], o[1][3], o[2][1], o[2][2], o[2][3],
+        o[3][1], o[3][2], o[3][3])
+    end
+    return CFrame.new(p[1], p[2], p[3])
+  end
+  if k == "String" or k == "Bool" or k == "Float32" or k == "Float64" or k == "Int32" or k == "Int64"
+    or k == "Content" then
+    return x
+  end
+  return v
+end
+
+local function applyProps(inst, props, display)
+  if type(props) ~= "table" then return end
+  local keys = {}
+  for k in pairs(props) do keys[#keys + 1] = k end
+  tsort(keys)
+  for _, k in ipairs(keys) do
+    local v = props[k]
+    if k == "Attributes" and type(v) == "table" then
+      for an, av in pairs(v) do
+        local ok, err = pcall(inst.SetAttribute, inst, an, decodeProp(av, nil))
+        if not ok then loadFail(sformat("%s: attribute %s: %s", display, an, tostring(err))) end
+      end
+    elseif k ~= "Tags" then
+      local cur
+      pcall(function() cur = inst[k] end)
+      local ok, err = pcall(function() inst[k] = decodeProp(v, cur) end)
+      if not ok then loadFail(sformat("%s: property %s: %s", display, k, tostring(err))) end
+    end
+  end
+end
+
+local function buildModel(j, defaultName, display)
+  if type(j) ~= "table" then loadFail(display .. ": a model must be a JSON object") end
+  local cls = j.ClassName or j.className
+  if type(cls) ~= "string" then loadFail(display .. ": missing \"ClassName\"") end
+  if not classes[cls] or cls == "DataModel" then loadFail(sformat("%s: unknown class \"%s\"", display, cls)) end
+  local inst, d = newInstance(cls, true)
+  d.Name = j.Name or j.name or defaultName
+  applyProps(inst, j.Properties or j.properties, display)
+  if j.Attributes or j.attributes then applyProps(inst, { Attributes = j.Attributes or j.attributes }, display) end
+  for i, c in ipairs(j.Children or j.children or {}) do
+    local child = buildModel(c, (type(c) == "table" and (c.Name or c.name)) or ("Child" .. i), display)
+    child.Parent = inst
+  end
+  return inst
+end
+
+local SERVER_ONLY = { ServerScriptService = true, ServerStorage = true }
+
+-- Instances made on the client for a place must not include what it never sees.
+local function skipOnClient(parent, cls)
+  if IS_SERVER then return false end
+  local cur = parent
+  while cur do
+    local d = Inst[cur]
+    if SERVER_ONLY[d.ClassName] then return true end
+    if d.ClassName == "ReplicatedStorage" and REMOTE_KIND[cls] then return true end
+    cur = d.Parent
+  end
+  return false
+end
+
+local loadDir
+
+local function reuseBuiltin(parent, name)
+  local c = findChild(Inst[parent], name)
+  if c and Inst[c].builtin then return c end
+  return nil
+end
+
+-- The instance for one file, or nil when the file is not part of the DataModel.
+local function loadFileInstance(path, display, nameOverride)
+  local kind, stem = classify(basename(path))
+  local name = nameOverride or stem
+  if kind == "Script" or kind == "LocalScript" or kind == "ModuleScript" then
+    return makeScript(kind, name, path, display)
+  elseif kind == "model" then
+    return buildModel(decodeJson(path, display), name, display)
+  elseif kind == "json" then
+    local inst, d = newInstance("ModuleScript", true)
+    d.Name = name
+    d.props.Source = "return game:GetService('HttpService'):JSONDecode(...)"
+    local value = decodeJson(path, display)
+    d.modState, d.modValue = "done", value
+    return inst
+  elseif kind == "txt" then
+    local inst, d = newInstance("StringValue", true)
+    d.Name = name
+    d.props.Value = readFile(path)
+    return inst
+  end
+  return nil
+end
+
+local INIT_NAMES = { "init.server.lua", "init.server.luau", "init.client.lua", "init.client.luau",
+                     "init.lua", "init.luau" }
+
+-- A directory's own instance: its init script, or a Folder (or the init.meta.json class).
+local function dirInstance(path, display, name, className)
+  for _, n in ipairs(INIT_NAMES) do
+    local p = joinPath(path, n)
+    if H.is_file(p) then
+      local kind = classify(n)
+      return makeScript(kind, name, p, joinPath(display, n)), n
+    end
+  end
+  local meta = joinPath(path, "init.meta.json")
+  local cls = className or "Folder"
+  local props
+  if H.is_file(meta) then
+    local j = decodeJson(meta, joinPath(display, "init.meta.json"))
+    if type(j) == "table" then
+      cls = j.className or j.ClassName or cls
+      props = j.properties or j.Properties
+    end
+  end
+  if not classes[cls] then loadFail(sformat("%s: unknown class \"%s\"", display, cls)) end
+  local inst, d = newInstance(cls, true)
+  d.Name = name
+  if props then applyProps(inst, props, display) end
+  return inst
+end
+
+loadDir = function(path, display, parent, skipName)
+  local entries, err = H.list_dir(path)
+  if not entries then loadFail(err) end
+  for _, e in ipairs(entries) do
+    local p = joinPath(path, e.name)
+    local disp = joinPath(display, e.name)
+    if e.name:sub(1, 1) == "." or e.name == skipName then
+      -- hidden files and the folder's own init script
+    elseif e.dir then
+      local existing = reuseBuiltin(parent, e.name)
+      if existing then
+        loadDir(p, disp, existing)
+      elseif not skipOnClient(parent, "Folder") then
+        local inst, initName = dirInstance(p, disp, e.name)
+        if not skipOnClient(parent, Inst[inst].ClassName) then
+          -- parented first: what its files become depends on where it is (client filter)
+          inst.Parent = parent
+          loadDir(p, disp, inst, initName)
+        end
+      end
+    else
+      local kind, stem = classify(e.name)
+      if kind == "meta" or kind == "project" then
+        -- meta files decorate their sibling; project files are read at the root only
+      elseif kind and not skipOnClient(parent, "Folder") then
+        local inst = loadFileInstance(p, disp)
+        if inst and not skipOnClient(parent, Inst[inst].ClassName) then
+          local meta = joinPath(path, stem .. ".meta.json")
+          if H.is_file(meta) then
+            local j = decodeJson(meta, joinPath(display, stem .. ".meta.json"))
+            if type(j) == "table" then applyProps(inst, j.properties or j.Properties, disp) end
+          end
+          inst.Parent = parent
+        end
+      end
+    end
+  end
+end
+
+local function starterPlayerScripts()
+  return findChild(Inst[services.StarterPlayer], "StarterPlayerScripts")
+end
+
+-- Places a single file by its suffix.
+local function placeFile(path, display)
+  local kind = classify(basename(path))
+  local parent
+  if kind == "Script" then
+    parent = services.ServerScriptService
+  elseif kind == "LocalScript" then
+    parent = starterPlayerScripts()
+  elseif kind == "model" or kind == "ModuleScript" or kind == "json" or kind == "txt" then
+    parent = services.ReplicatedStorage
+  else
+    loadFail(sformat("%s: not a place, script or model file (expected a folder, *.server.lua, *.client.lua, *.lua, *.model.json or *.project.json)", display))
+  end
+  if skipOnClient(parent, "Folder") then return end
+  local inst = loadFileInstance(path, display)
+  if inst and not skipOnClient(parent, Inst[inst].ClassName) then inst.Parent = parent end
+end
+
+local function loadProjectNode(name, node, root, parent, display)
+  if type(node) ~= "table" then loadFail(sformat("%s: node \"%s\" must be an object", display, name)) end
+  local cls = node["$className"]
+  local inst
+  if parent == nil then
+    inst = game
+  elseif parent == game and services[cls or name] then
+    inst = services[cls or name]
+  else
+    inst = reuseBuiltin(parent, name)
+  end
+  local p = node["$path"]
+  if type(p) == "table" then p = p.optional end
+  if p then
+    local full = joinPath(root, p)
+    local disp = p
+    if H.is_dir(full) then
+      if not inst then
+        if skipOnClient(parent, cls or "Folder") then return end
+        local initName
+        inst, initName = dirInstance(full, disp, name, cls)
+        if skipOnClient(parent, Inst[inst].ClassName) then return end
+        inst.Parent = parent
+        loadDir(full, disp, inst, initName)
+      else
+        if not (inst ~= game and skipOnClient(inst, "Folder")) then loadDir(full, disp, inst) end
+      end
+    elseif H.is_file(full) then
+      if inst then loadFail(sformat("%s: $path of \"%s\" must be a folder", display, name)) end
+      if skipOnClient(parent, "Folder") then return end
+      inst = loadFileInstance(full, disp, name)
+      if not inst then loadFail(sformat("%s: unsupported file %s", display, p)) end
+      if skipOnClient(parent, Inst[inst].ClassName) then return end
+    elseif type(node["$path"]) ~= "table" then
+      loadFail(sformat("%s: $path \"%s\" does not exist", display, p))
+    end
+  end
+  if not inst then
+    if skipOnClient(parent, cls or "Folder") then return end
+    if cls and not classes[cls] then loadFail(sformat("%s: unknown class \"%s\"", display, cls)) end
+    if skipOnClient(parent, cls or "Folder") then return end
+    local d
+    inst, d = newInstance(cls or "Folder", true)
+    d.Name = name
+    if parent ~= nil then inst.Parent = parent end
+  end
+  if node["$properties"] then applyProps(inst, node["$properties"], display) end
+  if node["$attributes"] then applyProps(inst, { Attributes = node["$attributes"] }, display) end
+  local keys = {}
+  for k in pairs(node) do if k:sub(1, 1) ~= "$" then keys[#keys + 1] = k end end
+  tsort(keys)
+  for _, k in ipairs(keys) do loadProjectNode(k, node[k], root, inst, display) end
+  if parent ~= nil and Inst[inst].Parent ~= parent and not Inst[inst].builtin then inst.Parent = parent end
+end
+
+local function loadProject(path, display)
+  local j = decodeJson(path, display)
+  if type(j) ~= "table" or type(j.tree) ~= "table" then loadFail(display .. ": missing \"tree\"") end
+  loadProjectNode("game", j.tree, dirname(path), nil, display)
+end
+
+local function loadPlaceDir(path)
+  local entries, err = H.list_dir(path)
+  if not entries then loadFail(err) end
+  for _, e in ipairs(entries) do
+    local p = joinPath(path, e.name)
+    if e.name:sub(1, 1) == "." then
+      -- hidden
+    elseif e.dir then
+      local svc = services[e.name]
+      if svc then
+        if not skipOnClient(svc, "Folder") then loadDir(p, e.name, svc) end
+      elseif IS_SERVER then
+        warn(sformat("%s: \"%s\" is not a service name; folder ignored", path, e.name))
+      end
+    else
+      local kind = classify(e.name)
+      if kind and kind ~= "meta" and kind ~= "project" then placeFile(p, e.name) end
+    end
+  end
+end
+
+hooks.load = function(path)
+  local ok, err = pcall(function()
+    if H.is_dir(path) then
+      local proj = joinPath(path, "default.project.json")
+      if H.is_file(proj) then loadProject(proj, "default.project.json") else loadPlaceDir(path) end
+    elseif H.is_file(path) then
+      if classify(basename(path)) == "project" then loadProject(path, path) else placeFile(path, path) end
+    else
+      loadFail(path .. ": no such file or directory")
+    end
+  end)
+  if ok then return nil end
+  if getmetatable(err) == LoadError then return err.msg end
+  return tostring(err)
+end
+
+hooks.start_scripts = function()
+  local list = {}
+  if IS_SERVER then
+    for _, svc in ipairs({ services.Workspace, services.ServerScriptService }) do
+      for _, x in ipairs(descendants(svc, {})) do
+        if Inst[x].ClassName == "Script" then list[#list + 1] = x end
+      end
+    end
+  else
+    local roots = { services.ReplicatedFirst, starterPlayerScripts(),
+                    findChild(Inst[services.StarterPlayer], "StarterCharacterScripts"),
+                    services.StarterGui, services.StarterPack }
+    for _, r in ipairs(roots) do
+      for _, x in ipairs(descendants(r, {})) do
+        if Inst[x].ClassName == "LocalScript" then list[#list + 1] = x end
+      end
+    end
+  end
+  for _, s in ipairs(list) do runScript(s) end
+end
+
+hooks.run_string = function(src, name)
+  local inst, d = newInstance(IS_SERVER and "Script" or "LocalScript", true)
+  d.Name = name
+  d.props.Source = src
+  d.chunkname = "@" .. name
+  runScript(inst)
+end
+
+-- ---------------------------------------------------------------------------------------
+-- Replication: the server mirrors ReplicatedStorage, Workspace and each Player's subtree into
+-- the engine's instance tree; a client turns the engine's replica events into instances.
+-- ---------------------------------------------------------------------------------------
+local REP_CREATED, REP_VALUE, REP_NAME, REP_PARENT, REP_ATTRIBUTE, REP_DESTROYING = 1, 2, 3, 4, 5, 6
+local REP_SERVICES = { "ReplicatedStorage", "Workspace" } -- one engine root each, in this order
+local REP_SERVICE = { ReplicatedStorage = true, Workspace = true }
+local ReplicaById = {} -- client: engine instance id -> instance
+
+-- Remotes travel by path through the registry (a second copy would duplicate them), and some
+-- instances are per side (the camera).
+local function repExcluded(d) return REMOTE_KIND[d.ClassName] or d.noReplicate end
+
+local function valueDefault(d)
+  local p = lookup(d.class, "props", "Value")
+  return p and p.default
+end
+
+if IS_SERVER then
+  local repWarned = {}
+  -- Engine refusals other than "already gone" (a value changed while its player leaves) are
+  -- reported once per message: replication must never stop a script.
+  local function check(inst, what, ok, msg, code)
+    if ok == nil and code ~= "RMT_ENOTFOUND" then
+      local text = sformat("%s of %s not replicated: %s", what, fullName(inst), tostring(msg))
+      if what == "Name" or what == "creation" then text = text .. " (names are at most 100 bytes)" end
+      if not repWarned[text] then
+        repWarned[text] = true
+        warn(text)
+      end
+    end
+    return ok
+  end
+
+  -- ObjectValue crosses as the engine id of the instance it refers to (nil when that one does
+  -- not replicate); every other Value as itself.
+  local function wireValue(d)
+    local v = d.props.Value
+    if v == nil then v = valueDefault(d) end
+    if d.ClassName == "ObjectValue" then
+      local vd = v ~= nil and Inst[v]
+      return vd and vd.repId or nil
+    end
+    return v
+  end
+
+  local function forget(inst)
+    local d = Inst[inst]
+    if not d.repId then return end
+    d.repId = nil
+    for _, c in ipairs(d.children) do forget(c) end
+  end
+
+  local function create(inst, d, parentId)
+    local id = check(inst, "creation", H.rep_create(parentId, d.ClassName, d.Name))
+    if not id then return end
+    d.repId = id
+    if d.class.valueChanged then check(inst, "Value", H.rep_set_value(id, wireValue(d))) end
+    for k, v in pairs(d.attrs) do check(inst, "attribute " .. k, H.rep_set_attr(id, k, v)) end
+    for _, c in ipairs(d.children) do
+      local cd = Inst[c]
+      if not repExcluded(cd) then create(c, cd, id) end
+    end
+  end
+
+  rep = {
+    value = function(inst, d) check(inst, "Value", H.rep_set_value(d.repId, wireValue(d))) end,
+    name = function(inst, d) check(inst, "Name", H.rep_set_name(d.repId, d.Name)) end,
+    attr = function(inst, d, name, v)
+      check(inst, "attribute " .. name, H.rep_set_attr(d.repId, name, v))
+    end,
+    -- before a Destroy: the engine drops the whole subtree at once
+    detach = function(inst, d)
+      if d.repRoot then return end
+      check(inst, "Destroy", H.rep_destroy(d.repId))
+      forget(inst)
+    end,
+    -- after a Parent change: follow it, make the copy (with its subtree) or drop it
+    parent = function(inst, d)
+      if d.repRoot then return end
+      local p = d.Parent
+      local pid = p and not d.destroyed and Inst[p].repId
+      if d.repId then
+        if pid then
+          check(inst, "Parent", H.rep_set_parent(d.repId, pid))
+        else
+          check(inst, "removal", H.rep_destroy(d.repId))
+          forget(inst)
+        end
+      elseif pid and not repExcluded(d) then
+        create(inst, d, pid)
+      end
+    end,
+    forget = forget,
+  }
+
+  -- Called once the engine is attached: the service roots and what places already put there.
+  hooks.rep_attach = function()
+    for _, name in ipairs(REP_SERVICES) do
+      local svc = services[name]
+      local sd = Inst[svc]
+      if not sd.repId then
+        local id = check(svc, "creation", H.rep_create(0, name, name))
+        if id then
+          sd.repId, sd.repRoot = id, true
+          for k, v in pairs(sd.attrs) do check(svc, "attribute " .. k, H.rep_set_attr(id, k, v)) end
+          for _, c in ipairs(sd.children) do rep.parent(c, Inst[c]) end
+        end
+      end
+    end
+  end
+end
+
+local playerObject -- (id, name, userId) -> the side's Player object, made on first use
+
+local materialize
+if not IS_SERVER then
+  -- A Folder the registry made for a remote's path, with this name and no server copy yet.
+  local function adoptable(pd, name, class)
+    if class ~= "Folder" then return nil end
+    for _, c in ipairs(pd.children) do
+      local cd = Inst[c]
+      if not cd.repId and cd.pathFolder and cd.Name == name then return c end
+    end
+    return nil
+  end
+
+  -- The client's own copy of the place under ReplicatedStorage and Workspace, by full name and
+  -- class: what the server's copy arrives without (script Source, properties that do not
+  -- replicate) comes from here. The instances themselves are dropped at attach, so the client's
+  -- tree is exactly what the server replicates (what it destroyed or renamed before this
+  -- client joined is not resurrected).
+  local placeCopies = {}
+  local function poolKey(path, class) return path .. "\0" .. class end
+  hooks.rep_attach = function()
+    for _, name in ipairs(REP_SERVICES) do
+      local sd = Inst[services[name]]
+      local kids = {}
+      for _, c in ipairs(sd.children) do
+        if not Inst[c].noReplicate and not Inst[c].rid then kids[#kids + 1] = c end
+      end
+      for _, c in ipairs(kids) do
+        local function visit(x)
+          local xd = Inst[x]
+          local key = poolKey(fullName(x), xd.ClassName)
+          if not placeCopies[key] then placeCopies[key] = xd end
+          for _, k in ipairs(xd.children) do visit(k) end
+        end
+        visit(c)
+        destroy(c)
+      end
+    end
+  end
+
+  -- Registry folders named like `inst` beside it are the same folder seen first through a
+  -- remote's path: their children move into `inst`.
+  local function mergePathFolders(inst)
+    local d = Inst[inst]
+    if not d.Parent then return end
+    local sibs = {}
+    for i, c in ipairs(Inst[d.Parent].children) do sibs[i] = c end
+    for _, c in ipairs(sibs) do
+      local cd = Inst[c]
+      if c ~= inst and cd.pathFolder and not cd.repId and cd.Name == d.Name then
+        local kids = {}
+        for i, k in ipairs(cd.children) do kids[i] = k end
+        for _, k in ipairs(kids) do setParent(k, Inst[k], inst, true) end
+        destroy(c)
+      end
+    end
+  end
+
+  -- ObjectValues naming an instance not here yet (the snapshot sends one root's subtree
+  -- after another): engine id -> set of ObjectValues, filled in when it arrives.
+  local pendingRefs = {}
+
+  local function readValue(inst, d, info)
+    local v = info.value
+    if d.ClassName == "ObjectValue" then
+      d.refPending = nil
+      if type(v) ~= "number" then return nil end
+      local target = materialize(v)
+      if not target then
+        d.refPending = v
+        pendingRefs[v] = pendingRefs[v] or setmetatable({}, { __mode = "k" })
+        pendingRefs[v][inst] = true
+      end
+      return target
+    end
+    return v
+  end
+
+  local function resolveRefs(id, target)
+    local waiting = pendingRefs[id]
+    if not waiting then return end
+    pendingRefs[id] = nil
+    for o in pairs(waiting) do
+      local od = Inst[o]
+      if od.refPending == id and not od.destroyed then
+        od.refPending = nil
+        local old = od.props.Value
+        od.props.Value = target
+        if old ~= target then propChanged(o, od, "Value", target) end
+      end
+    end
+  end
+
+  local function applyValue(inst, d, info)
+    local v = readValue(inst, d, info)
+    local old = d.props.Value
+    if old == nil then old = valueDefault(d) end
+    d.props.Value = v
+    local new = v
+    if new == nil then new = valueDefault(d) end
+    if old ~= new then propChanged(inst, d, "Value", new) end
+  end
+
+  local function applyAttrs(inst, d, attrs)
+    for k in pairs(d.attrs) do
+      if attrs[k] == nil then setAttr(inst, d, k, nil) end
+    end
+    for k, v in pairs(attrs) do setAttr(inst, d, k, v) end
+  end
+
+  local function map(inst, d, id)
+    d.repId = id
+    d.pathFolder = nil
+    ReplicaById[id] = inst
+  end
+
+  -- The instance for engine id `id`, made (with its ancestors) from the engine's copy when it
+  -- is not there yet: events may name an instance whose creation we have not seen.
+  local build
+  materialize = function(id)
+    local inst = ReplicaById[id]
+    if inst then return inst end
+    inst = build(id)
+    if inst then resolveRefs(id, inst) end
+    return inst
+  end
+
+  build = function(id)
+    local info = H.rep_info(id)
+    if not info then return nil end
+    local inst
+    if info.parent == 0 then
+      if info.class == "Player" and info.player ~= 0 then
+        inst = playerObject(info.player, info.name, info.userId)
+      elseif REP_SERVICE[info.class] then
+        inst = services[info.class]
+      end
+      if not inst then return nil end -- a root only a C server knows about
+      local d = Inst[inst]
+      map(inst, d, id)
+      d.repKeep = true
+      applyAttrs(inst, d, info.attrs)
+      return inst
+    end
+    if REMOTE_KIND[info.class] then return nil end -- remotes come from the registry
+    local parent = materialize(info.parent)
+    if not parent then return nil end
+    local pd = Inst[parent]
+    inst = adoptable(pd, info.name, info.class)
+    if inst then
+      local d = Inst[inst]
+      map(inst, d, id)
+      if d.class.valueChanged then applyValue(inst, d, info) end
+      applyAttrs(inst, d, info.attrs)
+      mergePathFolders(inst)
+      return inst
+    end
+    local d
+    inst, d = newInstance(classes[info.class] and info.class or "Folder", true)
+    d.ClassName = info.class
+    d.Name = info.name
+    local donor = placeCopies[poolKey(fullName(parent) .. "." .. info.name, info.class)]
+    if donor then
+      for k, v in pairs(donor.props) do d.props[k] = v end
+      d.chunkname = donor.chunkname
+      if donor.modState == "done" then d.modState, d.modValue = "done", donor.modValue end
+    end
+    map(inst, d, id)
+    if d.class.valueChanged then d.props.Value = readValue(inst, d, info) end
+    for k, v in pairs(info.attrs) do d.attrs[k] = v end
+    if not pd.destroyed then setParent(inst, d, parent, true) end
+    mergePathFolders(inst)
+    return inst
+  end
+
+  hooks.replica = function(event, id, attribute)
+    if event == REP_CREATED then
+      materialize(id)
+      return
+    end
+    local inst = ReplicaById[id]
+    if event == REP_DESTROYING then
+      if not inst then return end
+      ReplicaById[id] = nil
+      local d = Inst[inst]
+      d.repId = nil
+      if not d.repKeep then destroy(inst) end
+      return
+    end
+    if not inst then
+      materialize(id) -- made from the current state, which includes this change
+      return
+    end
+    local d = Inst[inst]
+    if d.destroyed then return end -- destroyed by a LocalScript: its copy is gone
+    local info = H.rep_info(id)
+    if not info then return end
+    if event == REP_VALUE then
+      if d.class.valueChanged then applyValue(inst, d, info) end
+    elseif event == REP_NAME then
+      setName(inst, d, info.name)
+      mergePathFolders(inst)
+    elseif event == REP_PARENT then
+      local p = info.parent ~= 0 and materialize(info.parent) or nil
+      if p and Inst[p].destroyed then p = nil end
+      setParent(inst, d, p, true)
+      mergePathFolders(inst)
+    elseif event == REP_ATTRIBUTE then
+      setAttr(inst, d, attribute, H.rep_attr(id, attribute))
+    end
+  end
+end
+
+-- ---------------------------------------------------------------------------------------
+-- Engine hooks (called from C)
+-- ---------------------------------------------------------------------------------------
+local lastHeartbeat
+hooks.frame = function(now, dt)
+  local rs = Inst[services.RunService].signals
+  if not IS_SERVER then
+    if rs.RenderStepped then fireSignal(rs.RenderStepped, dt) end
+    if rs.PreRender then fireSignal(rs.PreRender, dt) end
+  end
+  if rs.Stepped then fireSignal(rs.Stepped, now, dt) end
+  if rs.PreSimulation then fireSignal(rs.PreSimulation, dt) end
+  if rs.PostSimulation then fireSignal(rs.PostSimulation, dt) end
+  if rs.Heartbeat then fireSignal(rs.Heartbeat, dt) end
+  lastHeartbeat = now
+end
+
+hooks.frame_busy = function()
+  for _, s in pairs(Inst[services.RunService].signals) do
+    if SignalState[s].active then return true end
+  end
+  return false
+end
+
+playerObject = function(id, name, userId)
+  local p = PlayersById[id]
+  if p then return p end
+  local d
+  p, d = newInstance("Player", true)
+  d.Name = name
+  d.props.UserId = userId
+  PlayerIds[p] = id
+  PlayersById[id] = p
+  return p
+end
+
+-- On a client the Player may exist already, made when its replicated copy arrived first.
+hooks.player_added = function(id, name, userId, isLocal)
+  local p = playerObject(id, name, userId)
+  local d = Inst[p]
+  if isLocal and not localPlayer then
+    localPlayer = p
+    local ps, psd = newInstance("PlayerScripts", true)
+    psd.Name = "PlayerScripts"
+    setParent(ps, psd, p, true)
+  end
+  if d.added then return end
+  d.added = true
+  if IS_SERVER and H.net_enabled() then
+    local rid = H.rep_player_instance(id)
+    if rid and rid ~= 0 then d.repId, d.repRoot = rid, true end
+  end
+  setParent(p, d, services.Players, true)
+  local pd = Inst[services.Players]
+  if pd.signals.PlayerAdded then fireSignal(pd.signals.PlayerAdded, p) end
+end
+
+hooks.player_removing = function(id)
+  local p = PlayersById[id]
+  if not p then return end
+  local pd = Inst[services.Players]
+  if pd.signals.PlayerRemoving then fireSignal(pd.signals.PlayerRemoving, p) end
+  PlayersById[id] = nil
+  -- the engine drops the player's copy itself; later changes stay on this side
+  if rep then rep.forget(p) end
+  setParent(p, Inst[p], nil, true)
+end
+
+hooks.resolve_player = function(id) return PlayersById[id] end
+
+hooks.remote_event = function(rid, ...)
+  local inst = RemotesById[rid]
+  if not inst then return end
+  local s = Inst[inst].signals[IS_SERVER and "OnServerEvent" or "OnClientEvent"]
+  if s then fireSignal(s, ...) end
+end
+
+hooks.remote_invoke = function(rid, inv, ...)
+  local inst = RemotesById[rid]
+  local cb = inst and Inst[inst].props[IS_SERVER and "OnServerInvoke" or "OnClientInvoke"]
+  if not cb then
+    H.net_complete(inv, false, "no OnServerInvoke callback")
+    return
+  end
+  H.task_spawn(function(...) H.net_complete(inv, pcall(cb, ...)) end, ...)
+end
+
+-- Client: the server's registry becomes instances under ReplicatedStorage (folders for the
+-- path's segments), so WaitForChild finds them.
+hooks.registry = function(added, rid, name, kind)
+  if added then
+    local parent = services.ReplicatedStorage
+    local segs = string.split(name, "/")
+    for i = 1, #segs - 1 do
+      local c = findChild(Inst[parent], segs[i])
+      if not c then
+        local f, fd = newInstance("Folder", true)
+        fd.Name = segs[i]
+        fd.pathFolder = true -- until the server's copy of this folder arrives and adopts it
+        setParent(f, fd, parent, true)
+        c = f
+      end
+      parent = c
+    end
+    local inst, d = newInstance(KIND_CLASS[kind] or "RemoteEvent", true)
+    d.Name = segs[#segs]
+    d.rid, d.rpath = rid, name
+    RemotesById[rid] = inst
+    setParent(inst, d, parent, true)
+  else
+    local inst = RemotesById[rid]
+    if inst then
+      local d = Inst[inst]
+      if d.conn then H.net_unlisten(rid, d.conn) d.conn = nil end
+      RemotesById[rid] = nil
+      d.rid = nil
+      destroy(inst)
+    end
+  end
+end
+
+-- For the C side: the instance metatable and the Player id table.
+H.set_instance_meta(instMt, PlayerIds, Inst, PlayersById)
+
+return hooks

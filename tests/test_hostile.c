@@ -1,0 +1,695 @@
+/* test_hostile.c - hostile peers built from raw ENet attack one server while a well-behaved
+ * client keeps invoking and firing: the server must keep answering it, count what it drops,
+ * and keep its memory bounded. Loopback only; every phase is bounded in time. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "relay.h" /* only for relay_udp_socket: raw datagrams that are not ENet at all */
+
+#include "alloc_counter.h"
+#include "engine.h"
+#include "protocol.h"
+#include "remotes.h"
+
+/* ---- a raw ENet peer that speaks (or abuses) the protocol by hand ---- */
+
+typedef struct bot {
+  ENetHost *host;
+  ENetPeer *peer;
+  int connected, joined, disconnected, refused;
+  uint32_t player_id;
+  long errors_received; /* ERROR answers (rate limited, unknown remote, bad arguments) */
+  long ratelimited;
+  long badargs, notfound, invalid;
+  int silent;           /* stops servicing its host: no acks, like a crashed process */
+} bot;
+
+static uint16_t server_port;
+
+static void bot_open(bot *b) {
+  memset(b, 0, sizeof *b);
+  b->host = enet_host_create(NULL, 1, RMT_CHANNEL_COUNT, 0, 0);
+  assert_non_null(b->host);
+  ENetAddress addr;
+  enet_address_set_host(&addr, "127.0.0.1");
+  addr.port = server_port;
+  b->peer = enet_host_connect(b->host, &addr, RMT_CHANNEL_COUNT, 0);
+  assert_non_null(b->peer);
+}
+
+static void bot_close(bot *b) {
+  if (!b->host) return;
+  enet_host_destroy(b->host); /* no goodbye: the server finds out by timeout, if at all */
+  b->host = NULL;
+  b->peer = NULL;
+}
+
+static void bot_read(bot *b, const ENetPacket *pk) {
+  size_t off = 0;
+  rmt_msg m;
+  while (rmt__msg_next(pk->data, pk->dataLength, &off, &m) > 0) {
+    if (m.kind == RMT_MSG_CONTROL && m.id == RMT_CTL_WELCOME) {
+      rmt_reader r = {m.body, m.body_len, 0, 0};
+      rmt__get_varint(&r);
+      b->player_id = (uint32_t)rmt__get_varint(&r);
+      b->joined = 1;
+    } else if (m.kind == RMT_MSG_CONTROL && m.id == RMT_CTL_REFUSE) {
+      b->refused = 1;
+    } else if (m.kind == RMT_MSG_ERROR) {
+      b->errors_received++;
+      if (m.status == (uint32_t)-RMT_ERATELIMIT) b->ratelimited++;
+      if (m.status == (uint32_t)-RMT_EBADARGS) b->badargs++;
+      if (m.status == (uint32_t)-RMT_ENOTFOUND) b->notfound++;
+      if (m.status == (uint32_t)-RMT_EINVAL) b->invalid++;
+    }
+  }
+}
+
+static void bot_service(bot *b) {
+  if (!b->host || b->silent) return;
+  ENetEvent ev;
+  while (enet_host_service(b->host, &ev, 0) > 0) {
+    if (ev.type == ENET_EVENT_TYPE_CONNECT) b->connected = 1;
+    else if (ev.type == ENET_EVENT_TYPE_DISCONNECT) b->disconnected = 1;
+    else if (ev.type == ENET_EVENT_TYPE_RECEIVE) {
+      bot_read(b, ev.packet);
+      enet_packet_destroy(ev.packet);
+    }
+  }
+}
+
+static void bot_send(bot *b, int channel, const void *data, size_t len) {
+  if (!b->peer || b->peer->state != ENET_PEER_STATE_CONNECTED) return;
+  ENetPacket *pk = enet_packet_create(data, len, channel == 0 ? ENET_PACKET_FLAG_RELIABLE : 0);
+  if (pk && enet_peer_send(b->peer, (enet_uint8)channel, pk) != 0) enet_packet_destroy(pk);
+}
+
+static void bot_send_buf(bot *b, int channel, const rmt_buf *msg) { bot_send(b, channel, msg->data, msg->len); }
+
+static void put_hello(rmt_buf *msg, const char *name) {
+  rmt_buf body = {0};
+  uint8_t magic[4] = {0x31, 0x54, 0x4d, 0x52};
+  rmt_buf_append(&body, magic, 4);
+  rmt__put_varint(&body, RMT_PROTOCOL_VERSION);
+  rmt__put_lstr(&body, name, strlen(name));
+  rmt__put_lstr(&body, "", 0);
+  rmt__msg_put(msg, RMT_MSG_CONTROL, RMT_CTL_HELLO, NULL, 0, body.data, body.len);
+  rmt_buf_free(&body);
+}
+
+static void bot_hello(bot *b, const char *name) {
+  rmt_buf msg = {0};
+  put_hello(&msg, name);
+  bot_send_buf(b, 0, &msg);
+  rmt_buf_free(&msg);
+}
+
+/* ---- the world: one server, one good client, any number of bots ---- */
+
+#define MAXBOTS 96
+
+typedef struct world {
+  alloc_counter sac; /* the server's memory, measured on its own */
+  alloc_counter cac; /* the good client's */
+  rmt_server *server;
+  rmt_client *good;
+  rmt_remote_id echo, slow, ev, unrel, unheard;
+  bot bots[MAXBOTS];
+  int nbots;
+  uint64_t rng;
+  /* the good client's calls */
+  int outstanding;
+  uint64_t sent_at_us;
+  double expect;
+  long answered, failed, wrong;
+  uint32_t lat_us[200000];
+  size_t nlat;
+  uint64_t next_call_us, next_fire_us;
+  long fired;
+  long good_events_seen; /* by the server's listener, from the good client */
+  rmt_invocation *held[256];
+  int nheld;
+  long drops[8];
+} world;
+
+static uint64_t now_us(void) { return relay_now_us(); }
+
+static uint64_t rnd(world *w) {
+  uint64_t z = (w->rng += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static void echo_handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t nargs) {
+  (void)ud;
+  rmt_invocation_return(inv, nargs > 1 ? args + 1 : NULL, nargs > 1 ? nargs - 1 : 0);
+}
+
+/* Never answers at once: holds the call (until the test completes it, or destroy frees it). */
+static void slow_handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t nargs) {
+  world *w = ud;
+  (void)args;
+  (void)nargs;
+  if (w->nheld < 256) w->held[w->nheld++] = inv;
+  else rmt_invocation_error(inv, "busy");
+}
+
+static void on_event(void *ud, const rmt_value *args, size_t nargs) {
+  world *w = ud;
+  if (nargs >= 1 && args[0].type == RMT_TPLAYER && args[0].as.player == rmt_client_player_id(w->good))
+    w->good_events_seen++;
+}
+
+static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason) {
+  world *w = ud;
+  (void)r;
+  if ((int)reason < 8) w->drops[reason]++;
+  /* The good client never breaks a rule, so nothing of its may be dropped. */
+  if (w->good && p && p == rmt_client_player_id(w->good)) w->wrong++;
+}
+
+static void quiet(void *ud, rmt_log_level level, const char *msg) {
+  (void)ud;
+  (void)level;
+  (void)msg;
+}
+
+static void on_answer(void *ud, int status, const rmt_value *res, size_t nres, const char *msg) {
+  world *w = ud;
+  (void)msg;
+  w->outstanding = 0;
+  if (status != RMT_OK) {
+    w->failed++;
+    fprintf(stderr, "good client's invoke failed: %s (%s)\n", rmt_err_name(status), msg);
+    return;
+  }
+  if (nres != 1 || res[0].type != RMT_TNUMBER || res[0].as.number != w->expect) w->wrong++;
+  uint64_t lat = now_us() - w->sent_at_us;
+  if (w->nlat < sizeof w->lat_us / sizeof w->lat_us[0]) w->lat_us[w->nlat++] = (uint32_t)lat;
+  w->answered++;
+}
+
+/* The good client: one invoke in flight at about 200/s, and 50 fires/s: well inside the
+ * limits, so every call must succeed whatever the bots do. */
+static void good_client_step(world *w) {
+  uint64_t t = now_us();
+  if (!w->outstanding && t >= w->next_call_us) {
+    w->expect = (double)(w->answered + w->failed);
+    rmt_value v = rmt_num(w->expect);
+    w->sent_at_us = t;
+    w->next_call_us = t + 5000;
+    assert_int_equal(rmt_client_invoke(w->good, w->echo, &v, 1, 5000, on_answer, w, NULL), 0);
+    w->outstanding = 1;
+    rmt_client_flush(w->good); /* latency is measured from the call, not from the next service */
+  }
+  if (t >= w->next_fire_us) {
+    rmt_value v = rmt_num((double)w->fired++);
+    assert_int_equal(rmt_client_fire(w->good, w->ev, &v, 1, NULL), 0);
+    w->next_fire_us = t + 20000;
+  }
+}
+
+static void pump(world *w) {
+  rmt_server_service(w->server, 0);
+  good_client_step(w);
+  rmt_client_service(w->good, 0);
+  for (int i = 0; i < w->nbots; i++) bot_service(&w->bots[i]);
+  rmt_server_service(w->server, 1);
+  rmt_client_service(w->good, 0);
+}
+
+static void pump_for(world *w, uint32_t ms) {
+  uint64_t until = rmt__now_ms() + ms;
+  while (rmt__now_ms() < until) pump(w);
+}
+
+static bot *new_bot(world *w) {
+  assert_true(w->nbots < MAXBOTS);
+  bot *b = &w->bots[w->nbots++];
+  bot_open(b);
+  return b;
+}
+
+/* Connects at the ENet level (and joins when name is set), bounded to 3 s. */
+static bot *connect_bot(world *w, const char *name) {
+  bot *b = new_bot(w);
+  uint64_t until = rmt__now_ms() + 3000;
+  while (!b->connected && rmt__now_ms() < until) pump(w);
+  assert_true(b->connected);
+  if (name) {
+    bot_hello(b, name);
+    while (!b->joined && rmt__now_ms() < until) pump(w);
+    assert_true(b->joined);
+  }
+  return b;
+}
+
+static void random_bytes(world *w, uint8_t *buf, size_t len) {
+  for (size_t i = 0; i < len; i++) buf[i] = (uint8_t)rnd(w);
+}
+
+static int says_bye(const uint8_t *data, size_t len) {
+  size_t off = 0;
+  rmt_msg m;
+  while (rmt__msg_next(data, len, &off, &m) > 0)
+    if (m.kind == RMT_MSG_CONTROL && m.id == RMT_CTL_BYE) return 1;
+  return 0;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double percentile_ms(world *w, double p) {
+  if (!w->nlat) return 0;
+  size_t i = (size_t)(p * (double)(w->nlat - 1));
+  return w->lat_us[i] / 1000.0;
+}
+
+/* Builds a valid EVENT/INVOKE message for a remote, with the given encoded body. */
+static void put_msg(rmt_buf *msg, rmt_msg_kind kind, uint32_t id, uint32_t call_id,
+                    const uint8_t *body, size_t len) {
+  uint32_t fields[2] = {call_id, 5000};
+  rmt__msg_put(msg, kind, id, fields, kind == RMT_MSG_INVOKE ? 2 : kind == RMT_MSG_EVENT ? 0 : 1,
+               body, len);
+}
+
+static void test_hostile_clients(void **state) {
+  (void)state;
+  static world w;
+  memset(&w, 0, sizeof w);
+  w.rng = 0x407715;
+  alloc_counter_init(&w.sac);
+  alloc_counter_init(&w.cac);
+  rmt_server_config sc;
+  rmt_server_config_default(&sc);
+  sc.alloc = &w.sac.hook;
+  sc.log = quiet;
+  sc.on_drop = on_drop;
+  sc.drop_ud = &w;
+  sc.max_players = 64;
+  sc.handshake_timeout_ms = 500;
+  sc.peer_timeout_ms = 2000; /* vanished peers are noticed within the test's time */
+  sc.limits.max_bytes = 64 * 1024;
+  sc.limits.max_string = 32 * 1024;
+  sc.queue_limit = 256;
+  rmt_error err;
+  w.server = rmt_server_create(&sc, &err);
+  assert_non_null(w.server);
+  server_port = rmt_server_port(w.server);
+  assert_int_equal(rmt_server_create_remote(w.server, "Echo", RMT_REMOTE_FUNCTION, &w.echo), 0);
+  assert_int_equal(rmt_server_create_remote(w.server, "Slow", RMT_REMOTE_FUNCTION, &w.slow), 0);
+  assert_int_equal(rmt_server_create_remote(w.server, "Ev", RMT_REMOTE_EVENT, &w.ev), 0);
+  assert_int_equal(rmt_server_create_remote(w.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w.unrel), 0);
+  assert_int_equal(rmt_server_create_remote(w.server, "Unheard", RMT_REMOTE_EVENT, &w.unheard), 0);
+  rmt_server_on_invoke(w.server, w.echo, echo_handler, &w);
+  rmt_server_on_invoke(w.server, w.slow, slow_handler, &w);
+  rmt_signal_connect(rmt_server_event_signal(w.server, w.ev), on_event, &w);
+  rmt_signal_connect(rmt_server_event_signal(w.server, w.unrel), on_event, &w);
+
+  rmt_client_config cc;
+  rmt_client_config_default(&cc);
+  cc.port = server_port;
+  cc.name = "Good";
+  cc.alloc = &w.cac.hook;
+  cc.log = quiet;
+  w.good = rmt_client_create(&cc, &err);
+  assert_non_null(w.good);
+  for (uint64_t t = rmt__now_ms() + 3000;
+       rmt_client_get_state(w.good) == RMT_CLIENT_CONNECTING && rmt__now_ms() < t;) {
+    rmt_server_service(w.server, 1);
+    rmt_client_service(w.good, 0);
+  }
+  assert_int_equal(rmt_client_get_state(w.good), RMT_CLIENT_CONNECTED);
+  /* Quiet baseline for the good client's latency. */
+  pump_for(&w, 1000);
+  qsort(w.lat_us, w.nlat, sizeof w.lat_us[0], cmp_u32);
+  double quiet_p50 = percentile_ms(&w, 0.5), quiet_p99 = percentile_ms(&w, 0.99);
+  long quiet_n = (long)w.nlat;
+  w.nlat = 0;
+  size_t baseline_peak = w.sac.peak_bytes, baseline_live = w.sac.live_bytes;
+  uint64_t attack_start = rmt__now_ms();
+  rmt_buf msg = {0}, body = {0};
+  uint8_t raw[4096];
+
+  /* 1. Not ENet at all: random datagrams straight at the server's socket. */
+  int fd = relay_udp_socket(0);
+  assert_true(fd >= 0);
+  struct sockaddr_in to = {0};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  to.sin_port = htons(server_port);
+  for (int i = 0; i < 2000; i++) {
+    size_t len = 1 + rnd(&w) % 1400;
+    random_bytes(&w, raw, len);
+    if (i % 2) raw[0] = 0x80; /* some look like ENet commands with a peer id */
+    sendto(fd, raw, len, 0, (struct sockaddr *)&to, sizeof to);
+    if (i % 100 == 0) pump(&w);
+  }
+  close(fd);
+  pump_for(&w, 200);
+
+  /* 2. Random bytes before the handshake: refused, never joined. */
+  bot *pre[8];
+  for (int i = 0; i < 8; i++) {
+    pre[i] = connect_bot(&w, NULL);
+    size_t len = 1 + rnd(&w) % 2000;
+    random_bytes(&w, raw, len);
+    bot_send(pre[i], i % 2, raw, len);
+  }
+  pump_for(&w, 600);
+  for (int i = 0; i < 8; i++) {
+    assert_false(pre[i]->joined);
+    assert_true(pre[i]->refused || pre[i]->disconnected);
+  }
+
+  /* 3. Random bytes after the handshake, on both channels (regenerated when they happen
+   * to contain a well-formed BYE, which would be a polite goodbye rather than noise). */
+  bot *noisy = connect_bot(&w, "Noisy");
+  for (int i = 0; i < 500; i++) {
+    size_t len;
+    do {
+      len = 1 + rnd(&w) % 1200;
+      random_bytes(&w, raw, len);
+    } while (says_bye(raw, len));
+    bot_send(noisy, i % 2, raw, len);
+    if (i % 50 == 0) pump(&w);
+  }
+  pump_for(&w, 300);
+  assert_true(w.drops[RMT_DROP_MALFORMED] + w.drops[RMT_DROP_WRONG_KIND] +
+                  w.drops[RMT_DROP_UNKNOWN_REMOTE] > 0);
+  assert_false(noisy->disconnected); /* a bad batch is dropped, the connection stays */
+  long malformed_before = w.drops[RMT_DROP_MALFORMED];
+
+  /* 4. Truncated messages (every prefix of a valid one) and lengths that lie. */
+  {
+    rmt_value args[3] = {rmt_str("truncate me"), rmt_num(1), rmt_vector3(1, 2, 3)};
+    body.len = 0;
+    assert_int_equal(rmt_encode(&body, args, 3, NULL, NULL), 0);
+    msg.len = 0;
+    put_msg(&msg, RMT_MSG_INVOKE, w.echo, 77, body.data, body.len);
+    for (size_t cut = 1; cut < msg.len; cut++) bot_send(noisy, 0, msg.data, cut);
+    msg.len = 0;
+    put_msg(&msg, RMT_MSG_EVENT, w.ev, 0, body.data, body.len);
+    for (size_t cut = 1; cut < msg.len; cut++) bot_send(noisy, 0, msg.data, cut);
+    /* Body length claims 2^32 bytes. */
+    uint8_t liar[] = {(uint8_t)(w.ev << 3), 0x80, 0x80, 0x80, 0x80, 0x10, 0x91, 0x01};
+    bot_send(noisy, 0, liar, sizeof liar);
+    /* A body that is valid framing around an undecodable payload (msgpack 0xc1 is never used). */
+    uint8_t never[] = {0x91, 0xc1};
+    msg.len = 0;
+    put_msg(&msg, RMT_MSG_INVOKE, w.echo, 78, never, sizeof never);
+    bot_send_buf(noisy, 0, &msg);
+  }
+  pump_for(&w, 300);
+  assert_true(w.drops[RMT_DROP_MALFORMED] >= malformed_before + 2 * 10);
+  assert_true(noisy->badargs >= 1); /* the undecodable invoke is answered, not ignored */
+  long badargs_before = noisy->badargs;
+
+  /* 5. Oversized: one string over limits.max_string, and a 3 MiB event (beyond the
+   * player's 1 MiB byte bucket and limits.max_bytes). */
+  {
+    static char big[3 << 20];
+    memset(big, 'x', sizeof big);
+    rmt_value arg = rmt_lstr(big, 40 * 1024);
+    rmt_limits unlimited = {1000, 1u << 30, 1u << 30, 1u << 30};
+    body.len = 0;
+    assert_int_equal(rmt_encode(&body, &arg, 1, &unlimited, NULL), 0);
+    msg.len = 0;
+    put_msg(&msg, RMT_MSG_INVOKE, w.echo, 79, body.data, body.len);
+    bot_send_buf(noisy, 0, &msg);
+    arg = rmt_lstr(big, sizeof big);
+    body.len = 0;
+    assert_int_equal(rmt_encode(&body, &arg, 1, &unlimited, NULL), 0);
+    msg.len = 0;
+    put_msg(&msg, RMT_MSG_EVENT, w.ev, 0, body.data, body.len);
+    bot_send_buf(noisy, 0, &msg);
+    rmt_buf_free(&body);
+    rmt_buf_free(&msg);
+  }
+  pump_for(&w, 800);
+  /* The 3 MiB event never reaches a listener: ENet refuses packets over
+   * max(max_bytes, batch_bytes) + 64 before reassembling them, so it is not even counted. */
+  assert_int_equal(w.drops[RMT_DROP_BYTE_RATE], 0);
+  assert_true(noisy->badargs >= badargs_before + 1); /* the 40 KiB string */
+
+  /* 6. Unknown remote ids, server-to-client kinds, replies nobody asked for, a second HELLO. */
+  bot *confused = connect_bot(&w, "Confused");
+  {
+    uint8_t empty_args[] = {0x90};
+    uint32_t ids[] = {0, 999, 65535, 0x1fffffff, UINT32_MAX >> 3};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+      msg.len = 0;
+      put_msg(&msg, RMT_MSG_EVENT, ids[i], 0, empty_args, 1);
+      put_msg(&msg, RMT_MSG_INVOKE, ids[i], 100 + (uint32_t)i, empty_args, 1);
+      bot_send_buf(confused, 0, &msg);
+    }
+    /* An event for a RemoteFunction, an invoke on an event, an event on the wrong channel. */
+    msg.len = 0;
+    put_msg(&msg, RMT_MSG_EVENT, w.echo, 0, empty_args, 1);
+    put_msg(&msg, RMT_MSG_INVOKE, w.ev, 200, empty_args, 1);
+    bot_send_buf(confused, 0, &msg);
+    msg.len = 0;
+    put_msg(&msg, RMT_MSG_EVENT, w.ev, 0, empty_args, 1);
+    bot_send_buf(confused, 1, &msg);
+    /* Every server-to-client control, each with a plausible body. */
+    rmt_control kinds[] = {RMT_CTL_WELCOME, RMT_CTL_REFUSE, RMT_CTL_REMOTE_ADDED,
+                           RMT_CTL_REMOTE_REMOVED, RMT_CTL_PLAYER_ADDED, RMT_CTL_PLAYER_REMOVED,
+                           RMT_CTL_KICK, 31};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+      body.len = 0;
+      rmt__put_varint(&body, 1);
+      rmt__put_varint(&body, rmt_client_player_id(w.good));
+      rmt__put_lstr(&body, "Good", 4);
+      msg.len = 0;
+      rmt__msg_put(&msg, RMT_MSG_CONTROL, kinds[i], NULL, 0, body.data, body.len);
+      bot_send_buf(confused, 0, &msg);
+    }
+    /* RESULT/ERROR for calls that were never made (or made to someone else). */
+    for (uint32_t call = 0; call < 50; call++) {
+      msg.len = 0;
+      put_msg(&msg, RMT_MSG_RESULT, w.echo, call, empty_args, 1);
+      uint32_t fields[2] = {call, 11};
+      rmt__msg_put(&msg, RMT_MSG_ERROR, w.echo, fields, 2, (const uint8_t *)"no", 2);
+      bot_send_buf(confused, 0, &msg);
+    }
+    msg.len = 0;
+    put_hello(&msg, "Again");
+    bot_send_buf(confused, 0, &msg);
+    rmt_buf_free(&body);
+    rmt_buf_free(&msg);
+  }
+  pump_for(&w, 300);
+  assert_true(w.drops[RMT_DROP_UNKNOWN_REMOTE] >= 10);
+  assert_true(confused->notfound >= 5);
+  assert_true(confused->invalid >= 1);            /* invoke on an event */
+  assert_true(w.drops[RMT_DROP_WRONG_KIND] >= 8 + 1 + 3);
+  assert_false(confused->disconnected);
+  long confused_badargs = confused->badargs;
+  malformed_before = w.drops[RMT_DROP_MALFORMED];
+
+  /* 7. Deep nesting: 60,000 nested arrays (under max_bytes, so the decoder sees them), as
+   * an event and as an invoke, each in its own packet. */
+  {
+    static uint8_t deep[60001];
+    memset(deep, 0x91, sizeof deep - 1);
+    deep[sizeof deep - 1] = 0xc0;
+    msg.len = 0;
+    put_msg(&msg, RMT_MSG_EVENT, w.ev, 0, deep, sizeof deep);
+    bot_send_buf(confused, 0, &msg);
+    msg.len = 0;
+    put_msg(&msg, RMT_MSG_INVOKE, w.echo, 300, deep, sizeof deep);
+    bot_send_buf(confused, 0, &msg);
+    rmt_buf_free(&msg);
+  }
+  pump_for(&w, 300);
+  assert_true(w.drops[RMT_DROP_MALFORMED] >= malformed_before + 2);
+  assert_true(confused->badargs >= confused_badargs + 1);
+
+  /* 8. Floods: invokes (rate limit, pending cap on a handler that never answers), events
+   * past the rate limit on both channels, and events for a remote nobody listens to. */
+  bot *flood = connect_bot(&w, "Flood");
+  {
+    uint8_t one[] = {0x91, 0x01};
+    for (int round = 0; round < 20; round++) {
+      msg.len = 0;
+      for (int i = 0; i < 250; i++) {
+        uint32_t call = (uint32_t)(round * 1000 + i);
+        put_msg(&msg, RMT_MSG_INVOKE, i % 2 ? w.echo : w.slow, call, one, sizeof one);
+        if (msg.len > 1000) {
+          bot_send_buf(flood, 0, &msg);
+          msg.len = 0;
+        }
+      }
+      bot_send_buf(flood, 0, &msg);
+      msg.len = 0;
+      for (int i = 0; i < 500; i++) {
+        put_msg(&msg, RMT_MSG_EVENT, i % 3 ? w.ev : w.unheard, 0, one, sizeof one);
+        if (msg.len > 1000) {
+          bot_send_buf(flood, 0, &msg);
+          msg.len = 0;
+        }
+      }
+      bot_send_buf(flood, 0, &msg);
+      msg.len = 0;
+      for (int i = 0; i < 500; i++) put_msg(&msg, RMT_MSG_EVENT, w.unrel, 0, one, sizeof one);
+      bot_send_buf(flood, 1, &msg);
+      pump_for(&w, 50);
+    }
+    rmt_buf_free(&msg);
+  }
+  pump_for(&w, 500);
+  assert_true(flood->ratelimited > 0);
+  assert_true(w.drops[RMT_DROP_RATE_LIMIT] > 1000);
+  assert_true(w.drops[RMT_DROP_QUEUE_OVERFLOW] > 0);
+
+  /* 9. Connect flood: peers that connect and never say HELLO are dropped after
+   * handshake_timeout_ms; half of them stop answering altogether. */
+  bot *mute[40];
+  for (int i = 0; i < 40; i++) mute[i] = new_bot(&w);
+  uint64_t flood_start = rmt__now_ms();
+  while (rmt__now_ms() - flood_start < 3000) {
+    int connected = 0;
+    for (int i = 0; i < 40; i++) connected += mute[i]->connected;
+    if (connected == 40) break;
+    pump(&w);
+  }
+  for (int i = 0; i < 40; i++) {
+    assert_true(mute[i]->connected);
+    if (i % 2) mute[i]->silent = 1;
+  }
+  uint64_t connected_at = rmt__now_ms();
+  int dropped = 0;
+  while (rmt__now_ms() - connected_at < 3000) {
+    dropped = 0;
+    for (int i = 0; i < 40; i += 2) dropped += mute[i]->disconnected;
+    if (dropped == 20) break;
+    pump(&w);
+  }
+  uint64_t mute_dropped_ms = rmt__now_ms() - connected_at;
+  assert_int_equal(dropped, 20);
+  assert_true(mute_dropped_ms >= sc.handshake_timeout_ms - 100);
+  connect_bot(&w, "AfterFlood"); /* the server still takes players */
+
+  /* 10. Clients that vanish mid-call: a raw peer invokes the handler that holds calls and
+   * is destroyed without a goodbye; a real client does the same and leaves politely; the
+   * server invokes a peer that never answers. */
+  bot *ghost = connect_bot(&w, "Ghost");
+  int held_before = w.nheld;
+  {
+    uint8_t one[] = {0x91, 0x01};
+    msg.len = 0;
+    put_msg(&msg, RMT_MSG_INVOKE, w.slow, 1, one, sizeof one);
+    bot_send_buf(ghost, 0, &msg);
+    rmt_buf_free(&msg);
+  }
+  rmt_client_config lc = cc;
+  lc.name = "Leaver";
+  lc.alloc = &w.cac.hook;
+  rmt_client *leaver = rmt_client_create(&lc, &err);
+  assert_non_null(leaver);
+  uint64_t until = rmt__now_ms() + 3000;
+  while (rmt_client_get_state(leaver) != RMT_CLIENT_CONNECTED && rmt__now_ms() < until) {
+    pump(&w);
+    rmt_client_service(leaver, 0);
+  }
+  assert_int_equal(rmt_client_get_state(leaver), RMT_CLIENT_CONNECTED);
+  rmt_value one_v = rmt_num(1);
+  assert_int_equal(rmt_client_invoke(leaver, w.slow, &one_v, 1, 5000, NULL, NULL, NULL), 0);
+  until = rmt__now_ms() + 3000;
+  while (w.nheld < held_before + 2 && rmt__now_ms() < until) {
+    pump(&w);
+    rmt_client_service(leaver, 0);
+  }
+  assert_int_equal(w.nheld, held_before + 2);
+  ghost->silent = 1; /* like a crashed process: no goodbye, no acks */
+  assert_int_equal(rmt_server_invoke_client(w.server, ghost->player_id, w.echo, &one_v, 1, 1000,
+                                            NULL, NULL, NULL), 0);
+  bot_close(ghost);
+  rmt_client_destroy(leaver);
+  /* Within peer_timeout_ms the ghost is gone; completing its held call is then a no-op. */
+  until = rmt__now_ms() + 4000;
+  while (rmt_server_players(w.server, NULL, 0) > 4 && rmt__now_ms() < until) pump(&w);
+  for (int i = 0; i < w.nheld; i++) assert_int_equal(rmt_invocation_return(w.held[i], &one_v, 1), 0);
+  w.nheld = 0;
+  pump_for(&w, 200);
+  uint64_t attack_ms = rmt__now_ms() - attack_start;
+
+  /* ---- verdicts ---- */
+  rmt_stats st;
+  assert_int_equal(rmt_server_remote_stats(w.server, 0, &st), 0);
+  rmt_stats good_stats;
+  assert_int_equal(rmt_server_player_stats(w.server, rmt_client_player_id(w.good), &good_stats), 0);
+  qsort(w.lat_us, w.nlat, sizeof w.lat_us[0], cmp_u32);
+  print_message("good client, quiet: %ld invokes, latency p50 %.2f ms, p99 %.2f ms\n", quiet_n,
+                quiet_p50, quiet_p99);
+  print_message("good client during %llu ms of attack: %ld invokes answered, %ld failed, "
+                "latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; %ld of %ld fires seen\n",
+                (unsigned long long)attack_ms, w.answered, w.failed, percentile_ms(&w, 0.50),
+                percentile_ms(&w, 0.99), percentile_ms(&w, 1.0), w.good_events_seen, w.fired);
+  print_message("server dropped: %llu malformed/wrong kind, %llu unknown remote, %llu rate "
+                "limited, %llu queue overflow; mute peers dropped after %llu ms\n",
+                (unsigned long long)st.dropped_malformed,
+                (unsigned long long)st.dropped_unknown_remote,
+                (unsigned long long)st.dropped_rate_limit,
+                (unsigned long long)st.dropped_queue_overflow,
+                (unsigned long long)mute_dropped_ms);
+  print_message("server memory: %zu bytes before the attack, peak %zu, %zu live now\n",
+                baseline_peak, w.sac.peak_bytes, w.sac.live_bytes);
+
+  assert_int_equal(w.failed, 0);
+  assert_int_equal(w.wrong, 0);
+  assert_true(w.answered > 100);
+  assert_true(percentile_ms(&w, 0.99) < 500.0);
+  assert_true(w.good_events_seen >= w.fired - 5); /* the last few may still be in flight */
+  assert_int_equal(good_stats.dropped_malformed + good_stats.dropped_rate_limit +
+                       good_stats.dropped_unknown_remote, 0);
+  assert_true(st.dropped_malformed > 0);
+  assert_true(st.dropped_unknown_remote >= 5);
+  assert_true(st.dropped_rate_limit > 0);
+  assert_true(st.dropped_queue_overflow > 0);
+  assert_true(w.drops[RMT_DROP_WRONG_KIND] > 0);
+  assert_true(w.drops[RMT_DROP_BYTE_RATE] + w.drops[RMT_DROP_MALFORMED] > 0);
+  /* What the server may hold, from its configuration: a fixed part (registry, arena chunk,
+   * scratch, signals) well under 256 KiB; per connection slot a player record and two
+   * batches of about batch_bytes (4 KiB is generous); one remote's queue of at most
+   * max_bytes; a decode arena of at most a few times max_bytes. Measured: about 41 KiB. */
+  size_t bound = 256 * 1024 + (size_t)(sc.max_players + 16) * 4096 + 5 * (size_t)sc.limits.max_bytes;
+  assert_true(w.sac.peak_bytes < bound);
+
+  /* Every bot gone (the silent ones by timeout): memory returns to the baseline plus the
+   * queued events of the remote nobody listens to. */
+  for (int i = 0; i < w.nbots; i++) bot_close(&w.bots[i]);
+  until = rmt__now_ms() + 5000;
+  while (rmt_server_players(w.server, NULL, 0) > 1 && rmt__now_ms() < until) pump(&w);
+  pump_for(&w, 2500); /* connections that never joined time out too */
+  assert_int_equal(rmt_server_players(w.server, NULL, 0), 1);
+  rmt_stats unheard;
+  rmt_server_remote_stats(w.server, w.unheard, &unheard);
+  print_message("server memory after the bots left: %zu live (baseline %zu; bound %zu)\n",
+                w.sac.live_bytes, baseline_live, bound);
+  assert_true(w.sac.live_bytes <= baseline_live + 32 * 1024);
+  assert_int_equal(w.failed, 0);
+  rmt_client_destroy(w.good);
+  rmt_server_destroy(w.server);
+  assert_int_equal(w.sac.live_blocks, 0);
+  assert_int_equal(w.cac.live_blocks, 0);
+  assert_false(w.sac.bad_osize);
+  assert_false(w.cac.bad_osize);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_hostile_clients),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

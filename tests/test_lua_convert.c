@@ -1,0 +1,193 @@
+/* test_lua_convert.c - Lua <-> rmt_value conversions of the Lua host: every type both ways,
+ * what Roblox mangles (functions, mixed tables, non-string keys) with warnings naming the
+ * argument and path, cycles and limits refused, players as refs; nothing leaked. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "test_lua_util.h"
+
+typedef struct fixture {
+  alloc_counter ac;
+  capture cap;
+  rmt_host *host;
+} fixture;
+
+static int setup(void **state) {
+  fixture *f = calloc(1, sizeof *f);
+  alloc_counter_init(&f->ac);
+  f->host = test_host(RMT_HOST_SERVER, &f->cap, &f->ac);
+  if (!f->host) return -1;
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  rmt_host_destroy(f->host);
+  assert_int_equal(f->ac.live_blocks, 0);
+  free(f);
+  return 0;
+}
+
+/* Evaluates "return <exprs>" on the host's state; returns the number of values pushed. */
+static int eval(fixture *f, const char *exprs) {
+  lua_State *L = f->host->L;
+  int top = lua_gettop(L);
+  char src[2048];
+  snprintf(src, sizeof src, "return %s", exprs);
+  if (luaL_loadstring(L, src) != 0 || lua_pcall(L, 0, LUA_MULTRET, 0) != 0) {
+    fprintf(stderr, "eval: %s\n", lua_tostring(L, -1));
+    fail();
+  }
+  return lua_gettop(L) - top;
+}
+
+static int convert(fixture *f, const char *exprs, rmt_value **out, size_t *n, rmt_error *err) {
+  lua_State *L = f->host->L;
+  int nargs = eval(f, exprs);
+  int rc = rmt_lua_to_values(f->host, L, -nargs, nargs, RMT_CONV_NETWORK, out, err);
+  lua_pop(L, nargs);
+  *n = (size_t)nargs;
+  return rc;
+}
+
+static void test_every_type_round_trip(void **state) {
+  fixture *f = *state;
+  lua_State *L = f->host->L;
+  rmt_value *v;
+  size_t n;
+  rmt_error err;
+  int top = lua_gettop(L);
+  assert_int_equal(convert(f,
+                           "nil, true, 5.5, 'hi\\0there', {1, 2, 3}, {a = 1, b = {c = 'x'}}, "
+                           "Vector3.new(1, 2, 3), CFrame.new(4, 5, 6), Color3.new(0, 0.5, 1), {}",
+                           &v, &n, &err),
+                   0);
+  assert_int_equal(n, 10);
+  assert_int_equal(v[0].type, RMT_TNIL);
+  assert_int_equal(v[1].type, RMT_TBOOLEAN);
+  assert_true(v[2].type == RMT_TNUMBER && v[2].as.number == 5.5);
+  assert_true(v[3].type == RMT_TSTRING && v[3].as.string.len == 8);
+  assert_true(v[4].type == RMT_TARRAY && v[4].as.array.count == 3);
+  assert_true(v[5].type == RMT_TDICT && v[5].as.table.count == 2);
+  assert_true(v[6].type == RMT_TVECTOR3 && v[6].as.vector3.z == 3);
+  assert_true(v[7].type == RMT_TCFRAME && v[7].as.cframe.y == 5 && v[7].as.cframe.r[4] == 1);
+  assert_true(v[8].type == RMT_TCOLOR3 && v[8].as.color3.g == 0.5f);
+  assert_int_equal(v[9].type, RMT_TARRAY); /* an empty table is an empty array */
+  assert_int_equal(f->cap.warns, 0);
+
+  rmt_lua_push_values(f->host, L, v, n, RMT_CONV_NETWORK, 0);
+  rmt_values_free(v, &f->ac.hook);
+  lua_getglobal(L, "select"); /* unused; keeps the values below a known function */
+  lua_pop(L, 1);
+  /* check the pushed values from Lua */
+  luaL_loadstring(L,
+                  "local a, b, c, d, e, g, h, i, j, k = ...\n"
+                  "assert(a == nil and b == true and c == 5.5 and d == 'hi\\0there')\n"
+                  "assert(#e == 3 and e[3] == 3 and g.a == 1 and g.b.c == 'x')\n"
+                  "assert(h == Vector3.new(1, 2, 3) and i == CFrame.new(4, 5, 6))\n"
+                  "assert(j == Color3.new(0, 0.5, 1) and next(k) == nil)\n"
+                  "return 'ok'");
+  lua_insert(L, top + 1);
+  assert_int_equal(lua_pcall(L, 10, 1, 0), 0);
+  assert_string_equal(lua_tostring(L, -1), "ok");
+  lua_settop(L, top);
+}
+
+static void test_lossy_steps_warn(void **state) {
+  fixture *f = *state;
+  rmt_value *v;
+  size_t n;
+  rmt_error err;
+  const rmt_value *items;
+  assert_int_equal(convert(f,
+                           "'a', print, {1, 2, x = 3}, {[5] = 'five'}, "
+                           "{items = {1, coroutine.create(print), 3}}, setmetatable({}, {}), workspace",
+                           &v, &n, &err),
+                   0);
+  assert_int_equal(n, 7);
+  assert_int_equal(v[1].type, RMT_TNIL);
+  assert_true(v[2].type == RMT_TARRAY && v[2].as.array.count == 2);
+  assert_true(v[3].type == RMT_TDICT && v[3].as.table.count == 1);
+  assert_string_equal(v[3].as.table.pairs[0].key.as.string.ptr, "5");
+  items = rmt_dict_get(&v[4], "items");
+  assert_non_null(items);
+  assert_true(items->type == RMT_TARRAY && items->as.array.count == 3 &&
+              items->as.array.items[1].type == RMT_TNIL);
+  assert_int_equal(v[6].type, RMT_TNIL); /* a non-player Instance cannot cross */
+  rmt_values_free(v, &f->ac.hook);
+  assert_non_null(strstr(f->cap.text, "W argument 2: function converted to nil"));
+  assert_non_null(strstr(f->cap.text, "W argument 3: mixed table, dictionary keys dropped"));
+  assert_non_null(strstr(f->cap.text, "W argument 4: number key converted to string \"5\" (at [5])"));
+  assert_non_null(strstr(f->cap.text, "W argument 5: function converted to nil (at [\"items\"][2])"));
+  assert_non_null(strstr(f->cap.text, "W argument 6: "));
+  assert_non_null(strstr(f->cap.text, "W argument 7: function converted to nil"));
+}
+
+static void test_cycles_and_limits_refused(void **state) {
+  fixture *f = *state;
+  rmt_value *v = NULL;
+  size_t n;
+  rmt_error err;
+  int rc;
+  lua_State *L = f->host->L;
+  luaL_dostring(L, "cyc = {a = {}} cyc.a.back = cyc "
+                   "deep = {} local t = deep for i = 1, 40 do t[1] = {} t = t[1] end "
+                   "shared_t = {1} dag = {shared_t, shared_t}");
+  rc = convert(f, "'ok', cyc", &v, &n, &err);
+  assert_int_equal(rc, RMT_ECYCLE);
+  assert_null(v);
+  assert_non_null(strstr(err.message, "argument 2"));
+  rc = convert(f, "deep", &v, &n, &err);
+  assert_int_equal(rc, RMT_ELIMIT);
+  assert_non_null(strstr(err.message, "argument 1"));
+  rc = convert(f, "string.rep('x', 2 * 1024 * 1024)", &v, &n, &err);
+  assert_int_equal(rc, RMT_ELIMIT);
+  /* the same table twice (no cycle) is fine and arrives as two copies */
+  rc = convert(f, "dag", &v, &n, &err);
+  assert_int_equal(rc, 0);
+  assert_int_equal(v[0].as.array.count, 2);
+  rmt_values_free(v, &f->ac.hook);
+}
+
+static void test_players_as_refs(void **state) {
+  fixture *f = *state;
+  lua_State *L = f->host->L;
+  rmt_value *v;
+  size_t n;
+  rmt_error err;
+  rmt_value ref = rmt_player_ref(5);
+  lua_pushnumber(L, 5);
+  lua_pushstring(L, "Bob");
+  lua_pushnumber(L, 55);
+  lua_pushboolean(L, 0);
+  assert_int_equal(rmt_host_call_hook(f->host, "player_added", 4, 0), 0);
+  assert_int_equal(convert(f, "game.Players.Bob, {owner = game.Players.Bob}", &v, &n, &err), 0);
+  assert_true(v[0].type == RMT_TPLAYER && v[0].as.player == 5);
+  assert_true(rmt_dict_get(&v[1], "owner")->as.player == 5);
+  rmt_values_free(v, &f->ac.hook);
+  /* a received ref is this side's Player object; unknown ids arrive as nil */
+  rmt_lua_push_values(f->host, L, &ref, 1, RMT_CONV_NETWORK, 0);
+  eval(f, "game.Players.Bob");
+  assert_true(lua_rawequal(L, -1, -2));
+  lua_pop(L, 2);
+  ref = rmt_player_ref(99);
+  rmt_lua_push_values(f->host, L, &ref, 1, RMT_CONV_NETWORK, 0);
+  assert_true(lua_isnil(L, -1));
+  lua_pop(L, 1);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_every_type_round_trip, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lossy_steps_warn, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cycles_and_limits_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_players_as_refs, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,218 @@
+/* test_lua_replication.c - the Lua host's replication over the real engine on loopback (server
+ * and client hosts in one process): what the server mirrors into the engine tree (and what it
+ * must not: remotes, the camera, ServerStorage), subtrees moving in and out, one folder for
+ * a remote's path and its replicated copy, and a client's local edits staying local. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "test_lua_util.h"
+
+typedef struct world {
+  alloc_counter sac, cac;
+  capture scap, ccap;
+  rmt_host *sh, *ch;
+} world;
+
+static void pump(world *w, double seconds) {
+  double start = rmt_host_clock();
+  do {
+    rmt_server_service(w->sh->server, 1);
+    rmt_host_step(w->sh);
+    rmt_client_service(w->ch->client, 1);
+    rmt_host_step(w->ch);
+  } while (rmt_host_clock() - start < seconds);
+}
+
+static int setup(void **state) {
+  world *w = calloc(1, sizeof *w);
+  rmt_server_config sc;
+  rmt_client_config cc;
+  rmt_server *server;
+  rmt_client *client;
+  rmt_error err;
+  double start;
+  alloc_counter_init(&w->sac);
+  alloc_counter_init(&w->cac);
+  w->sh = test_host(RMT_HOST_SERVER, &w->scap, &w->sac);
+  w->ch = test_host(RMT_HOST_CLIENT, &w->ccap, &w->cac);
+  if (!w->sh || !w->ch) return -1;
+  rmt_server_config_default(&sc);
+  sc.port = 0;
+  server = rmt_server_create(&sc, &err);
+  if (!server) return -1;
+  rmt_host_attach_server(w->sh, server);
+  rmt_host_run_string(w->sh,
+                      "local rs = game.ReplicatedStorage\n"
+                      "local remotes = Instance.new('Folder') remotes.Name = 'Remotes'\n"
+                      "Instance.new('RemoteEvent', remotes).Name = 'Ping'\n"
+                      "Instance.new('StringValue', remotes).Name = 'Motd'\n"
+                      "remotes.Parent = rs\n"
+                      "local gold = Instance.new('IntValue') gold.Name = 'Gold' gold.Value = 5\n"
+                      "gold.Parent = rs\n"
+                      "local loot = Instance.new('Folder', game.ServerStorage) loot.Name = 'Loot'\n"
+                      "local coins = Instance.new('IntValue', loot) coins.Name = 'Coins'\n"
+                      "coins.Value = 3\n",
+                      "server.lua");
+  rmt_client_config_default(&cc);
+  cc.port = rmt_server_port(server);
+  cc.name = "Tester";
+  rmt_host_client_config(w->ch, &cc);
+  client = rmt_client_create(&cc, &err);
+  if (!client) return -1;
+  rmt_host_attach_client(w->ch, client);
+  start = rmt_host_clock();
+  while (rmt_client_get_state(client) == RMT_CLIENT_CONNECTING && rmt_host_clock() - start < 5)
+    pump(w, 0);
+  if (rmt_client_get_state(client) != RMT_CLIENT_CONNECTED) return -1;
+  rmt_host_client_joined(w->ch);
+  pump(w, 0.1);
+  *state = w;
+  return 0;
+}
+
+static int teardown(void **state) {
+  world *w = *state;
+  rmt_host_destroy(w->ch);
+  rmt_host_destroy(w->sh);
+  assert_int_equal(w->sac.live_blocks, 0);
+  assert_int_equal(w->cac.live_blocks, 0);
+  free(w);
+  return 0;
+}
+
+static void dump(world *w) {
+  fprintf(stderr, "--- server\n%s--- client\n%s", w->scap.text, w->ccap.text);
+}
+
+/* The client engine's child of `parent` named `name` (0 = none). */
+static rmt_instance_id child_named(rmt_client *c, rmt_instance_id parent, const char *name) {
+  rmt_instance_id ids[64];
+  size_t n = rmt_client_instance_children(c, parent, ids, 64), i;
+  for (i = 0; i < n && i < 64; i++) {
+    rmt_instance_info info;
+    if (rmt_client_instance_info(c, ids[i], &info) == 0 && strcmp(info.name, name) == 0)
+      return ids[i];
+  }
+  return 0;
+}
+
+static size_t count_children(rmt_client *c, rmt_instance_id parent) {
+  return rmt_client_instance_children(c, parent, NULL, 0);
+}
+
+static void test_what_the_server_mirrors(void **state) {
+  world *w = *state;
+  rmt_client *c = w->ch->client;
+  rmt_instance_id rs = child_named(c, 0, "ReplicatedStorage");
+  rmt_instance_id ws = child_named(c, 0, "Workspace");
+  rmt_instance_id remotes, gold, me;
+  rmt_instance_info info;
+  assert_int_not_equal(rs, 0);
+  assert_int_not_equal(ws, 0);
+  /* roots: the two services and the one player; ServerStorage/ServerScriptService are not */
+  assert_int_equal(count_children(c, 0), 3);
+  assert_int_equal(child_named(c, 0, "ServerStorage"), 0);
+  me = rmt_client_player_instance(c, rmt_client_player_id(c));
+  assert_int_not_equal(me, 0);
+  /* the camera stays on its side; the workspace has nothing else */
+  assert_int_equal(count_children(c, ws), 0);
+  /* the remote travels by the registry only: its folder replicates without it */
+  remotes = child_named(c, rs, "Remotes");
+  assert_int_not_equal(remotes, 0);
+  assert_int_equal(count_children(c, remotes), 1);
+  assert_int_not_equal(child_named(c, remotes, "Motd"), 0);
+  gold = child_named(c, rs, "Gold");
+  assert_int_equal(rmt_client_instance_info(c, gold, &info), 0);
+  assert_string_equal(info.class_name, "IntValue");
+  assert_non_null(info.value);
+  assert_int_equal(info.value->type, RMT_TNUMBER);
+  assert_true(info.value->as.number == 5);
+
+  /* on the Lua side: one Remotes folder holding the remote and the value */
+  rmt_host_run_string(w->ch,
+                      "local rs = game.ReplicatedStorage\n"
+                      "print('rs', #rs:GetChildren(), #rs.Remotes:GetChildren(),\n"
+                      "  rs.Remotes.Ping.ClassName, rs.Gold.Value)\n",
+                      "client.lua");
+  if (w->ccap.errors) dump(w);
+  assert_true(has_line(&w->ccap, "P rs 2 2 RemoteEvent 5"));
+}
+
+static void test_subtrees_move_in_and_out(void **state) {
+  world *w = *state;
+  rmt_client *c = w->ch->client;
+  rmt_instance_id rs = child_named(c, 0, "ReplicatedStorage"), loot;
+  rmt_instance_info info;
+  rmt_host_run_string(w->ch,
+                      "game.ReplicatedStorage.ChildAdded:Connect(function(x)\n"
+                      "  x:WaitForChild('Coins')\n"
+                      "  print('in', x.Name, x.Coins.Value)\n"
+                      "end)\n"
+                      "game.ReplicatedStorage.ChildRemoved:Connect(function(x)\n"
+                      "  print('out', x.Name, x.Parent)\n"
+                      "end)\n",
+                      "client.lua");
+  rmt_host_run_string(w->sh, "game.ServerStorage.Loot.Parent = game.ReplicatedStorage\n",
+                      "server2.lua");
+  pump(w, 0.2);
+  loot = child_named(c, rs, "Loot");
+  assert_int_not_equal(loot, 0);
+  assert_int_equal(count_children(c, loot), 1);
+  assert_true(has_line(&w->ccap, "P in Loot 3"));
+  rmt_host_run_string(w->sh, "game.ReplicatedStorage.Loot.Parent = game.ServerStorage\n",
+                      "server3.lua");
+  pump(w, 0.2);
+  assert_int_equal(child_named(c, rs, "Loot"), 0);
+  assert_int_not_equal(rmt_client_instance_info(c, loot, &info), 0);
+  assert_true(has_line(&w->ccap, "P out Loot nil"));
+  /* moved back in: a fresh copy */
+  rmt_host_run_string(w->sh, "game.ServerStorage.Loot.Parent = game.ReplicatedStorage\n",
+                      "server4.lua");
+  pump(w, 0.2);
+  assert_int_not_equal(child_named(c, rs, "Loot"), 0);
+  assert_int_not_equal(child_named(c, rs, "Loot"), loot);
+  if (w->ccap.errors || w->scap.errors || w->scap.warns) dump(w);
+  assert_int_equal(w->ccap.errors, 0);
+  assert_int_equal(w->scap.errors + w->scap.warns, 0);
+}
+
+static void test_client_edits_stay_local(void **state) {
+  world *w = *state;
+  rmt_host_run_string(w->ch,
+                      "local gold = game.ReplicatedStorage.Gold\n"
+                      "gold.Value = 1e9\n"
+                      "gold:SetAttribute('Hacked', true)\n"
+                      "gold.Name = 'Mine'\n"
+                      "print('client', gold.Value)\n",
+                      "client.lua");
+  pump(w, 0.2);
+  rmt_host_run_string(w->sh,
+                      "local gold = game.ReplicatedStorage.Gold\n"
+                      "print('server', gold.Name, gold.Value, gold:GetAttribute('Hacked'))\n"
+                      "gold.Value = 6\n",
+                      "server2.lua");
+  pump(w, 0.2);
+  rmt_host_run_string(w->ch,
+                      "local gold = game.ReplicatedStorage.Mine\n"
+                      "print('client now', gold.Value)\n",
+                      "client2.lua");
+  if (w->ccap.errors || w->scap.errors) dump(w);
+  assert_true(has_line(&w->ccap, "P client 1000000000"));
+  assert_true(has_line(&w->scap, "P server Gold 5 nil"));
+  /* the server's next change wins over the local edit */
+  assert_true(has_line(&w->ccap, "P client now 6"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_what_the_server_mirrors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_subtrees_move_in_and_out, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_client_edits_stay_local, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,212 @@
+/* test_lua_sched.c - the Lua host's scheduler: resume ordering of spawn/defer/wait, task.*
+ * timing within tolerance, errors in listeners, Signal:Wait, busy/idle, nothing leaked. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "test_lua_util.h"
+
+typedef struct fixture {
+  alloc_counter ac;
+  capture cap;
+  rmt_host *host;
+} fixture;
+
+static int setup(void **state) {
+  fixture *f = calloc(1, sizeof *f);
+  alloc_counter_init(&f->ac);
+  f->host = test_host(RMT_HOST_SERVER, &f->cap, &f->ac);
+  if (!f->host) return -1;
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  rmt_host_destroy(f->host);
+  /* the Lua heap and every host block go through the counting hook */
+  assert_int_equal(f->ac.live_blocks, 0);
+  assert_false(f->ac.bad_osize);
+  free(f);
+  return 0;
+}
+
+static void expect_clean(fixture *f) {
+  if (f->cap.errors || f->cap.warns) fprintf(stderr, "%s", f->cap.text);
+  assert_int_equal(f->cap.errors, 0);
+}
+
+static void test_order_spawn_defer_wait(void **state) {
+  fixture *f = *state;
+  run_lua(f->host, &f->cap,
+          "local order = {}\n"
+          "task.spawn(function() table.insert(order, 'spawn') task.wait() "
+          "table.insert(order, 'after-wait') end)\n"
+          "task.defer(function() table.insert(order, 'defer') end)\n"
+          "table.insert(order, 'main')\n"
+          "task.wait(0.05)\n"
+          "print(table.concat(order, ','))\n");
+  expect_clean(f);
+  assert_true(has_line(&f->cap, "P spawn,main,defer,after-wait"));
+}
+
+static void test_wait_timing(void **state) {
+  fixture *f = *state;
+  run_lua(f->host, &f->cap,
+          "local t0 = time()\n"
+          "local e = task.wait(0.2)\n"
+          "local real = time() - t0\n"
+          "print('wait', e >= 0.2 and e < 0.27, math.abs(e - real) < 0.02)\n"
+          "local e2 = wait(0.1)\n"
+          "print('legacy', e2 >= 0.1 and e2 < 0.17)\n"
+          "local e3 = task.wait()\n"
+          "print('frame', e3 > 0 and e3 < 0.05)\n");
+  expect_clean(f);
+  assert_true(has_line(&f->cap, "P wait true true"));
+  assert_true(has_line(&f->cap, "P legacy true"));
+  assert_true(has_line(&f->cap, "P frame true"));
+}
+
+static void test_delay_and_cancel(void **state) {
+  fixture *f = *state;
+  run_lua(f->host, &f->cap,
+          "local fired = false\n"
+          "local th = task.delay(0.05, function() fired = true end)\n"
+          "task.cancel(th)\n"
+          "local t0 = time()\n"
+          "task.delay(0.1, function(a, b) print('delay', a, b, time() - t0 >= 0.1) end, 1, 'x')\n"
+          "local waiting = task.spawn(function() task.wait(0.05) print('never') end)\n"
+          "task.cancel(waiting)\n"
+          "task.wait(0.2)\n"
+          "print('cancelled fired', fired)\n");
+  expect_clean(f);
+  assert_true(has_line(&f->cap, "P delay 1 x true"));
+  assert_true(has_line(&f->cap, "P cancelled fired false"));
+  assert_null(strstr(f->cap.text, "never"));
+}
+
+static void test_listener_errors_isolated(void **state) {
+  fixture *f = *state;
+  run_lua(f->host, &f->cap,
+          "local be = Instance.new('BindableEvent')\n"
+          "be.Event:Connect(function() error('first listener fails') end)\n"
+          "be.Event:Connect(function(v) print('second got', v) end)\n"
+          "be:Fire(7)\n"
+          "print('after fire')\n"
+          "task.spawn(function() local t = nil; return t.x end)\n"
+          "print('still running')\n");
+  assert_int_equal(f->cap.errors, 2);
+  assert_true(has_line(&f->cap, "E test.lua:2: first listener fails"));
+  assert_true(has_line(&f->cap, "P second got 7"));
+  assert_true(has_line(&f->cap, "P after fire"));
+  assert_true(has_line(&f->cap, "P still running"));
+  assert_non_null(strstr(f->cap.text, "E test.lua:6: attempt to index"));
+  assert_int_equal(f->host->errors, 2);
+}
+
+static void test_signal_wait_once_disconnect(void **state) {
+  fixture *f = *state;
+  run_lua(f->host, &f->cap,
+          "local be = Instance.new('BindableEvent')\n"
+          "task.delay(0.05, function() be:Fire('hello', 42) end)\n"
+          "local a, b = be.Event:Wait()\n"
+          "print('waited', a, b)\n"
+          "local n = 0\n"
+          "local c = be.Event:Connect(function() n = n + 1 end)\n"
+          "be.Event:Once(function() n = n + 10 end)\n"
+          "be:Fire() be:Fire()\n"
+          "print(c.Connected) c:Disconnect() print(c.Connected)\n"
+          "be:Fire()\n"
+          "print('n', n, typeof(c), typeof(be.Event))\n");
+  expect_clean(f);
+  assert_true(has_line(&f->cap, "P waited hello 42"));
+  assert_true(has_line(&f->cap, "P true"));
+  assert_true(has_line(&f->cap, "P false"));
+  assert_true(has_line(&f->cap, "P n 12 RBXScriptConnection RBXScriptSignal"));
+}
+
+static void test_yielding_listener_does_not_block(void **state) {
+  fixture *f = *state;
+  run_lua(f->host, &f->cap,
+          "local be = Instance.new('BindableEvent')\n"
+          "be.Event:Connect(function() task.wait(0.05) print('slow done') end)\n"
+          "be.Event:Connect(function() print('fast') end)\n"
+          "be:Fire()\n"
+          "print('fired')\n");
+  expect_clean(f);
+  assert_non_null(strstr(f->cap.text, "P fast\nP fired\nP slow done\n"));
+}
+
+static void test_heartbeat_rate_and_busy(void **state) {
+  fixture *f = *state;
+  rmt_host_run_string(f->host,
+                      "local s = { count = 0, total = 0 }\n"
+                      "shared.hb = s\n"
+                      "s.conn = game:GetService('RunService').Heartbeat:Connect(function(dt)\n"
+                      "  s.count = s.count + 1 s.total = s.total + dt end)\n",
+                      "hb.lua");
+  assert_true(rmt_host_busy(f->host)); /* something is connected to Heartbeat */
+  run_for(f->host, 0.5);
+  run_lua(f->host, &f->cap,
+          "local s = shared.hb\n"
+          "s.conn:Disconnect()\n"
+          "print('rate', s.count >= 20 and s.count <= 36, math.abs(s.total / s.count - 1/60) < 0.01)\n"
+          "print('globals are per script', rawget(getfenv(1), 'conn') == nil)\n");
+  expect_clean(f);
+  assert_true(has_line(&f->cap, "P rate true true"));
+  assert_true(has_line(&f->cap, "P globals are per script true"));
+  assert_false(rmt_host_busy(f->host));
+}
+
+static void test_busy_while_waiting(void **state) {
+  fixture *f = *state;
+  rmt_host_run_string(f->host, "task.wait(0.1) print('woke')", "busy.lua");
+  assert_true(rmt_host_busy(f->host));
+  run_until_idle(f->host, 2);
+  assert_false(rmt_host_busy(f->host));
+  assert_true(has_line(&f->cap, "P woke"));
+  /* a thread parked on a signal nobody fires does not keep the host busy */
+  rmt_host_run_string(f->host, "Instance.new('BindableEvent').Event:Wait()", "park.lua");
+  assert_false(rmt_host_busy(f->host));
+}
+
+static void test_print_formatting(void **state) {
+  fixture *f = *state;
+  run_lua(f->host, &f->cap,
+          "print(10/2, 1/3, 2^53, -0.5, 'a', nil, true, Vector3.new(0.1, 2, -3))\n"
+          "print(tostring(CFrame.new(1, 2, 3)), Color3.fromRGB(255, 0, 0))\n"
+          "print()\n");
+  expect_clean(f);
+  assert_true(has_line(&f->cap, "P 5 0.33333333333333 9.007199254741e+15 -0.5 a nil true 0.1, 2, -3"));
+  assert_true(has_line(&f->cap, "P 1, 2, 3, 1, 0, 0, 0, 1, 0, 0, 0, 1 1, 0, 0"));
+  assert_true(has_line(&f->cap, "P "));
+}
+
+static void test_syntax_error_reported(void **state) {
+  fixture *f = *state;
+  /* Luau that translates runs; a real syntax error still names file and line. */
+  assert_int_equal(rmt_host_run_string(f->host, "local x = 1\nx += 1\nprint(x)\n", "luau.lua"), 0);
+  assert_true(has_line(&f->cap, "P 2"));
+  assert_int_equal(rmt_host_run_string(f->host, "local x = 1\nlocal = 2\n", "bad.lua"), -1);
+  assert_int_equal(f->cap.errors, 1);
+  assert_non_null(strstr(f->cap.text, "E bad.lua:2"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_order_spawn_defer_wait, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_wait_timing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_delay_and_cancel, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_listener_errors_isolated, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_signal_wait_once_disconnect, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_yielding_listener_does_not_block, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_heartbeat_rate_and_busy, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_busy_while_waiting, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_print_formatting, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_syntax_error_reported, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,261 @@
+/* test_net_schema.c - declared argument schemas enforced by a real server over loopback UDP:
+ * failing fires never reach a listener and are counted, failing invokes get RMT_EBADARGS. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "alloc_counter.h"
+#include "remotes.h"
+
+typedef struct drop_record {
+  rmt_player_id player;
+  rmt_remote_id remote;
+  rmt_drop_reason reason;
+} drop_record;
+
+typedef struct world {
+  alloc_counter ac;
+  rmt_server *server;
+  rmt_client *client;
+  drop_record drops[64];
+  int ndrops;
+} world;
+
+static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason) {
+  world *w = ud;
+  if (w->ndrops < 64) w->drops[w->ndrops++] = (drop_record){p, r, reason};
+}
+
+static void quiet_log(void *ud, rmt_log_level level, const char *msg) {
+  (void)ud;
+  (void)level;
+  (void)msg;
+}
+
+static void pump(world *w, int rounds) {
+  for (int i = 0; i < rounds; i++) {
+    rmt_server_service(w->server, 1);
+    rmt_client_service(w->client, 0);
+  }
+}
+
+static world *start(void) {
+  static world w;
+  memset(&w, 0, sizeof w);
+  alloc_counter_init(&w.ac);
+  rmt_server_config c;
+  rmt_server_config_default(&c);
+  c.port = 0;
+  c.alloc = &w.ac.hook;
+  c.on_drop = on_drop;
+  c.drop_ud = &w;
+  c.log = quiet_log;
+  rmt_error err;
+  w.server = rmt_server_create(&c, &err);
+  assert_non_null(w.server);
+  return &w;
+}
+
+static void join(world *w) {
+  rmt_client_config c;
+  rmt_client_config_default(&c);
+  c.port = rmt_server_port(w->server);
+  c.name = "Alice";
+  c.alloc = &w->ac.hook;
+  c.log = quiet_log;
+  rmt_error err;
+  w->client = rmt_client_create(&c, &err);
+  assert_non_null(w->client);
+  for (int i = 0; i < 3000 && rmt_client_get_state(w->client) == RMT_CLIENT_CONNECTING; i++)
+    pump(w, 1);
+  assert_int_equal(rmt_client_get_state(w->client), RMT_CLIENT_CONNECTED);
+}
+
+static void finish(world *w) {
+  rmt_client_destroy(w->client);
+  rmt_server_destroy(w->server);
+  assert_int_equal(w->ac.live_blocks, 0);
+  assert_false(w->ac.bad_osize);
+}
+
+typedef struct heard {
+  int count;
+  char last[64];
+} heard;
+
+static void listener(void *ud, const rmt_value *args, size_t n) {
+  heard *h = ud;
+  assert_true(n >= 2);
+  assert_int_equal(args[0].type, RMT_TPLAYER);
+  h->count++;
+  snprintf(h->last, sizeof h->last, "%s", args[1].type == RMT_TSTRING ? args[1].as.string.ptr : "?");
+}
+
+static void fire(world *w, rmt_remote_id id, const rmt_value *args, size_t n) {
+  rmt_error err;
+  assert_int_equal(rmt_client_fire(w->client, id, args, n, &err), 0);
+}
+
+static void test_fire_failing_schema_is_dropped(void **state) {
+  (void)state;
+  world *w = start();
+  rmt_remote_id action;
+  assert_int_equal(rmt_server_create_remote(w->server, "PlayerAction", RMT_REMOTE_EVENT, &action), 0);
+  rmt_error err;
+  /* A bad schema is refused with its column and changes nothing. */
+  assert_int_equal(rmt_server_set_schema(w->server, action, "\"vote\" | , string", &err), RMT_EINVAL);
+  assert_string_equal(err.message, "column 10: expected a type, found ','");
+  assert_int_equal(rmt_server_set_schema(w->server, 999, "string", &err), RMT_ENOTFOUND);
+  assert_int_equal(rmt_server_set_schema(w->server, action,
+                                         "\"vote\" | \"purchase\", (\"yes\" | \"no\")?", &err), 0);
+  heard h = {0};
+  rmt_signal_connect(rmt_server_event_signal(w->server, action), listener, &h);
+  join(w);
+  rmt_remote_id id = rmt_client_find_remote(w->client, "PlayerAction");
+  rmt_player_id me = rmt_client_player_id(w->client);
+
+  rmt_value good[2] = {rmt_str("vote"), rmt_str("yes")};
+  rmt_value bad_value[2] = {rmt_str("vote"), rmt_str("maybe")};
+  rmt_value bad_action[1] = {rmt_str("hack")};
+  rmt_value extra[3] = {rmt_str("vote"), rmt_str("no"), rmt_num(1)};
+  rmt_value purchase[1] = {rmt_str("purchase")};
+  fire(w, id, good, 2);
+  fire(w, id, bad_value, 2);
+  fire(w, id, bad_action, 1);
+  fire(w, id, extra, 3);
+  fire(w, id, purchase, 1);
+  for (int i = 0; i < 3000 && h.count < 2; i++) pump(w, 1);
+  pump(w, 20);
+  assert_int_equal(h.count, 2); /* good and purchase only */
+  assert_string_equal(h.last, "purchase");
+  assert_int_equal(w->ndrops, 3);
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(w->drops[i].reason, RMT_DROP_SCHEMA);
+    assert_int_equal(w->drops[i].remote, action);
+    assert_int_equal(w->drops[i].player, me);
+  }
+  rmt_stats st;
+  assert_int_equal(rmt_server_remote_stats(w->server, action, &st), 0);
+  assert_int_equal(st.dropped_malformed, 3);
+  assert_int_equal(st.events_in, 5);
+  assert_int_equal(rmt_server_player_stats(w->server, me, &st), 0);
+  assert_int_equal(st.dropped_malformed, 3);
+
+  /* Clearing the schema lets anything through again. */
+  assert_int_equal(rmt_server_set_schema(w->server, action, NULL, &err), 0);
+  fire(w, id, bad_action, 1);
+  for (int i = 0; i < 3000 && h.count < 3; i++) pump(w, 1);
+  assert_int_equal(h.count, 3);
+  assert_string_equal(h.last, "hack");
+  finish(w);
+}
+
+/* Events that arrive before anyone listens are checked when they are delivered. */
+static void test_queued_events_are_checked_on_delivery(void **state) {
+  (void)state;
+  world *w = start();
+  rmt_remote_id ev;
+  assert_int_equal(rmt_server_create_remote(w->server, "Move", RMT_REMOTE_EVENT, &ev), 0);
+  rmt_error err;
+  assert_int_equal(rmt_server_set_schema(w->server, ev, "string, Vector3", &err), 0);
+  join(w);
+  rmt_remote_id id = rmt_client_find_remote(w->client, "Move");
+  rmt_value ok[2] = {rmt_str("walk"), rmt_vector3(1, 2, 3)};
+  rmt_value nan_pos[2] = {rmt_str("nan"), rmt_vector3(0, 0.0f / 0.0f, 0)};
+  fire(w, id, ok, 2);
+  fire(w, id, nan_pos, 2);
+  fire(w, id, ok, 2);
+  rmt_stats st;
+  for (int i = 0; i < 3000; i++) {
+    pump(w, 1);
+    rmt_server_remote_stats(w->server, ev, &st);
+    if (st.events_in == 3) break;
+  }
+  assert_int_equal(st.events_in, 3);
+  assert_int_equal(w->ndrops, 0); /* queued, not yet checked */
+  heard h = {0};
+  rmt_signal_connect(rmt_server_event_signal(w->server, ev), listener, &h);
+  pump(w, 5);
+  assert_int_equal(h.count, 2);
+  assert_int_equal(w->ndrops, 1);
+  assert_int_equal(w->drops[0].reason, RMT_DROP_SCHEMA);
+  finish(w);
+}
+
+typedef struct result {
+  int done;
+  int status;
+  double number;
+  char message[256];
+} result;
+
+static void on_result(void *ud, int status, const rmt_value *v, size_t n, const char *msg) {
+  result *r = ud;
+  r->done++;
+  r->status = status;
+  r->number = n && v[0].type == RMT_TNUMBER ? v[0].as.number : -1;
+  snprintf(r->message, sizeof r->message, "%s", msg);
+}
+
+static int handler_calls;
+static void handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t n) {
+  (void)ud;
+  handler_calls++;
+  assert_int_equal(n, 3);
+  rmt_value v = rmt_num(args[2].as.number * 2);
+  rmt_invocation_return(inv, &v, 1);
+}
+
+static void test_invoke_failing_schema_gets_bad_arguments(void **state) {
+  (void)state;
+  world *w = start();
+  rmt_remote_id fn;
+  assert_int_equal(rmt_server_create_remote(w->server, "Double", RMT_REMOTE_FUNCTION, &fn), 0);
+  rmt_error err;
+  assert_int_equal(rmt_server_set_schema(w->server, fn, "string(1..8), number(0..1000)", &err), 0);
+  assert_int_equal(rmt_server_on_invoke(w->server, fn, handler, NULL), 0);
+  handler_calls = 0;
+  join(w);
+  rmt_remote_id id = rmt_client_find_remote(w->client, "Double");
+  rmt_value good[2] = {rmt_str("x"), rmt_num(21)};
+  rmt_value bad[2] = {rmt_str("x"), rmt_num(1500)};
+  rmt_value nan[2] = {rmt_str("x"), rmt_num(0.0 / 0.0)};
+  result r1 = {0}, r2 = {0}, r3 = {0};
+  assert_int_equal(rmt_client_invoke(w->client, id, good, 2, 2000, on_result, &r1, NULL), 0);
+  assert_int_equal(rmt_client_invoke(w->client, id, bad, 2, 2000, on_result, &r2, NULL), 0);
+  assert_int_equal(rmt_client_invoke(w->client, id, nan, 2, 2000, on_result, &r3, NULL), 0);
+  for (int i = 0; i < 3000 && !(r1.done && r2.done && r3.done); i++) pump(w, 1);
+  assert_int_equal(r1.status, RMT_OK);
+  assert_true(r1.number == 42);
+  assert_int_equal(r2.status, RMT_EBADARGS);
+  assert_string_equal(r2.message, "bad arguments: argument 2: expected number in 0..1000, got 1500");
+  assert_int_equal(r3.status, RMT_EBADARGS);
+  assert_string_equal(r3.message, "bad arguments: argument 2: expected number in 0..1000, got NaN "
+                                  "(NaN and infinities are refused)");
+  assert_int_equal(handler_calls, 1);
+  assert_int_equal(w->ndrops, 2);
+  assert_int_equal(w->drops[0].reason, RMT_DROP_SCHEMA);
+  /* A missing argument is named as such. (The blocking rmt_client_invoke_sync pumps only the
+   * client, so it cannot be used with the server in this same thread.) */
+  result r4 = {0};
+  assert_int_equal(rmt_client_invoke(w->client, id, bad, 1, 2000, on_result, &r4, NULL), 0);
+  for (int i = 0; i < 3000 && !r4.done; i++) pump(w, 1);
+  assert_int_equal(r4.status, RMT_EBADARGS);
+  assert_string_equal(r4.message,
+                      "bad arguments: argument 2: expected number in 0..1000, got nil (missing)");
+  assert_int_equal(handler_calls, 1);
+  finish(w);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fire_failing_schema_is_dropped),
+      cmocka_unit_test(test_queued_events_are_checked_on_delivery),
+      cmocka_unit_test(test_invoke_failing_schema_gets_bad_arguments),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

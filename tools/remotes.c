@@ -1,0 +1,542 @@
+/*
+ * remotes.c - the `remotes` command: serve, join and play Roblox-style Lua places over the
+ * engine. It manages arguments, processes and output prefixes; it never holds game logic.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lua/host.h"
+
+#define PROG "remotes"
+#define MAX_PLACES 64
+#define MAX_CLIENTS 64
+
+static volatile sig_atomic_t g_stop = 0;
+
+static void on_signal(int sig) {
+  (void)sig;
+  g_stop = 1;
+}
+
+static void install_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+typedef struct options {
+  const char *command;
+  const char *places[MAX_PLACES];
+  int nplaces;
+  int port; /* -1 = default */
+  const char *bind;
+  const char *host;
+  const char *name;
+  int clients;
+  double duration; /* 0 = none */
+  double idle;     /* client idle seconds; 0 = never leave when idle */
+  int expect;      /* server: stop once this many joined and all left (play) */
+  int ready_fd;    /* server: write the port here once scripts started (play) */
+  int verbose;
+} options;
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: " PROG " <command> PLACE... [options]\n"
+          "\n"
+          "Runs Roblox-style Lua places (Scripts, LocalScripts, ModuleScripts, remotes) as a\n"
+          "server and clients over UDP.\n"
+          "\n"
+          "commands:\n"
+          "  serve PLACE... [--port 7777] [--bind 127.0.0.1] [--duration S]\n"
+          "      run the server side: Scripts in ServerScriptService, ReplicatedStorage,\n"
+          "      ServerStorage\n"
+          "  join PLACE... [--host 127.0.0.1] [--port 7777] [--name NAME] [--idle S] [--duration S]\n"
+          "      run one client: LocalScripts in StarterPlayerScripts; remotes as the server\n"
+          "      replicates them. Leaves when idle (--idle 0: never)\n"
+          "  play PLACE... [--clients N] [--port P] [--duration S] [--idle S]\n"
+          "      one server and N clients (Player1..PlayerN) over loopback, like Studio's\n"
+          "      \"start server with N players\"; output lines are prefixed [Server]/[PlayerN]\n"
+          "\n"
+          "PLACE is a folder laid out like Rojo (service folders, *.server.lua, *.client.lua,\n"
+          "*.lua, *.model.json, default.project.json) or a single script/model file, placed by\n"
+          "its suffix.\n"
+          "\n"
+          "options:\n"
+          "  --clients N    number of players for play (default 1)\n"
+          "  --port P       UDP port (serve/join default 7777; play picks a free one)\n"
+          "  --bind ADDR    address the server binds (default 127.0.0.1)\n"
+          "  --host ADDR    server address for join (default 127.0.0.1)\n"
+          "  --name NAME    player name for join (default Player1)\n"
+          "  --duration S   stop everything after S seconds\n"
+          "  --idle S       a client leaves once its scripts are idle and nothing arrived for S\n"
+          "                 seconds (default 1)\n"
+          "  --verbose      also show the engine's informational log\n"
+          "  -h, --help     this help\n"
+          "\n"
+          "exit status: 0, or 1 if any script raised an uncaught error; 2 for usage errors.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+  fprintf(stderr, PROG ": ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
+  return 2;
+}
+
+static int parse_number(const char *opt, const char *s, double min, double max, double *out) {
+  char *end;
+  double v;
+  errno = 0;
+  v = strtod(s, &end);
+  if (errno != 0 || end == s || *end != 0 || !(v >= min) || !(v <= max)) {
+    fprintf(stderr, PROG ": %s expects a number between %g and %g, got '%s'\n", opt, min, max, s);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static int parse_args(int argc, char **argv, options *o) {
+  int i;
+  memset(o, 0, sizeof *o);
+  o->port = -1;
+  o->clients = 1;
+  o->idle = 1.0;
+  o->ready_fd = -1;
+  o->bind = "127.0.0.1";
+  o->host = "127.0.0.1";
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return -1;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf(PROG " %d.%d.%d\n", RMT_VERSION_MAJOR, RMT_VERSION_MINOR, RMT_VERSION_PATCH);
+    return -1;
+  }
+  o->command = argv[1];
+  if (strcmp(o->command, "serve") != 0 && strcmp(o->command, "join") != 0 &&
+      strcmp(o->command, "play") != 0)
+    return usage_error("unknown command '%s' (expected serve, join or play)", o->command);
+  for (i = 2; i < argc; i++) {
+    const char *a = argv[i];
+    const char *val = NULL;
+    char optname[64];
+    double num;
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      usage(stdout);
+      return -1;
+    }
+    if (strcmp(a, "--verbose") == 0) {
+      o->verbose = 1;
+      continue;
+    }
+    if (strncmp(a, "--", 2) != 0) {
+      if (o->nplaces >= MAX_PLACES) return usage_error("too many places (at most 64): '%s'", a);
+      o->places[o->nplaces++] = a;
+      continue;
+    }
+    /* --opt=value or --opt value */
+    {
+      const char *eq = strchr(a, '=');
+      size_t n = eq ? (size_t)(eq - a) : strlen(a);
+      if (n >= sizeof optname) return usage_error("unknown option '%s'", a);
+      memcpy(optname, a, n);
+      optname[n] = 0;
+      if (eq) {
+        val = eq + 1;
+      } else if (strcmp(optname, "--port") == 0 || strcmp(optname, "--bind") == 0 ||
+                 strcmp(optname, "--host") == 0 || strcmp(optname, "--name") == 0 ||
+                 strcmp(optname, "--clients") == 0 || strcmp(optname, "--duration") == 0 ||
+                 strcmp(optname, "--idle") == 0 || strcmp(optname, "--expect") == 0 ||
+                 strcmp(optname, "--ready-fd") == 0) {
+        if (i + 1 >= argc) return usage_error("option '%s' needs a value", optname);
+        val = argv[++i];
+      } else {
+        return usage_error("unknown option '%s'", a);
+      }
+    }
+    if (strcmp(optname, "--port") == 0) {
+      if (parse_number(optname, val, 0, 65535, &num) != 0) return 2;
+      o->port = (int)num;
+    } else if (strcmp(optname, "--bind") == 0) {
+      o->bind = val;
+    } else if (strcmp(optname, "--host") == 0) {
+      o->host = val;
+    } else if (strcmp(optname, "--name") == 0) {
+      o->name = val;
+    } else if (strcmp(optname, "--clients") == 0) {
+      if (parse_number(optname, val, 0, MAX_CLIENTS, &num) != 0) return 2;
+      if (num != floor(num)) return usage_error("--clients expects a whole number, got '%s'", val);
+      o->clients = (int)num;
+    } else if (strcmp(optname, "--duration") == 0) {
+      if (parse_number(optname, val, 0.001, 1e7, &o->duration) != 0) return 2;
+    } else if (strcmp(optname, "--idle") == 0) {
+      if (parse_number(optname, val, 0, 1e7, &o->idle) != 0) return 2;
+    } else if (strcmp(optname, "--expect") == 0) {
+      if (parse_number(optname, val, 0, 1e6, &num) != 0) return 2;
+      o->expect = (int)num;
+    } else if (strcmp(optname, "--ready-fd") == 0) {
+      if (parse_number(optname, val, 0, 1e6, &num) != 0) return 2;
+      o->ready_fd = (int)num;
+    } else {
+      return usage_error("unknown option '%s'", optname);
+    }
+  }
+  if (o->nplaces == 0) return usage_error("%s: no PLACE given", o->command);
+  if (strcmp(o->command, "play") == 0 && o->clients == 0 && o->duration <= 0)
+    return usage_error("%s: --clients 0 needs --duration (nothing would end the server)", o->command);
+  {
+    int k;
+    for (k = 0; k < o->nplaces; k++) {
+      struct stat st;
+      if (stat(o->places[k], &st) != 0) {
+        fprintf(stderr, PROG ": %s: %s\n", o->places[k], strerror(errno));
+        return 2;
+      }
+    }
+  }
+  return 0;
+}
+
+/* Engine log lines become host warnings (errors included: the engine's errors are about
+ * the network, not uncaught script errors). */
+static void log_to_host(void *ud, rmt_log_level level, const char *message) {
+  rmt_host *host = ud;
+  if (level == RMT_LOG_DEBUG || level == RMT_LOG_INFO) {
+    if (getenv("REMOTES_VERBOSE")) rmt_host_emit(host, RMT_HOST_WARN, message);
+    return;
+  }
+  rmt_host_emit(host, RMT_HOST_WARN, message);
+}
+
+static int load_places(rmt_host *host, const options *o) {
+  int i;
+  for (i = 0; i < o->nplaces; i++) {
+    rmt_error err;
+    memset(&err, 0, sizeof err);
+    if (rmt_host_load(host, o->places[i], &err) != 0) {
+      host->errors++;
+      rmt_host_emit(host, RMT_HOST_ERROR, err.message);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static uint32_t ms_until(double seconds) {
+  if (seconds <= 0) return 0;
+  if (seconds > 0.1) return 100;
+  return (uint32_t)ceil(seconds * 1000.0);
+}
+
+static int run_server(const options *o) {
+  rmt_host_config hc;
+  rmt_server_config sc;
+  rmt_host *host;
+  rmt_server *server;
+  rmt_error err;
+  double start, emptied_at = -1;
+  int code;
+  memset(&hc, 0, sizeof hc);
+  hc.side = RMT_HOST_SERVER;
+  hc.origin = "Server";
+  host = rmt_host_create(&hc, &err);
+  if (!host) {
+    fprintf(stderr, "[Server] ERROR: %s\n", err.message);
+    return 1;
+  }
+  rmt_server_config_default(&sc);
+  sc.bind_host = o->bind;
+  sc.port = (uint16_t)(o->port < 0 ? 7777 : o->port);
+  sc.log = log_to_host;
+  sc.log_ud = host;
+  server = rmt_server_create(&sc, &err);
+  if (!server) {
+    rmt_host_emitf(host, RMT_HOST_ERROR, "cannot serve on %s:%u: %s", sc.bind_host,
+                   (unsigned)sc.port, err.message);
+    rmt_host_destroy(host);
+    return 1;
+  }
+  rmt_host_attach_server(host, server);
+  if (load_places(host, o) != 0) {
+    rmt_host_destroy(host);
+    return 1;
+  }
+  rmt_host_start_scripts(host);
+  rmt_host_step(host);
+  rmt_server_flush(server);
+  if (o->ready_fd >= 0) {
+    char buf[16];
+    int n = snprintf(buf, sizeof buf, "%u\n", (unsigned)rmt_server_port(server));
+    if (write(o->ready_fd, buf, (size_t)n) < 0) { /* the parent reports a missing port */
+    }
+    close(o->ready_fd);
+  } else if (isatty(2)) {
+    fprintf(stderr, "[Server] listening on %s:%u\n", sc.bind_host,
+            (unsigned)rmt_server_port(server));
+  }
+  start = rmt_host_clock();
+  while (!g_stop) {
+    double now = rmt_host_clock();
+    double wait = rmt_host_next_due(host);
+    if (o->duration > 0 && now - start >= o->duration) break;
+    rmt_server_service(server, ms_until(wait));
+    rmt_host_step(host);
+    if (o->expect > 0 && host->players_joined >= o->expect && host->players_present <= 0) {
+      /* everyone left: let PlayerRemoving handlers finish what they started this frame */
+      if (emptied_at < 0) emptied_at = rmt_host_clock();
+      if (rmt_host_clock() - emptied_at > 0.1) break;
+    } else {
+      emptied_at = -1;
+    }
+  }
+  rmt_server_flush(server);
+  code = host->errors > 0 ? 1 : 0;
+  rmt_host_destroy(host);
+  return code;
+}
+
+static int run_client(const options *o, const char *name) {
+  rmt_host_config hc;
+  rmt_client_config cc;
+  rmt_host *host;
+  rmt_client *client;
+  rmt_error err;
+  double start, last_arrival;
+  int code, rc;
+  memset(&hc, 0, sizeof hc);
+  hc.side = RMT_HOST_CLIENT;
+  hc.origin = name;
+  host = rmt_host_create(&hc, &err);
+  if (!host) {
+    fprintf(stderr, "[%s] ERROR: %s\n", name, err.message);
+    return 1;
+  }
+  if (load_places(host, o) != 0) {
+    rmt_host_destroy(host);
+    return 1;
+  }
+  rmt_client_config_default(&cc);
+  cc.host = o->host;
+  cc.port = (uint16_t)(o->port < 0 ? 7777 : o->port);
+  cc.name = name;
+  cc.log = log_to_host;
+  cc.log_ud = host;
+  rmt_host_client_config(host, &cc);
+  client = rmt_client_create(&cc, &err);
+  if (!client) {
+    rmt_host_emitf(host, RMT_HOST_ERROR, "cannot join %s:%u: %s", cc.host, (unsigned)cc.port,
+                   err.message);
+    rmt_host_destroy(host);
+    return 1;
+  }
+  rmt_host_attach_client(host, client);
+  rc = rmt_client_wait_connected(client, 5000, &err);
+  if (rc != 0) {
+    host->errors++;
+    rmt_host_emitf(host, RMT_HOST_ERROR, "cannot join %s:%u: %s", cc.host, (unsigned)cc.port,
+                   err.message[0] ? err.message : rmt_strerror(rc));
+    rmt_host_destroy(host);
+    return 1;
+  }
+  rmt_host_client_joined(host);
+  rmt_host_start_scripts(host);
+  rmt_host_step(host);
+  rmt_client_flush(client);
+  start = last_arrival = rmt_host_clock();
+  while (!g_stop && !host->quit) {
+    double now = rmt_host_clock();
+    int n;
+    if (o->duration > 0 && now - start >= o->duration) break;
+    n = rmt_client_service(client, ms_until(rmt_host_next_due(host)));
+    if (n > 0) last_arrival = rmt_host_clock();
+    rmt_host_step(host);
+    if (host->disconnected) {
+      if (host->disconnect_status != RMT_OK)
+        rmt_host_emitf(host, RMT_HOST_WARN, "disconnected: %s",
+                       host->disconnect_reason[0] ? host->disconnect_reason
+                                                  : rmt_strerror(host->disconnect_status));
+      break;
+    }
+    if (o->idle > 0 && rmt_host_clock() - last_arrival >= o->idle && !rmt_host_busy(host)) break;
+  }
+  code = host->errors > 0 ? 1 : 0;
+  rmt_host_destroy(host);
+  return code;
+}
+
+/* ---- play: one server process and N client processes ---- */
+
+static pid_t spawn_child(int (*fn)(const options *, const char *), const options *o,
+                         const char *name, int close_fd) {
+  pid_t pid;
+  fflush(stdout);
+  fflush(stderr);
+  pid = fork();
+  if (pid == 0) {
+    int code;
+    if (close_fd >= 0) close(close_fd);
+    code = fn(o, name);
+    fflush(stdout);
+    fflush(stderr);
+    _exit(code);
+  }
+  return pid;
+}
+
+static int server_entry(const options *o, const char *name) {
+  (void)name;
+  return run_server(o);
+}
+
+static int client_entry(const options *o, const char *name) {
+  return run_client(o, name);
+}
+
+/* Waits for `pid` up to `seconds`; returns its exit code, or -1 when it is still running. */
+static int wait_for(pid_t pid, double seconds, int *status_out) {
+  double until = rmt_host_clock() + seconds;
+  for (;;) {
+    int st;
+    pid_t r = waitpid(pid, &st, WNOHANG);
+    if (r == pid) {
+      *status_out = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+      return 0;
+    }
+    if (rmt_host_clock() >= until) return -1;
+    {
+      struct timespec ts = {0, 10 * 1000 * 1000};
+      nanosleep(&ts, NULL);
+    }
+  }
+}
+
+static int run_play(const options *o) {
+  options so = *o, co = *o;
+  int fds[2];
+  pid_t server, clients[MAX_CLIENTS];
+  int client_done[MAX_CLIENTS] = {0};
+  int nclients = o->clients, i, failed = 0, status;
+  char portbuf[32];
+  size_t got = 0;
+  double start;
+  if (pipe(fds) != 0) {
+    fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
+    return 1;
+  }
+  so.expect = nclients > 0 ? nclients : 0;
+  so.ready_fd = fds[1];
+  so.port = o->port < 0 ? 0 : o->port;
+  so.duration = nclients > 0 ? 0 : o->duration; /* otherwise it stops when its players left */
+  server = spawn_child(server_entry, &so, "Server", fds[0]);
+  close(fds[1]);
+  if (server < 0) {
+    fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
+    return 1;
+  }
+  /* the server reports its port once its scripts have started */
+  while (got < sizeof portbuf - 1) {
+    struct pollfd pfd = {fds[0], POLLIN, 0};
+    ssize_t n;
+    if (poll(&pfd, 1, 30000) <= 0) break;
+    n = read(fds[0], portbuf + got, sizeof portbuf - 1 - got);
+    if (n <= 0) break;
+    got += (size_t)n;
+    if (memchr(portbuf, '\n', got)) break;
+  }
+  close(fds[0]);
+  portbuf[got] = 0;
+  if (got == 0 || atoi(portbuf) <= 0) {
+    if (wait_for(server, 5, &status) != 0) {
+      kill(server, SIGTERM);
+      wait_for(server, 5, &status);
+    }
+    fprintf(stderr, PROG ": the server did not start\n");
+    return 1;
+  }
+  co.port = atoi(portbuf);
+  co.duration = 0; /* the parent enforces --duration for everyone */
+  for (i = 0; i < nclients; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "Player%d", i + 1);
+    clients[i] = spawn_child(client_entry, &co, name, -1);
+    if (clients[i] < 0) {
+      client_done[i] = 1;
+      failed = 1;
+    }
+  }
+  start = rmt_host_clock();
+  for (;;) {
+    int running = 0;
+    for (i = 0; i < nclients; i++) {
+      if (client_done[i]) continue;
+      if (wait_for(clients[i], 0, &status) == 0) {
+        client_done[i] = 1;
+        if (status != 0) failed = 1;
+      } else {
+        running++;
+      }
+    }
+    if (running == 0) break;
+    if (g_stop || (o->duration > 0 && rmt_host_clock() - start >= o->duration)) {
+      for (i = 0; i < nclients; i++)
+        if (!client_done[i]) kill(clients[i], SIGTERM);
+      for (i = 0; i < nclients; i++) {
+        if (client_done[i]) continue;
+        if (wait_for(clients[i], 5, &status) != 0) {
+          kill(clients[i], SIGKILL);
+          wait_for(clients[i], 5, &status);
+          status = 1;
+        }
+        client_done[i] = 1;
+        if (status != 0) failed = 1;
+      }
+      break;
+    }
+    {
+      struct timespec ts = {0, 20 * 1000 * 1000};
+      nanosleep(&ts, NULL);
+    }
+  }
+  /* every client left: the server runs PlayerRemoving and stops by itself */
+  if (wait_for(server, nclients > 0 ? 12 : o->duration + 5, &status) != 0) {
+    kill(server, SIGTERM);
+    if (wait_for(server, 5, &status) != 0) {
+      kill(server, SIGKILL);
+      wait_for(server, 5, &status);
+      status = 1;
+    }
+  }
+  if (status != 0) failed = 1;
+  return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+  options o;
+  int rc = parse_args(argc, argv, &o);
+  if (rc != 0) return rc < 0 ? 0 : rc;
+  install_signals();
+  if (strcmp(o.command, "serve") == 0) return run_server(&o);
+  if (strcmp(o.command, "join") == 0) return run_client(&o, o.name ? o.name : "Player1");
+  return run_play(&o);
+}
