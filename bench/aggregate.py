@@ -83,6 +83,8 @@ def machine():
         "node": version(["node", "--version"]),
         "socket.io": npm_version("socket.io"),
         "enet": version(["dpkg-query", "-W", "-f=${Version}", "libenet7"]),
+        "commit": version(["git", "describe", "--always", "--dirty", "--abbrev=12"]),
+        "load_average_at_end": os.getloadavg()[0],
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
 
@@ -250,7 +252,9 @@ def markdown(doc, quick):
         "",
         f"Machine: {doc['machine']['cpu']}, {doc['machine']['cores']} cores, "
         f"{doc['machine']['memory_gib']} GiB, Linux {doc['machine']['kernel']}; node {doc['machine']['node']}, "
-        f"socket.io {doc['machine']['socket.io']}, ENet {doc['machine']['enet']}; {doc['machine']['date']}.",
+        f"socket.io {doc['machine']['socket.io']}, ENet {doc['machine']['enet']}; {doc['machine']['date']}; "
+        f"commit {doc['machine']['commit']}; 1-minute load average at the end "
+        f"{doc['machine']['load_average_at_end']:.1f} (the machine is shared).",
         f"Median of {doc['runs']} runs per figure ({'QUICK mode: short runs, noisy' if quick else 'full mode'}). "
         "Ratios are ours / peer (for lower-is-better rows, below 1 means remotes is better).",
         "",
