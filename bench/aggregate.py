@@ -271,6 +271,19 @@ def markdown(doc, quick):
     return "\n".join(lines)
 
 
+def failures(raw_path):
+    out = []
+    with open(raw_path) as f:
+        for line in f:
+            if line.startswith("{"):
+                rec = json.loads(line)
+                if "error" in rec:
+                    out.append(f"FAILED: {rec['peer']} {rec['scenario']} {rec.get('args', '')}: the program "
+                               "exited with an error (its stderr is in the run's log); its runs are "
+                               "missing from the medians, which then rest on fewer runs.")
+    return out
+
+
 def notes(groups):
     out = []
     for (peer, scenario, clients, _payload), g in sorted(groups.items()):
@@ -306,6 +319,7 @@ set title "{title}"
 set xlabel 'clients'
 set ylabel '{ylabel} (log scale)'
 set logscale xy
+set xrange [{counts[0] / 1.4}:{counts[-1] * 1.4}]
 set xtics ({", ".join(str(c) for c in counts)})
 set grid
 set key outside bottom center horizontal
@@ -326,18 +340,25 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--quick", type=int, default=0)
+    ap.add_argument("--keep-machine", help="reuse the machine block of this latest.json")
     a = ap.parse_args()
     groups = load(a.raw)
-    doc = {"machine": machine(), "runs": a.runs, "quick": bool(a.quick), "scenarios": build(groups),
-           "notes": notes(groups)}
+    mach = machine()
+    if a.keep_machine:  # re-aggregating an earlier run: keep the machine block it recorded
+        with open(a.keep_machine) as f:
+            mach = json.load(f)["machine"]
+    doc = {"machine": mach, "runs": a.runs, "quick": bool(a.quick), "scenarios": build(groups),
+           "notes": failures(a.raw) + notes(groups)}
     with open(os.path.join(a.out, "latest.json"), "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
     md = markdown(doc, a.quick)
     with open(os.path.join(a.out, "latest.md"), "w") as f:
         f.write(md)
-    with open(os.path.join(a.out, "raw.jsonl"), "w") as f, open(a.raw) as r:
-        f.write(r.read())
+    raw_copy = os.path.join(a.out, "raw.jsonl")
+    if os.path.abspath(raw_copy) != os.path.abspath(a.raw):
+        with open(raw_copy, "w") as f, open(a.raw) as r:
+            f.write(r.read())
     plot(groups, a.out)
     print(md)
 

@@ -2,7 +2,6 @@
  * raw ENet do exactly the same work; prints one JSON line per invocation. Never measures
  * anything it did not run: every figure printed comes from the runs just made. */
 #define _GNU_SOURCE
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +11,8 @@
 #include "backend.h"
 #include "bench_common.h"
 
-/* Events one client may have fired that the server has not handled yet: keeps memory
- * bounded when a client can produce faster than the server consumes, without limiting
- * throughput (the window is far larger than what a round trip needs). */
+/* Most events (rounds) one loop iteration fires; how many may be unhandled at once (the
+ * window, which keeps memory bounded) is probed per peer, see fire_windows below. */
 enum { FIRE_CHUNK = 1024, BROADCAST_CHUNK = 64 };
 enum { BURST_PER_FRAME = 1000 };
 #define FRAME_NS 16666667ull
