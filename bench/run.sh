@@ -69,16 +69,21 @@ run() {
   fi
 }
 
+# A failed invocation is tried once more; the failure stays in the results as a note.
+run_retry() {
+  run "$@" || { echo "bench: trying once more: $*" >&2; run "$@"; } || true
+}
+
 echo "bench: $([ "$QUICK" = 1 ] && echo QUICK || echo full) run, $RUNS runs per figure" >&2
 for clients in 1 10 100; do
   echo "== 1. fire to server, $clients clients" >&2
   for peer in remotes enet enet-batched socketio; do
-    run $peer fire --clients $clients --procs "$(procs_for $clients)" --runs $RUNS --seconds $FIRE_S --quick $QUICK || true
+    run_retry $peer fire --clients $clients --procs "$(procs_for $clients)" --runs $RUNS --seconds $FIRE_S --quick $QUICK
   done
 done
 echo "== 4. wire cost, 3-field table" >&2
 for peer in remotes enet enet-batched socketio; do
-  run $peer fire --clients 1 --payload table --runs $RUNS --seconds $FIRE_S --quick $QUICK || true
+  run_retry $peer fire --clients 1 --payload table --runs $RUNS --seconds $FIRE_S --quick $QUICK
 done
 for clients in 10 100 1000; do
   echo "== 2. broadcast to $clients clients" >&2
@@ -87,16 +92,16 @@ for clients in 10 100 1000; do
   # 2-core machine (remotes and raw ENet alike; see docs/benchmarks.md): 0.5 s runs.
   [ "$clients" -ge 1000 ] && [ "$QUICK" = 0 ] && seconds=0.5
   for peer in remotes enet enet-batched socketio; do
-    run $peer broadcast --clients $clients --procs "$(procs_for $clients)" --runs $RUNS --seconds $seconds --quick $QUICK || true
+    run_retry $peer broadcast --clients $clients --procs "$(procs_for $clients)" --runs $RUNS --seconds $seconds --quick $QUICK
   done
 done
 echo "== 3. invoke" >&2
 for peer in remotes enet socketio; do
-  run $peer invoke --runs $RUNS --seconds $INVOKE_S || true
+  run_retry $peer invoke --runs $RUNS --seconds $INVOKE_S
 done
 echo "== 7. burst" >&2
 for peer in remotes enet enet-batched socketio; do
-  run $peer burst --runs $RUNS --seconds $BURST_S || true
+  run_retry $peer burst --runs $RUNS --seconds $BURST_S
 done
 echo "== 5. scale: 1000 idle players (a fresh server per run)" >&2
 # Until each peer has $RUNS good runs, with at most 2 extra attempts; a failed attempt stays
@@ -114,7 +119,7 @@ for i in $(seq $((RUNS + 2))); do
 done
 echo "== 6. codec" >&2
 for peer in remotes socketio; do
-  run $peer codec --runs $RUNS --seconds $CODEC_S || true
+  run_retry $peer codec --runs $RUNS --seconds $CODEC_S
 done
 
 python3 bench/aggregate.py --raw "$RAW" --out "$RESULTS" --runs $RUNS --quick $QUICK
