@@ -83,8 +83,14 @@ def machine():
         "node": version(["node", "--version"]),
         "socket.io": npm_version("socket.io"),
         "enet": version(["dpkg-query", "-W", "-f=${Version}", "libenet7"]),
+        "commit": version(["git", "describe", "--always", "--dirty", "--abbrev=12"]),
+        "load_average_at_end": os.getloadavg()[0],
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def cl(c):
+    return f"{c} client" if c == 1 else f"{c} clients"
 
 
 def ratio(ours, peer):
@@ -113,18 +119,29 @@ def build(groups):
     m = lambda *a, **k: median(groups, *a, **k)
     for c in (1, 10, 100):
         f = lambda p: m(p, "fire", "events_per_s", clients=c)
-        S.append(entry(f"1. fire to server, {c} clients", "events/s handled by the server listener",
+        S.append(entry(f"1. fire to server, {cl(c)}", "events/s handled by the server listener",
                        "events/s", True, f("remotes"), f("enet"), f("socketio")))
-        S.append(entry(f"1. fire to server, {c} clients (vs raw ENet with naive batching)",
+        S.append(entry(f"1. fire to server, {cl(c)} (vs raw ENet with naive batching)",
                        "events/s handled by the server listener", "events/s", True,
                        f("remotes"), f("enet-batched"), None))
+        g = lambda p: m(p, "fire", "server_cpu_ns_per_event", clients=c)
+        S.append(entry(f"1. server CPU per event, {cl(c)}",
+                       "server process CPU time / events handled (enet column: unbatched; "
+                       "naive batching in the next row)", "ns", False, g("remotes"), g("enet"), g("socketio")))
+        S.append(entry(f"1. server CPU per event, {cl(c)} (vs raw ENet with naive batching)",
+                       "server process CPU time / events handled", "ns", False, g("remotes"),
+                       g("enet-batched"), None))
     for c in (10, 100, 1000):
         f = lambda p: m(p, "broadcast", "deliveries_per_s", clients=c)
-        S.append(entry(f"2. broadcast to {c} clients", "deliveries/s across all clients",
+        S.append(entry(f"2. broadcast to {cl(c)}", "deliveries/s across all clients",
                        "deliveries/s", True, f("remotes"), f("enet"), f("socketio")))
-        S.append(entry(f"2. broadcast to {c} clients (vs raw ENet with naive batching)",
+        S.append(entry(f"2. broadcast to {cl(c)} (vs raw ENet with naive batching)",
                        "deliveries/s across all clients", "deliveries/s", True,
                        f("remotes"), f("enet-batched"), None))
+        g = lambda p: m(p, "broadcast", "server_cpu_ns_per_delivery", clients=c)
+        S.append(entry(f"2. server CPU per delivery, {cl(c)}",
+                       "server process CPU time / deliveries", "ns", False, g("remotes"), g("enet"),
+                       g("socketio")))
     f = lambda p, k: m(p, "invoke", k)
     S.append(entry("3. invoke round trip p50, sequential", "round-trip latency p50", "us", False,
                    f("remotes", "rtt_p50_us"), f("enet", "rtt_p50_us"), f("socketio", "rtt_p50_us")))
@@ -202,22 +219,23 @@ def goals(S):
     out = []
 
     def add(text, ok):
-        out.append(f"| {text} | {'unknown (missing figure)' if ok is None else ('met' if ok else 'NOT met')} |")
+        status = {None: "unknown (missing figure)", True: "met", False: "NOT met", "info": "information"}[ok]
+        out.append(f"| {text} | {status} |")
 
     for c in (1, 10, 100):
-        e = by[f"1. fire to server, {c} clients"]
+        e = by[f"1. fire to server, {cl(c)}"]
         r = e["ratio_vs_socketio"]
-        add(f"1: {c} clients >= 10x socket.io ({fmt_ratio(r)})", None if r is None else r >= 10)
+        add(f"1: {cl(c)} >= 10x socket.io ({fmt_ratio(r)})", None if r is None else r >= 10)
         r = e["ratio_vs_enet"]
-        add(f"1: {c} clients >= 0.8x raw ENet unbatched ({fmt_ratio(r)})", None if r is None else r >= 0.8)
-        r = by[f"1. fire to server, {c} clients (vs raw ENet with naive batching)"]["ratio_vs_enet"]
-        add(f"1: {c} clients vs raw ENet naive batching (information: {fmt_ratio(r)})", None if r is None else True)
+        add(f"1: {cl(c)} >= 0.8x raw ENet unbatched ({fmt_ratio(r)})", None if r is None else r >= 0.8)
+        r = by[f"1. fire to server, {cl(c)} (vs raw ENet with naive batching)"]["ratio_vs_enet"]
+        add(f"1: {cl(c)} vs raw ENet naive batching ({fmt_ratio(r)})", None if r is None else "info")
     for c in (10, 100, 1000):
-        e = by[f"2. broadcast to {c} clients"]
+        e = by[f"2. broadcast to {cl(c)}"]
         r = e["ratio_vs_socketio"]
-        add(f"2: {c} clients >= 10x socket.io ({fmt_ratio(r)})", None if r is None else r >= 10)
+        add(f"2: {cl(c)} >= 10x socket.io ({fmt_ratio(r)})", None if r is None else r >= 10)
         r = e["ratio_vs_enet"]
-        add(f"2: {c} clients >= 0.8x raw ENet unbatched ({fmt_ratio(r)})", None if r is None else r >= 0.8)
+        add(f"2: {cl(c)} >= 0.8x raw ENet unbatched ({fmt_ratio(r)})", None if r is None else r >= 0.8)
     r = by["3. invoke round trip p50, sequential"]["ratio_vs_enet"]
     add(f"3: p50 within 1.5x of raw ENet echo ({fmt_ratio(r)})", None if r is None else r <= 1.5)
     for label in ('("jump", 150)', "a 3-field table"):
@@ -234,7 +252,9 @@ def markdown(doc, quick):
         "",
         f"Machine: {doc['machine']['cpu']}, {doc['machine']['cores']} cores, "
         f"{doc['machine']['memory_gib']} GiB, Linux {doc['machine']['kernel']}; node {doc['machine']['node']}, "
-        f"socket.io {doc['machine']['socket.io']}, ENet {doc['machine']['enet']}; {doc['machine']['date']}.",
+        f"socket.io {doc['machine']['socket.io']}, ENet {doc['machine']['enet']}; {doc['machine']['date']}; "
+        f"commit {doc['machine']['commit']}; 1-minute load average at the end "
+        f"{doc['machine']['load_average_at_end']:.1f} (the machine is shared).",
         f"Median of {doc['runs']} runs per figure ({'QUICK mode: short runs, noisy' if quick else 'full mode'}). "
         "Ratios are ours / peer (for lower-is-better rows, below 1 means remotes is better).",
         "",
@@ -246,7 +266,33 @@ def markdown(doc, quick):
         lines.append(f"| {s['name']} | {s['unit']} ({better}) | {fmt(s['remotes'])} | {fmt(s['enet'])} | "
                      f"{fmt(s['socketio'])} | {fmt_ratio(s['ratio_vs_enet'])} | {fmt_ratio(s['ratio_vs_socketio'])} |")
     lines += ["", "## Goals", "", "| goal | status |", "|---|---|"] + goals(doc["scenarios"]) + [""]
+    if doc.get("notes"):
+        lines += ["## Notes from this run", ""] + [f"- {n}" for n in doc["notes"]] + [""]
     return "\n".join(lines)
+
+
+def failures(raw_path):
+    out = []
+    with open(raw_path) as f:
+        for line in f:
+            if line.startswith("{"):
+                rec = json.loads(line)
+                if "error" in rec:
+                    out.append(f"FAILED: {rec['peer']} {rec['scenario']} {rec.get('args', '')}: the program "
+                               "exited with an error (its stderr is in the run's log); its runs are "
+                               "missing from the medians, which then rest on fewer runs.")
+    return out
+
+
+def notes(groups):
+    out = []
+    for (peer, scenario, clients, _payload), g in sorted(groups.items()):
+        lost = max((r.get("clients_lost", 0) for r in g["runs"]), default=0)
+        if lost:
+            out.append(f"{peer} {scenario} to {clients} clients: up to {lost} clients lost their "
+                       "connection (ENet timeout) during a run; deliveries are counted at the "
+                       "clients, so the figure includes only what was really delivered.")
+    return out
 
 
 def plot(groups, out_dir):
@@ -273,6 +319,7 @@ set title "{title}"
 set xlabel 'clients'
 set ylabel '{ylabel} (log scale)'
 set logscale xy
+set xrange [{counts[0] / 1.4}:{counts[-1] * 1.4}]
 set xtics ({", ".join(str(c) for c in counts)})
 set grid
 set key outside bottom center horizontal
@@ -293,17 +340,25 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--quick", type=int, default=0)
+    ap.add_argument("--keep-machine", help="reuse the machine block of this latest.json")
     a = ap.parse_args()
     groups = load(a.raw)
-    doc = {"machine": machine(), "runs": a.runs, "quick": bool(a.quick), "scenarios": build(groups)}
+    mach = machine()
+    if a.keep_machine:  # re-aggregating an earlier run: keep the machine block it recorded
+        with open(a.keep_machine) as f:
+            mach = json.load(f)["machine"]
+    doc = {"machine": mach, "runs": a.runs, "quick": bool(a.quick), "scenarios": build(groups),
+           "notes": failures(a.raw) + notes(groups)}
     with open(os.path.join(a.out, "latest.json"), "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
     md = markdown(doc, a.quick)
     with open(os.path.join(a.out, "latest.md"), "w") as f:
         f.write(md)
-    with open(os.path.join(a.out, "raw.jsonl"), "w") as f, open(a.raw) as r:
-        f.write(r.read())
+    raw_copy = os.path.join(a.out, "raw.jsonl")
+    if os.path.abspath(raw_copy) != os.path.abspath(a.raw):
+        with open(raw_copy, "w") as f, open(a.raw) as r:
+            f.write(r.read())
     plot(groups, a.out)
     print(md)
 

@@ -40,6 +40,7 @@ typedef struct bench_shared {
   _Atomic uint64_t fired[BENCH_MAX_CLIENTS];    /* per client, cumulative */
   _Atomic uint64_t acked[BENCH_MAX_CLIENTS];    /* per client: events the server has handled */
   _Atomic uint64_t received[BENCH_MAX_CLIENTS]; /* per client: broadcast deliveries */
+  _Atomic uint8_t lost[BENCH_MAX_CLIENTS];      /* per client: connection lost */
   _Atomic uint64_t proc_bytes[BENCH_MAX_PROCS];     /* socket bytes sent by process p */
   _Atomic uint64_t proc_datagrams[BENCH_MAX_PROCS];
   /* Figures measured on the client side (scenario 3). */

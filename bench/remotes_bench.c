@@ -260,6 +260,12 @@ static void on_result(void *ud, int status, const rmt_value *results, size_t nre
   }
 }
 
+static void on_disconnect(void *ud, int status, const char *reason) {
+  bench_client *c = ud;
+  (void)c;
+  fprintf(stderr, "bench remotes: client disconnected: %s (%s)\n", rmt_err_name(status), reason);
+}
+
 bench_client *bcli_create(uint16_t port, uint32_t index) {
   bench_client *c = calloc(1, sizeof *c);
   if (!c) return NULL;
@@ -270,6 +276,8 @@ bench_client *bcli_create(uint16_t port, uint32_t index) {
   config.port = port;
   config.name = name;
   config.connect_timeout_ms = 30000;
+  config.on_disconnect = on_disconnect;
+  config.disconnect_ud = c;
   rmt_error err = {0};
   c->client = rmt_client_create(&config, &err);
   if (!c->client) {

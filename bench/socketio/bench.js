@@ -8,7 +8,7 @@ const { fork } = require("child_process");
 const { Server } = require("socket.io");
 const parser = require("socket.io-parser");
 
-const opt = { scenario: process.argv[2] || "fire", clients: 1, procs: 1, runs: 5, seconds: 1, payload: "jump" };
+const opt = { scenario: process.argv[2] || "fire", clients: 1, procs: 1, runs: 5, seconds: 1, payload: "jump", quick: 0 };
 for (let i = 3; i < process.argv.length; i += 2) {
   const key = process.argv[i].replace(/^--/, "");
   const value = process.argv[i + 1];
@@ -154,16 +154,20 @@ async function main() {
   }
 
   // Windows to probe (messages in flight in total, split across clients), as in the C
-  // programs: each peer is measured with the window that suits it best.
+  // programs: each peer is measured with the window that suits it best; the probes are
+  // the warm-up. QUICK mode probes two candidates, the ones full runs pick most often.
   const FIRE_WINDOWS = [256, 1024, 4096, 16384];
   const BROADCAST_WINDOWS = [2048, 8192, 32768, 131072];
   const probeSeconds = Math.min(0.3, Math.max(0.05, opt.seconds / 4));
   const perClient = (total, floor) => Math.max(floor, Math.floor(total / opt.clients));
   let run = 0;
-  const pickBest = async (windows, floor, measure) => {
+  const pickBest = async (windows, floor, measure, quickSkip) => {
     let best = -1;
     let window = 0;
-    for (const total of windows) {
+    for (const [i, total] of windows.entries()) {
+      if (opt.quick && quickSkip.includes(i)) continue;
+      // As in the C programs: the largest broadcast window is not probed above 100 clients.
+      if (windows === BROADCAST_WINDOWS && i === 3 && opt.clients > 100) continue;
       const w = perClient(total, floor);
       const rate = (await measure(++run, probeSeconds, w)).rate;
       if (rate > best) {
@@ -171,7 +175,6 @@ async function main() {
         window = w;
       }
     }
-    await measure(++run, opt.seconds, window); // warm-up, not reported
     return window;
   };
 
@@ -180,16 +183,29 @@ async function main() {
     const fireOne = async (r, seconds, window) => {
       const h0 = handled;
       const b0 = serverBytes() + clientBytes();
+      const cpu0 = process.cpuUsage();
       const t0 = now();
       procs.forEach((c) => c.send({ cmd: "run", run: r, seconds, window }));
       await until(() => allDone(r) && handled >= firedTotal(), "fire run");
       const elapsed = now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuS = (cpu.user + cpu.system) / 1e6;
       const events = handled - h0;
-      await sleep(50);
+      await sleep(20);
       const bytes = serverBytes() + clientBytes() - b0;
-      return { rate: events / elapsed, figures: { events, seconds: elapsed, events_per_s: events / elapsed, bytes_per_event: bytes / events } };
+      return {
+        rate: events / elapsed,
+        figures: {
+          events,
+          seconds: elapsed,
+          events_per_s: events / elapsed,
+          bytes_per_event: bytes / events,
+          server_cpu_pct: (100 * cpuS) / elapsed,
+          server_cpu_ns_per_event: (cpuS * 1e9) / events,
+        },
+      };
     };
-    header.window_per_client = await pickBest(FIRE_WINDOWS, 16, fireOne);
+    header.window_per_client = await pickBest(FIRE_WINDOWS, 16, fireOne, [0, 2]);
     for (let i = 0; i < opt.runs; i++) runs.push((await fireOne(++run, opt.seconds, header.window_per_client)).figures);
     clearInterval(credit);
   } else if (opt.scenario === "broadcast") {
@@ -199,6 +215,7 @@ async function main() {
       const r0 = rounds;
       const chunk = Math.min(window, BROADCAST_CHUNK);
       procs.forEach((c) => c.send({ cmd: "target", target: 0 }));
+      const cpu0 = process.cpuUsage();
       const t0 = now();
       const end = t0 + seconds;
       startRun(r);
@@ -213,9 +230,20 @@ async function main() {
       await until(() => allDone(r), "broadcast run");
       const elapsed = now() - t0;
       const rate = ((rounds - r0) * opt.clients) / elapsed;
-      return { rate, figures: { rounds: rounds - r0, seconds: elapsed, deliveries_per_s: rate } };
+      const cpu = process.cpuUsage(cpu0);
+      const cpuS = (cpu.user + cpu.system) / 1e6;
+      return {
+        rate,
+        figures: {
+          rounds: rounds - r0,
+          seconds: elapsed,
+          deliveries_per_s: rate,
+          server_cpu_pct: (100 * cpuS) / elapsed,
+          server_cpu_ns_per_delivery: (cpuS * 1e9) / ((rounds - r0) * opt.clients),
+        },
+      };
     };
-    header.window_rounds = await pickBest(BROADCAST_WINDOWS, 2, broadcastOne);
+    header.window_rounds = await pickBest(BROADCAST_WINDOWS, 2, broadcastOne, [0, 3]);
     for (let i = 0; i < opt.runs; i++) runs.push((await broadcastOne(++run, opt.seconds, header.window_rounds)).figures);
   } else if (opt.scenario === "invoke") {
     for (let run = 1; run <= opt.runs + 1; run++) {
@@ -247,14 +275,15 @@ async function main() {
       });
     }
   } else if (opt.scenario === "scale") {
-    await sleep(200);
+    const settleMs = 1000 * Math.min(0.5, Math.max(0.1, opt.seconds)); // as in the C programs
+    await sleep(settleMs / 2);
     gc();
     const rss0 = process.memoryUsage().rss;
     const t0 = now();
     procs.forEach((c) => c.send({ cmd: "connect" }));
     await until(() => joined === opt.clients, "scale connect");
     const connect = now() - t0;
-    await sleep(500);
+    await sleep(settleMs);
     gc();
     const rss1 = process.memoryUsage().rss;
     const cpu0 = process.cpuUsage();
