@@ -195,6 +195,11 @@ def build(groups):
         f = lambda p: m(p, "codec", f"{key}_bytes")
         S.append(entry(f"6. codec encoded size {label}", "bytes of the encoded argument list", "bytes",
                        False, f("remotes"), None, f("socketio")))
+    for field, label, unit in (("join_bytes", "bytes to a client joining a server with 1,000 IntValues", "bytes"),
+                               ("bytes_per_change", "bytes per Value change", "bytes"),
+                               ("ten_sets_one_tick_bytes", "bytes for ten sets of one Value in one tick", "bytes")):
+        S.append(entry(f"8. replication: {label}", "engine bytes handed to ENet (UDP/IP headers not included)",
+                       unit, False, median(groups, "remotes", "replication", field), None, None))
     return S
 
 

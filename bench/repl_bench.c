@@ -88,9 +88,9 @@ int main(int argc, char **argv) {
   pump(server, client, &s.values, values_before + 1);
   uint64_t ten_in_a_tick = sent(server) - before;
 
-  printf("{\"peer\":\"remotes\",\"scenario\":\"replication\",\"instances\":%zu,"
-         "\"join_bytes\":%llu,\"bytes_per_change\":%.2f,\"ten_sets_one_tick_bytes\":%llu,"
-         "\"ten_sets_one_tick_messages\":%zu}\n",
+  printf("{\"peer\":\"remotes\",\"scenario\":\"replication\",\"clients\":1,\"runs\":[{"
+         "\"instances\":%zu,\"join_bytes\":%llu,\"bytes_per_change\":%.2f,"
+         "\"ten_sets_one_tick_bytes\":%llu,\"ten_sets_one_tick_messages\":%zu}]}\n",
          n, (unsigned long long)join, (double)changes / (double)n,
          (unsigned long long)ten_in_a_tick, s.values - values_before);
   rmt_client_destroy(client);

@@ -122,4 +122,9 @@ for peer in remotes socketio; do
   run_retry $peer codec --runs $RUNS --seconds $CODEC_S
 done
 
+echo "== 8. replication (remotes only)" >&2
+if [ "$HAVE_REMOTES" = 1 ] && [ -x "$BUILD/bench/bench_replication" ]; then
+  for i in $(seq $RUNS); do "$BUILD/bench/bench_replication" --instances 1000 >> "$RAW" || echo "bench: FAILED: replication" >&2; done
+fi
+
 python3 bench/aggregate.py --raw "$RAW" --out "$RESULTS" --runs $RUNS --quick $QUICK

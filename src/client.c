@@ -789,7 +789,7 @@ static int check_remote(rmt_client *c, rmt_remote_id remote, rmt_remote_entry **
 
 int rmt_client_fire(rmt_client *c, rmt_remote_id remote, const rmt_value *args, size_t nargs,
                     rmt_error *err) {
-  rmt_remote_entry *r;
+  rmt_remote_entry *r = NULL;
   int rc = check_remote(c, remote, &r, err);
   if (rc) return rc;
   if (r->kind == RMT_REMOTE_FUNCTION)
@@ -819,7 +819,7 @@ int rmt_client_fire(rmt_client *c, rmt_remote_id remote, const rmt_value *args, 
 
 int rmt_client_invoke(rmt_client *c, rmt_remote_id remote, const rmt_value *args, size_t nargs,
                       uint32_t timeout_ms, rmt_result_fn done, void *ud, rmt_error *err) {
-  rmt_remote_entry *r;
+  rmt_remote_entry *r = NULL;
   int rc = check_remote(c, remote, &r, err);
   if (rc) return rc;
   if (r->kind != RMT_REMOTE_FUNCTION)

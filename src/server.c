@@ -1025,7 +1025,7 @@ static player *joined(rmt_server *s, rmt_player_id id) {
 
 int rmt_server_fire_client(rmt_server *s, rmt_player_id player_id, rmt_remote_id remote,
                            const rmt_value *args, size_t nargs, rmt_error *err) {
-  rmt_remote_entry *r;
+  rmt_remote_entry *r = NULL;
   int rc = check_fire(s, remote, &r, err);
   if (rc) return rc;
   player *p = joined(s, player_id);
@@ -1041,7 +1041,7 @@ int rmt_server_fire_all(rmt_server *s, rmt_remote_id remote, const rmt_value *ar
 
 int rmt_server_fire_all_except(rmt_server *s, rmt_player_id except, rmt_remote_id remote,
                                const rmt_value *args, size_t nargs, rmt_error *err) {
-  rmt_remote_entry *r;
+  rmt_remote_entry *r = NULL;
   int rc = check_fire(s, remote, &r, err);
   if (rc) return rc;
   if ((rc = encode_args(s, r, args, nargs, err))) return rc;
@@ -1055,7 +1055,7 @@ int rmt_server_fire_all_except(rmt_server *s, rmt_player_id except, rmt_remote_i
 int rmt_server_fire_list(rmt_server *s, const rmt_player_id *players, size_t nplayers,
                          rmt_remote_id remote, const rmt_value *args, size_t nargs,
                          rmt_error *err) {
-  rmt_remote_entry *r;
+  rmt_remote_entry *r = NULL;
   int rc = check_fire(s, remote, &r, err);
   if (rc) return rc;
   if (nplayers && !players) return rmt__seterr(err, RMT_EINVAL, "players is NULL");
