@@ -37,4 +37,4 @@ bench: deps
 	@bash bench/run.sh $(BUILD) $(if $(QUICK),--quick,)
 
 clean:
-	@rm -rf $(BUILD) build-asan build-fuzz
+	@rm -rf $(BUILD) build-asan build-fuzz build-release
