@@ -42,29 +42,36 @@ int rmt__msg_begin(rmt_buf *b, rmt_msg_kind kind, uint32_t id, const uint32_t *f
   mark->start = b->len;
   int rc = rmt__put_varint(b, ((uint64_t)id << 3) | (uint64_t)kind);
   for (size_t i = 0; !rc && i < nfields; i++) rc = rmt__put_varint(b, fields[i]);
-  if (!rc) {
-    mark->len_at = b->len;
-    rc = rmt_buf_append(b, "", 1);
-  }
+  if (!rc) rc = rmt__lp_begin(b, &mark->len_at);
   if (rc) b->len = mark->start;
   return rc;
 }
 
-int rmt__msg_end(rmt_buf *b, const rmt_msg_mark *mark) {
-  size_t body_at = mark->len_at + 1;
-  size_t len = b->len - body_at;
+int rmt__lp_begin(rmt_buf *b, size_t *at) {
+  *at = b->len;
+  return rmt_buf_append(b, "", 1);
+}
+
+int rmt__lp_end(rmt_buf *b, size_t at) {
+  size_t len = b->len - at - 1;
   size_t need = varint_size(len);
   if (need > 1) {
     int rc = rmt_buf_reserve(b, need - 1);
     if (rc) {
-      b->len = mark->start;
+      b->len = at;
       return rc;
     }
-    memmove(b->data + body_at + need - 1, b->data + body_at, len);
+    memmove(b->data + at + need, b->data + at + 1, len);
     b->len += need - 1;
   }
-  varint_write(b->data + mark->len_at, len);
+  varint_write(b->data + at, len);
   return RMT_OK;
+}
+
+int rmt__msg_end(rmt_buf *b, const rmt_msg_mark *mark) {
+  int rc = rmt__lp_end(b, mark->len_at);
+  if (rc) b->len = mark->start;
+  return rc;
 }
 
 void rmt__msg_abort(rmt_buf *b, const rmt_msg_mark *mark) { b->len = mark->start; }

@@ -68,6 +68,12 @@ int rmt__put_lstr(rmt_buf *b, const char *s, size_t len);
 int rmt__msg_put(rmt_buf *b, rmt_msg_kind kind, uint32_t id, const uint32_t *fields,
                  size_t nfields, const uint8_t *body, size_t len);
 
+/* A length-prefixed region written in place: rmt__lp_begin reserves one length byte at
+ * *at; rmt__lp_end writes the varint length of what followed, moving those bytes when the
+ * length needs more than one byte. On failure b->len is back at *at. */
+int rmt__lp_begin(rmt_buf *b, size_t *at);
+int rmt__lp_end(rmt_buf *b, size_t at);
+
 /* Starts a message whose body is encoded in place after the header, avoiding a copy:
  * rmt__msg_begin writes the header and reserves one length byte; rmt__msg_end fixes the
  * length (moving the body when it needs more bytes). `mark` carries state between them. */

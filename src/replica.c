@@ -281,34 +281,12 @@ int rmt__tree_mark(rmt_tree *t, rmt_inst *inst, uint8_t dirty) {
 
 int rmt__tree_mark_destroyed(rmt_tree *t, rmt_instance_id id) { return push_op(t, id, 1); }
 
+/* A value travels as a length-prefixed argument list of one, so it can be skipped. */
 static int put_value(rmt_buf *out, const rmt_value *v) {
-  /* A value travels as a length-prefixed argument list of one, so it can be skipped. */
-  size_t at = out->len;
-  int rc = rmt_buf_append(out, "", 1); /* length placeholder, fixed below */
-  if (rc) return rc;
-  if ((rc = rmt_encode(out, v, 1, NULL, NULL))) {
-    out->len = at;
-    return rc;
-  }
-  size_t len = out->len - at - 1;
-  uint8_t hdr[10];
-  size_t n = 0;
-  uint64_t x = len;
-  do {
-    uint8_t byte = (uint8_t)(x & 0x7f);
-    x >>= 7;
-    hdr[n++] = (uint8_t)(byte | (x ? 0x80 : 0));
-  } while (x);
-  if (n > 1) {
-    if ((rc = rmt_buf_reserve(out, n - 1))) {
-      out->len = at;
-      return rc;
-    }
-    memmove(out->data + at + n, out->data + at + 1, len);
-    out->len += n - 1;
-  }
-  memcpy(out->data + at, hdr, n);
-  return RMT_OK;
+  size_t at;
+  int rc = rmt__lp_begin(out, &at);
+  if (!rc && (rc = rmt_encode(out, v, 1, NULL, NULL))) out->len = at;
+  return rc ? rc : rmt__lp_end(out, at);
 }
 
 static int put_attrs(rmt_buf *b, const rmt_inst *inst) {
