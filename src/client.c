@@ -463,18 +463,6 @@ static void handle_event(rmt_client *c, ENetEvent *ev) {
 
 /* ---- lifecycle ---- */
 
-static int valid_name(const char *name) {
-  size_t len = name ? strlen(name) : 0;
-  if (len < 1 || len > 32) return 0;
-  for (size_t i = 0; i < len; i++) {
-    char ch = name[i];
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-          ch == '_'))
-      return 0;
-  }
-  return 1;
-}
-
 rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
   if (!config) {
     rmt__seterr(err, RMT_EINVAL, "config is required (port and name)");
@@ -486,7 +474,7 @@ rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
     rmt__seterr(err, RMT_EINVAL, "port is required");
     return NULL;
   }
-  if (!valid_name(cfg.name)) {
+  if (!rmt__player_name_valid(cfg.name, cfg.name ? strlen(cfg.name) : 0)) {
     rmt__seterr(err, RMT_EINVAL, "invalid name '%s': use 1-32 characters of A-Z, a-z, 0-9 and _",
                 cfg.name ? cfg.name : "(null)");
     return NULL;
@@ -495,12 +483,7 @@ rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
     rmt__seterr(err, RMT_ELIMIT, "ticket longer than 4096 bytes");
     return NULL;
   }
-  rmt_limits d;
-  rmt_limits_default(&d);
-  if (!cfg.limits.max_depth) cfg.limits.max_depth = d.max_depth;
-  if (!cfg.limits.max_elements) cfg.limits.max_elements = d.max_elements;
-  if (!cfg.limits.max_string) cfg.limits.max_string = d.max_string;
-  if (!cfg.limits.max_bytes) cfg.limits.max_bytes = d.max_bytes;
+  rmt__limits_fill(&cfg.limits);
   if (!cfg.queue_limit) cfg.queue_limit = 256;
   if (!cfg.connect_timeout_ms) cfg.connect_timeout_ms = 5000;
   if (!cfg.invoke_timeout_ms) cfg.invoke_timeout_ms = 30000;
@@ -545,8 +528,7 @@ rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
     rmt__seterr(err, RMT_ENET, "cannot create a UDP socket");
     goto fail;
   }
-  c->host->maximumPacketSize =
-      (cfg.limits.max_bytes > cfg.batch_bytes ? cfg.limits.max_bytes : cfg.batch_bytes) + 64;
+  c->host->maximumPacketSize = rmt__max_packet(&cfg.limits, cfg.batch_bytes);
   c->peer = enet_host_connect(c->host, &addr, RMT_CHANNEL_COUNT, RMT_PROTOCOL_VERSION);
   if (!c->peer) {
     rmt__seterr(err, RMT_ENET, "cannot start connecting to %s:%u", cfg.host, (unsigned)cfg.port);

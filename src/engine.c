@@ -55,6 +55,29 @@ void rmt__linger(ENetHost *host, uint32_t ms) {
   }
 }
 
+int rmt__player_name_valid(const char *name, size_t len) {
+  if (!name || len < 1 || len > 32) return 0;
+  for (size_t i = 0; i < len; i++) {
+    char c = name[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      return 0;
+  }
+  return 1;
+}
+
+void rmt__limits_fill(rmt_limits *l) {
+  rmt_limits d;
+  rmt_limits_default(&d);
+  if (!l->max_depth) l->max_depth = d.max_depth;
+  if (!l->max_elements) l->max_elements = d.max_elements;
+  if (!l->max_string) l->max_string = d.max_string;
+  if (!l->max_bytes) l->max_bytes = d.max_bytes;
+}
+
+size_t rmt__max_packet(const rmt_limits *l, uint32_t batch_bytes) {
+  return (l->max_bytes > batch_bytes ? l->max_bytes : batch_bytes) + 64;
+}
+
 /* ---- id map ---- */
 
 static size_t slot_of(uint32_t key, size_t cap) {

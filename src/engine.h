@@ -21,6 +21,14 @@ int rmt__resolve(const char *host, uint16_t port, ENetAddress *out, rmt_error *e
  * a closing side's last messages arrive. Received packets are discarded. */
 void rmt__linger(ENetHost *host, uint32_t ms);
 
+/* Display names: 1..32 bytes of A-Z a-z 0-9 _ (both sides check the same rule). */
+int rmt__player_name_valid(const char *name, size_t len);
+/* Zero fields of a config's limits take the defaults. */
+void rmt__limits_fill(rmt_limits *l);
+/* ENet refuses larger packets before reassembling them: nothing legitimate is bigger than
+ * one message at max_bytes or one batch. */
+size_t rmt__max_packet(const rmt_limits *l, uint32_t batch_bytes);
+
 /* ---- u32 -> pointer map (open addressing, backward-shift deletion) ---- */
 typedef struct rmt_idmap {
   uint32_t *keys; /* 0 = empty slot */

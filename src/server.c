@@ -178,16 +178,6 @@ static void refuse(rmt_server *s, player *p, int status, const char *reason) {
   enet_peer_disconnect_later(p->peer, RMT_DISC_REFUSED);
 }
 
-static int name_valid(const uint8_t *name, size_t len) {
-  if (len < 1 || len > 32) return 0;
-  for (size_t i = 0; i < len; i++) {
-    uint8_t c = name[i];
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
-      return 0;
-  }
-  return 1;
-}
-
 static int put_player_info(rmt_buf *b, const player *p) {
   int rc = rmt__put_varint(b, p->id);
   if (!rc) rc = rmt__put_varint(b, p->user_id);
@@ -256,7 +246,7 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
     return;
   }
   /* With tickets the requested name is ignored, so only its wire bounds matter. */
-  if (!s->tickets_required && !name_valid(name, name_len)) {
+  if (!s->tickets_required && !rmt__player_name_valid((const char *)name, name_len)) {
     refuse(s, p, RMT_EREFUSED, "invalid name: use 1-32 characters of A-Z, a-z, 0-9 and _");
     return;
   }
@@ -643,16 +633,6 @@ static void drain_queues(rmt_server *s) { rmt__registry_drain(&s->remotes, drain
 
 /* ---- lifecycle ---- */
 
-static int resolve_limits(rmt_limits *l) {
-  rmt_limits d;
-  rmt_limits_default(&d);
-  if (!l->max_depth) l->max_depth = d.max_depth;
-  if (!l->max_elements) l->max_elements = d.max_elements;
-  if (!l->max_string) l->max_string = d.max_string;
-  if (!l->max_bytes) l->max_bytes = d.max_bytes;
-  return RMT_OK;
-}
-
 rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
   rmt_server_config c;
   if (config) c = *config;
@@ -668,7 +648,7 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
   if (!c.max_pending_invokes) c.max_pending_invokes = 64;
   if (!c.handshake_timeout_ms) c.handshake_timeout_ms = 5000;
   if (!c.peer_timeout_ms) c.peer_timeout_ms = 10000;
-  resolve_limits(&c.limits);
+  rmt__limits_fill(&c.limits);
   if (c.ticket_key && c.ticket_key_len != RMT_TICKET_KEY_BYTES) {
     rmt__seterr(err, RMT_EINVAL, "ticket_key must be %d bytes, got %zu", RMT_TICKET_KEY_BYTES,
                 c.ticket_key_len);
@@ -720,9 +700,8 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
     rmt__seterr(err, RMT_ENET, "cannot bind UDP %s:%u (in use?)", c.bind_host, (unsigned)c.port);
     goto fail;
   }
-  /* ENet would otherwise reassemble packets of up to 32 MB per peer; nothing legitimate is
-   * larger than one message at max_bytes or one batch. */
-  s->host->maximumPacketSize = (c.limits.max_bytes > c.batch_bytes ? c.limits.max_bytes : c.batch_bytes) + 64;
+  /* ENet would otherwise reassemble packets of up to 32 MB per peer. */
+  s->host->maximumPacketSize = rmt__max_packet(&c.limits, c.batch_bytes);
   return s;
 fail:
   rmt_ticket_guard_destroy(s->ticket_guard);
