@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     abort();
   }
   /* tight limits exercise every limit path on the same input */
-  rmt_limits tight = {3, 40, 12, 512};
+  rmt_limits tight = {3, 40, 12, 512, 0};
   rmt_arena_reset(first_arena);
   rc = rmt_decode(first_arena, data, size, &tight, &args, &nargs, &err);
   if (rc == 0 && rmt_values_check(args, nargs, &tight, &err) != 0) abort();

@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   rmt_value args[4];
   size_t nargs = size ? (size_t)(next(&r) % 5) : 0;
   for (size_t i = 0; i < nargs; i++) args[i] = node(&r, 0);
-  rmt_limits lim = {6, 200, 64, 1 << 16};
+  rmt_limits lim = {6, 200, 64, 1 << 16, 0};
   first_warning w = {0};
   rmt_value *out = NULL;
   rmt_error err;

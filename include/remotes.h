@@ -200,10 +200,13 @@ typedef struct rmt_limits {
   uint32_t max_elements; /* total values in one argument list, nested ones included */
   uint32_t max_string;   /* bytes in one string */
   uint32_t max_bytes;    /* bytes of one encoded argument list */
+  uint32_t max_args;     /* top-level arguments in one list; 0 = only max_elements bounds them */
 } rmt_limits;
-/* Defaults: depth 32, 65536 elements, 1 MiB per string, 4 MiB per message. max_depth is
- * clamped to 1000 everywhere (stack safety). Elements count the arguments, array items and
- * dictionary entries (a pair once). Details and wire form: docs/values.md. */
+/* Defaults: depth 32, 65536 elements, 1 MiB per string, 4 MiB per message, no separate
+ * argument cap (max_args 0). max_depth is clamped to 1000 everywhere (stack safety). Elements
+ * count the arguments, array items and dictionary entries (a pair once). A Lua host sets
+ * max_args to RMT_LUA_MAX_ARGS: a Lua call cannot take 65536 arguments. Details and wire
+ * form: docs/values.md. */
 RMT_API void rmt_limits_default(rmt_limits *limits);
 
 /* Checks that a list of values may cross the boundary unchanged (strict mode): no loose

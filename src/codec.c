@@ -393,6 +393,9 @@ int rmt_encode(rmt_buf *buf, const rmt_value *args, size_t nargs, const rmt_limi
   if (nargs > UINT32_MAX) {
     rc = rmt__seterr(err, RMT_ELIMIT, "more than max_elements %u values",
                      (unsigned)e.lim.max_elements);
+  } else if (e.lim.max_args && nargs > e.lim.max_args) {
+    rc = rmt__seterr(err, RMT_ELIMIT, "%zu arguments, more than max_args %u", nargs,
+                     (unsigned)e.lim.max_args);
   } else if (msgpack_pack_array(&e.pk, nargs)) {
     rc = enc_failed(&e);
   } else {
@@ -730,6 +733,9 @@ int rmt_decode(rmt_arena *arena, const uint8_t *data, size_t len, const rmt_limi
     rc = dec_len(&d, t == 0xdc ? 2 : 4, &n);
   else
     rc = dec_bad(&d, 0, "argument list is not an array");
+  if (rc == 0 && d.lim.max_args && n > d.lim.max_args)
+    rc = rmt__seterr(err, RMT_ELIMIT, "%zu arguments, more than max_args %u", n,
+                     (unsigned)d.lim.max_args);
   if (rc == 0) rc = dec_count(&d, n, 1, 0);
   rmt_value *list = NULL;
   if (rc == 0 && n) {

@@ -529,6 +529,7 @@ static void handle_packet(rmt_server *s, player *p, const uint8_t *data, size_t 
     int rc = rmt__msg_next(data, len, &off, &m);
     if (rc == 0) return;
     if (rc < 0) {
+      set_error(s, "a message that does not frame");
       drop(s, p, NULL, RMT_DROP_MALFORMED);
       if (p->state == PLAYER_HANDSHAKE) refuse(s, p, RMT_EREFUSED, "malformed handshake");
       return;

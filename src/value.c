@@ -206,6 +206,7 @@ void rmt_limits_default(rmt_limits *limits) {
   limits->max_elements = 65536;
   limits->max_string = 1u << 20;
   limits->max_bytes = 4u << 20;
+  limits->max_args = 0;
 }
 
 void rmt__limits_resolve(const rmt_limits *in, rmt_limits *out) {
@@ -426,6 +427,9 @@ static int check_value(check_ctx *c, const rmt_value *v, const rmt__frame *f, ui
 
 static int check_list(check_ctx *c, const rmt_value *args, size_t nargs) {
   if (nargs && args == NULL) return rmt__seterr(c->err, RMT_EINVAL, "NULL argument list");
+  if (c->lim.max_args && nargs > c->lim.max_args)
+    return rmt__seterr(c->err, RMT_ELIMIT, "%zu arguments, more than max_args %u", nargs,
+                       (unsigned)c->lim.max_args);
   for (size_t i = 0; i < nargs; i++) {
     rmt__frame f = {NULL, NULL, RMT__SEG_ARG, i + 1, NULL};
     int rc = check_value(c, &args[i], &f, 0);
@@ -970,6 +974,9 @@ int rmt_values_normalize(const rmt_value *args, size_t nargs, rmt_convert_mode m
   c.err = err;
   c.alloc = alloc;
   int rc;
+  if (c.lim.max_args && nargs > c.lim.max_args)
+    return rmt__seterr(err, RMT_ELIMIT, "%zu arguments, more than max_args %u", nargs,
+                       (unsigned)c.lim.max_args);
   for (size_t i = 0; i < nargs; i++) {
     rmt__frame f = {NULL, NULL, RMT__SEG_ARG, i + 1, NULL};
     if ((rc = norm_value(&c, &args[i], NULL, &f, 0))) return rc;

@@ -435,7 +435,7 @@ static void test_hostile_clients(void **state) {
     static char big[3 << 20];
     memset(big, 'x', sizeof big);
     rmt_value arg = rmt_lstr(big, 40 * 1024);
-    rmt_limits unlimited = {1000, 1u << 30, 1u << 30, 1u << 30};
+    rmt_limits unlimited = {1000, 1u << 30, 1u << 30, 1u << 30, 0};
     body.len = 0;
     assert_int_equal(rmt_encode(&body, &arg, 1, &unlimited, NULL), 0);
     msg.len = 0;

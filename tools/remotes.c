@@ -25,10 +25,35 @@
 #define MAX_CLIENTS 64
 
 static volatile sig_atomic_t g_stop = 0;
+static rmt_host *volatile g_host = NULL; /* this process's host, for the signal handlers */
 
+/* SIGINT/SIGTERM: stop the loop, and make a script that is spinning stop too (its next
+ * interrupt check raises). A script stuck where no check runs (inside one C call such as a
+ * pathological string.gsub) cannot be stopped that way: if the process is still inside Lua a
+ * second later, SIGALRM ends it. Handlers only set flags or _exit. */
 static void on_signal(int sig) {
   (void)sig;
   g_stop = 1;
+  if (g_host) {
+    rmt_host_interrupt(g_host);
+    alarm(1);
+  }
+}
+
+static void on_alarm(int sig) {
+  static const char msg[] = PROG ": a script did not stop within a second of the signal; exiting\n";
+  (void)sig;
+  if (g_host && rmt_host_in_lua(g_host)) {
+    if (write(2, msg, sizeof msg - 1) < 0) { /* nothing more to do */
+    }
+    _exit(1);
+  }
+}
+
+/* Every host of this process is destroyed here, so the signal handlers never see a freed one. */
+static void host_done(rmt_host *host) {
+  g_host = NULL;
+  rmt_host_destroy(host);
 }
 
 static void install_signals(void) {
@@ -38,6 +63,8 @@ static void install_signals(void) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
 }
 
@@ -63,6 +90,8 @@ typedef struct options {
   int ticket_uses;    /* --ticket-uses (serve/play; default 1) */
   uint8_t keybytes[RMT_TICKET_KEY_BYTES];
   int has_key;
+  double script_timeout; /* --script-timeout (0 = never; default RMT_HOST_SCRIPT_TIMEOUT) */
+  double memory_limit;   /* --memory-limit in bytes (0 = the side's default) */
 } options;
 
 static void usage(FILE *f) {
@@ -99,6 +128,10 @@ static void usage(FILE *f) {
           "  --name NAME    player name for join (default Player1)\n"
           "  --duration S   stop everything after S seconds\n"
           "  --idle S       a client leaves once its scripts are idle and nothing arrived for S\n"
+          "  --script-timeout S  a script running S seconds without yielding gets 'Script\n"
+          "                 timeout: exhausted allowed execution time' (default 10; 0: never)\n"
+          "  --memory-limit SIZE  cap on each Lua state (bytes or K/M/G; default 1G server,\n"
+          "                 512M client): past it the allocating script gets 'not enough memory'\n"
           "                 seconds (default 1)\n"
           "  --key K        ticket key: 64 hex digits, or a file holding them. serve/play:\n"
           "                 admit only players with a valid ticket (play mints one per player)\n"
@@ -130,6 +163,24 @@ static int parse_number(const char *opt, const char *s, double min, double max, 
     return -1;
   }
   *out = v;
+  return 0;
+}
+
+/* SIZE: bytes, or a number with a K, M or G suffix (powers of 1024; a trailing B is fine),
+ * between 1M and 1000T. */
+static int parse_size(const char *s, double *out) {
+  char *end;
+  double v = strtod(s, &end), unit = 1;
+  if (end == s || !(v > 0)) return usage_error("--memory-limit expects a size such as 512M, got '%s'", s);
+  if (*end == 'K' || *end == 'k') unit = 1024.0;
+  else if (*end == 'M' || *end == 'm') unit = 1024.0 * 1024;
+  else if (*end == 'G' || *end == 'g') unit = 1024.0 * 1024 * 1024;
+  if (unit > 1) end++;
+  if ((*end == 'B' || *end == 'b') && end[1] == 0) end++;
+  if (*end != 0) return usage_error("--memory-limit: unknown size suffix in '%s' (use K, M or G)", s);
+  v *= unit;
+  if (v < 1024.0 * 1024 || v > 1e15) return usage_error("--memory-limit must be between 1M and 1000T, got '%s'", s);
+  *out = floor(v);
   return 0;
 }
 
@@ -241,7 +292,9 @@ static int parse_args(int argc, char **argv, options *o) {
                  strcmp(optname, "--idle") == 0 || strcmp(optname, "--expect") == 0 ||
                  strcmp(optname, "--ready-fd") == 0 || strcmp(optname, "--key") == 0 ||
                  strcmp(optname, "--ticket") == 0 || strcmp(optname, "--user") == 0 ||
-                 strcmp(optname, "--ttl") == 0 || strcmp(optname, "--ticket-uses") == 0) {
+                 strcmp(optname, "--ttl") == 0 || strcmp(optname, "--ticket-uses") == 0 ||
+                 strcmp(optname, "--script-timeout") == 0 ||
+                 strcmp(optname, "--memory-limit") == 0) {
         if (i + 1 >= argc) return usage_error("option '%s' needs a value", optname);
         val = argv[++i];
       } else {
@@ -286,6 +339,11 @@ static int parse_args(int argc, char **argv, options *o) {
       if (parse_number(optname, val, 0, 1e6, &num) != 0) return 2;
       if (num != floor(num)) return usage_error("--ticket-uses expects a whole number, got '%s'", val);
       o->ticket_uses = (int)num;
+    } else if (strcmp(optname, "--script-timeout") == 0) {
+      if (parse_number(optname, val, 0, 1e7, &o->script_timeout) != 0) return 2;
+      if (o->script_timeout == 0) o->script_timeout = -1; /* 0 = never */
+    } else if (strcmp(optname, "--memory-limit") == 0) {
+      if (parse_size(val, &o->memory_limit) != 0) return 2;
     } else {
       return usage_error("unknown option '%s'", optname);
     }
@@ -369,11 +427,15 @@ static int run_server(const options *o) {
   memset(&hc, 0, sizeof hc);
   hc.side = RMT_HOST_SERVER;
   hc.origin = "Server";
+  hc.script_timeout = o->script_timeout;
+  hc.memory_limit = (size_t)o->memory_limit;
   host = rmt_host_create(&hc, &err);
   if (!host) {
     fprintf(stderr, "[Server] ERROR: %s\n", err.message);
     return 1;
   }
+  g_host = host;
+  if (o->duration > 0) rmt_host_stop_at(host, rmt_host_clock() + o->duration);
   rmt_server_config_default(&sc);
   sc.bind_host = o->bind;
   sc.port = (uint16_t)(o->port < 0 ? 7777 : o->port);
@@ -389,12 +451,12 @@ static int run_server(const options *o) {
   if (!server) {
     rmt_host_emitf(host, RMT_HOST_ERROR, "cannot serve on %s:%u: %s", sc.bind_host,
                    (unsigned)sc.port, err.message);
-    rmt_host_destroy(host);
+    host_done(host);
     return 1;
   }
   rmt_host_attach_server(host, server);
   if (load_places(host, o) != 0) {
-    rmt_host_destroy(host);
+    host_done(host);
     return 1;
   }
   rmt_host_start_scripts(host);
@@ -411,11 +473,12 @@ static int run_server(const options *o) {
             (unsigned)rmt_server_port(server));
   }
   start = rmt_host_clock();
-  while (!g_stop) {
+  while (!g_stop && !host->interrupted) {
     double now = rmt_host_clock();
     double wait = rmt_host_next_due(host);
     if (o->duration > 0 && now - start >= o->duration) break;
     rmt_server_service(server, ms_until(wait));
+    if (g_stop) break;
     rmt_host_step(host);
     if (o->expect > 0 && host->players_joined >= o->expect && host->players_present <= 0) {
       /* everyone left: let PlayerRemoving handlers finish what they started this frame */
@@ -427,7 +490,7 @@ static int run_server(const options *o) {
   }
   rmt_server_flush(server);
   code = host->errors > 0 ? 1 : 0;
-  rmt_host_destroy(host);
+  host_done(host);
   return code;
 }
 
@@ -442,13 +505,17 @@ static int run_client(const options *o, const char *name) {
   memset(&hc, 0, sizeof hc);
   hc.side = RMT_HOST_CLIENT;
   hc.origin = name;
+  hc.script_timeout = o->script_timeout;
+  hc.memory_limit = (size_t)o->memory_limit;
   host = rmt_host_create(&hc, &err);
   if (!host) {
     fprintf(stderr, "[%s] ERROR: %s\n", name, err.message);
     return 1;
   }
+  g_host = host;
+  if (o->duration > 0) rmt_host_stop_at(host, rmt_host_clock() + o->duration);
   if (load_places(host, o) != 0) {
-    rmt_host_destroy(host);
+    host_done(host);
     return 1;
   }
   rmt_client_config_default(&cc);
@@ -466,7 +533,7 @@ static int run_client(const options *o, const char *name) {
   if (!client) {
     rmt_host_emitf(host, RMT_HOST_ERROR, "cannot join %s:%u: %s", cc.host, (unsigned)cc.port,
                    err.message);
-    rmt_host_destroy(host);
+    host_done(host);
     return 1;
   }
   rmt_host_attach_client(host, client);
@@ -475,7 +542,7 @@ static int run_client(const options *o, const char *name) {
     host->errors++;
     rmt_host_emitf(host, RMT_HOST_ERROR, "cannot join %s:%u: %s", cc.host, (unsigned)cc.port,
                    err.message[0] ? err.message : rmt_strerror(rc));
-    rmt_host_destroy(host);
+    host_done(host);
     return 1;
   }
   rmt_host_client_joined(host);
@@ -483,12 +550,13 @@ static int run_client(const options *o, const char *name) {
   rmt_host_step(host);
   rmt_client_flush(client);
   start = last_arrival = rmt_host_clock();
-  while (!g_stop && !host->quit) {
+  while (!g_stop && !host->quit && !host->interrupted) {
     double now = rmt_host_clock();
     int n;
     if (o->duration > 0 && now - start >= o->duration) break;
     n = rmt_client_service(client, ms_until(rmt_host_next_due(host)));
     if (n > 0) last_arrival = rmt_host_clock();
+    if (g_stop) break;
     rmt_host_step(host);
     if (host->disconnected) {
       if (host->disconnect_status != RMT_OK)
@@ -500,7 +568,7 @@ static int run_client(const options *o, const char *name) {
     if (o->idle > 0 && rmt_host_clock() - last_arrival >= o->idle && !rmt_host_busy(host)) break;
   }
   code = host->errors > 0 ? 1 : 0;
-  rmt_host_destroy(host);
+  host_done(host);
   return code;
 }
 

@@ -162,6 +162,7 @@ int rmt_lua_to_values(rmt_host *host, lua_State *L, int first, int nargs, rmt_co
   c.L = L;
   c.mode = mode;
   rmt_limits_default(&limits);
+  limits.max_args = RMT_LUA_MAX_ARGS;
   c.max_depth = limits.max_depth;
   c.max_elements = limits.max_elements;
   if (mode == RMT_CONV_BINDABLE) {

@@ -211,9 +211,13 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   host->alloc = config->alloc;
   host->t0 = rmt_host_clock();
   host->hooks_ref = LUA_NOREF;
-  /* the Lua heap goes through the same hook (the signatures are the same by design) */
-  L = host->alloc && host->alloc->fn ? lua_newstate(host->alloc->fn, host->alloc->ud)
-                                     : luaL_newstate();
+  host->mem_limit = config->memory_limit ? config->memory_limit
+                    : host->side == RMT_HOST_SERVER ? RMT_HOST_SERVER_MEMORY_LIMIT
+                                                    : RMT_HOST_CLIENT_MEMORY_LIMIT;
+  host->script_timeout = config->script_timeout == 0 ? RMT_HOST_SCRIPT_TIMEOUT
+                         : config->script_timeout < 0 ? 0 : config->script_timeout;
+  /* the Lua heap goes through the counting allocator (guard.c), which chains to the hook */
+  L = lua_newstate(rmt_guard_alloc, host);
   if (!L) {
     free_host_block(host);
     goto nomem;
@@ -229,6 +233,7 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   lua_pushstring(L, host->side == RMT_HOST_SERVER ? "server" : "client");
   lua_setfield(L, -2, "side");
   rmt_sched_open(host, L, -1);
+  rmt_guard_open(host, L, -1);
   {
     static const luaL_Reg fns[] = {{"print", l_print}, {"warn", l_warn},
                                    {"report_error", l_report_error},
@@ -289,41 +294,81 @@ static void drain_deferred(rmt_host *host) {
   host->now = now;
 }
 
-int rmt_host_load(rmt_host *host, const char *path, rmt_error *err) {
-  lua_State *L = host->L;
-  int rc = 0;
-  lua_pushstring(L, path);
+typedef struct load_ctx {
+  const char *path;
+  int failed;
+  char message[sizeof(((rmt_error *)0)->message)];
+} load_ctx;
+
+static int load_body(rmt_host *host, lua_State *L, void *ud) {
+  load_ctx *c = ud;
+  lua_pushstring(L, c->path);
   if (rmt_host_call_hook(host, "load", 1, 1) != 0) {
-    if (err) snprintf(err->message, sizeof err->message, "%s: internal error while loading", path);
-    return -1;
+    c->failed = 1;
+    snprintf(c->message, sizeof c->message, "%s: internal error while loading", c->path);
+    return 0;
   }
   if (!lua_isnil(L, -1)) {
-    if (err) {
-      err->code = RMT_EINVAL;
-      snprintf(err->message, sizeof err->message, "%s", lua_tostring(L, -1));
-    }
-    rc = -1;
+    c->failed = 1;
+    snprintf(c->message, sizeof c->message, "%s", lua_tostring(L, -1));
   }
   lua_pop(L, 1);
-  return rc;
+  return 0;
+}
+
+int rmt_host_load(rmt_host *host, const char *path, rmt_error *err) {
+  load_ctx c;
+  memset(&c, 0, sizeof c);
+  c.path = path;
+  if (rmt_host_protect(host, load_body, &c, "loading the place") != 0) {
+    c.failed = 1;
+    snprintf(c.message, sizeof c.message, "%s: internal error while loading", path);
+  }
+  if (!c.failed) return 0;
+  if (err) {
+    err->code = RMT_EINVAL;
+    snprintf(err->message, sizeof err->message, "%s", c.message);
+  }
+  return -1;
+}
+
+static int start_body(rmt_host *host, lua_State *L, void *ud) {
+  (void)L;
+  (void)ud;
+  rmt_host_call_hook(host, "start_scripts", 0, 0);
+  drain_deferred(host);
+  return 0;
 }
 
 void rmt_host_start_scripts(rmt_host *host) {
-  rmt_host_call_hook(host, "start_scripts", 0, 0);
+  rmt_host_protect(host, start_body, NULL, "starting scripts");
+}
+
+typedef struct run_ctx {
+  const char *source, *chunkname;
+} run_ctx;
+
+static int run_body(rmt_host *host, lua_State *L, void *ud) {
+  run_ctx *c = ud;
+  lua_pushstring(L, c->source);
+  lua_pushstring(L, c->chunkname);
+  rmt_host_call_hook(host, "run_string", 2, 0);
   drain_deferred(host);
+  return 0;
 }
 
 int rmt_host_run_string(rmt_host *host, const char *source, const char *chunkname) {
   int before = host->errors;
-  lua_pushstring(host->L, source);
-  lua_pushstring(host->L, chunkname);
-  rmt_host_call_hook(host, "run_string", 2, 0);
-  drain_deferred(host);
+  run_ctx c;
+  c.source = source;
+  c.chunkname = chunkname;
+  rmt_host_protect(host, run_body, &c, "running a chunk");
   return host->errors > before ? -1 : 0;
 }
 
-void rmt_host_step(rmt_host *host) {
+static int step_body(rmt_host *host, lua_State *L, void *ud) {
   double now = rmt_host_clock() - host->t0;
+  (void)ud;
   /* what engine callbacks and scripts deferred since the last step runs before the frame */
   drain_deferred(host);
   host->now = now;
@@ -331,11 +376,16 @@ void rmt_host_step(rmt_host *host) {
     double dt = host->last_frame == 0 ? RMT_FRAME : now - host->last_frame;
     host->last_frame = now;
     rmt_sched_run(host);
-    lua_pushnumber(host->L, now);
-    lua_pushnumber(host->L, dt);
+    lua_pushnumber(L, now);
+    lua_pushnumber(L, dt);
     rmt_host_call_hook(host, "frame", 2, 0);
     drain_deferred(host);
   }
+  return 0;
+}
+
+void rmt_host_step(rmt_host *host) {
+  rmt_host_protect(host, step_body, NULL, "frame");
 }
 
 double rmt_host_next_due(rmt_host *host) {
@@ -345,13 +395,22 @@ double rmt_host_next_due(rmt_host *host) {
   return next > now ? next - now : 0;
 }
 
+static int busy_body(rmt_host *host, lua_State *L, void *ud) {
+  int *busy = ud;
+  if (rmt_sched_busy(host)) {
+    *busy = 1;
+    return 0;
+  }
+  if (rmt_host_call_hook(host, "frame_busy", 0, 1) == 0) {
+    *busy = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
 int rmt_host_busy(rmt_host *host) {
   int busy = 0;
   if (host->pending_invokes > 0) return 1;
-  if (rmt_sched_busy(host)) return 1;
-  if (rmt_host_call_hook(host, "frame_busy", 0, 1) == 0) {
-    busy = lua_toboolean(host->L, -1);
-    lua_pop(host->L, 1);
-  }
+  rmt_host_protect(host, busy_body, &busy, "idle check");
   return busy;
 }

@@ -5,6 +5,7 @@
 #ifndef RMT_LUA_HOST_H
 #define RMT_LUA_HOST_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,7 +36,19 @@ typedef struct rmt_host_config {
   rmt_host_output_fn output;   /* NULL = "[origin] text" lines on stdout / stderr */
   void *output_ud;
   const rmt_allocator *alloc;  /* for host-side C allocations; NULL = malloc */
+  size_t memory_limit;         /* bytes the Lua state may hold; 0 = the side's default */
+  double script_timeout;       /* seconds a script may run without yielding; 0 = default,
+                                  < 0 = never */
 } rmt_host_config;
+
+/* Defaults of the guards (docs/cli.md: --memory-limit, --script-timeout). */
+#define RMT_HOST_SERVER_MEMORY_LIMIT ((size_t)1 << 30) /* 1 GiB */
+#define RMT_HOST_CLIENT_MEMORY_LIMIT ((size_t)512 << 20)
+#define RMT_HOST_SCRIPT_TIMEOUT 10.0 /* Roblox Studio's default */
+/* Top-level arguments a message into Lua may carry: LuaJIT's C stack takes about 8,000
+ * values in one call; the host sets its engine's limits.max_args to this, so both ends refuse
+ * the same lists (docs/limits.md). */
+#define RMT_LUA_MAX_ARGS 4096
 
 /* A scheduled resumption (timer or deferred) of a Lua thread. */
 typedef struct rmt_sched_entry {
@@ -91,6 +104,26 @@ struct rmt_host {
   char disconnect_reason[160];
   int players_joined;            /* PlayerAdded so far (server) */
   int players_present;
+  /* guards (guard.c) */
+  size_t mem_used, mem_peak, mem_limit;
+  size_t mem_grace;              /* extra allowed for the rest of a crossing after a refusal */
+  uint64_t mem_refused;          /* allocations refused at the cap */
+  int mem_errors;                /* crossings ended by "not enough memory" */
+  int gc_wanted;
+  double last_tight_gc;
+  int protect_depth;             /* nesting of protected crossings */
+  double script_timeout;         /* seconds; 0 = never */
+  double run_deadline;           /* clock time the current crossing must yield by; 0 = none */
+  double stop_at;                /* clock time scripts are stopped at; 0 = none */
+  unsigned poll_count;
+  double stop_seen;              /* when a check first saw the stop request */
+  int timeouts;                  /* crossings that hit the script timeout */
+  int timeout_counted;
+  int timed_out;                 /* the current crossing is past its deadline */
+  volatile sig_atomic_t interrupted; /* stop requested (signal or stop_at) */
+  volatile sig_atomic_t in_lua;      /* inside a crossing (read by signal handlers) */
+  char cross_error[256];         /* the last crossing's error message */
+  uint64_t lua_drops;            /* messages Lua could not be handed (counted drops) */
   double drop_window;            /* start of the current second of drop warnings */
   unsigned drops_shown, drops_hidden; /* in that second: warned / counted only */
 };
@@ -218,7 +251,26 @@ void rmt_replica_attach_client(rmt_host *host);
 /* ---- prelude (prelude.c, generated from prelude.lua) ---- */
 extern const char *const rmt_prelude_chunks[];
 
-/* Calls hooks[name] with nargs values on L's top; 0 or -1 (error reported). */
+/* Calls hooks[name] with nargs values on L's top; 0 or -1 (error reported). Call it inside a
+ * crossing (rmt_host_protect): the values pushed before it may allocate. */
 int rmt_host_call_hook(rmt_host *host, const char *name, int nargs, int nresults);
+
+/* ---- guards (guard.c) ---- */
+/* Every entry from C into Lua runs as body(host, L, ud) inside one protected call: a Lua error
+ * there (out of memory, a raising __gc, a value that cannot be pushed) returns -1 with the
+ * message in host->cross_error, reported as an error naming `what` (what == NULL: the caller
+ * reports it); it never reaches LuaJIT's panic. Nests. Returns body's result otherwise. */
+typedef int (*rmt_host_body)(rmt_host *host, lua_State *L, void *ud);
+int rmt_host_protect(rmt_host *host, rmt_host_body body, void *ud, const char *what);
+/* The lua_Alloc of every host state (ud = the host): counts, and refuses past mem_limit. */
+void *rmt_guard_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
+/* H.poll_fn, H.host_ptr, H.interrupt_error: what __rmt_chk is built from. */
+void rmt_guard_open(rmt_host *host, lua_State *L, int idx);
+/* Async-signal-safe: every running or later script check raises "Script stopped". */
+void rmt_host_interrupt(rmt_host *host);
+/* Scripts still running at clock time `when` are stopped the same way (--duration). */
+void rmt_host_stop_at(rmt_host *host, double when);
+/* Async-signal-safe: nonzero while the host is inside a crossing (a script may be spinning). */
+int rmt_host_in_lua(const rmt_host *host);
 
 #endif /* RMT_LUA_HOST_H */

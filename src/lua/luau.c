@@ -84,6 +84,10 @@ typedef struct token {
 #define MAX_DEPTH 200 /* nesting of blocks, (sub)expressions and types, counted as LuaJIT does */
 #define MAX_INTERP 64     /* nesting of `{`...`}` interpolations */
 #define IDIV_HELPER "local function __luau_idiv(a, b) return math.floor(a / b) end "
+/* RMT_LUAU_INTERRUPTS: the chunk takes the host's check once, as a local (no global lookup in
+ * a hot loop, and a script that reassigns the global later cannot switch it off). */
+#define CHECK_LOCAL "local __rmt_chk = __rmt_chk; "
+#define CHECK_CALL "__rmt_chk(); "
 /* Luau's generalized iteration (`for k, v in t do`): a table without __call iterates like
  * pairs (or through __iter); anything else is the iterator function as in Lua. */
 #define ITER_HELPER                                                                            \
@@ -112,6 +116,7 @@ typedef struct parser {
   int used_idiv;
   int used_iter;
   int keep_iter;             /* RMT_LUAU_KEEP_ITERATION */
+  int interrupts;            /* RMT_LUAU_INTERRUPTS */
   int last_simple_kind;      /* what the last completed simple expression was (SX_* or -1) */
   size_t last_simple_tok;    /* and the token it started at */
   size_t last_callee_tok;    /* for a call: the name of the function called */
@@ -853,6 +858,15 @@ static void table_cons(parser *p) {
   expect(p, '}', "}");
 }
 
+/* RMT_LUAU_INTERRUPTS: a check at the top of every loop body and function body, on the line
+ * of the body's first token (line numbers stay), ended by ';' so a body starting with '('
+ * is not read as a call of the check's result. */
+static void interrupt_check(parser *p) {
+  if (!p->interrupts) return;
+  flush_to(p, tk(p)->start);
+  out_str(p, CHECK_CALL);
+}
+
 static void funcbody(parser *p) {
   loop_ctx *saved = p->loop;
   drop_generics(p);
@@ -881,6 +895,7 @@ static void funcbody(parser *p) {
     drop_tokens_from(p, first);
   }
   p->loop = NULL; /* `continue` cannot leave a function */
+  interrupt_check(p);
   block(p, NULL, NULL);
   p->loop = saved;
   expect(p, TK_END, "end");
@@ -1355,6 +1370,7 @@ static void loop_body(parser *p, int is_repeat) {
   size_t last_jump = (size_t)-1;
   memset(&lc, 0, sizeof lc);
   p->loop = &lc;
+  interrupt_check(p);
   block(p, &lc, &last_jump);
   p->loop = saved;
   if (lc.label) {
@@ -1579,6 +1595,7 @@ static int run(parser *p) {
     flush_to(p, p->len);
     if (p->used_iter) out_insert(p, p->base + p->header, ITER_HELPER, sizeof ITER_HELPER - 1);
     if (p->used_idiv) out_insert(p, p->base + p->header, IDIV_HELPER, sizeof IDIV_HELPER - 1);
+    if (p->interrupts) out_insert(p, p->base + p->header, CHECK_LOCAL, sizeof CHECK_LOCAL - 1);
   }
   return p->rc;
 }
@@ -1602,6 +1619,7 @@ int rmt__luau_translate_ex(const char *src, size_t len, rmt_buf *out, char *err,
   pr.errlen = errlen;
   pr.scratch.alloc = out->alloc;
   pr.keep_iter = (flags & RMT_LUAU_KEEP_ITERATION) != 0;
+  pr.interrupts = (flags & RMT_LUAU_INTERRUPTS) != 0;
   pr.last_simple_kind = -1;
   if (err && errlen) err[0] = 0;
   rc = run(&pr);
@@ -1618,10 +1636,11 @@ int rmt__luau_l_translate(lua_State *L) {
   rmt_allocator alloc;
   char err[256];
   int rc;
+  unsigned flags = lua_toboolean(L, 2) ? RMT_LUAU_INTERRUPTS : 0;
   /* the state's allocator is the host's hook (same signature), so memory is accounted */
   alloc.fn = lua_getallocf(L, &alloc.ud);
   out.alloc = &alloc;
-  rc = rmt__luau_translate(src, len, &out, err, sizeof err);
+  rc = rmt__luau_translate_ex(src, len, &out, err, sizeof err, flags);
   if (rc == RMT_ENOMEM) {
     rmt_buf_free(&out);
     return luaL_error(L, "not enough memory");

@@ -27,11 +27,16 @@ int rmt__luau_translate(const char *src, size_t len, rmt_buf *out, char *err, si
  * unchanged: the one edit that touches input LuaJIT already accepts (`for x in f do`,
  * `for x in iter(t) do`); the fuzzer uses this flag to check everything else. */
 #define RMT_LUAU_KEEP_ITERATION 1u
+/* RMT_LUAU_INTERRUPTS puts `__rmt_chk();` at the top of every loop body and function body
+ * and `local __rmt_chk = __rmt_chk;` at the top of the chunk (same line as the chunk's first
+ * token), so the host can interrupt a script that never yields even inside code LuaJIT has
+ * compiled (src/lua/guard.c). The output then no longer equals valid input. */
+#define RMT_LUAU_INTERRUPTS 2u
 int rmt__luau_translate_ex(const char *src, size_t len, rmt_buf *out, char *err, size_t errlen,
                            unsigned flags);
 
-/* Lua binding: luau_translate(source) -> translated source, or nil, "line:col: message",
- * line. Raises only when out of memory. */
+/* Lua binding: luau_translate(source [, interrupts]) -> translated source, or nil,
+ * "line:col: message", line. Raises only when out of memory. */
 int rmt__luau_l_translate(struct lua_State *L);
 
 #endif

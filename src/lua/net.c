@@ -39,32 +39,72 @@ static int raise_where(lua_State *L, const char *msg) {
   return lua_error(L);
 }
 
-/* ---- engine -> Lua ---- */
+/* ---- engine -> Lua ----
+ * Each callback below enters Lua through one protected crossing (rmt_host_protect): the
+ * values that came from the network are built inside it, so a list Lua cannot take (too many
+ * values, too deep, out of memory) is dropped and reported, never a crash. */
+
+static void warn_undeliverable(rmt_host *host, rmt_remote_id remote, const char *what,
+                               const char *message);
+
+typedef struct delivery {
+  rmt_host_bridge *b;
+  rmt_invocation *inv; /* NULL for an event */
+  const rmt_value *args;
+  size_t nargs;
+  int building;        /* still converting values when an error struck */
+} delivery;
+
+static int deliver_body(rmt_host *host, lua_State *L, void *ud) {
+  delivery *d = ud;
+  int extra = d->inv ? 2 : 1;
+  d->building = 1;
+  if (d->nargs > RMT_LUA_MAX_ARGS || !lua_checkstack(L, (int)d->nargs + extra + 8))
+    return luaL_error(L, "%d arguments, more than a Lua call takes (%d)", (int)d->nargs,
+                      RMT_LUA_MAX_ARGS);
+  lua_pushnumber(L, d->b->remote);
+  if (d->inv) lua_pushlightuserdata(L, d->inv);
+  rmt_lua_push_values(host, L, d->args, d->nargs, RMT_CONV_NETWORK, 0);
+  d->building = 0;
+  return rmt_host_call_hook(host, d->inv ? "remote_invoke" : "remote_event",
+                            (int)d->nargs + extra, 0);
+}
+
+static int deliver(rmt_host_bridge *b, rmt_invocation *inv, const rmt_value *args,
+                   size_t nargs) {
+  rmt_host *host = b->host;
+  delivery d;
+  int rc;
+  d.b = b;
+  d.inv = inv;
+  d.args = args;
+  d.nargs = nargs;
+  d.building = 0;
+  rc = rmt_host_protect(host, deliver_body, &d, NULL);
+  if (rc != 0 && d.building) {
+    warn_undeliverable(host, b->remote, inv ? "invocation" : "event", host->cross_error);
+  } else if (rc != 0) {
+    host->errors++;
+    rmt_host_emitf(host, RMT_HOST_ERROR, "delivering a remote %s: %s",
+                   inv ? "invocation" : "event", host->cross_error);
+  }
+  return rc;
+}
 
 static void on_remote_event(void *ud, const rmt_value *args, size_t nargs) {
   rmt_host_bridge *b = ud;
-  rmt_host *host = b->host;
-  lua_State *L = host->L;
-  if (host->closing) return;
-  lua_pushnumber(L, b->remote);
-  rmt_lua_push_values(host, L, args, nargs, RMT_CONV_NETWORK, 0);
-  rmt_host_call_hook(host, "remote_event", (int)nargs + 1, 0);
+  if (b->host->closing) return;
+  deliver(b, NULL, args, nargs);
 }
 
 static void on_remote_invoke(void *ud, rmt_invocation *inv, const rmt_value *args,
                              size_t nargs) {
   rmt_host_bridge *b = ud;
-  rmt_host *host = b->host;
-  lua_State *L = host->L;
-  if (host->closing) {
+  if (b->host->closing) {
     rmt_invocation_error(inv, "server shutting down");
     return;
   }
-  lua_pushnumber(L, b->remote);
-  lua_pushlightuserdata(L, inv);
-  rmt_lua_push_values(host, L, args, nargs, RMT_CONV_NETWORK, 0);
-  if (rmt_host_call_hook(host, "remote_invoke", (int)nargs + 2, 0) != 0)
-    rmt_invocation_error(inv, "internal error in the host");
+  if (deliver(b, inv, args, nargs) != 0) rmt_invocation_error(inv, "internal error in the host");
 }
 
 static void push_player(rmt_host *host, rmt_player_id id) {
@@ -86,33 +126,69 @@ static void push_player(rmt_host *host, rmt_player_id id) {
   lua_pushboolean(L, is_local);
 }
 
+typedef struct player_event {
+  rmt_player_id id;
+  const char *hook;
+} player_event;
+
+static int player_body(rmt_host *host, lua_State *L, void *ud) {
+  player_event *e = ud;
+  if (strcmp(e->hook, "player_removing") == 0) {
+    lua_pushnumber(L, e->id);
+    return rmt_host_call_hook(host, e->hook, 1, 0);
+  }
+  push_player(host, e->id);
+  return rmt_host_call_hook(host, e->hook, 4, 0);
+}
+
+static void player_hook(rmt_host *host, rmt_player_id id, const char *hook) {
+  player_event e;
+  e.id = id;
+  e.hook = hook;
+  rmt_host_protect(host, player_body, &e, hook);
+}
+
 static void on_player_added(void *ud, const rmt_value *args, size_t nargs) {
   rmt_host *host = ud;
   if (host->closing || nargs < 1 || args[0].type != RMT_TPLAYER) return;
   host->players_joined++;
   host->players_present++;
-  push_player(host, args[0].as.player);
-  rmt_host_call_hook(host, "player_added", 4, 0);
+  player_hook(host, args[0].as.player, "player_added");
 }
 
 static void on_player_removing(void *ud, const rmt_value *args, size_t nargs) {
   rmt_host *host = ud;
   if (host->closing || nargs < 1 || args[0].type != RMT_TPLAYER) return;
   host->players_present--;
-  lua_pushnumber(host->L, args[0].as.player);
-  rmt_host_call_hook(host, "player_removing", 1, 0);
+  player_hook(host, args[0].as.player, "player_removing");
+}
+
+typedef struct registry_event {
+  int added;
+  rmt_remote_id remote;
+  const char *name;
+  rmt_remote_kind kind;
+} registry_event;
+
+static int registry_body(rmt_host *host, lua_State *L, void *ud) {
+  registry_event *e = ud;
+  lua_pushboolean(L, e->added);
+  lua_pushnumber(L, e->remote);
+  lua_pushstring(L, e->name ? e->name : "");
+  lua_pushnumber(L, e->kind);
+  return rmt_host_call_hook(host, "registry", 4, 0);
 }
 
 static void on_registry(void *ud, int added, rmt_remote_id remote, const char *name,
                         rmt_remote_kind kind) {
   rmt_host *host = ud;
-  lua_State *L = host->L;
+  registry_event e;
   if (host->closing) return;
-  lua_pushboolean(L, added);
-  lua_pushnumber(L, remote);
-  lua_pushstring(L, name ? name : "");
-  lua_pushnumber(L, kind);
-  rmt_host_call_hook(host, "registry", 4, 0);
+  e.added = added;
+  e.remote = remote;
+  e.name = name;
+  e.kind = kind;
+  rmt_host_protect(host, registry_body, &e, "remote registry");
 }
 
 static void on_disconnect(void *ud, int status, const char *reason) {
@@ -123,33 +199,73 @@ static void on_disconnect(void *ud, int status, const char *reason) {
            reason ? reason : "");
 }
 
+typedef struct invoke_result {
+  invoke_ctx *ctx;
+  int status;
+  const rmt_value *results;
+  size_t nresults;
+  const char *message;
+} invoke_result;
+
+/* Resumes the invoking thread with (true, results...) or (false, message, by_handler). An
+ * answer Lua cannot take becomes the error the thread gets. */
+static int invoke_done_body(rmt_host *host, lua_State *L, void *ud) {
+  invoke_result *r = ud;
+  int nargs, status = r->status;
+  const char *message = r->message;
+  char why[300];
+  lua_rawgeti(L, LUA_REGISTRYINDEX, r->ctx->thread_ref);
+  if (status == RMT_OK &&
+      (r->nresults > RMT_LUA_MAX_ARGS || !lua_checkstack(L, (int)r->nresults + 8))) {
+    snprintf(why, sizeof why, "the answer has %d values, more than a Lua call takes (%d)",
+             (int)r->nresults, RMT_LUA_MAX_ARGS);
+    status = RMT_ELIMIT;
+    message = why;
+  }
+  if (status == RMT_OK) {
+    lua_pushboolean(L, 1);
+    rmt_lua_push_values(host, L, r->results, r->nresults, RMT_CONV_NETWORK, 0);
+    nargs = (int)r->nresults + 1;
+  } else {
+    lua_pushboolean(L, 0);
+    if (status == RMT_EHANDLER) {
+      lua_pushstring(L, message);
+    } else {
+      lua_pushfstring(L, "%s (%s)", message && *message ? message : rmt_strerror(status),
+                      rmt_err_name(status));
+    }
+    lua_pushboolean(L, status == RMT_EHANDLER);
+    nargs = 3;
+  }
+  rmt_sched_wake(host, L, -(nargs + 1), r->ctx->token, nargs);
+  lua_pop(L, 1);
+  return 0;
+}
+
 static void on_invoke_done(void *ud, int status, const rmt_value *results, size_t nresults,
                            const char *message) {
   invoke_ctx *ctx = ud;
   rmt_host *host = ctx->host;
-  lua_State *L = host->L;
   host->pending_invokes--;
   if (!host->closing) {
-    int nargs;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, ctx->thread_ref);
-    if (status == RMT_OK) {
-      lua_pushboolean(L, 1);
-      rmt_lua_push_values(host, L, results, nresults, RMT_CONV_NETWORK, 0);
-      nargs = (int)nresults + 1;
-    } else {
-      lua_pushboolean(L, 0);
-      if (status == RMT_EHANDLER) {
-        lua_pushstring(L, message);
-      } else {
-        lua_pushfstring(L, "%s (%s)", message && *message ? message : rmt_strerror(status),
-                        rmt_err_name(status));
-      }
-      lua_pushboolean(L, status == RMT_EHANDLER);
-      nargs = 3;
+    invoke_result r;
+    r.ctx = ctx;
+    r.status = status;
+    r.results = results;
+    r.nresults = nresults;
+    r.message = message;
+    if (rmt_host_protect(host, invoke_done_body, &r, NULL) != 0) {
+      /* the answer could not be built in Lua (out of memory, say): the caller still gets an
+       * error rather than waiting forever */
+      char why[300];
+      snprintf(why, sizeof why, "the answer could not be handed to Lua: %s", host->cross_error);
+      r.status = RMT_ELIMIT;
+      r.message = why;
+      r.results = NULL;
+      r.nresults = 0;
+      rmt_host_protect(host, invoke_done_body, &r, "an invoke's answer");
     }
-    rmt_sched_wake(host, L, -(nargs + 1), ctx->token, nargs);
-    lua_pop(L, 1);
-    luaL_unref(L, LUA_REGISTRYINDEX, ctx->thread_ref);
+    luaL_unref(host->L, LUA_REGISTRYINDEX, ctx->thread_ref); /* frees a slot, never allocates */
   }
   host_free(host, ctx, sizeof *ctx);
 }
@@ -166,11 +282,26 @@ static void flush_hidden_drops(rmt_host *host) {
   host->drops_hidden = 0;
 }
 
-static void on_server_drop(void *ud, rmt_player_id player, rmt_remote_id remote,
-                           rmt_drop_reason reason) {
-  rmt_host *host = ud;
+typedef struct drop_report {
+  rmt_player_id player;
+  rmt_remote_id remote;
+  const char *reason;
+  const char *detail; /* NULL when the reason says it all */
+} drop_report;
+
+static int drop_body(rmt_host *host, lua_State *L, void *ud) {
+  drop_report *r = ud;
+  lua_pushnumber(L, r->player);
+  lua_pushnumber(L, r->remote);
+  lua_pushstring(L, r->reason);
+  if (r->detail) lua_pushstring(L, r->detail);
+  else lua_pushnil(L);
+  return rmt_host_call_hook(host, "remote_dropped", 4, 0);
+}
+
+/* One warning path for every dropped message, the engine's and the host's own. */
+static void report_drop(rmt_host *host, const drop_report *r) {
   double now = rmt_host_clock();
-  if (host->closing || !host->server) return;
   if (now - host->drop_window >= 1.0) {
     flush_hidden_drops(host);
     host->drop_window = now;
@@ -181,18 +312,45 @@ static void on_server_drop(void *ud, rmt_player_id player, rmt_remote_id remote,
     return;
   }
   host->drops_shown++;
-  lua_pushnumber(host->L, player);
-  lua_pushnumber(host->L, remote);
-  lua_pushstring(host->L, rmt_drop_reason_name(reason));
+  rmt_host_protect(host, drop_body, (void *)r, "reporting a dropped message");
+}
+
+static void on_server_drop(void *ud, rmt_player_id player, rmt_remote_id remote,
+                           rmt_drop_reason reason) {
+  rmt_host *host = ud;
+  drop_report r;
+  if (host->closing || !host->server) return;
+  r.player = player;
+  r.remote = remote;
+  r.reason = rmt_drop_reason_name(reason);
   /* the server records why a payload failed just before reporting the drop */
-  if (reason == RMT_DROP_SCHEMA) lua_pushstring(host->L, rmt_server_last_error(host->server));
-  else lua_pushnil(host->L);
-  rmt_host_call_hook(host, "remote_dropped", 4, 0);
+  r.detail = reason == RMT_DROP_SCHEMA || reason == RMT_DROP_MALFORMED
+                 ? rmt_server_last_error(host->server)
+                 : NULL;
+  report_drop(host, &r);
+}
+
+/* A message the engine accepted but Lua could not be handed (a Lua-side limit or out of
+ * memory): counted, and warned like the engine's own drops. */
+static void warn_undeliverable(rmt_host *host, rmt_remote_id remote, const char *what,
+                               const char *message) {
+  drop_report r;
+  char detail[320];
+  host->lua_drops++;
+  if (host->closing) return;
+  snprintf(detail, sizeof detail, "%s could not be handed to Lua: %s", what, message);
+  r.player = 0;
+  r.remote = remote;
+  r.reason = "schema"; /* prints "bad arguments: <detail>" */
+  r.detail = detail;
+  report_drop(host, &r);
 }
 
 void rmt_host_server_config(rmt_host *host, rmt_server_config *config) {
   config->on_drop = on_server_drop;
   config->drop_ud = host;
+  /* what Lua can take is what the engine lets in (and out) */
+  config->limits.max_args = RMT_LUA_MAX_ARGS;
 }
 
 /* ---- Lua -> engine ---- */
@@ -475,6 +633,7 @@ void rmt_host_client_config(rmt_host *host, rmt_client_config *config) {
   config->registry_ud = host;
   config->on_disconnect = on_disconnect;
   config->disconnect_ud = host;
+  config->limits.max_args = RMT_LUA_MAX_ARGS;
 }
 
 int rmt_host_attach_client(rmt_host *host, rmt_client *client) {
@@ -487,9 +646,25 @@ int rmt_host_attach_client(rmt_host *host, rmt_client *client) {
   return 0;
 }
 
-void rmt_host_client_joined(rmt_host *host) {
+static int joined_body(rmt_host *host, lua_State *L, void *ud) {
   rmt_player_id ids[1024];
   size_t n, i;
+  rmt_player_id me = rmt_client_player_id(host->client);
+  (void)L;
+  (void)ud;
+  push_player(host, me);
+  rmt_host_call_hook(host, "player_added", 4, 0);
+  n = rmt_client_players(host->client, ids, sizeof ids / sizeof ids[0]);
+  if (n > sizeof ids / sizeof ids[0]) n = sizeof ids / sizeof ids[0];
+  for (i = 0; i < n; i++) {
+    if (ids[i] == me) continue;
+    push_player(host, ids[i]);
+    rmt_host_call_hook(host, "player_added", 4, 0);
+  }
+  return 0;
+}
+
+void rmt_host_client_joined(rmt_host *host) {
   rmt_player_id me;
   double deadline = rmt_host_clock() + 3.0;
   me = rmt_client_player_id(host->client);
@@ -502,15 +677,7 @@ void rmt_host_client_joined(rmt_host *host) {
          rmt_host_clock() < deadline) {
     if (rmt_client_service(host->client, 5) < 0) break;
   }
-  push_player(host, me);
-  rmt_host_call_hook(host, "player_added", 4, 0);
-  n = rmt_client_players(host->client, ids, sizeof ids / sizeof ids[0]);
-  if (n > sizeof ids / sizeof ids[0]) n = sizeof ids / sizeof ids[0];
-  for (i = 0; i < n; i++) {
-    if (ids[i] == me) continue;
-    push_player(host, ids[i]);
-    rmt_host_call_hook(host, "player_added", 4, 0);
-  }
+  rmt_host_protect(host, joined_body, NULL, "players");
 }
 
 /* Destroys the attached engine (completing its pending operations while Lua is off limits),

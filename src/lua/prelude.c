@@ -19,6 +19,29 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "local function pack(...) return { n = select(\"#\", ...), ... } end\n"
     "\n"
+    "-- Luau never runs __gc: a finalizer that raises would abort whichever crossing's allocation\n"
+    "-- happened to step the collector (src/lua/guard.c). A proxy's metatable ignores __gc.\n"
+    "do\n"
+    "  local rawnewproxy, rawsetmt, rawgetmt, rawset = newproxy, setmetatable, getmetatable, rawset\n"
+    "  local noGc = { __newindex = function(t, k, v) if k ~= \"__gc\" then rawset(t, k, v) end end }\n"
+    "  G.newproxy = function(arg)\n"
+    "    local p = rawnewproxy(arg)\n"
+    "    if arg == true then rawsetmt(rawgetmt(p), noGc) end\n"
+    "    return p\n"
+    "  end\n"
+    "end\n"
+    "\n"
+    "-- The interrupt check the translator puts atop every loop and function body of a script\n"
+    "-- (src/lua/guard.c says why it is an FFI call and not a debug hook).\n"
+    "do\n"
+    "  local ffi = require(\"ffi\")\n"
+    "  local poll, hostp, raise = ffi.cast(\"int (*)(void *)\", H.poll_fn), H.host_ptr, H.interrupt_error\n"
+    "  G.__rmt_chk = function()\n"
+    "    local r = poll(hostp)\n"
+    "    if r ~= 0 then raise(r) end\n"
+    "  end\n"
+    "end\n"
+    "\n"
     "local hooks = {}\n"
     "\n"
     "-- ---------------------------------------------------------------------------------------\n"
@@ -56,7 +79,7 @@ const char *const rmt_prelude_chunks[] = {
     "local function compile(inst, d)\n"
     "  local src = d.props.Source or \"\"\n"
     "  local chunk = d.chunkname or (\"=\" .. fullName(inst))\n"
-    "  local lua, terr = H.luau_translate(src)\n"
+    "  local lua, terr = H.luau_translate(src, true)\n"
     "  if not lua then\n"
     "    local fn = loadstring(src, chunk) -- Lua the translator does not know still runs\n"
     "    if fn then return fn end\n"
@@ -66,7 +89,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if not fn then return nil, err .. luauHint(src) end\n"
     "  return fn\n"
     "end\n"
-    "\n"
+    "\n",
     "-- ---------------------------------------------------------------------------------------\n"
     "-- Signals (RBXScriptSignal / RBXScriptConnection)\n"
     "-- ---------------------------------------------------------------------------------------\n"
@@ -95,7 +118,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "local function newSignal(name, opts)\n"
-    "  local s = newproxy(sigBase)\n",
+    "  local s = newproxy(sigBase)\n"
     "  SignalState[s] = { name = name, conns = {}, waiters = {}, active = false,\n"
     "                     onActive = opts and opts.onActive, busy = opts and opts.busy }\n"
     "  return s\n"
@@ -176,7 +199,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "connMt.__index = function(self, k)\n"
     "  local rec = ConnState[self]\n"
-    "  if k == \"Connected\" then return rec.connected end\n"
+    "  if k == \"Connected\" then return rec.connected end\n",
     "  if k == \"Disconnect\" then return function(c)\n"
     "      local r = ConnState[c]\n"
     "      if not r then error(\"Expected ':' not '.' calling member function Disconnect\", 2) end\n"
@@ -199,7 +222,7 @@ const char *const rmt_prelude_chunks[] = {
     "local function defclass(name, super, def)\n"
     "  def = def or {}\n"
     "  def.name = name\n"
-    "  def.super = super and classes[super] or nil\n",
+    "  def.super = super and classes[super] or nil\n"
     "  def.props = def.props or {}\n"
     "  def.methods = def.methods or {}\n"
     "  def.events = def.events or {}\n"
@@ -301,7 +324,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "local function wakeChildWaiters(pd, name, child)\n"
     "  local ws = pd.childWaiters and pd.childWaiters[name]\n"
-    "  if ws then\n"
+    "  if ws then\n",
     "    pd.childWaiters[name] = nil\n"
     "    for _, w in ipairs(ws) do\n"
     "      w.done = true\n"
@@ -323,7 +346,7 @@ const char *const rmt_prelude_chunks[] = {
     "        d.Name, d.Parent and Inst[d.Parent].Name or \"NULL\",\n"
     "        newParent and Inst[newParent].Name or \"NULL\"), 3)\n"
     "    end\n"
-    "    if newParent == self or (newParent and isAncestor(self, newParent)) then\n",
+    "    if newParent == self or (newParent and isAncestor(self, newParent)) then\n"
     "      error(sformat(\"Attempt to set %s as its own parent\", fullName(self)), 3)\n"
     "    end\n"
     "  end\n"
@@ -397,7 +420,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if not p then\n"
     "    error(sformat(\"%s is not a valid member of %s \\\"%s\\\"\", tostring(k), d.ClassName, fullName(self)), 2)\n"
     "  end\n"
-    "  if p.readonly then\n"
+    "  if p.readonly then\n",
     "    error(sformat(\"Unable to assign property %s. Property is read only\", k), 2)\n"
     "  end\n"
     "  if p.check then\n"
@@ -422,7 +445,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if not cls or (not internal and not cls.creatable) then\n"
     "    error(sformat(\"Unable to create an Instance of type \\\"%s\\\"\", tostring(className)), 3)\n"
     "  end\n"
-    "  local inst = newproxy(instBase)\n",
+    "  local inst = newproxy(instBase)\n"
     "  local d = { class = cls, ClassName = className, Name = className, children = {}, attrs = {},\n"
     "              props = {}, signals = {} }\n"
     "  Inst[inst] = d\n"
@@ -502,7 +525,7 @@ const char *const rmt_prelude_chunks[] = {
     "local function descendants(inst, out)\n"
     "  for _, c in ipairs(Inst[inst].children) do\n"
     "    out[#out + 1] = c\n"
-    "    descendants(c, out)\n"
+    "    descendants(c, out)\n",
     "  end\n"
     "  return out\n"
     "end\n"
@@ -530,7 +553,7 @@ const char *const rmt_prelude_chunks[] = {
     "        if Inst[c].ClassName == cname then return c end\n"
     "      end\n"
     "      return nil\n"
-    "    end,\n",
+    "    end,\n"
     "    FindFirstChildWhichIsA = function(self, cname, recursive)\n"
     "      for _, c in ipairs(Inst[self].children) do\n"
     "        if isA(Inst[c].class, cname) then return c end\n"
@@ -606,7 +629,7 @@ const char *const rmt_prelude_chunks[] = {
     "    end,\n"
     "    GetChildren = function(self)\n"
     "      local out = {}\n"
-    "      for i, c in ipairs(Inst[self].children) do out[i] = c end\n"
+    "      for i, c in ipairs(Inst[self].children) do out[i] = c end\n",
     "      return out\n"
     "    end,\n"
     "    GetDescendants = function(self) return descendants(self, {}) end,\n"
@@ -624,7 +647,7 @@ const char *const rmt_prelude_chunks[] = {
     "    Clone = function(self)\n"
     "      local d = Inst[self]\n"
     "      local copy, cd = newInstance(d.ClassName, true)\n"
-    "      cd.Name = d.Name\n",
+    "      cd.Name = d.Name\n"
     "      for k, v in pairs(d.props) do cd.props[k] = v end\n"
     "      for k, v in pairs(d.attrs) do cd.attrs[k] = v end\n"
     "      cd.chunkname = d.chunkname\n"
@@ -696,7 +719,7 @@ const char *const rmt_prelude_chunks[] = {
     "    props = { Value = { default = default, check = check } },\n"
     "  })\n"
     "end\n"
-    "defclass(\"ValueBase\", \"Instance\", { valueChanged = true })\n"
+    "defclass(\"ValueBase\", \"Instance\", { valueChanged = true })\n",
     "defvalue(\"IntValue\", intCheck, 0)\n"
     "defvalue(\"NumberValue\", numCheck, 0)\n"
     "defvalue(\"StringValue\", strCheck, \"\")\n"
@@ -711,7 +734,7 @@ const char *const rmt_prelude_chunks[] = {
     "  props = { Position = { default = Vector3.new(0, 0, 0), check = typedCheck(\"Vector3\") },\n"
     "            Size = { default = Vector3.new(4, 1, 2), check = typedCheck(\"Vector3\") },\n"
     "            CFrame = { default = CFrame.new(), check = typedCheck(\"CFrame\") },\n"
-    "            Anchored = { default = false, check = boolCheck },\n",
+    "            Anchored = { default = false, check = boolCheck },\n"
     "            CanCollide = { default = true, check = boolCheck },\n"
     "            Transparency = { default = 0, check = numCheck },\n"
     "            Color = { default = Color3.new(0.64, 0.64, 0.64), check = typedCheck(\"Color3\") } },\n"
@@ -783,7 +806,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return id\n"
     "end\n"
     "\n"
-    "-- Server only: the schema text is kept on the instance, so a remote that is not bound yet\n"
+    "-- Server only: the schema text is kept on the instance, so a remote that is not bound yet\n",
     "-- (or is re-created when reparented) gets it when it binds.\n"
     "local function setSchema(self, schema)\n"
     "  if not IS_SERVER then error(\"SetSchema is server-only\", 2) end\n"
@@ -809,7 +832,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local d = Inst[self]\n"
     "    requireBound(self, d, \"FireServer\")\n"
     "    H.net_fire(d.rid, 0, ...)\n"
-    "  end,\n",
+    "  end,\n"
     "  FireClient = function(self, player, ...)\n"
     "    serverOnly(\"FireClient\")\n"
     "    local d = Inst[self]\n"
@@ -883,7 +906,7 @@ const char *const rmt_prelude_chunks[] = {
     "local function unbindRemote(d)\n"
     "  if d.rid then\n"
     "    if d.conn then H.net_unlisten(d.rid, d.conn) d.conn = nil end\n"
-    "    RemotesById[d.rid] = nil\n"
+    "    RemotesById[d.rid] = nil\n",
     "    if IS_SERVER then H.net_unbind(d.rid) end\n"
     "    d.rid, d.rpath = nil, nil\n"
     "  end\n"
@@ -908,7 +931,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "-- Server: every remote under ReplicatedStorage is the engine remote of its path.\n"
     "if IS_SERVER then\n"
-    "  rebind = function(root)\n",
+    "  rebind = function(root)\n"
     "    local function visit(inst)\n"
     "      local d = Inst[inst]\n"
     "      if REMOTE_KIND[d.ClassName] then\n"
@@ -984,7 +1007,7 @@ const char *const rmt_prelude_chunks[] = {
     "  methods = {\n"
     "    GetService = function(self, name)\n"
     "      local s = services[name]\n"
-    "      if s then return s end\n"
+    "      if s then return s end\n",
     "      error(sformat(\"'%s' is not a valid Service name\", tostring(name)), 2)\n"
     "    end,\n"
     "    FindService = function(self, name) return services[name] end,\n"
@@ -1003,7 +1026,7 @@ const char *const rmt_prelude_chunks[] = {
     "classes.RunService.events = runEvents\n"
     "classes.RunService.signalOpts = function() return { busy = true } end\n"
     "classes.RunService.methods = {\n"
-    "  IsServer = function() return IS_SERVER end,\n",
+    "  IsServer = function() return IS_SERVER end,\n"
     "  IsClient = function() return not IS_SERVER end,\n"
     "  IsStudio = function() return false end,\n"
     "  IsRunning = function() return true end,\n"
@@ -1084,7 +1107,7 @@ const char *const rmt_prelude_chunks[] = {
     "  makeService(\"StarterCharacterScripts\", sp)\n"
     "  local cam, cd = newInstance(\"Camera\", true)\n"
     "  cd.Name = \"Camera\"\n"
-    "  cd.noReplicate = true -- each side has its own camera, as in Roblox\n"
+    "  cd.noReplicate = true -- each side has its own camera, as in Roblox\n",
     "  setParent(cam, cd, services.Workspace, true)\n"
     "  Inst[services.Workspace].camera = cam\n"
     "end\n"
@@ -1112,7 +1135,7 @@ const char *const rmt_prelude_chunks[] = {
     "}\n"
     "G.wait = H.wait\n"
     "G.delay = H.task_delay\n"
-    "G.spawn = H.legacy_spawn\n",
+    "G.spawn = H.legacy_spawn\n"
     "G.tick = function() return os.time() + (H.clock() % 1) end\n"
     "G.time = H.clock\n"
     "G.elapsedTime = H.clock\n"
@@ -1197,7 +1220,7 @@ const char *const rmt_prelude_chunks[] = {
     "    f, w = fieldargs(f, w)\n"
     "    local mask = w == 32 and -1 or bit.lshift(1, w) - 1\n"
     "    return u(bit.bor(bit.band(x, bit.bnot(bit.lshift(mask, f))), bit.lshift(bit.band(v, mask), f)))\n"
-    "  end\n"
+    "  end\n",
     "  function b.countlz(x)\n"
     "    x = u(x)\n"
     "    if x == 0 then return 32 end\n"
@@ -1222,7 +1245,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if c < 0 or c > 0x10FFFF then error(\"value out of range\", 3) end\n"
     "    if c < 0x80 then return string.char(c) end\n"
     "    if c < 0x800 then return string.char(0xC0 + math.floor(c / 64), 0x80 + c % 64) end\n"
-    "    if c < 0x10000 then\n",
+    "    if c < 0x10000 then\n"
     "      return string.char(0xE0 + math.floor(c / 4096), 0x80 + math.floor(c / 64) % 64, 0x80 + c % 64)\n"
     "    end\n"
     "    return string.char(0xF0 + math.floor(c / 262144), 0x80 + math.floor(c / 4096) % 64,\n"
@@ -1318,7 +1341,7 @@ const char *const rmt_prelude_chunks[] = {
     "function math.clamp(x, lo, hi)\n"
     "  if lo > hi then error(\"max must be greater than or equal to min\", 2) end\n"
     "  return math.max(lo, math.min(hi, x))\n"
-    "end\n"
+    "end\n",
     "function math.sign(x) return x > 0 and 1 or x < 0 and -1 or 0 end\n"
     "function math.round(x) return x >= 0 and math.floor(x + 0.5) or math.ceil(x - 0.5) end\n"
     "\n"
@@ -1334,7 +1357,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "  if d.modState == \"done\" then return d.modValue end\n"
     "  if d.modState == \"error\" then error(\"Requested module experienced an error while loading\", 2) end\n"
-    "  if d.modState == \"loading\" then\n",
+    "  if d.modState == \"loading\" then\n"
     "    local co = coroutine.running()\n"
     "    if co == d.modThread or not co then error(\"Requested module was required recursively\", 2) end\n"
     "    d.modWaiters = d.modWaiters or {}\n"
@@ -1407,7 +1430,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return nil, name\n"
     "end\n"
     "\n"
-    "local LoadError = {}\n"
+    "local LoadError = {}\n",
     "local function loadFail(msg) error(setmetatable({ msg = msg }, LoadError), 0) end\n"
     "\n"
     "local function readFile(path)\n"
@@ -1435,7 +1458,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if type(v) ~= \"table\" then return v end\n"
     "  local k, x = next(v)\n"
     "  if v[1] ~= nil then\n"
-    "    local ct = typeof(current)\n",
+    "    local ct = typeof(current)\n"
     "    if ct == \"Color3\" then return Color3.new(v[1], v[2], v[3]) end\n"
     "    if #v == 3 then return Vector3.new(v[1], v[2], v[3]) end\n"
     "    return v\n"
@@ -1502,7 +1525,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if IS_SERVER then return false end\n"
     "  local cur = parent\n"
     "  while cur do\n"
-    "    local d = Inst[cur]\n"
+    "    local d = Inst[cur]\n",
     "    if SERVER_ONLY[d.ClassName] then return true end\n"
     "    if d.ClassName == \"ReplicatedStorage\" and REMOTE_KIND[cls] then return true end\n"
     "    cur = d.Parent\n"
@@ -1524,7 +1547,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local name = nameOverride or stem\n"
     "  if kind == \"Script\" or kind == \"LocalScript\" or kind == \"ModuleScript\" then\n"
     "    return makeScript(kind, name, path, display)\n"
-    "  elseif kind == \"model\" then\n",
+    "  elseif kind == \"model\" then\n"
     "    return buildModel(decodeJson(path, display), name, display)\n"
     "  elseif kind == \"json\" then\n"
     "    local inst, d = newInstance(\"ModuleScript\", true)\n"
@@ -1596,7 +1619,7 @@ const char *const rmt_prelude_chunks[] = {
     "      if kind == \"meta\" or kind == \"project\" then\n"
     "        -- meta files decorate their sibling; project files are read at the root only\n"
     "      elseif kind and not skipOnClient(parent, \"Folder\") then\n"
-    "        local inst = loadFileInstance(p, disp)\n"
+    "        local inst = loadFileInstance(p, disp)\n",
     "        if inst and not skipOnClient(parent, Inst[inst].ClassName) then\n"
     "          local meta = joinPath(path, stem .. \".meta.json\")\n"
     "          if H.is_file(meta) then\n"
@@ -1620,7 +1643,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local parent\n"
     "  if kind == \"Script\" then\n"
     "    parent = services.ServerScriptService\n"
-    "  elseif kind == \"LocalScript\" then\n",
+    "  elseif kind == \"LocalScript\" then\n"
     "    parent = starterPlayerScripts()\n"
     "  elseif kind == \"model\" or kind == \"ModuleScript\" or kind == \"json\" or kind == \"txt\" then\n"
     "    parent = services.ReplicatedStorage\n"
@@ -1682,7 +1705,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if node[\"$attributes\"] then applyProps(inst, { Attributes = node[\"$attributes\"] }, display) end\n"
     "  local keys = {}\n"
     "  for k in pairs(node) do if k:sub(1, 1) ~= \"$\" then keys[#keys + 1] = k end end\n"
-    "  tsort(keys)\n"
+    "  tsort(keys)\n",
     "  for _, k in ipairs(keys) do loadProjectNode(k, node[k], root, inst, display) end\n"
     "  if parent ~= nil and Inst[inst].Parent ~= parent and not Inst[inst].builtin then inst.Parent = parent end\n"
     "end\n"
@@ -1702,7 +1725,7 @@ const char *const rmt_prelude_chunks[] = {
     "      -- hidden\n"
     "    elseif e.dir then\n"
     "      local svc = services[e.name]\n"
-    "      if svc then\n",
+    "      if svc then\n"
     "        if not skipOnClient(svc, \"Folder\") then loadDir(p, e.name, svc) end\n"
     "      elseif IS_SERVER then\n"
     "        warn(sformat(\"%s: \\\"%s\\\" is not a service name; folder ignored\", path, e.name))\n"
@@ -1769,7 +1792,7 @@ const char *const rmt_prelude_chunks[] = {
     "local ReplicaById = {} -- client: engine instance id -> instance\n"
     "\n"
     "-- Remotes travel by path through the registry (a second copy would duplicate them), and some\n"
-    "-- instances are per side (the camera).\n"
+    "-- instances are per side (the camera).\n",
     "local function repExcluded(d) return REMOTE_KIND[d.ClassName] or d.noReplicate end\n"
     "\n"
     "local function valueDefault(d)\n"
@@ -1787,7 +1810,7 @@ const char *const rmt_prelude_chunks[] = {
     "      if what == \"Name\" or what == \"creation\" then text = text .. \" (names are at most 100 bytes)\" end\n"
     "      if not repWarned[text] then\n"
     "        repWarned[text] = true\n"
-    "        warn(text)\n",
+    "        warn(text)\n"
     "      end\n"
     "    end\n"
     "    return ok\n"
@@ -1864,7 +1887,7 @@ const char *const rmt_prelude_chunks[] = {
     "        local id = check(svc, \"creation\", H.rep_create(0, name, name))\n"
     "        if id then\n"
     "          sd.repId, sd.repRoot = id, true\n"
-    "          for k, v in pairs(sd.attrs) do check(svc, \"attribute \" .. k, H.rep_set_attr(id, k, v)) end\n"
+    "          for k, v in pairs(sd.attrs) do check(svc, \"attribute \" .. k, H.rep_set_attr(id, k, v)) end\n",
     "          for _, c in ipairs(sd.children) do rep.parent(c, Inst[c]) end\n"
     "        end\n"
     "      end\n"
@@ -1887,7 +1910,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "\n"
     "  -- The client's own copy of the place under ReplicatedStorage and Workspace, by full name and\n"
-    "  -- class: what the server's copy arrives without (script Source, properties that do not\n",
+    "  -- class: what the server's copy arrives without (script Source, properties that do not\n"
     "  -- replicate) comes from here. The instances themselves are dropped at attach, so the client's\n"
     "  -- tree is exactly what the server replicates (what it destroyed or renamed before this\n"
     "  -- client joined is not resurrected).\n"
@@ -1965,7 +1988,7 @@ const char *const rmt_prelude_chunks[] = {
     "      end\n"
     "    end\n"
     "  end\n"
-    "\n"
+    "\n",
     "  local function applyValue(inst, d, info)\n"
     "    local v = readValue(inst, d, info)\n"
     "    local old = d.props.Value\n"
@@ -1989,7 +2012,7 @@ const char *const rmt_prelude_chunks[] = {
     "    ReplicaById[id] = inst\n"
     "  end\n"
     "\n"
-    "  -- The instance for engine id `id`, made (with its ancestors) from the engine's copy when it\n",
+    "  -- The instance for engine id `id`, made (with its ancestors) from the engine's copy when it\n"
     "  -- is not there yet: events may name an instance whose creation we have not seen.\n"
     "  local build\n"
     "  materialize = function(id)\n"
@@ -2070,7 +2093,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if d.destroyed then return end -- destroyed by a LocalScript: its copy is gone\n"
     "    local info = H.rep_info(id)\n"
     "    if not info then return end\n"
-    "    if event == REP_VALUE then\n"
+    "    if event == REP_VALUE then\n",
     "      if d.class.valueChanged then applyValue(inst, d, info) end\n"
     "    elseif event == REP_NAME then\n"
     "      setName(inst, d, info.name)\n"
@@ -2090,7 +2113,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- Engine hooks (called from C)\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "local lastHeartbeat\n"
-    "hooks.frame = function(now, dt)\n",
+    "hooks.frame = function(now, dt)\n"
     "  local rs = Inst[services.RunService].signals\n"
     "  if not IS_SERVER then\n"
     "    if rs.RenderStepped then fireSignal(rs.RenderStepped, dt) end\n"
@@ -2165,6 +2188,8 @@ const char *const rmt_prelude_chunks[] = {
     "  local what = inst and (\" on \" .. fullName(inst)) or (rid ~= 0 and (\" on remote #\" .. rid) or \"\")\n"
     "  if reason == \"schema\" then\n"
     "    warn(sformat(\"dropped a message from %s%s: bad arguments: %s\", who, what, detail or \"?\"))\n"
+    "  elseif detail then\n",
+    "    warn(sformat(\"dropped a message from %s%s: %s (%s)\", who, what, reason, detail))\n"
     "  else\n"
     "    warn(sformat(\"dropped a message from %s%s: %s\", who, what, reason))\n"
     "  end\n"
@@ -2188,7 +2213,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "-- Client: the server's registry becomes instances under ReplicatedStorage (folders for the\n"
-    "-- path's segments), so WaitForChild finds them.\n",
+    "-- path's segments), so WaitForChild finds them.\n"
     "hooks.registry = function(added, rid, name, kind)\n"
     "  if added then\n"
     "    local parent = services.ReplicatedStorage\n"

@@ -12,6 +12,29 @@ local unpack = unpack
 
 local function pack(...) return { n = select("#", ...), ... } end
 
+-- Luau never runs __gc: a finalizer that raises would abort whichever crossing's allocation
+-- happened to step the collector (src/lua/guard.c). A proxy's metatable ignores __gc.
+do
+  local rawnewproxy, rawsetmt, rawgetmt, rawset = newproxy, setmetatable, getmetatable, rawset
+  local noGc = { __newindex = function(t, k, v) if k ~= "__gc" then rawset(t, k, v) end end }
+  G.newproxy = function(arg)
+    local p = rawnewproxy(arg)
+    if arg == true then rawsetmt(rawgetmt(p), noGc) end
+    return p
+  end
+end
+
+-- The interrupt check the translator puts atop every loop and function body of a script
+-- (src/lua/guard.c says why it is an FFI call and not a debug hook).
+do
+  local ffi = require("ffi")
+  local poll, hostp, raise = ffi.cast("int (*)(void *)", H.poll_fn), H.host_ptr, H.interrupt_error
+  G.__rmt_chk = function()
+    local r = poll(hostp)
+    if r ~= 0 then raise(r) end
+  end
+end
+
 local hooks = {}
 
 -- ---------------------------------------------------------------------------------------
@@ -49,7 +72,7 @@ local fullName
 local function compile(inst, d)
   local src = d.props.Source or ""
   local chunk = d.chunkname or ("=" .. fullName(inst))
-  local lua, terr = H.luau_translate(src)
+  local lua, terr = H.luau_translate(src, true)
   if not lua then
     local fn = loadstring(src, chunk) -- Lua the translator does not know still runs
     if fn then return fn end
@@ -2158,6 +2181,8 @@ hooks.remote_dropped = function(pid, rid, reason, detail)
   local what = inst and (" on " .. fullName(inst)) or (rid ~= 0 and (" on remote #" .. rid) or "")
   if reason == "schema" then
     warn(sformat("dropped a message from %s%s: bad arguments: %s", who, what, detail or "?"))
+  elseif detail then
+    warn(sformat("dropped a message from %s%s: %s (%s)", who, what, reason, detail))
   else
     warn(sformat("dropped a message from %s%s: %s", who, what, reason))
   end

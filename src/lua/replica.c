@@ -177,29 +177,49 @@ static int l_rep_attr(lua_State *L) {
   return 1;
 }
 
+typedef struct replica_event {
+  rmt_replica_event event;
+  rmt_instance_id id;
+  const char *attribute;
+} replica_event;
+
+static int replica_body(rmt_host *host, lua_State *L, void *ud) {
+  replica_event *e = ud;
+  lua_pushnumber(L, (double)e->event);
+  lua_pushnumber(L, e->id);
+  if (e->attribute) {
+    lua_pushstring(L, e->attribute);
+  } else {
+    lua_pushnil(L);
+  }
+  return rmt_host_call_hook(host, "replica", 3, 0);
+}
+
 /* Replica events go to Lua as they arrive, so they interleave with remote events in the
  * engine's order (a Value set before FireClient is applied before the listener runs). */
 static void on_replica(void *ud, rmt_replica_event event, rmt_instance_id id,
                        const char *attribute) {
   rmt_host *host = ud;
-  lua_State *L = host->L;
+  replica_event e;
   if (host->closing) return;
-  lua_pushnumber(L, (double)event);
-  lua_pushnumber(L, id);
-  if (attribute) {
-    lua_pushstring(L, attribute);
-  } else {
-    lua_pushnil(L);
-  }
-  rmt_host_call_hook(host, "replica", 3, 0);
+  e.event = event;
+  e.id = id;
+  e.attribute = attribute;
+  rmt_host_protect(host, replica_body, &e, "replication");
+}
+
+static int attach_body(rmt_host *host, lua_State *L, void *ud) {
+  (void)L;
+  (void)ud;
+  return rmt_host_call_hook(host, "rep_attach", 0, 0);
 }
 
 void rmt_replica_attach_server(rmt_host *host) {
-  rmt_host_call_hook(host, "rep_attach", 0, 0);
+  rmt_host_protect(host, attach_body, NULL, "replication");
 }
 
 void rmt_replica_attach_client(rmt_host *host) {
-  rmt_host_call_hook(host, "rep_attach", 0, 0);
+  rmt_host_protect(host, attach_body, NULL, "replication");
   rmt_client_on_replica(host->client, on_replica, host);
 }
 

@@ -1,0 +1,321 @@
+/* test_lua_guard.c - what a client sends or a script does cannot take the Lua host down:
+ * argument lists Lua cannot take (events, invokes, invoke answers) are refused and counted
+ * while the next good message still arrives; a script that never yields gets the script
+ * timeout even in loops LuaJIT compiled; a stop request ends a spin; the memory cap gives
+ * "not enough memory" to the allocating script and the host goes on; a raising __gc cannot
+ * reach LuaJIT's panic. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "test_lua_util.h"
+
+static rmt_host *guarded_host(capture *cap, alloc_counter *ac, double timeout, size_t memory) {
+  rmt_host_config hc;
+  rmt_error err;
+  rmt_host *h;
+  memset(&hc, 0, sizeof hc);
+  memset(cap, 0, sizeof *cap);
+  hc.side = RMT_HOST_SERVER;
+  hc.origin = "Server";
+  hc.output = capture_output;
+  hc.output_ud = cap;
+  hc.alloc = ac ? &ac->hook : NULL;
+  hc.script_timeout = timeout;
+  hc.memory_limit = memory;
+  h = rmt_host_create(&hc, &err);
+  if (!h) fprintf(stderr, "host: %s\n", err.message);
+  return h;
+}
+
+/* ---- a Lua server against a plain C client that sends what Lua cannot take ---- */
+
+typedef struct world {
+  alloc_counter sac;
+  capture scap;
+  rmt_host *sh;
+  rmt_server *server;
+  rmt_client *client;
+  int answers;        /* the client's invoke callbacks */
+  int last_status;
+  size_t last_n;
+  char last_message[256];
+} world;
+
+static void pump(world *w, double seconds) {
+  double start = rmt_host_clock();
+  do {
+    rmt_server_service(w->server, 1);
+    rmt_host_step(w->sh);
+    rmt_client_service(w->client, 1);
+  } while (rmt_host_clock() - start < seconds);
+}
+
+static void pump_until(world *w, int (*done)(world *), double max_seconds) {
+  double start = rmt_host_clock();
+  while (!done(w) && rmt_host_clock() - start < max_seconds) pump(w, 0);
+}
+
+static const char *SERVER_SCRIPT =
+    "local rs = game:GetService('ReplicatedStorage')\n"
+    "local ev = Instance.new('RemoteEvent', rs) ev.Name = 'Ev'\n"
+    "local fn = Instance.new('RemoteFunction', rs) fn.Name = 'Fn'\n"
+    "local back = Instance.new('RemoteFunction', rs) back.Name = 'Back'\n"
+    "ev.OnServerEvent:Connect(function(p, ...) print('event', select('#', ...), (...)) end)\n"
+    "fn.OnServerInvoke = function(p, ...) return select('#', ...) end\n"
+    "_G.askBack = function(p)\n"
+    "  local ok, err = pcall(function() return back:InvokeClient(p) end)\n"
+    "  print('back', ok, err)\n"
+    "end\n";
+
+static void on_answer(void *ud, int status, const rmt_value *results, size_t n,
+                      const char *message) {
+  world *w = ud;
+  w->answers++;
+  w->last_status = status;
+  w->last_n = n;
+  snprintf(w->last_message, sizeof w->last_message, "%s", message ? message : "");
+  (void)results;
+}
+
+/* The client answers the server's InvokeClient with 8,000 values. */
+static void answer_too_many(void *ud, rmt_invocation *inv, const rmt_value *args, size_t n) {
+  rmt_value *vals = calloc(8000, sizeof *vals);
+  (void)ud;
+  (void)args;
+  (void)n;
+  rmt_invocation_return(inv, vals, 8000);
+  free(vals);
+}
+
+static int world_setup(void **state) {
+  world *w = calloc(1, sizeof *w);
+  rmt_server_config sc;
+  rmt_client_config cc;
+  rmt_error err;
+  double start;
+  alloc_counter_init(&w->sac);
+  w->sh = guarded_host(&w->scap, &w->sac, 0, 0);
+  if (!w->sh) return -1;
+  rmt_server_config_default(&sc);
+  sc.port = 0;
+  rmt_host_server_config(w->sh, &sc);
+  w->server = rmt_server_create(&sc, &err);
+  if (!w->server) return -1;
+  rmt_host_attach_server(w->sh, w->server);
+  rmt_host_run_string(w->sh, SERVER_SCRIPT, "server.lua");
+  rmt_client_config_default(&cc); /* a plain C client: no max_args of its own */
+  cc.port = rmt_server_port(w->server);
+  cc.name = "Raw";
+  w->client = rmt_client_create(&cc, &err);
+  if (!w->client) return -1;
+  start = rmt_host_clock();
+  while (rmt_client_get_state(w->client) == RMT_CLIENT_CONNECTING && rmt_host_clock() - start < 5)
+    pump(w, 0);
+  if (rmt_client_get_state(w->client) != RMT_CLIENT_CONNECTED) return -1;
+  pump(w, 0.1);
+  *state = w;
+  return 0;
+}
+
+static int world_teardown(void **state) {
+  world *w = *state;
+  rmt_client_destroy(w->client);
+  rmt_host_destroy(w->sh); /* destroys the server too */
+  assert_int_equal(w->sac.live_blocks, 0);
+  free(w);
+  return 0;
+}
+
+static int got_good_event(world *w) {
+  return strstr(w->scap.text, "P event 1 good") != NULL;
+}
+
+static int got_answer(world *w) {
+  return w->answers > 0;
+}
+
+static void test_too_many_arguments_event(void **state) {
+  world *w = *state;
+  rmt_value *nils = calloc(8000, sizeof *nils); /* zeroed: RMT_TNIL */
+  rmt_value good = rmt_str("good");
+  rmt_remote_id ev = rmt_client_find_remote(w->client, "Ev");
+  rmt_stats st;
+  assert_true(ev != 0);
+  /* 8,000 nils: 8 KB, inside every byte and element limit, more than a Lua call takes */
+  assert_int_equal(rmt_client_fire(w->client, ev, nils, 8000, NULL), 0);
+  assert_int_equal(rmt_client_fire(w->client, ev, &good, 1, NULL), 0);
+  pump_until(w, got_good_event, 5);
+  if (!got_good_event(w)) fprintf(stderr, "%s", w->scap.text);
+  assert_true(got_good_event(w));
+  assert_null(strstr(w->scap.text, "P event 8000"));
+  if (!strstr(w->scap.text, "more than max_args 4096")) fprintf(stderr, "%s", w->scap.text);
+  assert_non_null(strstr(w->scap.text, "more than max_args 4096"));
+  assert_int_equal(rmt_server_remote_stats(w->server, 0, &st), 0);
+  assert_true(st.dropped_malformed >= 1);
+  free(nils);
+}
+
+static void test_too_many_arguments_invoke(void **state) {
+  world *w = *state;
+  rmt_value *nils = calloc(8000, sizeof *nils);
+  rmt_value one = rmt_num(1);
+  rmt_remote_id fn = rmt_client_find_remote(w->client, "Fn");
+  assert_true(fn != 0);
+  assert_int_equal(rmt_client_invoke(w->client, fn, nils, 8000, 5000, on_answer, w, NULL), 0);
+  pump_until(w, got_answer, 5);
+  assert_int_equal(w->answers, 1);
+  assert_true(w->last_status != RMT_OK); /* refused with a reason, not a hang */
+  assert_non_null(strstr(w->last_message, "max_args"));
+  /* the same remote still answers a good call */
+  w->answers = 0;
+  assert_int_equal(rmt_client_invoke(w->client, fn, &one, 1, 5000, on_answer, w, NULL), 0);
+  pump_until(w, got_answer, 5);
+  assert_int_equal(w->answers, 1);
+  assert_int_equal(w->last_status, RMT_OK);
+  assert_int_equal(w->last_n, 1);
+  free(nils);
+}
+
+static int got_back(world *w) {
+  return strstr(w->scap.text, "P back") != NULL;
+}
+
+static void test_too_many_values_in_an_answer(void **state) {
+  world *w = *state;
+  rmt_remote_id back = rmt_client_find_remote(w->client, "Back");
+  assert_true(back != 0);
+  assert_int_equal(rmt_client_on_invoke(w->client, back, answer_too_many, w), 0);
+  rmt_host_run_string(w->sh, "askBack(game.Players:GetPlayers()[1])", "ask.lua");
+  pump_until(w, got_back, 5);
+  if (!got_back(w)) fprintf(stderr, "%s", w->scap.text);
+  /* the invoking thread gets an error it can catch; the server goes on */
+  assert_non_null(strstr(w->scap.text, "P back false"));
+  assert_non_null(strstr(w->scap.text, "max_args"));
+}
+
+/* ---- script timeout, stop, memory ---- */
+
+static void test_script_timeout_in_compiled_loops(void **state) {
+  capture cap;
+  alloc_counter ac;
+  rmt_host *h;
+  (void)state;
+  alloc_counter_init(&ac);
+  h = guarded_host(&cap, &ac, 0.2, 0);
+  assert_non_null(h);
+  /* each spin runs far past LuaJIT's hot-loop threshold, so it is a compiled trace when the
+   * deadline passes; a pcall that swallows the error and spins on gets it again */
+  rmt_host_run_string(h,
+                      "task.spawn(function() while true do end end)\n"
+                      "task.spawn(function() local n = 0 repeat n = n + 1 until false end)\n"
+                      "task.spawn(function() for i = 1, math.huge do end end)\n"
+                      "task.spawn(function() local function r(n) return r(n + 1) end r(1) end)\n"
+                      "task.spawn(function() while true do pcall(function() while true do end end) end end)\n"
+                      "print('after the spins')\n",
+                      "spin.lua");
+  run_for(h, 0.1);
+  assert_true(has_line(&cap, "P after the spins"));
+  assert_int_equal(cap.errors, 5);
+  assert_non_null(strstr(cap.text, "E spin.lua:1: Script timeout: exhausted allowed execution time"));
+  assert_non_null(strstr(cap.text, "E spin.lua:5: Script timeout: exhausted allowed execution time"));
+  assert_int_equal(h->timeouts, 1); /* all in one crossing */
+  /* the host goes on: timers still run */
+  rmt_host_run_string(h, "task.delay(0.01, function() print('later') end)", "later.lua");
+  run_until_idle(h, 2);
+  assert_true(has_line(&cap, "P later"));
+  rmt_host_destroy(h);
+  assert_int_equal(ac.live_blocks, 0);
+}
+
+static void test_stop_ends_a_spin(void **state) {
+  capture cap;
+  rmt_host *h;
+  (void)state;
+  h = guarded_host(&cap, NULL, -1 /* no timeout */, 0);
+  assert_non_null(h);
+  rmt_host_stop_at(h, rmt_host_clock() + 0.1);
+  rmt_host_run_string(h, "while true do end", "forever.lua");
+  assert_true(h->interrupted);
+  assert_non_null(strstr(cap.text, "E forever.lua:1: Script stopped: the process is shutting down"));
+  rmt_host_destroy(h);
+}
+
+static void test_memory_limit(void **state) {
+  capture cap;
+  alloc_counter ac;
+  rmt_host *h;
+  (void)state;
+  alloc_counter_init(&ac);
+  h = guarded_host(&cap, &ac, 0, 16u << 20);
+  assert_non_null(h);
+  rmt_host_run_string(h,
+                      "local keep = {}\n"
+                      "local ok, err = pcall(function()\n"
+                      "  for i = 1, 1e9 do keep[i] = string.rep('x', 1000) .. i end\n"
+                      "end)\n"
+                      "print('refused', ok, err)\n"
+                      "keep = nil\n",
+                      "hog.lua");
+  if (!has_line(&cap, "P refused false not enough memory")) fprintf(stderr, "%s", cap.text);
+  assert_true(has_line(&cap, "P refused false not enough memory"));
+  assert_true(h->mem_refused > 0);
+  assert_true(h->mem_peak <= (size_t)(18u << 20)); /* the cap plus an eighth of grace */
+  /* once the hog's table is garbage, the state works again */
+  rmt_host_step(h);
+  rmt_host_run_string(h, "local t = {} for i = 1, 10000 do t[i] = {i} end print('fine', #t)",
+                      "after.lua");
+  assert_true(has_line(&cap, "P fine 10000"));
+  /* a hog outside any pcall only ends its own thread */
+  rmt_host_run_string(h,
+                      "task.spawn(function() local k = {} for i = 1, 1e9 do k[i] = {} end end)\n"
+                      "print('spawner goes on')\n",
+                      "hog2.lua");
+  assert_true(has_line(&cap, "P spawner goes on"));
+  assert_non_null(strstr(cap.text, "E not enough memory"));
+  rmt_host_destroy(h);
+  assert_int_equal(ac.live_blocks, 0);
+}
+
+static void test_raising_gc_never_panics(void **state) {
+  capture cap;
+  rmt_host *h;
+  int i;
+  (void)state;
+  h = guarded_host(&cap, NULL, 0, 0);
+  assert_non_null(h);
+  /* Luau never runs __gc. Here a finalizer that raised would run inside whatever allocation
+   * steps the collector: outside a crossing that is LuaJIT's panic (exit) */
+  rmt_host_run_string(h,
+                      "for i = 1, 2000 do local p = newproxy(true)\n"
+                      "  getmetatable(p).__gc = function() error('boom in __gc') end end\n",
+                      "gc.lua");
+  for (i = 0; i < 50; i++) {
+    rmt_host_run_string(h, "local t = {} for i = 1, 2000 do t[i] = {i} end", "churn.lua");
+    rmt_host_step(h);
+  }
+  rmt_host_run_string(h, "print('alive')", "alive.lua");
+  if (!has_line(&cap, "P alive")) fprintf(stderr, "%.3000s", cap.text);
+  assert_true(has_line(&cap, "P alive"));
+  assert_null(strstr(cap.text, "boom in __gc"));
+  assert_int_equal(cap.errors, 0);
+  rmt_host_destroy(h);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_too_many_arguments_event, world_setup, world_teardown),
+      cmocka_unit_test_setup_teardown(test_too_many_arguments_invoke, world_setup, world_teardown),
+      cmocka_unit_test_setup_teardown(test_too_many_values_in_an_answer, world_setup,
+                                      world_teardown),
+      cmocka_unit_test(test_script_timeout_in_compiled_loops),
+      cmocka_unit_test(test_stop_ends_a_spin),
+      cmocka_unit_test(test_memory_limit),
+      cmocka_unit_test(test_raising_gc_never_panics),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
