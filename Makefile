@@ -33,7 +33,7 @@ install: build
 bench: deps
 	@REMOTES_BENCH_DEPS=1 bash scripts/deps.sh
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS) --target bench_enet bench_remotes
+	@cmake --build $(BUILD) -j $(JOBS) --target bench_enet bench_remotes bench_replication remotes
 	@bash bench/run.sh $(BUILD) $(if $(QUICK),--quick,)
 
 clean:

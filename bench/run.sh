@@ -127,4 +127,12 @@ if [ "$HAVE_REMOTES" = 1 ] && [ -x "$BUILD/bench/bench_replication" ]; then
   for i in $(seq $RUNS); do "$BUILD/bench/bench_replication" --instances 1000 >> "$RAW" || echo "bench: FAILED: replication" >&2; done
 fi
 
+echo "== 9. cost of the script-timeout checks (Lua host only)" >&2
+if [ -x "$BUILD/remotes" ]; then
+  "$BUILD/remotes" serve bench/places/interrupt-cost --port 0 --duration 300 --script-timeout 0 \
+    2>&1 | sed 's/^\[Server\] //' | grep '^interrupt-cost' > "$RESULTS/interrupt_cost.txt" \
+    || echo "bench: FAILED: interrupt-cost" >&2
+  cat "$RESULTS/interrupt_cost.txt" >&2
+fi
+
 python3 bench/aggregate.py --raw "$RAW" --out "$RESULTS" --runs $RUNS --quick $QUICK

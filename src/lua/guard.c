@@ -8,8 +8,8 @@
  * hooks inside compiled traces, so `while true do end` ignores a count hook once it is hot.
  * The translator (luau.c, RMT_LUAU_INTERRUPTS) puts `__rmt_chk()` at the top of every loop
  * body and function body of a script; __rmt_chk is a Lua function over an FFI call to
- * guard_poll below, which traces compile to a direct call (about 2-3 ns an iteration,
- * docs/robustness.md). guard_poll reads the clock once every 256 calls.
+ * guard_poll below, made only by every 64th check (the others are an increment and a
+ * compare); traces compile it to a direct call. Cost: docs/robustness.md.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -18,7 +18,6 @@
 
 #include "host.h"
 
-#define POLL_CLOCK_EVERY 256
 #define STOP_GRACE 0.2 /* seconds */
 
 /* ---- the counting allocator (lua_Alloc) ---- */
@@ -59,6 +58,12 @@ void *rmt_guard_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   if (p) {
     host->mem_used = host->mem_used - old + nsize;
     if (host->mem_used > host->mem_peak) host->mem_peak = host->mem_used;
+    /* past three quarters of the cap and half again over what the last full collection
+     * left: the next script check collects (LuaJIT's incremental collector lags behind
+     * big allocations, and it has no emergency collection of its own) */
+    if (host->mem_limit && host->mem_used > host->mem_limit / 4 * 3 &&
+        host->mem_used > host->gc_floor + host->gc_floor / 2)
+      host->gc_due = 1;
   }
   return p;
 }
@@ -148,18 +153,17 @@ int rmt_host_protect(rmt_host *host, rmt_host_body body, void *ud, const char *w
 
 /* ---- interrupts ---- */
 
-/* 0: go on; 1: script timeout; 2: stop. A stop (signal, stop_at) does not strike a script that
- * is merely running when it comes: the crossing gets STOP_GRACE seconds to return by itself,
- * so only a script that spins is stopped with an error. */
+/* Called by every 64th check (prelude: __rmt_chk). 0: go on; 1: script timeout; 2: stop;
+ * 3: collect garbage now. A stop (signal, stop_at) does not strike a script that is merely
+ * running when it comes: the crossing gets STOP_GRACE seconds to return by itself, so only a
+ * script that spins is stopped with an error. */
 static int guard_poll(rmt_host *host) {
   double now;
-  /* once past the deadline every check says so: a script that catches the error must not
-   * get 255 free checks before the next clock read (it would always catch it inside) */
+  if (host->gc_due) return 3;
   if (host->timed_out && !host->interrupted) return 1;
+  if (!host->interrupted && host->run_deadline <= 0 && host->stop_at <= 0) return 0;
+  now = rmt_host_clock();
   if (!host->interrupted) {
-    if (++host->poll_count % POLL_CLOCK_EVERY != 0) return 0;
-    if (host->run_deadline <= 0 && host->stop_at <= 0) return 0;
-    now = rmt_host_clock();
     if (host->stop_at > 0 && now >= host->stop_at) {
       host->interrupted = 1;
     } else {
@@ -167,10 +171,19 @@ static int guard_poll(rmt_host *host) {
       return host->timed_out;
     }
   }
-  now = rmt_host_clock();
   if (host->stop_seen <= 0) host->stop_seen = now;
   if (now - host->stop_seen >= STOP_GRACE) return 2;
   return host->run_deadline > 0 && now >= host->run_deadline ? 1 : 0;
+}
+
+/* H.collect_now(): the full collection guard_poll asked for. */
+static int l_collect_now(lua_State *L) {
+  rmt_host *host = (rmt_host *)lua_touserdata(L, lua_upvalueindex(1));
+  host->gc_due = 0;
+  lua_gc(L, LUA_GCCOLLECT, 0);
+  host->gc_floor = host->mem_used;
+  host->emergency_gcs++;
+  return 0;
 }
 
 /* H.interrupt_error(code): raised from __rmt_chk in the script's own frame. The condition
@@ -206,6 +219,9 @@ void rmt_guard_open(rmt_host *host, lua_State *L, int idx) {
   lua_pushlightuserdata(L, host);
   lua_pushcclosure(L, l_interrupt_error, 1);
   lua_setfield(L, idx, "interrupt_error");
+  lua_pushlightuserdata(L, host);
+  lua_pushcclosure(L, l_collect_now, 1);
+  lua_setfield(L, idx, "collect_now");
 }
 
 void rmt_host_interrupt(rmt_host *host) {

@@ -110,12 +110,14 @@ struct rmt_host {
   uint64_t mem_refused;          /* allocations refused at the cap */
   int mem_errors;                /* crossings ended by "not enough memory" */
   int gc_wanted;
+  volatile int gc_due;           /* the next script check runs a full collection */
+  size_t gc_floor;               /* heap after the last such collection */
+  int emergency_gcs;
   double last_tight_gc;
   int protect_depth;             /* nesting of protected crossings */
   double script_timeout;         /* seconds; 0 = never */
   double run_deadline;           /* clock time the current crossing must yield by; 0 = none */
   double stop_at;                /* clock time scripts are stopped at; 0 = none */
-  unsigned poll_count;
   double stop_seen;              /* when a check first saw the stop request */
   int timeouts;                  /* crossings that hit the script timeout */
   int timeout_counted;

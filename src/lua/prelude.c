@@ -32,13 +32,30 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "-- The interrupt check the translator puts atop every loop and function body of a script\n"
-    "-- (src/lua/guard.c says why it is an FFI call and not a debug hook).\n"
+    "-- (src/lua/guard.c says why it is an FFI call and not a debug hook). Only every 64th check\n"
+    "-- calls into C; the host answers 0 (go on), 1 (script timeout), 2 (stop) or 3 (collect\n"
+    "-- garbage now: LuaJIT has no emergency collection before the memory cap). After an error\n"
+    "-- every check asks again, so a pcall that catches it cannot spin on.\n"
     "do\n"
     "  local ffi = require(\"ffi\")\n"
-    "  local poll, hostp, raise = ffi.cast(\"int (*)(void *)\", H.poll_fn), H.host_ptr, H.interrupt_error\n"
+    "  -- the host pointer as cdata: a light userdata argument would keep the call out of traces\n"
+    "  local poll, hostp = ffi.cast(\"int (*)(void *)\", H.poll_fn), ffi.cast(\"void *\", H.host_ptr)\n"
+    "  local raise, collect = H.interrupt_error, H.collect_now\n"
+    "  local n = 0\n"
     "  G.__rmt_chk = function()\n"
-    "    local r = poll(hostp)\n"
-    "    if r ~= 0 then raise(r) end\n"
+    "    n = n + 1\n"
+    "    if n >= 64 then\n"
+    "      n = 0\n"
+    "      local r = poll(hostp)\n"
+    "      if r ~= 0 then\n"
+    "        if r == 3 then\n"
+    "          collect()\n"
+    "        else\n"
+    "          n = 64\n"
+    "          raise(r)\n"
+    "        end\n"
+    "      end\n"
+    "    end\n"
     "  end\n"
     "end\n"
     "\n"
@@ -73,7 +90,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return \" (Luau syntax not supported by this host: \" .. table.concat(hints, \", \") .. \")\"\n"
     "end\n"
     "\n"
-    "local fullName\n"
+    "local fullName\n",
     "-- Compiles a script instance's source, translated from Luau first (line numbers are kept);\n"
     "-- nil, \"file:line: message\" on a syntax error.\n"
     "local function compile(inst, d)\n"
@@ -89,7 +106,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if not fn then return nil, err .. luauHint(src) end\n"
     "  return fn\n"
     "end\n"
-    "\n",
+    "\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "-- Signals (RBXScriptSignal / RBXScriptConnection)\n"
     "-- ---------------------------------------------------------------------------------------\n"
@@ -183,7 +200,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if not st then error(\"Expected ':' not '.' calling member function Wait\", 2) end\n"
     "  local co = coroutine.running()\n"
     "  if not co then error(\"Wait cannot be called from the main thread\", 2) end\n"
-    "  local token = H.park(st.busy)\n"
+    "  local token = H.park(st.busy)\n",
     "  st.waiters[#st.waiters + 1] = { co, token }\n"
     "  setActive(st)\n"
     "  return coroutine.yield()\n"
@@ -199,7 +216,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "connMt.__index = function(self, k)\n"
     "  local rec = ConnState[self]\n"
-    "  if k == \"Connected\" then return rec.connected end\n",
+    "  if k == \"Connected\" then return rec.connected end\n"
     "  if k == \"Disconnect\" then return function(c)\n"
     "      local r = ConnState[c]\n"
     "      if not r then error(\"Expected ':' not '.' calling member function Disconnect\", 2) end\n"
@@ -300,7 +317,7 @@ const char *const rmt_prelude_chunks[] = {
     "    fireSignal(d.signals.Changed, k)\n"
     "  end\n"
     "  local ps = d.propSignals and d.propSignals[k]\n"
-    "  if ps then fireSignal(ps) end\n"
+    "  if ps then fireSignal(ps) end\n",
     "  if rep and d.repId and k == \"Value\" and d.class.valueChanged then rep.value(self, d) end\n"
     "end\n"
     "\n"
@@ -324,7 +341,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "local function wakeChildWaiters(pd, name, child)\n"
     "  local ws = pd.childWaiters and pd.childWaiters[name]\n"
-    "  if ws then\n",
+    "  if ws then\n"
     "    pd.childWaiters[name] = nil\n"
     "    for _, w in ipairs(ws) do\n"
     "      w.done = true\n"
@@ -405,7 +422,7 @@ const char *const rmt_prelude_chunks[] = {
     "    return v\n"
     "  end\n"
     "  local m = lookup(cls, \"methods\", k)\n"
-    "  if m then return m end\n"
+    "  if m then return m end\n",
     "  if lookup(cls, \"events\", k) then return getSignal(d, k) end\n"
     "  local child = findChild(d, k)\n"
     "  if child then return child end\n"
@@ -420,7 +437,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if not p then\n"
     "    error(sformat(\"%s is not a valid member of %s \\\"%s\\\"\", tostring(k), d.ClassName, fullName(self)), 2)\n"
     "  end\n"
-    "  if p.readonly then\n",
+    "  if p.readonly then\n"
     "    error(sformat(\"Unable to assign property %s. Property is read only\", k), 2)\n"
     "  end\n"
     "  if p.check then\n"
@@ -509,7 +526,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local d = Inst[self]\n"
     "  if d.destroyed then return end\n"
     "  if d.signals.Destroying then fireSignal(d.signals.Destroying) end\n"
-    "  -- one engine destroy covers the subtree\n"
+    "  -- one engine destroy covers the subtree\n",
     "  if rep and d.repId then rep.detach(self, d) end\n"
     "  local kids = {}\n"
     "  for i, c in ipairs(d.children) do kids[i] = c end\n"
@@ -525,7 +542,7 @@ const char *const rmt_prelude_chunks[] = {
     "local function descendants(inst, out)\n"
     "  for _, c in ipairs(Inst[inst].children) do\n"
     "    out[#out + 1] = c\n"
-    "    descendants(c, out)\n",
+    "    descendants(c, out)\n"
     "  end\n"
     "  return out\n"
     "end\n"
@@ -611,7 +628,7 @@ const char *const rmt_prelude_chunks[] = {
     "        end\n"
     "      end\n"
     "      if type(timeout) == \"number\" then\n"
-    "        w.timeoutThread = H.task_delay(timeout, function()\n"
+    "        w.timeoutThread = H.task_delay(timeout, function()\n",
     "          if w.done then return end\n"
     "          w.done = true\n"
     "          drop()\n"
@@ -629,7 +646,7 @@ const char *const rmt_prelude_chunks[] = {
     "    end,\n"
     "    GetChildren = function(self)\n"
     "      local out = {}\n"
-    "      for i, c in ipairs(Inst[self].children) do out[i] = c end\n",
+    "      for i, c in ipairs(Inst[self].children) do out[i] = c end\n"
     "      return out\n"
     "    end,\n"
     "    GetDescendants = function(self) return descendants(self, {}) end,\n"
@@ -704,7 +721,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- Scripts\n"
     "defclass(\"LuaSourceContainer\", \"Instance\", { props = { Source = { default = \"\", check = strCheck } } })\n"
     "defclass(\"BaseScript\", \"LuaSourceContainer\", {\n"
-    "  props = { Disabled = { default = false, check = boolCheck },\n"
+    "  props = { Disabled = { default = false, check = boolCheck },\n",
     "            Enabled = { get = function(_, d) return not d.props.Disabled end,\n"
     "                        set = function(_, d, v) d.props.Disabled = not v end, check = boolCheck } },\n"
     "})\n"
@@ -719,7 +736,7 @@ const char *const rmt_prelude_chunks[] = {
     "    props = { Value = { default = default, check = check } },\n"
     "  })\n"
     "end\n"
-    "defclass(\"ValueBase\", \"Instance\", { valueChanged = true })\n",
+    "defclass(\"ValueBase\", \"Instance\", { valueChanged = true })\n"
     "defvalue(\"IntValue\", intCheck, 0)\n"
     "defvalue(\"NumberValue\", numCheck, 0)\n"
     "defvalue(\"StringValue\", strCheck, \"\")\n"
@@ -785,7 +802,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if not d.rid then\n"
     "    if IS_SERVER then\n"
     "      error(sformat(\"%s: %s must be a descendant of ReplicatedStorage to be used over the network\", method, fullName(self)), 3)\n"
-    "    else\n"
+    "    else\n",
     "      error(sformat(\"%s: %s is not known to the server (remotes are created by the server under ReplicatedStorage)\", method, fullName(self)), 3)\n"
     "    end\n"
     "  end\n"
@@ -806,7 +823,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return id\n"
     "end\n"
     "\n"
-    "-- Server only: the schema text is kept on the instance, so a remote that is not bound yet\n",
+    "-- Server only: the schema text is kept on the instance, so a remote that is not bound yet\n"
     "-- (or is re-created when reparented) gets it when it binds.\n"
     "local function setSchema(self, schema)\n"
     "  if not IS_SERVER then error(\"SetSchema is server-only\", 2) end\n"
@@ -882,7 +899,7 @@ const char *const rmt_prelude_chunks[] = {
     "      return finishInvoke(H.net_invoke(d.rid, 0, ...))\n"
     "    end,\n"
     "    InvokeClient = function(self, player, ...)\n"
-    "      serverOnly(\"InvokeClient\")\n"
+    "      serverOnly(\"InvokeClient\")\n",
     "      local d = Inst[self]\n"
     "      requireBound(self, d, \"InvokeClient\")\n"
     "      return finishInvoke(H.net_invoke(d.rid, checkPlayer(player, \"InvokeClient\"), ...))\n"
@@ -906,7 +923,7 @@ const char *const rmt_prelude_chunks[] = {
     "local function unbindRemote(d)\n"
     "  if d.rid then\n"
     "    if d.conn then H.net_unlisten(d.rid, d.conn) d.conn = nil end\n"
-    "    RemotesById[d.rid] = nil\n",
+    "    RemotesById[d.rid] = nil\n"
     "    if IS_SERVER then H.net_unbind(d.rid) end\n"
     "    d.rid, d.rpath = nil, nil\n"
     "  end\n"
@@ -994,7 +1011,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "-- Services\n"
-    "-- ---------------------------------------------------------------------------------------\n"
+    "-- ---------------------------------------------------------------------------------------\n",
     "local services = {}\n"
     "local serviceClasses = { \"Workspace\", \"Players\", \"ReplicatedStorage\", \"ReplicatedFirst\",\n"
     "  \"ServerScriptService\", \"ServerStorage\", \"StarterPlayer\", \"StarterGui\", \"StarterPack\",\n"
@@ -1007,7 +1024,7 @@ const char *const rmt_prelude_chunks[] = {
     "  methods = {\n"
     "    GetService = function(self, name)\n"
     "      local s = services[name]\n"
-    "      if s then return s end\n",
+    "      if s then return s end\n"
     "      error(sformat(\"'%s' is not a valid Service name\", tostring(name)), 2)\n"
     "    end,\n"
     "    FindService = function(self, name) return services[name] end,\n"
@@ -1084,7 +1101,7 @@ const char *const rmt_prelude_chunks[] = {
     "})\n"
     "defclass(\"Team\", \"Instance\", { creatable = true })\n"
     "classes.Team.props = { TeamColor = { default = nil } }\n"
-    "\n"
+    "\n",
     "-- the Roblox reflection for a \"builtin\" container: never replaced by place folders\n"
     "local function makeService(name, parent)\n"
     "  local s, d = newInstance(name, true)\n"
@@ -1107,7 +1124,7 @@ const char *const rmt_prelude_chunks[] = {
     "  makeService(\"StarterCharacterScripts\", sp)\n"
     "  local cam, cd = newInstance(\"Camera\", true)\n"
     "  cd.Name = \"Camera\"\n"
-    "  cd.noReplicate = true -- each side has its own camera, as in Roblox\n",
+    "  cd.noReplicate = true -- each side has its own camera, as in Roblox\n"
     "  setParent(cam, cd, services.Workspace, true)\n"
     "  Inst[services.Workspace].camera = cam\n"
     "end\n"
@@ -1206,7 +1223,7 @@ const char *const rmt_prelude_chunks[] = {
     "  function b.bor(...) return u(bit.bor(...)) end\n"
     "  function b.bxor(...) return u(bit.bxor(...)) end\n"
     "  function b.bnot(x) return u(bit.bnot(x)) end\n"
-    "  function b.btest(...) return bit.band(...) ~= 0 end\n"
+    "  function b.btest(...) return bit.band(...) ~= 0 end\n",
     "  function b.lshift(x, n) return n >= 32 and 0 or u(bit.lshift(x, n)) end\n"
     "  function b.rshift(x, n) return n >= 32 and 0 or u(bit.rshift(x, n)) end\n"
     "  function b.arshift(x, n) return u(bit.arshift(x, n >= 32 and 31 or n)) end\n"
@@ -1220,7 +1237,7 @@ const char *const rmt_prelude_chunks[] = {
     "    f, w = fieldargs(f, w)\n"
     "    local mask = w == 32 and -1 or bit.lshift(1, w) - 1\n"
     "    return u(bit.bor(bit.band(x, bit.bnot(bit.lshift(mask, f))), bit.lshift(bit.band(v, mask), f)))\n"
-    "  end\n",
+    "  end\n"
     "  function b.countlz(x)\n"
     "    x = u(x)\n"
     "    if x == 0 then return 32 end\n"
@@ -1313,7 +1330,7 @@ const char *const rmt_prelude_chunks[] = {
     "    end\n"
     "  end\n"
     "  function u8.offset(s, n, i)\n"
-    "    i = i or (n >= 0 and 1 or #s + 1)\n"
+    "    i = i or (n >= 0 and 1 or #s + 1)\n",
     "    local function cont(p) local c = s:byte(p); return c and c >= 0x80 and c < 0xC0 end\n"
     "    if n > 0 then\n"
     "      local p = i\n"
@@ -1341,7 +1358,7 @@ const char *const rmt_prelude_chunks[] = {
     "function math.clamp(x, lo, hi)\n"
     "  if lo > hi then error(\"max must be greater than or equal to min\", 2) end\n"
     "  return math.max(lo, math.min(hi, x))\n"
-    "end\n",
+    "end\n"
     "function math.sign(x) return x > 0 and 1 or x < 0 and -1 or 0 end\n"
     "function math.round(x) return x >= 0 and math.floor(x + 0.5) or math.ceil(x - 0.5) end\n"
     "\n"
@@ -1417,7 +1434,7 @@ const char *const rmt_prelude_chunks[] = {
     "local function dirname(p) return p:match(\"^(.*)/[^/]*$\") or \".\" end\n"
     "local function joinPath(a, b) if a == \"\" then return b end return a .. \"/\" .. b end\n"
     "\n"
-    "local function classify(name)\n"
+    "local function classify(name)\n",
     "  local stem\n"
     "  stem = name:match(\"^(.+)%.server%.luau?$\"); if stem then return \"Script\", stem end\n"
     "  stem = name:match(\"^(.+)%.client%.luau?$\"); if stem then return \"LocalScript\", stem end\n"
@@ -1430,7 +1447,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return nil, name\n"
     "end\n"
     "\n"
-    "local LoadError = {}\n",
+    "local LoadError = {}\n"
     "local function loadFail(msg) error(setmetatable({ msg = msg }, LoadError), 0) end\n"
     "\n"
     "local function readFile(path)\n"
@@ -1507,7 +1524,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local cls = j.ClassName or j.className\n"
     "  if type(cls) ~= \"string\" then loadFail(display .. \": missing \\\"ClassName\\\"\") end\n"
     "  if not classes[cls] or cls == \"DataModel\" then loadFail(sformat(\"%s: unknown class \\\"%s\\\"\", display, cls)) end\n"
-    "  local inst, d = newInstance(cls, true)\n"
+    "  local inst, d = newInstance(cls, true)\n",
     "  d.Name = j.Name or j.name or defaultName\n"
     "  applyProps(inst, j.Properties or j.properties, display)\n"
     "  if j.Attributes or j.attributes then applyProps(inst, { Attributes = j.Attributes or j.attributes }, display) end\n"
@@ -1525,7 +1542,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if IS_SERVER then return false end\n"
     "  local cur = parent\n"
     "  while cur do\n"
-    "    local d = Inst[cur]\n",
+    "    local d = Inst[cur]\n"
     "    if SERVER_ONLY[d.ClassName] then return true end\n"
     "    if d.ClassName == \"ReplicatedStorage\" and REMOTE_KIND[cls] then return true end\n"
     "    cur = d.Parent\n"
@@ -1605,7 +1622,7 @@ const char *const rmt_prelude_chunks[] = {
     "    elseif e.dir then\n"
     "      local existing = reuseBuiltin(parent, e.name)\n"
     "      if existing then\n"
-    "        loadDir(p, disp, existing)\n"
+    "        loadDir(p, disp, existing)\n",
     "      elseif not skipOnClient(parent, \"Folder\") then\n"
     "        local inst, initName = dirInstance(p, disp, e.name)\n"
     "        if not skipOnClient(parent, Inst[inst].ClassName) then\n"
@@ -1619,7 +1636,7 @@ const char *const rmt_prelude_chunks[] = {
     "      if kind == \"meta\" or kind == \"project\" then\n"
     "        -- meta files decorate their sibling; project files are read at the root only\n"
     "      elseif kind and not skipOnClient(parent, \"Folder\") then\n"
-    "        local inst = loadFileInstance(p, disp)\n",
+    "        local inst = loadFileInstance(p, disp)\n"
     "        if inst and not skipOnClient(parent, Inst[inst].ClassName) then\n"
     "          local meta = joinPath(path, stem .. \".meta.json\")\n"
     "          if H.is_file(meta) then\n"
@@ -1691,7 +1708,7 @@ const char *const rmt_prelude_chunks[] = {
     "    elseif type(node[\"$path\"]) ~= \"table\" then\n"
     "      loadFail(sformat(\"%s: $path \\\"%s\\\" does not exist\", display, p))\n"
     "    end\n"
-    "  end\n"
+    "  end\n",
     "  if not inst then\n"
     "    if skipOnClient(parent, cls or \"Folder\") then return end\n"
     "    if cls and not classes[cls] then loadFail(sformat(\"%s: unknown class \\\"%s\\\"\", display, cls)) end\n"
@@ -1705,7 +1722,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if node[\"$attributes\"] then applyProps(inst, { Attributes = node[\"$attributes\"] }, display) end\n"
     "  local keys = {}\n"
     "  for k in pairs(node) do if k:sub(1, 1) ~= \"$\" then keys[#keys + 1] = k end end\n"
-    "  tsort(keys)\n",
+    "  tsort(keys)\n"
     "  for _, k in ipairs(keys) do loadProjectNode(k, node[k], root, inst, display) end\n"
     "  if parent ~= nil and Inst[inst].Parent ~= parent and not Inst[inst].builtin then inst.Parent = parent end\n"
     "end\n"
@@ -1782,7 +1799,7 @@ const char *const rmt_prelude_chunks[] = {
     "  runScript(inst)\n"
     "end\n"
     "\n"
-    "-- ---------------------------------------------------------------------------------------\n"
+    "-- ---------------------------------------------------------------------------------------\n",
     "-- Replication: the server mirrors ReplicatedStorage, Workspace and each Player's subtree into\n"
     "-- the engine's instance tree; a client turns the engine's replica events into instances.\n"
     "-- ---------------------------------------------------------------------------------------\n"
@@ -1792,7 +1809,7 @@ const char *const rmt_prelude_chunks[] = {
     "local ReplicaById = {} -- client: engine instance id -> instance\n"
     "\n"
     "-- Remotes travel by path through the registry (a second copy would duplicate them), and some\n"
-    "-- instances are per side (the camera).\n",
+    "-- instances are per side (the camera).\n"
     "local function repExcluded(d) return REMOTE_KIND[d.ClassName] or d.noReplicate end\n"
     "\n"
     "local function valueDefault(d)\n"
@@ -1867,7 +1884,7 @@ const char *const rmt_prelude_chunks[] = {
     "      if d.repId then\n"
     "        if pid then\n"
     "          check(inst, \"Parent\", H.rep_set_parent(d.repId, pid))\n"
-    "        else\n"
+    "        else\n",
     "          check(inst, \"removal\", H.rep_destroy(d.repId))\n"
     "          forget(inst)\n"
     "        end\n"
@@ -1887,7 +1904,7 @@ const char *const rmt_prelude_chunks[] = {
     "        local id = check(svc, \"creation\", H.rep_create(0, name, name))\n"
     "        if id then\n"
     "          sd.repId, sd.repRoot = id, true\n"
-    "          for k, v in pairs(sd.attrs) do check(svc, \"attribute \" .. k, H.rep_set_attr(id, k, v)) end\n",
+    "          for k, v in pairs(sd.attrs) do check(svc, \"attribute \" .. k, H.rep_set_attr(id, k, v)) end\n"
     "          for _, c in ipairs(sd.children) do rep.parent(c, Inst[c]) end\n"
     "        end\n"
     "      end\n"
@@ -1962,7 +1979,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local v = info.value\n"
     "    if d.ClassName == \"ObjectValue\" then\n"
     "      d.refPending = nil\n"
-    "      if type(v) ~= \"number\" then return nil end\n"
+    "      if type(v) ~= \"number\" then return nil end\n",
     "      local target = materialize(v)\n"
     "      if not target then\n"
     "        d.refPending = v\n"
@@ -1988,7 +2005,7 @@ const char *const rmt_prelude_chunks[] = {
     "      end\n"
     "    end\n"
     "  end\n"
-    "\n",
+    "\n"
     "  local function applyValue(inst, d, info)\n"
     "    local v = readValue(inst, d, info)\n"
     "    local old = d.props.Value\n"
@@ -2071,7 +2088,7 @@ const char *const rmt_prelude_chunks[] = {
     "    return inst\n"
     "  end\n"
     "\n"
-    "  hooks.replica = function(event, id, attribute)\n"
+    "  hooks.replica = function(event, id, attribute)\n",
     "    if event == REP_CREATED then\n"
     "      materialize(id)\n"
     "      return\n"
@@ -2093,7 +2110,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if d.destroyed then return end -- destroyed by a LocalScript: its copy is gone\n"
     "    local info = H.rep_info(id)\n"
     "    if not info then return end\n"
-    "    if event == REP_VALUE then\n",
+    "    if event == REP_VALUE then\n"
     "      if d.class.valueChanged then applyValue(inst, d, info) end\n"
     "    elseif event == REP_NAME then\n"
     "      setName(inst, d, info.name)\n"
@@ -2178,7 +2195,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "hooks.resolve_player = function(id) return PlayersById[id] end\n"
-    "\n"
+    "\n",
     "-- Server: a message from a player was dropped before any script saw it (rate limit,\n"
     "-- schema, unknown remote...). The host rate-limits these calls.\n"
     "hooks.remote_dropped = function(pid, rid, reason, detail)\n"
@@ -2188,7 +2205,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local what = inst and (\" on \" .. fullName(inst)) or (rid ~= 0 and (\" on remote #\" .. rid) or \"\")\n"
     "  if reason == \"schema\" then\n"
     "    warn(sformat(\"dropped a message from %s%s: bad arguments: %s\", who, what, detail or \"?\"))\n"
-    "  elseif detail then\n",
+    "  elseif detail then\n"
     "    warn(sformat(\"dropped a message from %s%s: %s (%s)\", who, what, reason, detail))\n"
     "  else\n"
     "    warn(sformat(\"dropped a message from %s%s: %s\", who, what, reason))\n"

@@ -25,13 +25,30 @@ do
 end
 
 -- The interrupt check the translator puts atop every loop and function body of a script
--- (src/lua/guard.c says why it is an FFI call and not a debug hook).
+-- (src/lua/guard.c says why it is an FFI call and not a debug hook). Only every 64th check
+-- calls into C; the host answers 0 (go on), 1 (script timeout), 2 (stop) or 3 (collect
+-- garbage now: LuaJIT has no emergency collection before the memory cap). After an error
+-- every check asks again, so a pcall that catches it cannot spin on.
 do
   local ffi = require("ffi")
-  local poll, hostp, raise = ffi.cast("int (*)(void *)", H.poll_fn), H.host_ptr, H.interrupt_error
+  -- the host pointer as cdata: a light userdata argument would keep the call out of traces
+  local poll, hostp = ffi.cast("int (*)(void *)", H.poll_fn), ffi.cast("void *", H.host_ptr)
+  local raise, collect = H.interrupt_error, H.collect_now
+  local n = 0
   G.__rmt_chk = function()
-    local r = poll(hostp)
-    if r ~= 0 then raise(r) end
+    n = n + 1
+    if n >= 64 then
+      n = 0
+      local r = poll(hostp)
+      if r ~= 0 then
+        if r == 3 then
+          collect()
+        else
+          n = 64
+          raise(r)
+        end
+      end
+    end
   end
 end
 
