@@ -24,9 +24,20 @@ const char *const rmt_prelude_chunks[] = {
     "-- ---------------------------------------------------------------------------------------\n"
     "-- typeof and small helpers\n"
     "-- ---------------------------------------------------------------------------------------\n"
-    "local Inst = setmetatable({}, { __mode = \"k\" })        -- instance proxy -> data\n"
-    "local SignalState = setmetatable({}, { __mode = \"k\" }) -- signal proxy -> state\n"
-    "local ConnState = setmetatable({}, { __mode = \"k\" })   -- connection proxy -> record\n"
+    "-- The state of an instance, signal or connection lives in its proxy's environment table, so\n"
+    "-- it is collected with the proxy. (A weak-keyed side table proxy -> state never lets go: LuaJIT\n"
+    "-- has no ephemerons, and the state refers back to its proxy through parents, children and\n"
+    "-- connected closures, so every instance ever made would stay.) Inst[p], SignalState[p] and\n"
+    "-- ConnState[p] read it (nil for anything else); Inst[p] = d sets it.\n"
+    "local dgetmt, dgetfenv, dsetfenv = debug.getmetatable, debug.getfenv, debug.setfenv\n"
+    "local instMt, sigMt, connMt -- the proxies' metatables (below)\n"
+    "local function setState(_, p, st) dsetfenv(p, st) end\n"
+    "local Inst = setmetatable({}, { __newindex = setState,         -- instance proxy -> data\n"
+    "  __index = function(_, p) if dgetmt(p) == instMt then return dgetfenv(p) end end })\n"
+    "local SignalState = setmetatable({}, { __newindex = setState,  -- signal proxy -> state\n"
+    "  __index = function(_, p) if dgetmt(p) == sigMt then return dgetfenv(p) end end })\n"
+    "local ConnState = setmetatable({}, { __newindex = setState,    -- connection proxy -> record\n"
+    "  __index = function(_, p) if dgetmt(p) == connMt then return dgetfenv(p) end end })\n"
     "local PlayerIds = setmetatable({}, { __mode = \"k\" })   -- Player proxy -> engine player id\n"
     "\n"
     "local function typeof(v)\n"
@@ -64,16 +75,16 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "  local fn, err = loadstring(lua, chunk)\n"
     "  if not fn then return nil, err .. luauHint(src) end\n"
-    "  return fn\n"
+    "  return fn\n",
     "end\n"
     "\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "-- Signals (RBXScriptSignal / RBXScriptConnection)\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "local sigBase = newproxy(true)\n"
-    "local sigMt = getmetatable(sigBase)\n"
+    "sigMt = getmetatable(sigBase)\n"
     "local connBase = newproxy(true)\n"
-    "local connMt = getmetatable(connBase)\n"
+    "connMt = getmetatable(connBase)\n"
     "\n"
     "local function setActive(st)\n"
     "  local n = #st.conns + #st.waiters\n"
@@ -95,7 +106,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "local function newSignal(name, opts)\n"
-    "  local s = newproxy(sigBase)\n",
+    "  local s = newproxy(sigBase)\n"
     "  SignalState[s] = { name = name, conns = {}, waiters = {}, active = false,\n"
     "                     onActive = opts and opts.onActive, busy = opts and opts.busy }\n"
     "  return s\n"
@@ -177,7 +188,7 @@ const char *const rmt_prelude_chunks[] = {
     "connMt.__index = function(self, k)\n"
     "  local rec = ConnState[self]\n"
     "  if k == \"Connected\" then return rec.connected end\n"
-    "  if k == \"Disconnect\" then return function(c)\n"
+    "  if k == \"Disconnect\" then return function(c)\n",
     "      local r = ConnState[c]\n"
     "      if not r then error(\"Expected ':' not '.' calling member function Disconnect\", 2) end\n"
     "      disconnect(r)\n"
@@ -194,12 +205,12 @@ const char *const rmt_prelude_chunks[] = {
     "-- ---------------------------------------------------------------------------------------\n"
     "local classes = {}\n"
     "local instBase = newproxy(true)\n"
-    "local instMt = getmetatable(instBase)\n"
+    "instMt = getmetatable(instBase)\n"
     "\n"
     "local function defclass(name, super, def)\n"
     "  def = def or {}\n"
     "  def.name = name\n"
-    "  def.super = super and classes[super] or nil\n",
+    "  def.super = super and classes[super] or nil\n"
     "  def.props = def.props or {}\n"
     "  def.methods = def.methods or {}\n"
     "  def.events = def.events or {}\n"
@@ -303,7 +314,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local ws = pd.childWaiters and pd.childWaiters[name]\n"
     "  if ws then\n"
     "    pd.childWaiters[name] = nil\n"
-    "    for _, w in ipairs(ws) do\n"
+    "    for _, w in ipairs(ws) do\n",
     "      w.done = true\n"
     "      if w.warnThread then H.task_cancel(w.warnThread) end\n"
     "      if w.timeoutThread then H.task_cancel(w.timeoutThread) end\n"
@@ -323,7 +334,7 @@ const char *const rmt_prelude_chunks[] = {
     "        d.Name, d.Parent and Inst[d.Parent].Name or \"NULL\",\n"
     "        newParent and Inst[newParent].Name or \"NULL\"), 3)\n"
     "    end\n"
-    "    if newParent == self or (newParent and isAncestor(self, newParent)) then\n",
+    "    if newParent == self or (newParent and isAncestor(self, newParent)) then\n"
     "      error(sformat(\"Attempt to set %s as its own parent\", fullName(self)), 3)\n"
     "    end\n"
     "  end\n"
@@ -400,7 +411,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if p.readonly then\n"
     "    error(sformat(\"Unable to assign property %s. Property is read only\", k), 2)\n"
     "  end\n"
-    "  if p.check then\n"
+    "  if p.check then\n",
     "    local ok, cv = p.check(v)\n"
     "    if not ok then\n"
     "      error(sformat(\"Unable to assign property %s. %s expected, got %s\", k, cv, typeof(v)), 2)\n"
@@ -422,7 +433,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if not cls or (not internal and not cls.creatable) then\n"
     "    error(sformat(\"Unable to create an Instance of type \\\"%s\\\"\", tostring(className)), 3)\n"
     "  end\n"
-    "  local inst = newproxy(instBase)\n",
+    "  local inst = newproxy(instBase)\n"
     "  local d = { class = cls, ClassName = className, Name = className, children = {}, attrs = {},\n"
     "              props = {}, signals = {} }\n"
     "  Inst[inst] = d\n"
@@ -507,7 +518,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return out\n"
     "end\n"
     "\n"
-    "defclass(\"Instance\", nil, {\n"
+    "defclass(\"Instance\", nil, {\n",
     "  props = { Archivable = { default = true, check = boolCheck } },\n"
     "  events = { ChildAdded = true, ChildRemoved = true, DescendantAdded = true, Changed = true,\n"
     "             Destroying = true, AncestryChanged = true, AttributeChanged = true },\n"
@@ -530,7 +541,7 @@ const char *const rmt_prelude_chunks[] = {
     "        if Inst[c].ClassName == cname then return c end\n"
     "      end\n"
     "      return nil\n"
-    "    end,\n",
+    "    end,\n"
     "    FindFirstChildWhichIsA = function(self, cname, recursive)\n"
     "      for _, c in ipairs(Inst[self].children) do\n"
     "        if isA(Inst[c].class, cname) then return c end\n"
@@ -608,7 +619,7 @@ const char *const rmt_prelude_chunks[] = {
     "      local out = {}\n"
     "      for i, c in ipairs(Inst[self].children) do out[i] = c end\n"
     "      return out\n"
-    "    end,\n"
+    "    end,\n",
     "    GetDescendants = function(self) return descendants(self, {}) end,\n"
     "    IsA = function(self, cname) return isA(Inst[self].class, cname) end,\n"
     "    IsDescendantOf = function(self, other) return other ~= nil and isAncestor(other, self) end,\n"
@@ -624,7 +635,7 @@ const char *const rmt_prelude_chunks[] = {
     "    Clone = function(self)\n"
     "      local d = Inst[self]\n"
     "      local copy, cd = newInstance(d.ClassName, true)\n"
-    "      cd.Name = d.Name\n",
+    "      cd.Name = d.Name\n"
     "      for k, v in pairs(d.props) do cd.props[k] = v end\n"
     "      for k, v in pairs(d.attrs) do cd.attrs[k] = v end\n"
     "      cd.chunkname = d.chunkname\n"
@@ -697,7 +708,7 @@ const char *const rmt_prelude_chunks[] = {
     "  })\n"
     "end\n"
     "defclass(\"ValueBase\", \"Instance\", { valueChanged = true })\n"
-    "defvalue(\"IntValue\", intCheck, 0)\n"
+    "defvalue(\"IntValue\", intCheck, 0)\n",
     "defvalue(\"NumberValue\", numCheck, 0)\n"
     "defvalue(\"StringValue\", strCheck, \"\")\n"
     "defvalue(\"BoolValue\", boolCheck, false)\n"
@@ -711,7 +722,7 @@ const char *const rmt_prelude_chunks[] = {
     "  props = { Position = { default = Vector3.new(0, 0, 0), check = typedCheck(\"Vector3\") },\n"
     "            Size = { default = Vector3.new(4, 1, 2), check = typedCheck(\"Vector3\") },\n"
     "            CFrame = { default = CFrame.new(), check = typedCheck(\"CFrame\") },\n"
-    "            Anchored = { default = false, check = boolCheck },\n",
+    "            Anchored = { default = false, check = boolCheck },\n"
     "            CanCollide = { default = true, check = boolCheck },\n"
     "            Transparency = { default = 0, check = numCheck },\n"
     "            Color = { default = Color3.new(0.64, 0.64, 0.64), check = typedCheck(\"Color3\") } },\n"
@@ -784,7 +795,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "-- Server only: the schema text is kept on the instance, so a remote that is not bound yet\n"
-    "-- (or is re-created when reparented) gets it when it binds.\n"
+    "-- (or is re-created when reparented) gets it when it binds.\n",
     "local function setSchema(self, schema)\n"
     "  if not IS_SERVER then error(\"SetSchema is server-only\", 2) end\n"
     "  if schema ~= nil and type(schema) ~= \"string\" then\n"
@@ -809,7 +820,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local d = Inst[self]\n"
     "    requireBound(self, d, \"FireServer\")\n"
     "    H.net_fire(d.rid, 0, ...)\n"
-    "  end,\n",
+    "  end,\n"
     "  FireClient = function(self, player, ...)\n"
     "    serverOnly(\"FireClient\")\n"
     "    local d = Inst[self]\n"
@@ -884,7 +895,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if d.rid then\n"
     "    if d.conn then H.net_unlisten(d.rid, d.conn) d.conn = nil end\n"
     "    RemotesById[d.rid] = nil\n"
-    "    if IS_SERVER then H.net_unbind(d.rid) end\n"
+    "    if IS_SERVER then H.net_unbind(d.rid) end\n",
     "    d.rid, d.rpath = nil, nil\n"
     "  end\n"
     "end\n"
@@ -908,7 +919,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "-- Server: every remote under ReplicatedStorage is the engine remote of its path.\n"
     "if IS_SERVER then\n"
-    "  rebind = function(root)\n",
+    "  rebind = function(root)\n"
     "    local function visit(inst)\n"
     "      local d = Inst[inst]\n"
     "      if REMOTE_KIND[d.ClassName] then\n"
@@ -985,7 +996,7 @@ const char *const rmt_prelude_chunks[] = {
     "    GetService = function(self, name)\n"
     "      local s = services[name]\n"
     "      if s then return s end\n"
-    "      error(sformat(\"'%s' is not a valid Service name\", tostring(name)), 2)\n"
+    "      error(sformat(\"'%s' is not a valid Service name\", tostring(name)), 2)\n",
     "    end,\n"
     "    FindService = function(self, name) return services[name] end,\n"
     "    IsLoaded = function() return true end,\n"
@@ -1003,7 +1014,7 @@ const char *const rmt_prelude_chunks[] = {
     "classes.RunService.events = runEvents\n"
     "classes.RunService.signalOpts = function() return { busy = true } end\n"
     "classes.RunService.methods = {\n"
-    "  IsServer = function() return IS_SERVER end,\n",
+    "  IsServer = function() return IS_SERVER end,\n"
     "  IsClient = function() return not IS_SERVER end,\n"
     "  IsStudio = function() return false end,\n"
     "  IsRunning = function() return true end,\n"
@@ -1089,7 +1100,7 @@ const char *const rmt_prelude_chunks[] = {
     "  Inst[services.Workspace].camera = cam\n"
     "end\n"
     "\n"
-    "G.game = game\n"
+    "G.game = game\n",
     "G.Game = game\n"
     "G.workspace = services.Workspace\n"
     "G.Workspace = services.Workspace\n"
@@ -1112,7 +1123,7 @@ const char *const rmt_prelude_chunks[] = {
     "}\n"
     "G.wait = H.wait\n"
     "G.delay = H.task_delay\n"
-    "G.spawn = H.legacy_spawn\n",
+    "G.spawn = H.legacy_spawn\n"
     "G.tick = function() return os.time() + (H.clock() % 1) end\n"
     "G.time = H.clock\n"
     "G.elapsedTime = H.clock\n"
@@ -1201,7 +1212,7 @@ const char *const rmt_prelude_chunks[] = {
     "  function b.countlz(x)\n"
     "    x = u(x)\n"
     "    if x == 0 then return 32 end\n"
-    "    local n = 0\n"
+    "    local n = 0\n",
     "    while x < 2147483648 do x = x * 2; n = n + 1 end\n"
     "    return n\n"
     "  end\n"
@@ -1222,7 +1233,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if c < 0 or c > 0x10FFFF then error(\"value out of range\", 3) end\n"
     "    if c < 0x80 then return string.char(c) end\n"
     "    if c < 0x800 then return string.char(0xC0 + math.floor(c / 64), 0x80 + c % 64) end\n"
-    "    if c < 0x10000 then\n",
+    "    if c < 0x10000 then\n"
     "      return string.char(0xE0 + math.floor(c / 4096), 0x80 + math.floor(c / 64) % 64, 0x80 + c % 64)\n"
     "    end\n"
     "    return string.char(0xF0 + math.floor(c / 262144), 0x80 + math.floor(c / 4096) % 64,\n"
@@ -1319,7 +1330,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if lo > hi then error(\"max must be greater than or equal to min\", 2) end\n"
     "  return math.max(lo, math.min(hi, x))\n"
     "end\n"
-    "function math.sign(x) return x > 0 and 1 or x < 0 and -1 or 0 end\n"
+    "function math.sign(x) return x > 0 and 1 or x < 0 and -1 or 0 end\n",
     "function math.round(x) return x >= 0 and math.floor(x + 0.5) or math.ceil(x - 0.5) end\n"
     "\n"
     "-- ---------------------------------------------------------------------------------------\n"
@@ -1334,7 +1345,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "  if d.modState == \"done\" then return d.modValue end\n"
     "  if d.modState == \"error\" then error(\"Requested module experienced an error while loading\", 2) end\n"
-    "  if d.modState == \"loading\" then\n",
+    "  if d.modState == \"loading\" then\n"
     "    local co = coroutine.running()\n"
     "    if co == d.modThread or not co then error(\"Requested module was required recursively\", 2) end\n"
     "    d.modWaiters = d.modWaiters or {}\n"
@@ -1409,7 +1420,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "local LoadError = {}\n"
     "local function loadFail(msg) error(setmetatable({ msg = msg }, LoadError), 0) end\n"
-    "\n"
+    "\n",
     "local function readFile(path)\n"
     "  local s, err = H.read_file(path)\n"
     "  if not s then loadFail(err) end\n"
@@ -1435,7 +1446,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if type(v) ~= \"table\" then return v end\n"
     "  local k, x = next(v)\n"
     "  if v[1] ~= nil then\n"
-    "    local ct = typeof(current)\n",
+    "    local ct = typeof(current)\n"
     "    if ct == \"Color3\" then return Color3.new(v[1], v[2], v[3]) end\n"
     "    if #v == 3 then return Vector3.new(v[1], v[2], v[3]) end\n"
     "    return v\n"
@@ -1503,7 +1514,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local cur = parent\n"
     "  while cur do\n"
     "    local d = Inst[cur]\n"
-    "    if SERVER_ONLY[d.ClassName] then return true end\n"
+    "    if SERVER_ONLY[d.ClassName] then return true end\n",
     "    if d.ClassName == \"ReplicatedStorage\" and REMOTE_KIND[cls] then return true end\n"
     "    cur = d.Parent\n"
     "  end\n"
@@ -1524,7 +1535,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local name = nameOverride or stem\n"
     "  if kind == \"Script\" or kind == \"LocalScript\" or kind == \"ModuleScript\" then\n"
     "    return makeScript(kind, name, path, display)\n"
-    "  elseif kind == \"model\" then\n",
+    "  elseif kind == \"model\" then\n"
     "    return buildModel(decodeJson(path, display), name, display)\n"
     "  elseif kind == \"json\" then\n"
     "    local inst, d = newInstance(\"ModuleScript\", true)\n"
@@ -1597,7 +1608,7 @@ const char *const rmt_prelude_chunks[] = {
     "        -- meta files decorate their sibling; project files are read at the root only\n"
     "      elseif kind and not skipOnClient(parent, \"Folder\") then\n"
     "        local inst = loadFileInstance(p, disp)\n"
-    "        if inst and not skipOnClient(parent, Inst[inst].ClassName) then\n"
+    "        if inst and not skipOnClient(parent, Inst[inst].ClassName) then\n",
     "          local meta = joinPath(path, stem .. \".meta.json\")\n"
     "          if H.is_file(meta) then\n"
     "            local j = decodeJson(meta, joinPath(display, stem .. \".meta.json\"))\n"
@@ -1620,7 +1631,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local parent\n"
     "  if kind == \"Script\" then\n"
     "    parent = services.ServerScriptService\n"
-    "  elseif kind == \"LocalScript\" then\n",
+    "  elseif kind == \"LocalScript\" then\n"
     "    parent = starterPlayerScripts()\n"
     "  elseif kind == \"model\" or kind == \"ModuleScript\" or kind == \"json\" or kind == \"txt\" then\n"
     "    parent = services.ReplicatedStorage\n"
@@ -1682,7 +1693,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if node[\"$attributes\"] then applyProps(inst, { Attributes = node[\"$attributes\"] }, display) end\n"
     "  local keys = {}\n"
     "  for k in pairs(node) do if k:sub(1, 1) ~= \"$\" then keys[#keys + 1] = k end end\n"
-    "  tsort(keys)\n"
+    "  tsort(keys)\n",
     "  for _, k in ipairs(keys) do loadProjectNode(k, node[k], root, inst, display) end\n"
     "  if parent ~= nil and Inst[inst].Parent ~= parent and not Inst[inst].builtin then inst.Parent = parent end\n"
     "end\n"
@@ -1702,7 +1713,7 @@ const char *const rmt_prelude_chunks[] = {
     "      -- hidden\n"
     "    elseif e.dir then\n"
     "      local svc = services[e.name]\n"
-    "      if svc then\n",
+    "      if svc then\n"
     "        if not skipOnClient(svc, \"Folder\") then loadDir(p, e.name, svc) end\n"
     "      elseif IS_SERVER then\n"
     "        warn(sformat(\"%s: \\\"%s\\\" is not a service name; folder ignored\", path, e.name))\n"
@@ -1769,7 +1780,7 @@ const char *const rmt_prelude_chunks[] = {
     "local ReplicaById = {} -- client: engine instance id -> instance\n"
     "\n"
     "-- Remotes travel by path through the registry (a second copy would duplicate them), and some\n"
-    "-- instances are per side (the camera).\n"
+    "-- instances are per side (the camera).\n",
     "local function repExcluded(d) return REMOTE_KIND[d.ClassName] or d.noReplicate end\n"
     "\n"
     "local function valueDefault(d)\n"
@@ -1787,7 +1798,7 @@ const char *const rmt_prelude_chunks[] = {
     "      if what == \"Name\" or what == \"creation\" then text = text .. \" (names are at most 100 bytes)\" end\n"
     "      if not repWarned[text] then\n"
     "        repWarned[text] = true\n"
-    "        warn(text)\n",
+    "        warn(text)\n"
     "      end\n"
     "    end\n"
     "    return ok\n"
@@ -1864,7 +1875,7 @@ const char *const rmt_prelude_chunks[] = {
     "        local id = check(svc, \"creation\", H.rep_create(0, name, name))\n"
     "        if id then\n"
     "          sd.repId, sd.repRoot = id, true\n"
-    "          for k, v in pairs(sd.attrs) do check(svc, \"attribute \" .. k, H.rep_set_attr(id, k, v)) end\n"
+    "          for k, v in pairs(sd.attrs) do check(svc, \"attribute \" .. k, H.rep_set_attr(id, k, v)) end\n",
     "          for _, c in ipairs(sd.children) do rep.parent(c, Inst[c]) end\n"
     "        end\n"
     "      end\n"
@@ -1887,7 +1898,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "\n"
     "  -- The client's own copy of the place under ReplicatedStorage and Workspace, by full name and\n"
-    "  -- class: what the server's copy arrives without (script Source, properties that do not\n",
+    "  -- class: what the server's copy arrives without (script Source, properties that do not\n"
     "  -- replicate) comes from here. The instances themselves are dropped at attach, so the client's\n"
     "  -- tree is exactly what the server replicates (what it destroyed or renamed before this\n"
     "  -- client joined is not resurrected).\n"
@@ -1965,7 +1976,7 @@ const char *const rmt_prelude_chunks[] = {
     "      end\n"
     "    end\n"
     "  end\n"
-    "\n"
+    "\n",
     "  local function applyValue(inst, d, info)\n"
     "    local v = readValue(inst, d, info)\n"
     "    local old = d.props.Value\n"
@@ -1989,7 +2000,7 @@ const char *const rmt_prelude_chunks[] = {
     "    ReplicaById[id] = inst\n"
     "  end\n"
     "\n"
-    "  -- The instance for engine id `id`, made (with its ancestors) from the engine's copy when it\n",
+    "  -- The instance for engine id `id`, made (with its ancestors) from the engine's copy when it\n"
     "  -- is not there yet: events may name an instance whose creation we have not seen.\n"
     "  local build\n"
     "  materialize = function(id)\n"
@@ -2070,7 +2081,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if d.destroyed then return end -- destroyed by a LocalScript: its copy is gone\n"
     "    local info = H.rep_info(id)\n"
     "    if not info then return end\n"
-    "    if event == REP_VALUE then\n"
+    "    if event == REP_VALUE then\n",
     "      if d.class.valueChanged then applyValue(inst, d, info) end\n"
     "    elseif event == REP_NAME then\n"
     "      setName(inst, d, info.name)\n"
@@ -2090,7 +2101,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- Engine hooks (called from C)\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "local lastHeartbeat\n"
-    "hooks.frame = function(now, dt)\n",
+    "hooks.frame = function(now, dt)\n"
     "  local rs = Inst[services.RunService].signals\n"
     "  if not IS_SERVER then\n"
     "    if rs.RenderStepped then fireSignal(rs.RenderStepped, dt) end\n"
@@ -2151,7 +2162,9 @@ const char *const rmt_prelude_chunks[] = {
     "  PlayersById[id] = nil\n"
     "  -- the engine drops the player's copy itself; later changes stay on this side\n"
     "  if rep then rep.forget(p) end\n"
-    "  setParent(p, Inst[p], nil, true)\n"
+    "  -- As Roblox does once PlayerRemoving handlers ran (each up to its first yield): the Player\n"
+    "  -- and its descendants are destroyed, their connections cut, and the whole lot collected.\n"
+    "  if localPlayer ~= p then destroy(p) else setParent(p, Inst[p], nil, true) end\n"
     "end\n"
     "\n"
     "hooks.resolve_player = function(id) return PlayersById[id] end\n"
@@ -2161,7 +2174,7 @@ const char *const rmt_prelude_chunks[] = {
     "hooks.remote_dropped = function(pid, rid, reason, detail)\n"
     "  local p = PlayersById[pid]\n"
     "  local who = p and Inst[p].Name or (pid ~= 0 and (\"player \" .. pid) or \"a connection\")\n"
-    "  local inst = RemotesById[rid]\n"
+    "  local inst = RemotesById[rid]\n",
     "  local what = inst and (\" on \" .. fullName(inst)) or (rid ~= 0 and (\" on remote #\" .. rid) or \"\")\n"
     "  if reason == \"schema\" then\n"
     "    warn(sformat(\"dropped a message from %s%s: bad arguments: %s\", who, what, detail or \"?\"))\n"
@@ -2188,7 +2201,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "-- Client: the server's registry becomes instances under ReplicatedStorage (folders for the\n"
-    "-- path's segments), so WaitForChild finds them.\n",
+    "-- path's segments), so WaitForChild finds them.\n"
     "hooks.registry = function(added, rid, name, kind)\n"
     "  if added then\n"
     "    local parent = services.ReplicatedStorage\n"
