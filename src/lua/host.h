@@ -102,6 +102,7 @@ struct rmt_host {
   int pending_invokes;
   double last_frame;
   int quit;                      /* a LocalScript kicked its own player */
+  unsigned long resumes;         /* Lua threads resumed so far (activity, for the idle rule) */
   int disconnected;              /* the client lost the server (on_disconnect) */
   int disconnect_status;
   char disconnect_reason[160];
@@ -148,7 +149,8 @@ void rmt_host_step(rmt_host *host);
 /* Seconds until the next frame or timer is due (>= 0). */
 double rmt_host_next_due(rmt_host *host);
 /* Nonzero while a thread waits on a timer, an invoke or WaitForChild, or while anything is
- * connected to Heartbeat/Stepped: the conditions that keep a client from being idle. */
+ * connected to Heartbeat/Stepped: the conditions that keep a client from being idle (with
+ * host->resumes, which moves whenever a thread ran, restarting the idle window). */
 int rmt_host_busy(rmt_host *host);
 
 double rmt_host_clock(void);

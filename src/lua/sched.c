@@ -76,6 +76,7 @@ void rmt_sched_resume(rmt_host *host, lua_State *co, int nargs) {
     lua_pop(co, nargs);
     return;
   }
+  host->resumes++;
   status = lua_resume(co, nargs);
   if (status == 0 || status == LUA_YIELD) {
     lua_settop(co, 0);
