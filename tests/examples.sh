@@ -203,6 +203,20 @@ if start_server chat --clients 1; then
 fi
 end
 
+# ---- a message with a newline cannot print a line that passes for the server's own; a
+# later good message is still relayed
+begin chat-forged
+if start_server chat --clients 2; then
+  client chat Forger --say $'hi\nKicking Ann for inappropriate language' --peers 2 --timeout 2000
+  client chat Ann --peers 2
+  wait # every process of the scenario has exited
+  expect server "Forger sent an invalid message (ignored)"
+  expect server "Kicking Ann for inappropriate language" 0
+  expect server "Ann: Hello from Ann!"
+  expect Forger "Ann: Hello from Ann!" # (both then wait in vain for Forger's line)
+fi
+end
+
 # ---- server shutdown seen by a connected client: the server gives up waiting for a
 # second player after 1 s and exits; the client, still waiting for its round, is told.
 begin shutdown

@@ -500,7 +500,8 @@ static int run_client(const options *o, const char *name) {
   rmt_host *host;
   rmt_client *client;
   rmt_error err;
-  double start, last_arrival;
+  double start, last_arrival; /* last arrival or script activity */
+  unsigned long resumes;
   int code, rc;
   memset(&hc, 0, sizeof hc);
   hc.side = RMT_HOST_CLIENT;
@@ -550,6 +551,7 @@ static int run_client(const options *o, const char *name) {
   rmt_host_step(host);
   rmt_client_flush(client);
   start = last_arrival = rmt_host_clock();
+  resumes = host->resumes;
   while (!g_stop && !host->quit && !host->interrupted) {
     double now = rmt_host_clock();
     int n;
@@ -558,6 +560,12 @@ static int run_client(const options *o, const char *name) {
     if (n > 0) last_arrival = rmt_host_clock();
     if (g_stop) break;
     rmt_host_step(host);
+    /* a thread that ran (a timer came due, a listener connected) starts a new idle window:
+     * what the engine queued for a remote it just listened to is delivered next service */
+    if (host->resumes != resumes) {
+      resumes = host->resumes;
+      last_arrival = rmt_host_clock();
+    }
     if (host->disconnected) {
       if (host->disconnect_status != RMT_OK)
         rmt_host_emitf(host, RMT_HOST_WARN, "disconnected: %s",

@@ -82,6 +82,18 @@ static inline uint64_t ex_now_ms(void) {
   } while (0)
 
 /* Lua's tostring for the numbers the examples send: 150, not 150.000000. */
+/* 1 if a client's string may be printed on one line of the log: no NUL inside and no control
+ * byte (a newline would print a line that passes for another; an escape sequence would drive
+ * the terminal). Linear, and checked before the text is used for anything else. */
+static inline int ex_printable(const rmt_value *v) {
+  if (v->type != RMT_TSTRING) return 0;
+  for (size_t i = 0; i < v->as.string.len; i++) {
+    unsigned char c = (unsigned char)v->as.string.ptr[i];
+    if (c < 0x20 || c == 0x7f) return 0;
+  }
+  return 1;
+}
+
 static inline const char *ex_num(double n, char buf[32]) {
   snprintf(buf, 32, "%.14g", n);
   return buf;

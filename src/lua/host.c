@@ -25,69 +25,6 @@ double rmt_host_clock(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* ---- output ---- */
-
-static void write_all(int fd, const char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-}
-
-/* Each line of the text becomes "[origin] text" (with "WARNING: "/"ERROR: " on stderr), built
- * into one buffer and written with one write so concurrent processes do not interleave lines. */
-static void default_output(void *ud, rmt_host_stream stream, const char *text) {
-  rmt_host *host = ud;
-  const char *tag = stream == RMT_HOST_WARN ? "WARNING: " : stream == RMT_HOST_ERROR ? "ERROR: " : "";
-  int fd = stream == RMT_HOST_PRINT ? 1 : 2;
-  size_t cap = strlen(text) * 1 + 256, len = 0;
-  const char *p = text;
-  char *buf;
-  size_t lines = 1;
-  for (p = text; *p; p++)
-    if (*p == '\n') lines++;
-  cap += lines * (strlen(host->origin) + 16);
-  buf = host->alloc && host->alloc->fn ? host->alloc->fn(host->alloc->ud, NULL, 0, cap)
-                                       : malloc(cap);
-  if (!buf) return;
-  p = text;
-  for (;;) {
-    const char *nl = strchr(p, '\n');
-    size_t n = nl ? (size_t)(nl - p) : strlen(p);
-    len += (size_t)snprintf(buf + len, cap - len, "[%s] %s", host->origin, tag);
-    memcpy(buf + len, p, n);
-    len += n;
-    buf[len++] = '\n';
-    if (!nl) break;
-    p = nl + 1;
-    tag = "";
-  }
-  write_all(fd, buf, len);
-  if (host->alloc && host->alloc->fn) {
-    host->alloc->fn(host->alloc->ud, buf, cap, 0);
-  } else {
-    free(buf);
-  }
-}
-
-void rmt_host_emit(rmt_host *host, rmt_host_stream stream, const char *text) {
-  host->output(host->output_ud, stream, text);
-}
-
-void rmt_host_emitf(rmt_host *host, rmt_host_stream stream, const char *fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  rmt_host_emit(host, stream, buf);
-}
-
 static rmt_host *host_of(lua_State *L) {
   return (rmt_host *)lua_touserdata(L, lua_upvalueindex(1));
 }
@@ -112,7 +49,11 @@ static int emit_joined(lua_State *L, rmt_host_stream stream) {
     luaL_addvalue(&b);
   }
   luaL_pushresult(&b);
-  rmt_host_emit(host, stream, lua_tostring(L, -1));
+  {
+    size_t len;
+    const char *text = lua_tolstring(L, -1, &len);
+    rmt_host_emitl(host, stream, text, len);
+  }
   return 0;
 }
 
@@ -124,8 +65,10 @@ static int l_warn(lua_State *L) {
 }
 static int l_report_error(lua_State *L) {
   rmt_host *host = host_of(L);
+  size_t len;
+  const char *msg = luaL_checklstring(L, 1, &len);
   host->errors++;
-  rmt_host_emit(host, RMT_HOST_ERROR, luaL_checkstring(L, 1));
+  rmt_host_emitl(host, RMT_HOST_ERROR, msg, len);
   return 0;
 }
 
@@ -206,7 +149,7 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   host->side = config->side;
   snprintf(host->origin, sizeof host->origin, "%s",
            config->origin ? config->origin : config->side == RMT_HOST_SERVER ? "Server" : "Client");
-  host->output = config->output ? config->output : default_output;
+  host->output = config->output ? config->output : rmt_host_default_output;
   host->output_ud = config->output ? config->output_ud : host;
   host->alloc = config->alloc;
   host->t0 = rmt_host_clock();
@@ -277,6 +220,7 @@ nomem:
 
 void rmt_host_destroy(rmt_host *host) {
   if (!host) return;
+  rmt_host_output_tick(host, 1);
   host->closing = 1;
   rmt_net_free(host);
   if (host->L) {
@@ -371,6 +315,7 @@ static int step_body(rmt_host *host, lua_State *L, void *ud) {
   (void)ud;
   /* what engine callbacks and scripts deferred since the last step runs before the frame */
   drain_deferred(host);
+  rmt_host_output_tick(host, 0);
   host->now = now;
   if (now - host->last_frame >= RMT_FRAME * 0.999 || host->last_frame == 0) {
     double dt = host->last_frame == 0 ? RMT_FRAME : now - host->last_frame;

@@ -30,6 +30,22 @@ typedef void (*rmt_host_output_fn)(void *ud, rmt_host_stream stream, const char 
 
 typedef struct rmt_host rmt_host;
 
+/* The warning/error rate limit (output.c): one slot per source seen in the current second. */
+#define RMT_OUT_SLOTS 32
+#define RMT_OUT_KEY 64
+typedef struct rmt_out_slot {
+  int used, stream;
+  double start;           /* this source's window */
+  unsigned shown, hidden; /* lines shown / suppressed in it */
+  size_t keylen;
+  char key[RMT_OUT_KEY];
+} rmt_out_slot;
+typedef struct rmt_out_limit {
+  rmt_out_slot slots[RMT_OUT_SLOTS];
+  double start; /* the window of the cap over all sources */
+  unsigned shown;
+} rmt_out_limit;
+
 typedef struct rmt_host_config {
   rmt_host_side side;
   const char *origin;          /* label used by the default output ("Server", "Player1") */
@@ -99,6 +115,7 @@ struct rmt_host {
   int pending_invokes;
   double last_frame;
   int quit;                      /* a LocalScript kicked its own player */
+  unsigned long resumes;         /* Lua threads resumed so far (activity, for the idle rule) */
   int disconnected;              /* the client lost the server (on_disconnect) */
   int disconnect_status;
   char disconnect_reason[160];
@@ -128,6 +145,7 @@ struct rmt_host {
   uint64_t lua_drops;            /* messages Lua could not be handed (counted drops) */
   double drop_window;            /* start of the current second of drop warnings */
   unsigned drops_shown, drops_hidden; /* in that second: warned / counted only */
+  rmt_out_limit outlim;           /* warnings and errors shown per source (output.c) */
 };
 
 /* Creates a host with its Lua state, the Roblox globals and the DataModel. NULL on failure
@@ -166,18 +184,29 @@ void rmt_host_step(rmt_host *host);
 /* Seconds until the next frame or timer is due (>= 0). */
 double rmt_host_next_due(rmt_host *host);
 /* Nonzero while a thread waits on a timer, an invoke or WaitForChild, or while anything is
- * connected to Heartbeat/Stepped: the conditions that keep a client from being idle. */
+ * connected to Heartbeat/Stepped: the conditions that keep a client from being idle (with
+ * host->resumes, which moves whenever a thread ran, restarting the idle window). */
 int rmt_host_busy(rmt_host *host);
 
 double rmt_host_clock(void);
 
-/* Output helpers (formatting on the C side). */
+/* ---- output (output.c) ---- */
+/* Every line of output goes through here: control bytes but tab and newline are escaped
+ * (\0, \r, \x1b), so `len` bytes are shown even past a NUL (text[len] must be 0, as Lua
+ * strings are); WARN and ERROR lines are rate-limited per source (5 a second each, 50 in all),
+ * the rest counted into one "N similar messages suppressed" line when the second ends. */
+void rmt_host_emitl(rmt_host *host, rmt_host_stream stream, const char *text, size_t len);
 void rmt_host_emit(rmt_host *host, rmt_host_stream stream, const char *text);
 void rmt_host_emitf(rmt_host *host, rmt_host_stream stream, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* The default output: "[origin] text" on stdout (PRINT) or stderr, "[origin]| text" for each
+ * further line of a message. */
+void rmt_host_default_output(void *ud, rmt_host_stream stream, const char *text);
+/* Writes the summaries of the rate-limit windows that ended (all of them when final). */
+void rmt_host_output_tick(rmt_host *host, int final);
 
 /* ---- scheduler (sched.c) ---- */
 int rmt_sched_init(rmt_host *host);

@@ -64,9 +64,20 @@ const char *const rmt_prelude_chunks[] = {
     "-- ---------------------------------------------------------------------------------------\n"
     "-- typeof and small helpers\n"
     "-- ---------------------------------------------------------------------------------------\n"
-    "local Inst = setmetatable({}, { __mode = \"k\" })        -- instance proxy -> data\n"
-    "local SignalState = setmetatable({}, { __mode = \"k\" }) -- signal proxy -> state\n"
-    "local ConnState = setmetatable({}, { __mode = \"k\" })   -- connection proxy -> record\n"
+    "-- The state of an instance, signal or connection lives in its proxy's environment table, so\n"
+    "-- it is collected with the proxy. (A weak-keyed side table proxy -> state never lets go: LuaJIT\n"
+    "-- has no ephemerons, and the state refers back to its proxy through parents, children and\n"
+    "-- connected closures, so every instance ever made would stay.) Inst[p], SignalState[p] and\n"
+    "-- ConnState[p] read it (nil for anything else); Inst[p] = d sets it.\n"
+    "local dgetmt, dgetfenv, dsetfenv = debug.getmetatable, debug.getfenv, debug.setfenv\n"
+    "local instMt, sigMt, connMt -- the proxies' metatables (below)\n"
+    "local function setState(_, p, st) dsetfenv(p, st) end\n"
+    "local Inst = setmetatable({}, { __newindex = setState,         -- instance proxy -> data\n"
+    "  __index = function(_, p) if dgetmt(p) == instMt then return dgetfenv(p) end end })\n"
+    "local SignalState = setmetatable({}, { __newindex = setState,  -- signal proxy -> state\n"
+    "  __index = function(_, p) if dgetmt(p) == sigMt then return dgetfenv(p) end end })\n"
+    "local ConnState = setmetatable({}, { __newindex = setState,    -- connection proxy -> record\n",
+    "  __index = function(_, p) if dgetmt(p) == connMt then return dgetfenv(p) end end })\n"
     "local PlayerIds = setmetatable({}, { __mode = \"k\" })   -- Player proxy -> engine player id\n"
     "\n"
     "local function typeof(v)\n"
@@ -90,7 +101,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return \" (Luau syntax not supported by this host: \" .. table.concat(hints, \", \") .. \")\"\n"
     "end\n"
     "\n"
-    "local fullName\n",
+    "local fullName\n"
     "-- Compiles a script instance's source, translated from Luau first (line numbers are kept);\n"
     "-- nil, \"file:line: message\" on a syntax error.\n"
     "local function compile(inst, d)\n"
@@ -111,9 +122,9 @@ const char *const rmt_prelude_chunks[] = {
     "-- Signals (RBXScriptSignal / RBXScriptConnection)\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "local sigBase = newproxy(true)\n"
-    "local sigMt = getmetatable(sigBase)\n"
+    "sigMt = getmetatable(sigBase)\n"
     "local connBase = newproxy(true)\n"
-    "local connMt = getmetatable(connBase)\n"
+    "connMt = getmetatable(connBase)\n"
     "\n"
     "local function setActive(st)\n"
     "  local n = #st.conns + #st.waiters\n"
@@ -174,7 +185,7 @@ const char *const rmt_prelude_chunks[] = {
     "    for i = 1, #ws do H.wake(ws[i][1], ws[i][2], ...) end\n"
     "  end\n"
     "end\n"
-    "\n"
+    "\n",
     "local function disconnectAll(s)\n"
     "  local st = SignalState[s]\n"
     "  if not st then return end\n"
@@ -200,7 +211,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if not st then error(\"Expected ':' not '.' calling member function Wait\", 2) end\n"
     "  local co = coroutine.running()\n"
     "  if not co then error(\"Wait cannot be called from the main thread\", 2) end\n"
-    "  local token = H.park(st.busy)\n",
+    "  local token = H.park(st.busy)\n"
     "  st.waiters[#st.waiters + 1] = { co, token }\n"
     "  setActive(st)\n"
     "  return coroutine.yield()\n"
@@ -234,7 +245,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- ---------------------------------------------------------------------------------------\n"
     "local classes = {}\n"
     "local instBase = newproxy(true)\n"
-    "local instMt = getmetatable(instBase)\n"
+    "instMt = getmetatable(instBase)\n"
     "\n"
     "local function defclass(name, super, def)\n"
     "  def = def or {}\n"
@@ -288,7 +299,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "local function getSignal(d, name)\n"
     "  local s = d.signals[name]\n"
-    "  if not s then\n"
+    "  if not s then\n",
     "    local opts = d.class.signalOpts and d.class.signalOpts(d, name)\n"
     "    s = newSignal(name, opts)\n"
     "    d.signals[name] = s\n"
@@ -317,7 +328,7 @@ const char *const rmt_prelude_chunks[] = {
     "    fireSignal(d.signals.Changed, k)\n"
     "  end\n"
     "  local ps = d.propSignals and d.propSignals[k]\n"
-    "  if ps then fireSignal(ps) end\n",
+    "  if ps then fireSignal(ps) end\n"
     "  if rep and d.repId and k == \"Value\" and d.class.valueChanged then rep.value(self, d) end\n"
     "end\n"
     "\n"
@@ -394,7 +405,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "local function setName(self, d, v)\n"
     "  if type(v) == \"number\" then v = tostring(v) end\n"
-    "  if type(v) ~= \"string\" then\n"
+    "  if type(v) ~= \"string\" then\n",
     "    error(sformat(\"Unable to assign property Name. string expected, got %s\", typeof(v)), 3)\n"
     "  end\n"
     "  if d.Name == v then return end\n"
@@ -422,7 +433,7 @@ const char *const rmt_prelude_chunks[] = {
     "    return v\n"
     "  end\n"
     "  local m = lookup(cls, \"methods\", k)\n"
-    "  if m then return m end\n",
+    "  if m then return m end\n"
     "  if lookup(cls, \"events\", k) then return getSignal(d, k) end\n"
     "  local child = findChild(d, k)\n"
     "  if child then return child end\n"
@@ -496,7 +507,7 @@ const char *const rmt_prelude_chunks[] = {
     "local function boolCheck(v)\n"
     "  if type(v) == \"boolean\" then return true, v end\n"
     "  return false, \"boolean\"\n"
-    "end\n"
+    "end\n",
     "local function typedCheck(tname)\n"
     "  return function(v)\n"
     "    if typeof(v) == tname then return true, v end\n"
@@ -526,7 +537,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local d = Inst[self]\n"
     "  if d.destroyed then return end\n"
     "  if d.signals.Destroying then fireSignal(d.signals.Destroying) end\n"
-    "  -- one engine destroy covers the subtree\n",
+    "  -- one engine destroy covers the subtree\n"
     "  if rep and d.repId then rep.detach(self, d) end\n"
     "  local kids = {}\n"
     "  for i, c in ipairs(d.children) do kids[i] = c end\n"
@@ -604,7 +615,7 @@ const char *const rmt_prelude_chunks[] = {
     "      while cur do\n"
     "        if isA(Inst[cur].class, cname) then return cur end\n"
     "        cur = Inst[cur].Parent\n"
-    "      end\n"
+    "      end\n",
     "      return nil\n"
     "    end,\n"
     "    WaitForChild = function(self, name, timeout)\n"
@@ -628,7 +639,7 @@ const char *const rmt_prelude_chunks[] = {
     "        end\n"
     "      end\n"
     "      if type(timeout) == \"number\" then\n"
-    "        w.timeoutThread = H.task_delay(timeout, function()\n",
+    "        w.timeoutThread = H.task_delay(timeout, function()\n"
     "          if w.done then return end\n"
     "          w.done = true\n"
     "          drop()\n"
@@ -693,7 +704,7 @@ const char *const rmt_prelude_chunks[] = {
     "      d.attrSignals = d.attrSignals or {}\n"
     "      local s = d.attrSignals[name]\n"
     "      if not s then\n"
-    "        s = newSignal(\"AttributeChanged\")\n"
+    "        s = newSignal(\"AttributeChanged\")\n",
     "        d.attrSignals[name] = s\n"
     "      end\n"
     "      return s\n"
@@ -721,7 +732,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- Scripts\n"
     "defclass(\"LuaSourceContainer\", \"Instance\", { props = { Source = { default = \"\", check = strCheck } } })\n"
     "defclass(\"BaseScript\", \"LuaSourceContainer\", {\n"
-    "  props = { Disabled = { default = false, check = boolCheck },\n",
+    "  props = { Disabled = { default = false, check = boolCheck },\n"
     "            Enabled = { get = function(_, d) return not d.props.Disabled end,\n"
     "                        set = function(_, d, v) d.props.Disabled = not v end, check = boolCheck } },\n"
     "})\n"
@@ -774,7 +785,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- ---------------------------------------------------------------------------------------\n"
     "-- Remotes\n"
     "-- ---------------------------------------------------------------------------------------\n"
-    "local RemotesById = {}\n"
+    "local RemotesById = {}\n",
     "local REMOTE_KIND = { RemoteEvent = 1, UnreliableRemoteEvent = 2, RemoteFunction = 3 }\n"
     "local KIND_CLASS = { \"RemoteEvent\", \"UnreliableRemoteEvent\", \"RemoteFunction\" }\n"
     "\n"
@@ -802,7 +813,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if not d.rid then\n"
     "    if IS_SERVER then\n"
     "      error(sformat(\"%s: %s must be a descendant of ReplicatedStorage to be used over the network\", method, fullName(self)), 3)\n"
-    "    else\n",
+    "    else\n"
     "      error(sformat(\"%s: %s is not known to the server (remotes are created by the server under ReplicatedStorage)\", method, fullName(self)), 3)\n"
     "    end\n"
     "  end\n"
@@ -876,7 +887,7 @@ const char *const rmt_prelude_chunks[] = {
     "                                                events = eventEvents, signalOpts = remoteEventSignalOpts })\n"
     "\n"
     "local function setInvokeCallback(which)\n"
-    "  return function(self, d, fn)\n"
+    "  return function(self, d, fn)\n",
     "    if fn ~= nil and type(fn) ~= \"function\" then\n"
     "      error(sformat(\"Unable to assign property %s. function expected, got %s\", which, typeof(fn)), 3)\n"
     "    end\n"
@@ -899,7 +910,7 @@ const char *const rmt_prelude_chunks[] = {
     "      return finishInvoke(H.net_invoke(d.rid, 0, ...))\n"
     "    end,\n"
     "    InvokeClient = function(self, player, ...)\n"
-    "      serverOnly(\"InvokeClient\")\n",
+    "      serverOnly(\"InvokeClient\")\n"
     "      local d = Inst[self]\n"
     "      requireBound(self, d, \"InvokeClient\")\n"
     "      return finishInvoke(H.net_invoke(d.rid, checkPlayer(player, \"InvokeClient\"), ...))\n"
@@ -985,7 +996,7 @@ const char *const rmt_prelude_chunks[] = {
     "  props = { OnInvoke = { callback = true, set = function(self, d, fn)\n"
     "    if fn ~= nil and type(fn) ~= \"function\" then\n"
     "      error(sformat(\"Unable to assign property OnInvoke. function expected, got %s\", typeof(fn)), 3)\n"
-    "    end\n"
+    "    end\n",
     "    d.props.OnInvoke = fn\n"
     "    if fn and d.invokeWaiters then\n"
     "      local ws = d.invokeWaiters\n"
@@ -1011,7 +1022,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "-- Services\n"
-    "-- ---------------------------------------------------------------------------------------\n",
+    "-- ---------------------------------------------------------------------------------------\n"
     "local services = {}\n"
     "local serviceClasses = { \"Workspace\", \"Players\", \"ReplicatedStorage\", \"ReplicatedFirst\",\n"
     "  \"ServerScriptService\", \"ServerStorage\", \"StarterPlayer\", \"StarterGui\", \"StarterPack\",\n"
@@ -1081,7 +1092,7 @@ const char *const rmt_prelude_chunks[] = {
     "      if PlayerIds[c] and Inst[c].props.UserId == uid then return c end\n"
     "    end\n"
     "    return nil\n"
-    "  end,\n"
+    "  end,\n",
     "  GetPlayerFromCharacter = function() return nil end,\n"
     "}\n"
     "defclass(\"Player\", \"Instance\", {\n"
@@ -1101,7 +1112,7 @@ const char *const rmt_prelude_chunks[] = {
     "})\n"
     "defclass(\"Team\", \"Instance\", { creatable = true })\n"
     "classes.Team.props = { TeamColor = { default = nil } }\n"
-    "\n",
+    "\n"
     "-- the Roblox reflection for a \"builtin\" container: never replaced by place folders\n"
     "local function makeService(name, parent)\n"
     "  local s, d = newInstance(name, true)\n"
@@ -1201,7 +1212,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "table.pack = pack\n"
     "table.unpack = unpack\n"
-    "function table.freeze(t) return t end\n"
+    "function table.freeze(t) return t end\n",
     "function table.isfrozen() return false end\n"
     "-- Luau library functions that real Roblox code leans on.\n"
     "function table.clone(t)\n"
@@ -1223,7 +1234,7 @@ const char *const rmt_prelude_chunks[] = {
     "  function b.bor(...) return u(bit.bor(...)) end\n"
     "  function b.bxor(...) return u(bit.bxor(...)) end\n"
     "  function b.bnot(x) return u(bit.bnot(x)) end\n"
-    "  function b.btest(...) return bit.band(...) ~= 0 end\n",
+    "  function b.btest(...) return bit.band(...) ~= 0 end\n"
     "  function b.lshift(x, n) return n >= 32 and 0 or u(bit.lshift(x, n)) end\n"
     "  function b.rshift(x, n) return n >= 32 and 0 or u(bit.rshift(x, n)) end\n"
     "  function b.arshift(x, n) return u(bit.arshift(x, n >= 32 and 31 or n)) end\n"
@@ -1296,7 +1307,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if i < 0 then i = #s + i + 1 end\n"
     "    if j < 0 then j = #s + j + 1 end\n"
     "    local out, p = {}, i\n"
-    "    while p <= j do\n"
+    "    while p <= j do\n",
     "      local cp, nxt = dec(s, p)\n"
     "      if not cp then error(\"invalid UTF-8 code\", 2) end\n"
     "      out[#out + 1] = cp\n"
@@ -1330,7 +1341,7 @@ const char *const rmt_prelude_chunks[] = {
     "    end\n"
     "  end\n"
     "  function u8.offset(s, n, i)\n"
-    "    i = i or (n >= 0 and 1 or #s + 1)\n",
+    "    i = i or (n >= 0 and 1 or #s + 1)\n"
     "    local function cont(p) local c = s:byte(p); return c and c >= 0x80 and c < 0xC0 end\n"
     "    if n > 0 then\n"
     "      local p = i\n"
@@ -1411,7 +1422,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return d.modValue\n"
     "end\n"
     "\n"
-    "makeEnv = function(scriptInst)\n"
+    "makeEnv = function(scriptInst)\n",
     "  return setmetatable({ script = scriptInst }, { __index = G })\n"
     "end\n"
     "\n"
@@ -1434,7 +1445,7 @@ const char *const rmt_prelude_chunks[] = {
     "local function dirname(p) return p:match(\"^(.*)/[^/]*$\") or \".\" end\n"
     "local function joinPath(a, b) if a == \"\" then return b end return a .. \"/\" .. b end\n"
     "\n"
-    "local function classify(name)\n",
+    "local function classify(name)\n"
     "  local stem\n"
     "  stem = name:match(\"^(.+)%.server%.luau?$\"); if stem then return \"Script\", stem end\n"
     "  stem = name:match(\"^(.+)%.client%.luau?$\"); if stem then return \"LocalScript\", stem end\n"
@@ -1507,7 +1518,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local v = props[k]\n"
     "    if k == \"Attributes\" and type(v) == \"table\" then\n"
     "      for an, av in pairs(v) do\n"
-    "        local ok, err = pcall(inst.SetAttribute, inst, an, decodeProp(av, nil))\n"
+    "        local ok, err = pcall(inst.SetAttribute, inst, an, decodeProp(av, nil))\n",
     "        if not ok then loadFail(sformat(\"%s: attribute %s: %s\", display, an, tostring(err))) end\n"
     "      end\n"
     "    elseif k ~= \"Tags\" then\n"
@@ -1524,7 +1535,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local cls = j.ClassName or j.className\n"
     "  if type(cls) ~= \"string\" then loadFail(display .. \": missing \\\"ClassName\\\"\") end\n"
     "  if not classes[cls] or cls == \"DataModel\" then loadFail(sformat(\"%s: unknown class \\\"%s\\\"\", display, cls)) end\n"
-    "  local inst, d = newInstance(cls, true)\n",
+    "  local inst, d = newInstance(cls, true)\n"
     "  d.Name = j.Name or j.name or defaultName\n"
     "  applyProps(inst, j.Properties or j.properties, display)\n"
     "  if j.Attributes or j.attributes then applyProps(inst, { Attributes = j.Attributes or j.attributes }, display) end\n"
@@ -1599,7 +1610,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local props\n"
     "  if H.is_file(meta) then\n"
     "    local j = decodeJson(meta, joinPath(display, \"init.meta.json\"))\n"
-    "    if type(j) == \"table\" then\n"
+    "    if type(j) == \"table\" then\n",
     "      cls = j.className or j.ClassName or cls\n"
     "      props = j.properties or j.Properties\n"
     "    end\n"
@@ -1622,7 +1633,7 @@ const char *const rmt_prelude_chunks[] = {
     "    elseif e.dir then\n"
     "      local existing = reuseBuiltin(parent, e.name)\n"
     "      if existing then\n"
-    "        loadDir(p, disp, existing)\n",
+    "        loadDir(p, disp, existing)\n"
     "      elseif not skipOnClient(parent, \"Folder\") then\n"
     "        local inst, initName = dirInstance(p, disp, e.name)\n"
     "        if not skipOnClient(parent, Inst[inst].ClassName) then\n"
@@ -1691,7 +1702,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if H.is_dir(full) then\n"
     "      if not inst then\n"
     "        if skipOnClient(parent, cls or \"Folder\") then return end\n"
-    "        local initName\n"
+    "        local initName\n",
     "        inst, initName = dirInstance(full, disp, name, cls)\n"
     "        if skipOnClient(parent, Inst[inst].ClassName) then return end\n"
     "        inst.Parent = parent\n"
@@ -1708,7 +1719,7 @@ const char *const rmt_prelude_chunks[] = {
     "    elseif type(node[\"$path\"]) ~= \"table\" then\n"
     "      loadFail(sformat(\"%s: $path \\\"%s\\\" does not exist\", display, p))\n"
     "    end\n"
-    "  end\n",
+    "  end\n"
     "  if not inst then\n"
     "    if skipOnClient(parent, cls or \"Folder\") then return end\n"
     "    if cls and not classes[cls] then loadFail(sformat(\"%s: unknown class \\\"%s\\\"\", display, cls)) end\n"
@@ -1778,7 +1789,7 @@ const char *const rmt_prelude_chunks[] = {
     "        if Inst[x].ClassName == \"Script\" then list[#list + 1] = x end\n"
     "      end\n"
     "    end\n"
-    "  else\n"
+    "  else\n",
     "    local roots = { services.ReplicatedFirst, starterPlayerScripts(),\n"
     "                    findChild(Inst[services.StarterPlayer], \"StarterCharacterScripts\"),\n"
     "                    services.StarterGui, services.StarterPack }\n"
@@ -1799,7 +1810,7 @@ const char *const rmt_prelude_chunks[] = {
     "  runScript(inst)\n"
     "end\n"
     "\n"
-    "-- ---------------------------------------------------------------------------------------\n",
+    "-- ---------------------------------------------------------------------------------------\n"
     "-- Replication: the server mirrors ReplicatedStorage, Workspace and each Player's subtree into\n"
     "-- the engine's instance tree; a client turns the engine's replica events into instances.\n"
     "-- ---------------------------------------------------------------------------------------\n"
@@ -1865,7 +1876,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "\n"
     "  rep = {\n"
-    "    value = function(inst, d) check(inst, \"Value\", H.rep_set_value(d.repId, wireValue(d))) end,\n"
+    "    value = function(inst, d) check(inst, \"Value\", H.rep_set_value(d.repId, wireValue(d))) end,\n",
     "    name = function(inst, d) check(inst, \"Name\", H.rep_set_name(d.repId, d.Name)) end,\n"
     "    attr = function(inst, d, name, v)\n"
     "      check(inst, \"attribute \" .. name, H.rep_set_attr(d.repId, name, v))\n"
@@ -1884,7 +1895,7 @@ const char *const rmt_prelude_chunks[] = {
     "      if d.repId then\n"
     "        if pid then\n"
     "          check(inst, \"Parent\", H.rep_set_parent(d.repId, pid))\n"
-    "        else\n",
+    "        else\n"
     "          check(inst, \"removal\", H.rep_destroy(d.repId))\n"
     "          forget(inst)\n"
     "        end\n"
@@ -1958,7 +1969,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local function mergePathFolders(inst)\n"
     "    local d = Inst[inst]\n"
     "    if not d.Parent then return end\n"
-    "    local sibs = {}\n"
+    "    local sibs = {}\n",
     "    for i, c in ipairs(Inst[d.Parent].children) do sibs[i] = c end\n"
     "    for _, c in ipairs(sibs) do\n"
     "      local cd = Inst[c]\n"
@@ -1979,7 +1990,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local v = info.value\n"
     "    if d.ClassName == \"ObjectValue\" then\n"
     "      d.refPending = nil\n"
-    "      if type(v) ~= \"number\" then return nil end\n",
+    "      if type(v) ~= \"number\" then return nil end\n"
     "      local target = materialize(v)\n"
     "      if not target then\n"
     "        d.refPending = v\n"
@@ -2067,7 +2078,7 @@ const char *const rmt_prelude_chunks[] = {
     "      map(inst, d, id)\n"
     "      if d.class.valueChanged then applyValue(inst, d, info) end\n"
     "      applyAttrs(inst, d, info.attrs)\n"
-    "      mergePathFolders(inst)\n"
+    "      mergePathFolders(inst)\n",
     "      return inst\n"
     "    end\n"
     "    local d\n"
@@ -2088,7 +2099,7 @@ const char *const rmt_prelude_chunks[] = {
     "    return inst\n"
     "  end\n"
     "\n"
-    "  hooks.replica = function(event, id, attribute)\n",
+    "  hooks.replica = function(event, id, attribute)\n"
     "    if event == REP_CREATED then\n"
     "      materialize(id)\n"
     "      return\n"
@@ -2171,7 +2182,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local ps, psd = newInstance(\"PlayerScripts\", true)\n"
     "    psd.Name = \"PlayerScripts\"\n"
     "    setParent(ps, psd, p, true)\n"
-    "  end\n"
+    "  end\n",
     "  if d.added then return end\n"
     "  d.added = true\n"
     "  if IS_SERVER and H.net_enabled() then\n"
@@ -2191,11 +2202,13 @@ const char *const rmt_prelude_chunks[] = {
     "  PlayersById[id] = nil\n"
     "  -- the engine drops the player's copy itself; later changes stay on this side\n"
     "  if rep then rep.forget(p) end\n"
-    "  setParent(p, Inst[p], nil, true)\n"
+    "  -- As Roblox does once PlayerRemoving handlers ran (each up to its first yield): the Player\n"
+    "  -- and its descendants are destroyed, their connections cut, and the whole lot collected.\n"
+    "  if localPlayer ~= p then destroy(p) else setParent(p, Inst[p], nil, true) end\n"
     "end\n"
     "\n"
     "hooks.resolve_player = function(id) return PlayersById[id] end\n"
-    "\n",
+    "\n"
     "-- Server: a message from a player was dropped before any script saw it (rate limit,\n"
     "-- schema, unknown remote...). The host rate-limits these calls.\n"
     "hooks.remote_dropped = function(pid, rid, reason, detail)\n"
@@ -2262,7 +2275,7 @@ const char *const rmt_prelude_chunks[] = {
     "    end\n"
     "  end\n"
     "end\n"
-    "\n"
+    "\n",
     "-- For the C side: the instance metatable and the Player id table.\n"
     "H.set_instance_meta(instMt, PlayerIds, Inst, PlayersById)\n"
     "\n"

@@ -57,9 +57,20 @@ local hooks = {}
 -- ---------------------------------------------------------------------------------------
 -- typeof and small helpers
 -- ---------------------------------------------------------------------------------------
-local Inst = setmetatable({}, { __mode = "k" })        -- instance proxy -> data
-local SignalState = setmetatable({}, { __mode = "k" }) -- signal proxy -> state
-local ConnState = setmetatable({}, { __mode = "k" })   -- connection proxy -> record
+-- The state of an instance, signal or connection lives in its proxy's environment table, so
+-- it is collected with the proxy. (A weak-keyed side table proxy -> state never lets go: LuaJIT
+-- has no ephemerons, and the state refers back to its proxy through parents, children and
+-- connected closures, so every instance ever made would stay.) Inst[p], SignalState[p] and
+-- ConnState[p] read it (nil for anything else); Inst[p] = d sets it.
+local dgetmt, dgetfenv, dsetfenv = debug.getmetatable, debug.getfenv, debug.setfenv
+local instMt, sigMt, connMt -- the proxies' metatables (below)
+local function setState(_, p, st) dsetfenv(p, st) end
+local Inst = setmetatable({}, { __newindex = setState,         -- instance proxy -> data
+  __index = function(_, p) if dgetmt(p) == instMt then return dgetfenv(p) end end })
+local SignalState = setmetatable({}, { __newindex = setState,  -- signal proxy -> state
+  __index = function(_, p) if dgetmt(p) == sigMt then return dgetfenv(p) end end })
+local ConnState = setmetatable({}, { __newindex = setState,    -- connection proxy -> record
+  __index = function(_, p) if dgetmt(p) == connMt then return dgetfenv(p) end end })
 local PlayerIds = setmetatable({}, { __mode = "k" })   -- Player proxy -> engine player id
 
 local function typeof(v)
@@ -104,9 +115,9 @@ end
 -- Signals (RBXScriptSignal / RBXScriptConnection)
 -- ---------------------------------------------------------------------------------------
 local sigBase = newproxy(true)
-local sigMt = getmetatable(sigBase)
+sigMt = getmetatable(sigBase)
 local connBase = newproxy(true)
-local connMt = getmetatable(connBase)
+connMt = getmetatable(connBase)
 
 local function setActive(st)
   local n = #st.conns + #st.waiters
@@ -227,7 +238,7 @@ connMt.__metatable = "The metatable is locked"
 -- ---------------------------------------------------------------------------------------
 local classes = {}
 local instBase = newproxy(true)
-local instMt = getmetatable(instBase)
+instMt = getmetatable(instBase)
 
 local function defclass(name, super, def)
   def = def or {}
@@ -2184,7 +2195,9 @@ hooks.player_removing = function(id)
   PlayersById[id] = nil
   -- the engine drops the player's copy itself; later changes stay on this side
   if rep then rep.forget(p) end
-  setParent(p, Inst[p], nil, true)
+  -- As Roblox does once PlayerRemoving handlers ran (each up to its first yield): the Player
+  -- and its descendants are destroyed, their connections cut, and the whole lot collected.
+  if localPlayer ~= p then destroy(p) else setParent(p, Inst[p], nil, true) end
 end
 
 hooks.resolve_player = function(id) return PlayersById[id] end

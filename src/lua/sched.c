@@ -57,15 +57,17 @@ static int thread_started(lua_State *co) {
 
 static void report_error(rmt_host *host, lua_State *co) {
   const char *msg;
+  size_t len = 0;
   if (lua_type(co, -1) == LUA_TSTRING || lua_type(co, -1) == LUA_TNUMBER) {
-    msg = lua_tostring(co, -1);
+    msg = lua_tolstring(co, -1, &len);
   } else if (luaL_callmeta(co, -1, "__tostring") && lua_isstring(co, -1)) {
-    msg = lua_tostring(co, -1);
+    msg = lua_tolstring(co, -1, &len);
   } else {
     msg = lua_isnil(co, -1) ? "nil" : "error object is not a string";
+    len = strlen(msg);
   }
   host->errors++;
-  rmt_host_emit(host, RMT_HOST_ERROR, msg);
+  rmt_host_emitl(host, RMT_HOST_ERROR, msg, len);
 }
 
 void rmt_sched_resume(rmt_host *host, lua_State *co, int nargs) {
@@ -74,6 +76,7 @@ void rmt_sched_resume(rmt_host *host, lua_State *co, int nargs) {
     lua_pop(co, nargs);
     return;
   }
+  host->resumes++;
   status = lua_resume(co, nargs);
   if (status == 0 || status == LUA_YIELD) {
     lua_settop(co, 0);

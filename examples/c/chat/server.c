@@ -15,7 +15,7 @@ static void on_chat(void *ud, const rmt_value *args, size_t nargs) {
   rmt_player_id sender = args[0].as.player;
   const char *name = rmt_server_player_name(r->server, sender);
   if (nargs < 2 || args[1].type != RMT_TSTRING || args[1].as.string.len == 0 ||
-      args[1].as.string.len > MAX_MESSAGE || strlen(args[1].as.string.ptr) != args[1].as.string.len) {
+      args[1].as.string.len > MAX_MESSAGE || !ex_printable(&args[1])) {
     EX_SAY("%s sent an invalid message (ignored)", name);
     return;
   }

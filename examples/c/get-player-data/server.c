@@ -51,7 +51,10 @@ static void get_player_data(void *ud, rmt_invocation *inv, const rmt_value *args
     rmt_invocation_return(inv, &gold, 1);
     return;
   }
-  EX_SAY("%s asked for %s: no such stat, returning nil", name, key);
+  if (args[1].as.string.len <= 64 && ex_printable(&args[1]))
+    EX_SAY("%s asked for %s: no such stat, returning nil", name, key);
+  else
+    EX_SAY("%s asked for an unprintable or long key: returning nil", name);
   rmt_invocation_return(inv, &nil, 1);
 }
 

@@ -8,7 +8,8 @@ static void on_player_action(void *ud, const rmt_value *args, size_t nargs) {
   rmt_server *server = ud;
   const char *name = rmt_server_player_name(server, args[0].as.player);
   /* Roblox would raise inside the handler on a bad concatenation; in C we check first. */
-  if (nargs < 3 || args[1].type != RMT_TSTRING || args[2].type != RMT_TNUMBER) {
+  if (nargs < 3 || args[1].type != RMT_TSTRING || args[1].as.string.len > 64 ||
+      !ex_printable(&args[1]) || args[2].type != RMT_TNUMBER) {
     EX_SAY("%s sent a malformed action (ignored)", name);
     return;
   }

@@ -1,0 +1,254 @@
+/*
+ * output.c - the one path every line of script output takes: control bytes escaped so no
+ * text can forge a line or hide behind a NUL, warnings and errors rate-limited per source,
+ * and the default "[origin] text" writer. It never touches Lua.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host.h"
+
+#define OUT_LINES_PER_SOURCE 5 /* warning/error lines a second from one source */
+#define OUT_LINES_TOTAL 50     /* ... and from all sources together */
+#define OUT_WINDOW 1.0         /* seconds */
+
+static void *out_alloc(rmt_host *host, void *p, size_t osize, size_t nsize) {
+  if (host->alloc && host->alloc->fn) return host->alloc->fn(host->alloc->ud, p, osize, nsize);
+  if (nsize == 0) {
+    free(p);
+    return NULL;
+  }
+  return realloc(p, nsize);
+}
+
+static void write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+/* The first line becomes "[origin] text" (with "WARNING: "/"ERROR: " on stderr), every further
+ * line "[origin]| text": a first line always has a space after the "]", so no message can
+ * print a line that passes for the start or the continuation of another. The text has no
+ * control bytes but tab and newline (rmt_host_emitl escaped them). Built into one buffer and
+ * written with one write so concurrent processes do not interleave lines. */
+void rmt_host_default_output(void *ud, rmt_host_stream stream, const char *text) {
+  rmt_host *host = ud;
+  const char *tag = stream == RMT_HOST_WARN ? "WARNING: " : stream == RMT_HOST_ERROR ? "ERROR: " : "";
+  int fd = stream == RMT_HOST_PRINT ? 1 : 2;
+  size_t olen = strlen(host->origin), lines = 1, cap, len = 0;
+  const char *p;
+  char *buf;
+  for (p = text; *p; p++)
+    if (*p == '\n') lines++;
+  cap = strlen(text) + lines * (olen + 4) + strlen(tag) + 1;
+  buf = out_alloc(host, NULL, 0, cap);
+  if (!buf) return;
+  p = text;
+  for (;;) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    buf[len++] = '[';
+    memcpy(buf + len, host->origin, olen);
+    len += olen;
+    buf[len++] = ']';
+    buf[len++] = p == text ? ' ' : '|';
+    if (p == text) {
+      memcpy(buf + len, tag, strlen(tag));
+      len += strlen(tag);
+    } else if (n > 0) {
+      buf[len++] = ' ';
+    }
+    memcpy(buf + len, p, n);
+    len += n;
+    buf[len++] = '\n';
+    if (!nl) break;
+    p = nl + 1;
+  }
+  write_all(fd, buf, len);
+  out_alloc(host, buf, cap, 0);
+}
+
+/* ---- rate limit: warnings and errors, per source ---- */
+
+/* The source of a message: "file:line:" for a script error or warning that starts with one,
+ * else the text up to the first quote (where names and client data begin) and at most
+ * RMT_OUT_KEY - 1 bytes, with each run of digits as one '#' (counts and ids vary). */
+static size_t source_key(const char *text, size_t len, char *key) {
+  size_t i, k = 0;
+  const char *colon = memchr(text, ':', len < 200 ? len : 200);
+  if (colon && colon > text && (size_t)(colon - text) + 1 < len && colon[1] >= '0' && colon[1] <= '9') {
+    const char *q = colon + 1;
+    while ((size_t)(q - text) < len && *q >= '0' && *q <= '9') q++;
+    if ((size_t)(q - text) < len && *q == ':' && memchr(text, '\n', (size_t)(q - text)) == NULL) {
+      size_t n = (size_t)(colon - text);
+      if (n > RMT_OUT_KEY - 4) n = RMT_OUT_KEY - 4;
+      memcpy(key, text, n);
+      memcpy(key + n, ":#:", 3);
+      return n + 3;
+    }
+  }
+  for (i = 0; i < len && k < RMT_OUT_KEY - 1; i++) {
+    char c = text[i];
+    if (c == '"' || c == '\'' || c == '\n') break;
+    if (c >= '0' && c <= '9') {
+      if (k == 0 || key[k - 1] != '#') key[k++] = '#';
+      continue;
+    }
+    key[k++] = c;
+  }
+  return k;
+}
+
+static void emit_raw(rmt_host *host, rmt_host_stream stream, const char *text) {
+  host->output(host->output_ud, stream, text);
+}
+
+static void summarize(rmt_host *host, rmt_out_slot *s) {
+  if (s->hidden) {
+    char buf[RMT_OUT_KEY + 96];
+    snprintf(buf, sizeof buf, "%u similar messages suppressed (at most %d a second): %.*s%s",
+             s->hidden, OUT_LINES_PER_SOURCE, (int)s->keylen, s->key,
+             s->keylen == RMT_OUT_KEY - 1 ? "..." : "");
+    emit_raw(host, (rmt_host_stream)s->stream, buf);
+  }
+  s->hidden = 0;
+}
+
+void rmt_host_output_tick(rmt_host *host, int final) {
+  double now = rmt_host_clock();
+  size_t i;
+  for (i = 0; i < RMT_OUT_SLOTS; i++) {
+    rmt_out_slot *s = &host->outlim.slots[i];
+    if (!s->used) continue;
+    if (final || now - s->start >= OUT_WINDOW) {
+      summarize(host, s);
+      s->used = 0;
+    }
+  }
+}
+
+/* 1 if a line from this source may be shown now; otherwise it is counted for the summary. */
+static int admit(rmt_host *host, rmt_host_stream stream, const char *text, size_t len) {
+  rmt_out_limit *lim = &host->outlim;
+  char key[RMT_OUT_KEY];
+  size_t klen = source_key(text, len, key), i;
+  rmt_out_slot *s = NULL, *free_slot = NULL, *oldest = NULL;
+  double now = rmt_host_clock();
+  for (i = 0; i < RMT_OUT_SLOTS; i++) {
+    rmt_out_slot *x = &lim->slots[i];
+    if (x->used && now - x->start >= OUT_WINDOW) { /* its window ended */
+      summarize(host, x);
+      x->used = 0;
+    }
+    if (!x->used) {
+      if (!free_slot) free_slot = x;
+      continue;
+    }
+    if (x->stream == (int)stream && x->keylen == klen && memcmp(x->key, key, klen) == 0) s = x;
+    if (!oldest || x->start < oldest->start) oldest = x;
+  }
+  if (!s) {
+    s = free_slot;
+    if (!s) { /* every slot busy: the oldest window ends early */
+      s = oldest;
+      summarize(host, s);
+    }
+    memset(s, 0, sizeof *s);
+    s->used = 1;
+    s->stream = (int)stream;
+    s->start = now;
+    memcpy(s->key, key, klen);
+    s->keylen = klen;
+  }
+  if (now - lim->start >= OUT_WINDOW) {
+    lim->start = now;
+    lim->shown = 0;
+  }
+  if (s->shown >= OUT_LINES_PER_SOURCE || lim->shown >= OUT_LINES_TOTAL) {
+    s->hidden++;
+    return 0;
+  }
+  s->shown++;
+  lim->shown++;
+  return 1;
+}
+
+/* ---- emit ---- */
+
+/* Control bytes other than tab and newline (and DEL, and the C1 controls as UTF-8) become
+ * \0, \r, \x1b...: a terminal never acts on script text and a NUL does not end it. */
+static size_t escape(const char *text, size_t len, char *out) {
+  static const char hex[] = "0123456789abcdef";
+  size_t i, n = 0;
+  for (i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)text[i];
+    if (c == '\t' || c == '\n' || (c >= 0x20 && c < 0x7f && c != 0) ||
+        (c >= 0x80 && !(c == 0xc2 && i + 1 < len && (unsigned char)text[i + 1] < 0xa0 &&
+                        (unsigned char)text[i + 1] >= 0x80))) {
+      if (out) out[n] = (char)c;
+      n++;
+      continue;
+    }
+    if (c == 0xc2) { /* a C1 control: both bytes as \xc2\x9b */
+      if (out) memcpy(out + n, "\\xc2", 4);
+      n += 4;
+      c = (unsigned char)text[++i];
+    }
+    if (out) {
+      if (c == 0) memcpy(out + n, "\\0", 2);
+      else if (c == '\r') memcpy(out + n, "\\r", 2);
+      else {
+        out[n] = '\\';
+        out[n + 1] = 'x';
+        out[n + 2] = hex[c >> 4];
+        out[n + 3] = hex[c & 15];
+      }
+    }
+    n += (c == 0 || c == '\r') ? 2 : 4;
+  }
+  return n;
+}
+
+void rmt_host_emitl(rmt_host *host, rmt_host_stream stream, const char *text, size_t len) {
+  size_t n;
+  char *buf;
+  if (stream != RMT_HOST_PRINT && !admit(host, stream, text, len)) return;
+  n = escape(text, len, NULL);
+  if (n == len) { /* nothing to escape (a NUL would have grown it) */
+    emit_raw(host, stream, text);
+    return;
+  }
+  buf = out_alloc(host, NULL, 0, n + 1);
+  if (!buf) return;
+  escape(text, len, buf);
+  buf[n] = 0;
+  emit_raw(host, stream, buf);
+  out_alloc(host, buf, n + 1, 0);
+}
+
+void rmt_host_emit(rmt_host *host, rmt_host_stream stream, const char *text) {
+  rmt_host_emitl(host, stream, text, strlen(text));
+}
+
+void rmt_host_emitf(rmt_host *host, rmt_host_stream stream, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  rmt_host_emitl(host, stream, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""lua_idle.py - the idle rule of `remotes join` at its boundary: a LocalScript that sleeps
+exactly --idle seconds and then connects OnClientEvent gets the events the server queued for
+it before; one that sleeps --idle seconds and then asks the server gets the answer. A client
+whose thread just ran is never idle.
+
+Env: REMOTES_BIN (build dir holding `remotes`), REMOTES_SOURCE_DIR (unused).
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+BIN = os.path.join(os.environ.get("REMOTES_BIN", "build"), "remotes")
+failures = []
+
+
+def check(name, cond, detail=""):
+    if cond:
+        print("ok   " + name)
+    else:
+        print("FAIL " + name + (": " + detail if detail else ""))
+        failures.append(name)
+
+
+def run(args, timeout=60):
+    p = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout.splitlines(), p.stderr.splitlines()
+
+
+def show(rc, out, err):
+    return "exit %d\n--- stdout\n%s\n--- stderr\n%s" % (rc, "\n".join(out), "\n".join(err))
+
+
+tmp = tempfile.mkdtemp(prefix="remotes-idle-")
+
+
+def write(name, text):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+server = write("news.server.lua", r'''
+local RS = game:GetService("ReplicatedStorage")
+local news = Instance.new("RemoteEvent")
+news.Name = "News"
+news.Parent = RS
+local ask = Instance.new("RemoteEvent")
+ask.Name = "Ask"
+ask.Parent = RS
+game:GetService("Players").PlayerAdded:Connect(function(p)
+  for i = 1, 3 do news:FireClient(p, "news " .. i) end
+end)
+ask.OnServerEvent:Connect(function(p, q) ask:FireClient(p, "answer to " .. q) end)
+''')
+
+for idle in ("1", "0.5"):
+    late = write("late%s.client.lua" % idle, r'''
+local news = game:GetService("ReplicatedStorage"):WaitForChild("News")
+task.wait(%s) -- exactly the idle window: the timer is due when the client could leave
+news.OnClientEvent:Connect(function(s) print("got " .. s) end)
+''' % idle)
+    asker = write("asker%s.client.lua" % idle, r'''
+local ask = game:GetService("ReplicatedStorage"):WaitForChild("Ask")
+ask.OnClientEvent:Connect(function(s) print(s) end)
+task.wait(%s)
+ask:FireServer("question")
+''' % idle)
+    for attempt in range(3):
+        rc, out, err = run(["play", server, late, "--clients", "1", "--idle", idle])
+        detail = show(rc, out, err)
+        check("idle %s, connect after the window (run %d): every queued event arrives" %
+              (idle, attempt + 1),
+              rc == 0 and all("[Player1] got news %d" % i in out for i in (1, 2, 3)), detail)
+        rc, out, err = run(["play", server, asker, "--clients", "1", "--idle", idle])
+        detail = show(rc, out, err)
+        check("idle %s, ask after the window (run %d): the answer arrives" % (idle, attempt + 1),
+              rc == 0 and "[Player1] answer to question" in out, detail)
+
+if failures:
+    print("%d failed: %s" % (len(failures), ", ".join(failures)))
+    sys.exit(1)
+print("all passed")
