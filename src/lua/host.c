@@ -74,6 +74,17 @@ static int l_report_error(lua_State *L) {
 
 /* set_instance_meta(mt, playerIds, instState, playersById): kept in the registry for
  * conversions. */
+/* facts(kind): the whole text of rmt_facts_enums ("enums") or rmt_facts_classes. */
+static int l_facts(lua_State *L) {
+  const char *kind = luaL_checkstring(L, 1);
+  const char *const *chunks = strcmp(kind, "enums") == 0 ? rmt_facts_enums : rmt_facts_classes;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (; *chunks; chunks++) luaL_addstring(&b, *chunks);
+  luaL_pushresult(&b);
+  return 1;
+}
+
 static int l_set_instance_meta(lua_State *L) {
   lua_settop(L, 4);
   lua_setfield(L, LUA_REGISTRYINDEX, "rmt.PlayersById");
@@ -180,7 +191,8 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   {
     static const luaL_Reg fns[] = {{"print", l_print}, {"warn", l_warn},
                                    {"report_error", l_report_error},
-                                   {"set_instance_meta", l_set_instance_meta}, {NULL, NULL}};
+                                   {"set_instance_meta", l_set_instance_meta},
+                                   {"facts", l_facts}, {NULL, NULL}};
     const luaL_Reg *r;
     for (r = fns; r->name; r++) {
       lua_pushlightuserdata(L, host);

@@ -1,0 +1,106 @@
+/* test_lua_facts.c - Roblox's facts in the Lua host (src/lua/facts.c, generated from the API
+ * dump): Enum with its items and methods, GetService of any real service with its real
+ * ClassName, Instance.new of creatable classes with typed properties; wrong uses fail as
+ * Roblox fails them. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "test_lua_util.h"
+
+static void expect_lines(const char *src, const char *const *lines, size_t n) {
+  capture cap;
+  alloc_counter ac;
+  rmt_host *h;
+  size_t i;
+  alloc_counter_init(&ac);
+  h = test_host(RMT_HOST_SERVER, &cap, &ac);
+  assert_non_null(h);
+  run_lua(h, &cap, src);
+  for (i = 0; i < n; i++) {
+    if (!has_line(&cap, lines[i])) fprintf(stderr, "missing: %s\n--- got\n%s", lines[i], cap.text);
+    assert_true(has_line(&cap, lines[i]));
+  }
+  assert_int_equal(cap.errors, 0);
+  rmt_host_destroy(h);
+  assert_int_equal(ac.live_blocks, 0);
+}
+
+static void test_enum(void **state) {
+  static const char *const lines[] = {
+      "P Enum.KeyCode.A 97 A EnumItem Enum Enums",
+      "P true Enum.KeyCode.Return true",
+      "P KeyCode true 633",
+      "P false test.lua:6: Nope is not a valid member of \"Enum\"",
+      "P false test.lua:7: Nope is not a valid member of \"Enum.KeyCode\"",
+  };
+  (void)state;
+  expect_lines(
+      "local a = Enum.KeyCode.A\n"
+      "print(a, a.Value, a.Name, typeof(a), typeof(Enum.KeyCode), typeof(Enum))\n"
+      "print(a == Enum.KeyCode:FromName('A'), Enum.KeyCode:FromValue(13), a.EnumType == Enum.KeyCode)\n"
+      "local found = false for _, e in ipairs(Enum:GetEnums()) do if e == Enum.KeyCode then found = true end end\n"
+      "print(tostring(Enum.KeyCode), found and a:IsA('KeyCode'), #Enum:GetEnums())\n"
+      "print(pcall(function() return Enum.Nope end))\n"
+      "print(pcall(function() return Enum.KeyCode.Nope end))\n",
+      lines, sizeof lines / sizeof lines[0]);
+}
+
+static void test_services(void **state) {
+  static const char *const lines[] = {
+      "P UserInputService UserInputService true",
+      "P TweenService TweenService true",
+      "P CollectionService CollectionService true",
+      "P DataStoreService DataStoreService true",
+      "P MarketplaceService MarketplaceService true",
+      "P ContextActionService ContextActionService true",
+      "P same true",
+      "P false 'NotAService' is not a valid Service name",
+  };
+  (void)state;
+  expect_lines(
+      "for _, n in ipairs({'UserInputService', 'TweenService', 'CollectionService',\n"
+      "    'DataStoreService', 'MarketplaceService', 'ContextActionService'}) do\n"
+      "  local s = game:GetService(n) print(n, s.ClassName, s.Parent == game)\n"
+      "end\n"
+      "print('same', game:GetService('Debris') == game:GetService('Debris'))\n"
+      "print(pcall(function() return game:GetService('NotAService') end))\n",
+      lines, sizeof lines / sizeof lines[0]);
+}
+
+static void test_classes(void **state) {
+  static const char *const lines[] = {
+      "P ScreenGui Attachment Sound Humanoid UIListLayout",
+      "P 0.5 false Enum.RollOffMode.Inverse true",
+      "P Enum.RollOffMode.Linear Enum.RollOffMode.Linear",
+      "P false Enum.RollOffMode",
+      "P false Unable to create an Instance of type \"Players\"",
+  };
+  (void)state;
+  expect_lines(
+      "local names = {}\n"
+      "for _, c in ipairs({'ScreenGui', 'Attachment', 'Sound', 'Humanoid', 'UIListLayout'}) do\n"
+      "  names[#names + 1] = Instance.new(c).ClassName end\n"
+      "print(table.concat(names, ' '))\n"
+      "local s = Instance.new('Sound') s.Volume = 0.5\n"
+      "print(s.Volume, s.Looped, s.RollOffMode, s:IsA('Instance'))\n"
+      "s.RollOffMode = Enum.RollOffMode.Linear local a = s.RollOffMode\n"
+      "s.RollOffMode = 'Linear' print(a, s.RollOffMode)\n"
+      "local ok, err = pcall(function() s.RollOffMode = Enum.KeyCode.A end)\n"
+      "print(ok, err:match('Enum%.RollOffMode'))\n"
+      "ok, err = pcall(Instance.new, 'Players') print(ok, err)\n",
+      lines, sizeof lines / sizeof lines[0]);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_enum),
+      cmocka_unit_test(test_services),
+      cmocka_unit_test(test_classes),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
