@@ -96,11 +96,44 @@ static void test_classes(void **state) {
       lines, sizeof lines / sizeof lines[0]);
 }
 
+static void test_datatypes(void **state) {
+  static const char *const lines[] = {
+      "P 3, 4 5 4, 6 6, 8 11 Vector2 true 0, 0",
+      "P {0.5, 10}, {1, -5} 0.5 -5 UDim2 {1, 0}, {1, 0} {0, 5}, {0, 6}",
+      "P 1 5 1 0",
+      "P Time:2 DelayTime:0 RepeatCount:0 Reverses:False EasingDirection:Out EasingStyle:Quad",
+      "P true true true",
+      "P 1970-01-01T00:00:00.000Z 1582977600 1704164645678",
+      "P {0, 0}, {0, 0} {1, 0}, {1, 0} false",
+      "P 3",
+  };
+  (void)state;
+  expect_lines(
+      "local a, b = Vector2.new(3, 4), Vector2.new(1, 2)\n"
+      "print(a, a.Magnitude, a + b, a * 2, a:Dot(b), typeof(a), a == Vector2.new(3, 4), Vector2.zero)\n"
+      "local u = UDim2.new(0.5, 10, 1, -5)\n"
+      "print(u, u.X.Scale, u.Y.Offset, typeof(u), UDim2.fromScale(1, 1), UDim2.fromOffset(5, 6))\n"
+      "print(NumberRange.new(1, 5).Min, NumberRange.new(1, 5).Max,\n"
+      "  NumberSequence.new(0, 1).Keypoints[2].Value, ColorSequence.new(Color3.new(1, 0, 0)).Keypoints[1].Time)\n"
+      "print(TweenInfo.new(2))\n"
+      "local r1, r2 = Random.new(42), Random.new(42)\n"
+      "local same = true for i = 1, 100 do if r1:NextInteger(1, 1000) ~= r2:NextInteger(1, 1000) then same = false end end\n"
+      "local inRange = true for i = 1, 1000 do local x = r1:NextNumber(2, 3) if x < 2 or x >= 3 then inRange = false end end\n"
+      "print(same, inRange, Random.new(1):NextInteger(1, 1e9) ~= Random.new(2):NextInteger(1, 1e9))\n"
+      "print(DateTime.fromUnixTimestamp(0):ToIsoDate(), DateTime.fromUniversalTime(2020, 2, 29, 12, 0, 0).UnixTimestamp,\n"
+      "  DateTime.fromIsoDate('2024-01-02T03:04:05.678Z').UnixTimestampMillis)\n"
+      "local g = Instance.new('Frame') local before = g.Size g.Size = UDim2.new(1, 0, 1, 0)\n"
+      "print(before, g.Size, (pcall(function() g.Size = Vector2.new(1, 1) end)))\n"
+      "print(Ray.new(Vector3.new(0, 0, 0), Vector3.new(10, 0, 0)):Distance(Vector3.new(5, 3, 0)))\n",
+      lines, sizeof lines / sizeof lines[0]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_enum),
       cmocka_unit_test(test_services),
       cmocka_unit_test(test_classes),
+      cmocka_unit_test(test_datatypes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
