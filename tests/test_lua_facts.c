@@ -128,12 +128,51 @@ static void test_datatypes(void **state) {
       lines, sizeof lines / sizeof lines[0]);
 }
 
+static void test_service_behaviour(void **state) {
+  static const char *const lines[] = {
+      "P [1,2,\"x\"] {\"a\":true} [] 2 d 3",
+      "P 38 36 true",
+      "P false test.lua:5: Http requests are not enabled. Enable via game settings",
+      "P false Can't convert to JSON: Tables with cycles cannot be converted to JSON",
+      "P added Part",
+      "P true 1 Lava Lava",
+      "P false 0",
+      "P tween done 10 Enum.PlaybackState.Completed",
+      "P debris nil 10, 0, 0",
+  };
+  (void)state;
+  expect_lines(
+      "local Http = game:GetService('HttpService')\n"
+      "local t = Http:JSONDecode('{\"a\":[1,2,{\"b\":null}],\"c\":\"d\"}')\n"
+      "print(Http:JSONEncode({1, 2, 'x'}), Http:JSONEncode({a = true}), Http:JSONEncode({}), t.a[2], t.c, #t.a)\n"
+      "print(#Http:GenerateGUID(), #Http:GenerateGUID(false), Http:GenerateGUID():match('^{%x+%-%x+%-4%x+%-[89AB]%x+%-%x+}$') ~= nil)\n"
+      "print(pcall(function() return Http:GetAsync('http://example.com') end))\n"
+      "local cyc = {} cyc.self = cyc print(pcall(function() return Http:JSONEncode(cyc) end))\n"
+      "local CS = game:GetService('CollectionService')\n"
+      "local p = Instance.new('Part') p.Parent = workspace\n"
+      "CS:GetInstanceAddedSignal('Lava'):Connect(function(i) print('added', i.Name) end)\n"
+      "CS:AddTag(p, 'Lava') print(p:HasTag('Lava'), #CS:GetTagged('Lava'), CS:GetTags(p)[1], CS:GetAllTags()[1])\n"
+      "p:RemoveTag('Lava') print(p:HasTag('Lava'), #CS:GetTagged('Lava'))\n"
+      "local q = Instance.new('Part', workspace) game:GetService('Debris'):AddItem(q, 0.05)\n"
+      "local TS = game:GetService('TweenService')\n"
+      "local v = Instance.new('NumberValue', workspace)\n"
+      "local tw = TS:Create(v, TweenInfo.new(0.1, Enum.EasingStyle.Linear), {Value = 10})\n"
+      "tw.Completed:Connect(function(state) print('tween done', v.Value, state) end)\n"
+      "tw:Play()\n"
+      "local pp = Instance.new('Part', workspace)\n"
+      "TS:Create(pp, TweenInfo.new(0.1), {Position = Vector3.new(10, 0, 0)}):Play()\n"
+      "task.wait(0.3)\n"
+      "print('debris', q.Parent, pp.Position)\n",
+      lines, sizeof lines / sizeof lines[0]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_enum),
       cmocka_unit_test(test_services),
       cmocka_unit_test(test_classes),
       cmocka_unit_test(test_datatypes),
+      cmocka_unit_test(test_service_behaviour),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,7 +44,7 @@ void *rmt_guard_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     host->mem_used -= old;
     return NULL;
   }
-  if (nsize > old && host->mem_limit && host->protect_depth > 0 &&
+  if (nsize > old && host->mem_limit && host->protect_depth > 0 && !host->mem_lifted &&
       host->mem_used + (nsize - old) > host->mem_limit + host->mem_grace) {
     host->mem_refused++;
     host->gc_wanted = 1;
@@ -75,11 +75,19 @@ typedef struct crossing {
   rmt_host_body body;
   void *ud;
   int rc;
+  int entered;
 } crossing;
 
+static void enter(rmt_host *host);
+
+/* The crossing counts as entered only here, inside the protected call: lua_cpcall allocates
+ * its own frame first, and refusing that at the cap would fail every crossing, the host's
+ * collection included, and leave a full state full for good. */
 static int crossing_trampoline(lua_State *L) {
   crossing *c = lua_touserdata(L, 1);
   lua_pop(L, 1);
+  c->entered = 1;
+  enter(c->host);
   c->rc = c->body(c->host, L, c->ud);
   return 0;
 }
@@ -117,10 +125,19 @@ static void collect_if_tight(rmt_host *host) {
   rmt_host_protect(host, NULL, NULL, "garbage collection");
 }
 
-static int collect_body(rmt_host *host, lua_State *L, void *ud) {
-  (void)host;
-  (void)ud;
+/* A full collection may itself allocate (LuaJIT resizes its string table while sweeping):
+ * refused there, the collection would stop half-way and the state stay full of garbage for
+ * good. So the cap is lifted while the host collects. */
+static void collect_lifted(rmt_host *host, lua_State *L) {
+  host->mem_lifted++;
   lua_gc(L, LUA_GCCOLLECT, 0);
+  host->mem_lifted--;
+  host->gc_floor = host->mem_used;
+}
+
+static int collect_body(rmt_host *host, lua_State *L, void *ud) {
+  (void)ud;
+  collect_lifted(host, L);
   return 0;
 }
 
@@ -132,9 +149,9 @@ int rmt_host_protect(rmt_host *host, rmt_host_body body, void *ud, const char *w
   c.body = body ? body : collect_body;
   c.ud = ud;
   c.rc = 0;
-  enter(host);
+  c.entered = 0;
   status = lua_cpcall(L, crossing_trampoline, &c);
-  leave(host);
+  if (c.entered) leave(host);
   if (status != 0) {
     const char *msg = lua_tostring(L, -1);
     if (status == LUA_ERRMEM) host->mem_errors++;
@@ -180,8 +197,7 @@ static int guard_poll(rmt_host *host) {
 static int l_collect_now(lua_State *L) {
   rmt_host *host = (rmt_host *)lua_touserdata(L, lua_upvalueindex(1));
   host->gc_due = 0;
-  lua_gc(L, LUA_GCCOLLECT, 0);
-  host->gc_floor = host->mem_used;
+  collect_lifted(host, L);
   host->emergency_gcs++;
   return 0;
 }

@@ -127,6 +127,7 @@ struct rmt_host {
   uint64_t mem_refused;          /* allocations refused at the cap */
   int mem_errors;                /* crossings ended by "not enough memory" */
   int gc_wanted;
+  int mem_lifted;                /* the host is collecting: the cap does not apply */
   volatile int gc_due;           /* the next script check runs a full collection */
   size_t gc_floor;               /* heap after the last such collection */
   int emergency_gcs;
