@@ -43,13 +43,22 @@ unsigned char *rmt_push_buffer(lua_State *L, size_t len) {
   return b->data;
 }
 
-/* Luau's wording: "invalid argument #2 to 'readi8' (number expected, got nil)". */
+/* Luau's wording: "invalid argument #2 to 'readi8' (number expected, got nil)". The name is
+ * the library's, found by the running function (a call through pcall has no call-site name). */
 static int arg_error(lua_State *L, int arg, const char *msg) {
   lua_Debug ar;
   const char *name = "?";
-  if (lua_getstack(L, 0, &ar)) {
-    lua_getinfo(L, "n", &ar);
-    if (ar.name) name = ar.name;
+  if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "f", &ar)) {
+    lua_getfield(L, LUA_REGISTRYINDEX, "rmt.bufferlib");
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+      if (lua_rawequal(L, -1, -4)) {
+        name = lua_tostring(L, -2);
+        lua_pop(L, 2);
+        break;
+      }
+      lua_pop(L, 1);
+    }
   }
   return luaL_error(L, "invalid argument #%d to '%s' (%s)", arg, name, msg);
 }
@@ -326,6 +335,8 @@ void rmt_buffer_open(lua_State *L) {
     lua_pushcclosure(L, b_writeint, 1);
     lua_setfield(L, -2, name);
   }
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, "rmt.bufferlib");
   lua_setglobal(L, "buffer");
   lua_pushcfunction(L, b_isbuffer);
   lua_setfield(L, LUA_REGISTRYINDEX, "rmt.isbuffer");
