@@ -180,6 +180,8 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   lua_atpanic(L, on_panic);
   luaL_openlibs(L);
   rmt_types_open(L);
+  rmt_stdlib_open(L);
+  rmt_buffer_open(L);
   rmt_sched_init(host);
 
   /* H: the primitives the prelude builds on */

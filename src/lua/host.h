@@ -240,6 +240,19 @@ const float *rmt_to_color3(lua_State *L, int idx);
 /* Luau-style number text (integers without ".0", others %.14g). buf >= 32 bytes. */
 void rmt_format_number(char *buf, size_t cap, double n);
 
+/* ---- Luau's standard library (stdlib.c, buffer.c) ---- */
+/* string.pack/unpack/packsize, math.noise/clamp/sign/round/map/lerp, wall-clock os.clock,
+ * monotonic tick, tostring of numbers as Luau prints them. */
+void rmt_stdlib_open(lua_State *L);
+/* Luau's number text (shortest round trip: "0.1", "1e+30", "-0", "nan"); out >= 48 bytes. */
+size_t rmt_luau_num2str(char *out, double n);
+/* The `buffer` library and its registry metatable. */
+void rmt_buffer_open(lua_State *L);
+/* Non-NULL when the value at idx is a buffer: its bytes (mutable), length in *len. */
+unsigned char *rmt_to_buffer(lua_State *L, int idx, size_t *len);
+/* Pushes a new zero-filled buffer of len bytes (a Lua error past Luau's 1 GiB limit). */
+unsigned char *rmt_push_buffer(lua_State *L, size_t len);
+
 /* ---- conversions (convert.c) ---- */
 typedef enum rmt_conv_mode {
   RMT_CONV_NETWORK = 1,  /* players become RMT_TPLAYER, other instances cannot cross */

@@ -290,6 +290,11 @@ static int lx_interp_section(lexer *lx, int opened_by_backtick) {
           else
             lx->pos++;
         }
+      } else if (c == 'u' && lx_peek(lx, 1) == '{') {
+        /* \u{XXXX}: its brace does not open an expression */
+        lx->pos += 2;
+        while ((c = lx_peek(lx, 0)) >= 0 && c != '}' && c != '`' && c != '\n') lx->pos++;
+        if (c == '}') lx->pos++;
       } else {
         lx->pos++;
       }
@@ -578,6 +583,42 @@ static void leave(parser *p) { p->depth--; }
 static void emit(parser *p) {
   flush_to(p, tk(p)->end);
   advance(p);
+}
+
+/* Escapes LuaJIT reads; Luau reads any other escaped character as itself (roblox-ts emits
+ * "\}" in template strings), so those lose their backslash. */
+static int escape_known(char d) {
+  return (d != 0 && strchr("abfnrtvxzu\\\"'\n\r", d) != NULL) || (d >= '0' && d <= '9');
+}
+
+/* A string token: quoted strings with escapes LuaJIT does not know are rewritten. */
+static void string_token(parser *p) {
+  const token *t = tk(p);
+  size_t k;
+  int q = p->src[t->start];
+  if (q == '"' || q == '\'') {
+    for (k = t->start + 1; k + 1 < t->end; k++) {
+      if (p->src[k] != '\\') continue;
+      if (!escape_known(p->src[k + 1])) break;
+      k++;
+    }
+    if (k + 1 < t->end) {
+      flush_to(p, t->start);
+      for (k = t->start; k < t->end; k++) {
+        if (p->src[k] == '\\' && k + 1 < t->end) {
+          if (escape_known(p->src[k + 1])) out_mem(p, p->src + k, 2);
+          else out_mem(p, p->src + k + 1, 1);
+          k++;
+        } else {
+          out_mem(p, p->src + k, 1);
+        }
+      }
+      p->cur = t->end;
+      advance(p);
+      return;
+    }
+  }
+  emit(p);
 }
 
 /* Writes `text` in place of the current token. */
@@ -912,7 +953,7 @@ static void args(parser *p) {
     table_cons(p);
     break;
   case TK_STRING:
-    emit(p);
+    string_token(p);
     break;
   default:
     error_near(p, "function arguments expected");
@@ -1022,7 +1063,7 @@ static void interp_literal(parser *p, const token *t, int with_concat_before, in
     int rc;
     if (c == '\\' && k + 1 < b) {
       char d = p->src[k + 1];
-      if (d == '{' || d == '`')
+      if (d == '{' || d == '`' || (!escape_known(d) && d != '"'))
         rc = rmt_buf_append(s, &d, 1);
       else
         rc = rmt_buf_append(s, p->src + k, 2);
@@ -1108,6 +1149,8 @@ static void simpleexp(parser *p) {
     number(p);
     break;
   case TK_STRING:
+    string_token(p);
+    break;
   case TK_NIL:
   case TK_TRUE:
   case TK_FALSE:
