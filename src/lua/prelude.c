@@ -2047,7 +2047,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local rawloadstring = loadstring\n"
     "  G.loadstring = function(src, chunkname)\n"
     "    if rawtype(src) ~= \"string\" then error(\"bad argument #1 to 'loadstring' (string expected)\", 2) end\n"
-    "    local lua, terr = H.luau_translate(src)\n"
+    "    local lua, terr = H.luau_translate(src, true) -- with the interrupt checks, as scripts\n"
     "    local fn, err\n"
     "    if lua then fn, err = rawloadstring(lua, chunkname or src) end\n"
     "    if not fn then\n"
@@ -2057,6 +2057,8 @@ const char *const rmt_prelude_chunks[] = {
     "    setfenv(fn, getfenv(2))\n"
     "    return fn\n"
     "  end\n"
+    "  -- make bench scenario 9 measures the checks against this: the same code without them\n"
+    "  if os.getenv(\"REMOTES_BENCH_UNCHECKED\") == \"1\" then G.loadstring_unchecked = rawloadstring end\n"
     "\n"
     "  -- string\n"
     "  function string.split(s, sep)\n"
@@ -2124,13 +2126,13 @@ const char *const rmt_prelude_chunks[] = {
     "  local frozenMt = { __newindex = readonly }\n"
     "  local function checkwrite(t, level)\n"
     "    if frozen[t] ~= nil then error(\"attempt to modify a readonly table\", level + 1) end\n"
-    "  end\n"
+    "  end\n",
     "  local function checktable(t, fname, arg)\n"
     "    if rawtype(t) ~= \"table\" then\n"
     "      error((\"invalid argument #%d to '%s' (table expected, got %s)\"):format(arg or 1, fname, G.typeof(t)), 3)\n"
     "    end\n"
     "  end\n"
-    "  function table.freeze(t)\n",
+    "  function table.freeze(t)\n"
     "    checktable(t, \"freeze\")\n"
     "    if frozen[t] ~= nil then error(\"invalid argument #1 to 'freeze' (table is already frozen)\", 2) end\n"
     "    local mt = ogetmetatable(t)\n"
@@ -2228,7 +2230,7 @@ const char *const rmt_prelude_chunks[] = {
     "  -- coroutine.close, and the statuses and resumes it changes\n"
     "  local closed = osetmetatable({}, { __mode = \"k\" })\n"
     "  local failed = osetmetatable({}, { __mode = \"k\" }) -- coroutine -> its error\n"
-    "  local costatus, coresume = coroutine.status, coroutine.resume\n"
+    "  local costatus, coresume = coroutine.status, coroutine.resume\n",
     "  function coroutine.status(co)\n"
     "    if closed[co] then return \"dead\" end\n"
     "    return costatus(co)\n"
@@ -2236,7 +2238,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local function resumed(co, ok, ...)\n"
     "    if not ok then failed[co] = (...) end\n"
     "    return ok, ...\n"
-    "  end\n",
+    "  end\n"
     "  function coroutine.resume(co, ...)\n"
     "    if closed[co] then return false, \"cannot resume dead coroutine\" end\n"
     "    return resumed(co, coresume(co, ...))\n"
@@ -2315,11 +2317,11 @@ const char *const rmt_prelude_chunks[] = {
     "      else error(\"invalid argument #\" .. (co and 3 or 2) .. \" to 'info' (invalid option)\", 3) end\n"
     "    end\n"
     "    return unpack(out, 1, k)\n"
-    "  end\n"
+    "  end\n",
     "  local function pass(...) return ... end\n"
     "  debug.info = function(...) return pass(info(...)) end -- info's frame counts the levels\n"
     "  debug.setmemorycategory = function() end\n"
-    "  debug.resetmemorycategory = function() end\n",
+    "  debug.resetmemorycategory = function() end\n"
     "  debug.profilebegin = function() end\n"
     "  debug.profileend = function() end\n"
     "\n"
@@ -2422,12 +2424,12 @@ const char *const rmt_prelude_chunks[] = {
     "      while p > 1 and cont(p) do p = p - 1 end\n"
     "      return p\n"
     "    end\n"
-    "    G.utf8 = u8\n"
+    "    G.utf8 = u8\n",
     "  end\n"
     "  -- vector: Luau's library over Vector3 (float32 components, like Luau's vectors)\n"
     "  local V3 = G.Vector3\n"
     "  if V3 then\n"
-    "    local vnew = V3.new\n",
+    "    local vnew = V3.new\n"
     "    local floor, ceil, abs, max, min = math.floor, math.ceil, math.abs, math.max, math.min\n"
     "    local function each(f) return function(v) return vnew(f(v.X), f(v.Y), f(v.Z)) end end\n"
     "    local function sign(x) return x > 0 and 1 or x < 0 and -1 or 0 end\n"
@@ -2511,14 +2513,14 @@ const char *const rmt_prelude_chunks[] = {
     "  return d.modValue\n"
     "end\n"
     "\n"
-    "makeEnv = function(scriptInst)\n"
+    "makeEnv = function(scriptInst)\n",
     "  return setmetatable({ script = scriptInst }, { __index = G })\n"
     "end\n"
     "\n"
     "local function runScript(inst)\n"
     "  local d = Inst[inst]\n"
     "  if d.props.Disabled then return end\n"
-    "  local fn, err = compile(inst, d)\n",
+    "  local fn, err = compile(inst, d)\n"
     "  if not fn then\n"
     "    H.report_error(err)\n"
     "    return\n"
@@ -2607,12 +2609,12 @@ const char *const rmt_prelude_chunks[] = {
     "    local v = props[k]\n"
     "    if k == \"Attributes\" and type(v) == \"table\" then\n"
     "      for an, av in pairs(v) do\n"
-    "        local ok, err = pcall(inst.SetAttribute, inst, an, decodeProp(av, nil))\n"
+    "        local ok, err = pcall(inst.SetAttribute, inst, an, decodeProp(av, nil))\n",
     "        if not ok then loadFail(sformat(\"%s: attribute %s: %s\", display, an, tostring(err))) end\n"
     "      end\n"
     "    elseif k ~= \"Tags\" then\n"
     "      local cur\n"
-    "      pcall(function() cur = inst[k] end)\n",
+    "      pcall(function() cur = inst[k] end)\n"
     "      local ok, err = pcall(function() inst[k] = decodeProp(v, cur) end)\n"
     "      if not ok then loadFail(sformat(\"%s: property %s: %s\", display, k, tostring(err))) end\n"
     "    end\n"
@@ -2699,12 +2701,12 @@ const char *const rmt_prelude_chunks[] = {
     "  local props\n"
     "  if H.is_file(meta) then\n"
     "    local j = decodeJson(meta, joinPath(display, \"init.meta.json\"))\n"
-    "    if type(j) == \"table\" then\n"
+    "    if type(j) == \"table\" then\n",
     "      cls = j.className or j.ClassName or cls\n"
     "      props = j.properties or j.Properties\n"
     "    end\n"
     "  end\n"
-    "  if not classes[cls] then loadFail(sformat(\"%s: unknown class \\\"%s\\\"\", display, cls)) end\n",
+    "  if not classes[cls] then loadFail(sformat(\"%s: unknown class \\\"%s\\\"\", display, cls)) end\n"
     "  local inst, d = newInstance(cls, true)\n"
     "  d.Name = name\n"
     "  if props then applyProps(inst, props, display) end\n"
@@ -2791,12 +2793,12 @@ const char *const rmt_prelude_chunks[] = {
     "    if H.is_dir(full) then\n"
     "      if not inst then\n"
     "        if skipOnClient(parent, cls or \"Folder\") then return end\n"
-    "        local initName\n"
+    "        local initName\n",
     "        inst, initName = dirInstance(full, disp, name, cls)\n"
     "        if skipOnClient(parent, Inst[inst].ClassName) then return end\n"
     "        inst.Parent = parent\n"
     "        loadDir(full, disp, inst, initName)\n"
-    "      else\n",
+    "      else\n"
     "        if not (inst ~= game and skipOnClient(inst, \"Folder\")) then loadDir(full, disp, inst) end\n"
     "      end\n"
     "    elseif H.is_file(full) then\n"
@@ -2878,9 +2880,9 @@ const char *const rmt_prelude_chunks[] = {
     "        if Inst[x].ClassName == \"Script\" then list[#list + 1] = x end\n"
     "      end\n"
     "    end\n"
-    "  else\n"
+    "  else\n",
     "    local roots = { services.ReplicatedFirst, starterPlayerScripts(),\n"
-    "                    findChild(Inst[services.StarterPlayer], \"StarterCharacterScripts\"),\n",
+    "                    findChild(Inst[services.StarterPlayer], \"StarterCharacterScripts\"),\n"
     "                    services.StarterGui, services.StarterPack }\n"
     "    for _, r in ipairs(roots) do\n"
     "      for _, x in ipairs(descendants(r, {})) do\n"
@@ -2965,9 +2967,9 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "\n"
     "  rep = {\n"
-    "    value = function(inst, d) check(inst, \"Value\", H.rep_set_value(d.repId, wireValue(d))) end,\n"
+    "    value = function(inst, d) check(inst, \"Value\", H.rep_set_value(d.repId, wireValue(d))) end,\n",
     "    name = function(inst, d) check(inst, \"Name\", H.rep_set_name(d.repId, d.Name)) end,\n"
-    "    attr = function(inst, d, name, v)\n",
+    "    attr = function(inst, d, name, v)\n"
     "      check(inst, \"attribute \" .. name, H.rep_set_attr(d.repId, name, v))\n"
     "    end,\n"
     "    -- before a Destroy: the engine drops the whole subtree at once\n"
@@ -3058,10 +3060,10 @@ const char *const rmt_prelude_chunks[] = {
     "  local function mergePathFolders(inst)\n"
     "    local d = Inst[inst]\n"
     "    if not d.Parent then return end\n"
-    "    local sibs = {}\n"
+    "    local sibs = {}\n",
     "    for i, c in ipairs(Inst[d.Parent].children) do sibs[i] = c end\n"
     "    for _, c in ipairs(sibs) do\n"
-    "      local cd = Inst[c]\n",
+    "      local cd = Inst[c]\n"
     "      if c ~= inst and cd.pathFolder and not cd.repId and cd.Name == d.Name then\n"
     "        local kids = {}\n"
     "        for i, k in ipairs(cd.children) do kids[i] = k end\n"
@@ -3167,11 +3169,11 @@ const char *const rmt_prelude_chunks[] = {
     "      map(inst, d, id)\n"
     "      if d.class.valueChanged then applyValue(inst, d, info) end\n"
     "      applyAttrs(inst, d, info.attrs)\n"
-    "      mergePathFolders(inst)\n"
+    "      mergePathFolders(inst)\n",
     "      return inst\n"
     "    end\n"
     "    local d\n"
-    "    inst, d = newInstance(classes[info.class] and info.class or \"Folder\", true)\n",
+    "    inst, d = newInstance(classes[info.class] and info.class or \"Folder\", true)\n"
     "    d.ClassName = info.class\n"
     "    d.Name = info.name\n"
     "    local donor = placeCopies[poolKey(fullName(parent) .. \".\" .. info.name, info.class)]\n"
@@ -3271,11 +3273,11 @@ const char *const rmt_prelude_chunks[] = {
     "    local ps, psd = newInstance(\"PlayerScripts\", true)\n"
     "    psd.Name = \"PlayerScripts\"\n"
     "    setParent(ps, psd, p, true)\n"
-    "  end\n"
+    "  end\n",
     "  if d.added then return end\n"
     "  d.added = true\n"
     "  if IS_SERVER and H.net_enabled() then\n"
-    "    local rid = H.rep_player_instance(id)\n",
+    "    local rid = H.rep_player_instance(id)\n"
     "    if rid and rid ~= 0 then d.repId, d.repRoot = rid, true end\n"
     "  end\n"
     "  setParent(p, d, services.Players, true)\n"
@@ -3364,7 +3366,7 @@ const char *const rmt_prelude_chunks[] = {
     "    end\n"
     "  end\n"
     "end\n"
-    "\n"
+    "\n",
     "-- For the C side: the instance metatable and the Player id table.\n"
     "H.set_instance_meta(instMt, PlayerIds, Inst, PlayersById)\n"
     "\n"

@@ -2040,7 +2040,7 @@ do
   local rawloadstring = loadstring
   G.loadstring = function(src, chunkname)
     if rawtype(src) ~= "string" then error("bad argument #1 to 'loadstring' (string expected)", 2) end
-    local lua, terr = H.luau_translate(src)
+    local lua, terr = H.luau_translate(src, true) -- with the interrupt checks, as scripts
     local fn, err
     if lua then fn, err = rawloadstring(lua, chunkname or src) end
     if not fn then
@@ -2050,6 +2050,8 @@ do
     setfenv(fn, getfenv(2))
     return fn
   end
+  -- make bench scenario 9 measures the checks against this: the same code without them
+  if os.getenv("REMOTES_BENCH_UNCHECKED") == "1" then G.loadstring_unchecked = rawloadstring end
 
   -- string
   function string.split(s, sep)

@@ -1,8 +1,9 @@
 -- The cost of the script-timeout checks (docs/robustness.md). Each workload runs twice: as
 -- this script's own code, which the host translated with an interrupt check atop every loop
--- and function body, and as the same source through loadstring, which is not translated and
--- has no checks. Best of 7 runs each, os.clock (wall time, as Luau's); prints one line per
--- workload with the ratio checked/plain. Run: remotes serve bench/places/interrupt-cost
+-- and function body, and as the same source through loadstring_unchecked (LuaJIT's own
+-- loadstring, exposed only when REMOTES_BENCH_UNCHECKED=1), which has no checks. Best of 7
+-- runs each, os.clock (wall time, as Luau's); one line per workload with the ratio
+-- checked/plain. Run: REMOTES_BENCH_UNCHECKED=1 remotes serve bench/places/interrupt-cost
 -- --duration 60 --script-timeout 0
 local workloads = {
   { "tight loop (10M empty iterations)", [[ local n = 0 for i = 1, 1e7 do n = n + i end return n ]] },
@@ -44,7 +45,7 @@ local checked = {
 }
 
 for i, w in ipairs(workloads) do
-  local plainFn = assert(loadstring(w[2]))
+  local plainFn = assert(loadstring_unchecked(w[2]))
   assert(plainFn() == checked[i](), "twins disagree: " .. w[1])
   local plain, chk = best(plainFn), best(checked[i])
   print(string.format("interrupt-cost %-48s plain %8.2f ms  checked %8.2f ms  ratio %.2f",
