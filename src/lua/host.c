@@ -136,6 +136,40 @@ static int on_panic(lua_State *L) {
   return 0;
 }
 
+/* The hooks C calls by name (rmt_host_call_hook), declared once here and checked when the
+ * prelude has run, so a renamed or missing hook is a clear error at start, not a silent
+ * no-op at the first event. */
+static const char *const HOOKS_BOTH[] = {"load", "start_scripts", "run_string", "frame",
+                                         "frame_busy", "remote_event", "remote_invoke",
+                                         "player_added", "player_removing", "registry",
+                                         "remote_dropped", "rep_attach", NULL};
+static const char *const HOOKS_CLIENT[] = {"replica", NULL};
+
+static int check_hooks(rmt_host *host, rmt_error *err) {
+  lua_State *L = host->L;
+  const char *const *lists[2];
+  int k;
+  lists[0] = HOOKS_BOTH;
+  lists[1] = host->side == RMT_HOST_CLIENT ? HOOKS_CLIENT : NULL;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, host->hooks_ref);
+  for (k = 0; k < 2; k++) {
+    const char *const *name;
+    for (name = lists[k]; name && *name; name++) {
+      int ok;
+      lua_getfield(L, -1, *name);
+      ok = lua_isfunction(L, -1);
+      lua_pop(L, 1);
+      if (!ok) {
+        lua_pop(L, 1);
+        if (err) snprintf(err->message, sizeof err->message, "prelude: hook '%s' missing", *name);
+        return -1;
+      }
+    }
+  }
+  lua_pop(L, 1);
+  return 0;
+}
+
 static void free_host_block(rmt_host *host) {
   if (host->alloc && host->alloc->fn) {
     host->alloc->fn(host->alloc->ud, host, sizeof *host, 0);
@@ -219,6 +253,7 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
     goto fail;
   }
   host->hooks_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  if (check_hooks(host, err) != 0) goto fail;
   return host;
 fail:
   if (err) err->code = RMT_EINVAL;
