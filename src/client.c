@@ -528,7 +528,7 @@ rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
     rmt__seterr(err, RMT_ENET, "cannot create a UDP socket");
     goto fail;
   }
-  c->host->maximumPacketSize = rmt__max_packet(&cfg.limits, cfg.batch_bytes);
+  rmt__host_limits(c->host, &cfg.limits, cfg.batch_bytes);
   c->peer = enet_host_connect(c->host, &addr, RMT_CHANNEL_COUNT, RMT_PROTOCOL_VERSION);
   if (!c->peer) {
     rmt__seterr(err, RMT_ENET, "cannot start connecting to %s:%u", cfg.host, (unsigned)cfg.port);

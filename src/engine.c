@@ -78,6 +78,15 @@ size_t rmt__max_packet(const rmt_limits *l, uint32_t batch_bytes) {
   return (l->max_bytes > batch_bytes ? l->max_bytes : batch_bytes) + 64;
 }
 
+size_t rmt__max_waiting(const rmt_limits *l, uint32_t batch_bytes) {
+  return rmt__max_packet(l, batch_bytes) + RMT_WAITING_SLACK;
+}
+
+void rmt__host_limits(ENetHost *host, const rmt_limits *l, uint32_t batch_bytes) {
+  host->maximumPacketSize = rmt__max_packet(l, batch_bytes);
+  host->maximumWaitingData = rmt__max_waiting(l, batch_bytes);
+}
+
 /* ---- id map ---- */
 
 static size_t slot_of(uint32_t key, size_t cap) {

@@ -28,6 +28,17 @@ void rmt__limits_fill(rmt_limits *l);
 /* ENet refuses larger packets before reassembling them: nothing legitimate is bigger than
  * one message at max_bytes or one batch. */
 size_t rmt__max_packet(const rmt_limits *l, uint32_t batch_bytes);
+/* What ENet may hold per peer for packets not yet handed to us (fragments being reassembled,
+ * reliable packets waiting for an earlier one, packets dispatched in one receive burst): one
+ * largest legal packet plus this slack, which covers ENet's 64 KiB reliable window and a
+ * 256-datagram receive burst from an honest peer. ENet's default is 32 MB per peer: raw
+ * peers sending big packets one fragment short held hundreds of MB of a server. Past the
+ * cap ENet stores (and acknowledges) nothing more from that peer until it drains, so a peer
+ * can make ENet hold at most rmt__max_waiting + rmt__max_packet bytes. */
+#define RMT_WAITING_SLACK (512u * 1024u)
+size_t rmt__max_waiting(const rmt_limits *l, uint32_t batch_bytes);
+/* Sets both caps (maximumPacketSize, maximumWaitingData) on a server's or client's host. */
+void rmt__host_limits(ENetHost *host, const rmt_limits *l, uint32_t batch_bytes);
 
 /* ---- u32 -> pointer map (open addressing, backward-shift deletion) ---- */
 typedef struct rmt_idmap {

@@ -700,8 +700,8 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
     rmt__seterr(err, RMT_ENET, "cannot bind UDP %s:%u (in use?)", c.bind_host, (unsigned)c.port);
     goto fail;
   }
-  /* ENet would otherwise reassemble packets of up to 32 MB per peer. */
-  s->host->maximumPacketSize = rmt__max_packet(&c.limits, c.batch_bytes);
+  /* ENet would otherwise reassemble packets of up to 32 MB, and hold 32 MB, per peer. */
+  rmt__host_limits(s->host, &c.limits, c.batch_bytes);
   return s;
 fail:
   rmt_ticket_guard_destroy(s->ticket_guard);

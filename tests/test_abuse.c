@@ -1,0 +1,284 @@
+/* test_abuse.c - issue 10: nothing a client sends takes the server down. Each test attacks
+ * one resource (ENet's reassembly buffers, the unreliable size limit, the queue before a
+ * listener, names, connections per address, the join snapshot) with raw ENet peers or real
+ * clients over loopback, and asserts what the server holds and that a good client is served. */
+#define _POSIX_C_SOURCE 200809L
+#include <malloc.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "alloc_counter.h"
+#include "engine.h"
+#include "protocol.h"
+#include "raw_peer.h"
+#include "remotes.h"
+
+/* ---- ENet's own heap, counted: its allocations do not go through rmt_allocator ---- */
+
+static long long enet_live, enet_peak;
+
+static void *count_malloc(size_t n) {
+  void *p = malloc(n);
+  if (p) {
+    enet_live += (long long)malloc_usable_size(p);
+    if (enet_live > enet_peak) enet_peak = enet_live;
+  }
+  return p;
+}
+
+static void count_free(void *p) {
+  if (p) enet_live -= (long long)malloc_usable_size(p);
+  free(p);
+}
+
+/* Installed after the library initialised ENet (which installs plain malloc/free): blocks
+ * allocated before are freed through count_free too, which only lowers the count, so the
+ * growth measured from here is never overstated by them. */
+static void count_enet_allocations(void) {
+  ENetCallbacks cb = {count_malloc, count_free, NULL};
+  assert_int_equal(enet_initialize_with_callbacks(ENET_VERSION, &cb), 0);
+  enet_peak = enet_live;
+}
+
+/* ---- the world: one server, one good client ---- */
+
+typedef struct world {
+  alloc_counter sac, cac;
+  rmt_server *server;
+  rmt_client *good;
+  rmt_remote_id echo, ev, unrel;
+  long drops[16];
+  rmt_player_id drop_player[16]; /* the last player dropped for each reason */
+  long answered, failed;
+  long events_seen;
+  double last_len; /* unreliable listener: length of the last string received */
+} world;
+
+static void quiet(void *ud, rmt_log_level level, const char *msg) {
+  (void)ud;
+  (void)level;
+  (void)msg;
+}
+
+static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason) {
+  world *w = ud;
+  (void)r;
+  if ((int)reason < 16) {
+    w->drops[reason]++;
+    w->drop_player[reason] = p;
+  }
+}
+
+static void echo_handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t nargs) {
+  (void)ud;
+  rmt_invocation_return(inv, nargs > 1 ? args + 1 : NULL, nargs > 1 ? nargs - 1 : 0);
+}
+
+static void pump(world *w) {
+  rmt_server_service(w->server, 1);
+  if (w->good) rmt_client_service(w->good, 0);
+}
+
+static world *new_world(void) {
+  static world w;
+  memset(&w, 0, sizeof w);
+  alloc_counter_init(&w.sac);
+  alloc_counter_init(&w.cac);
+  return &w;
+}
+
+static void start_server(world *w, const rmt_server_config *cfg) {
+  rmt_server_config sc;
+  if (cfg) sc = *cfg;
+  else rmt_server_config_default(&sc);
+  sc.alloc = &w->sac.hook;
+  sc.log = quiet;
+  sc.on_drop = on_drop;
+  sc.drop_ud = w;
+  rmt_error err;
+  w->server = rmt_server_create(&sc, &err);
+  assert_non_null(w->server);
+  assert_int_equal(rmt_server_create_remote(w->server, "Echo", RMT_REMOTE_FUNCTION, &w->echo), 0);
+  assert_int_equal(rmt_server_create_remote(w->server, "Ev", RMT_REMOTE_EVENT, &w->ev), 0);
+  assert_int_equal(rmt_server_create_remote(w->server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w->unrel), 0);
+  rmt_server_on_invoke(w->server, w->echo, echo_handler, w);
+}
+
+static rmt_client *join_client(world *w, const char *name) {
+  rmt_client_config cc;
+  rmt_client_config_default(&cc);
+  cc.port = rmt_server_port(w->server);
+  cc.name = name;
+  cc.alloc = &w->cac.hook;
+  cc.log = quiet;
+  rmt_client *c = rmt_client_create(&cc, NULL);
+  assert_non_null(c);
+  for (uint64_t t = rmt__now_ms() + 5000;
+       rmt_client_get_state(c) == RMT_CLIENT_CONNECTING && rmt__now_ms() < t;) {
+    rmt_server_service(w->server, 1);
+    rmt_client_service(c, 0);
+    if (w->good && w->good != c) rmt_client_service(w->good, 0);
+  }
+  return c;
+}
+
+static void start(world *w, const rmt_server_config *cfg) {
+  start_server(w, cfg);
+  w->good = join_client(w, "Good");
+  assert_int_equal(rmt_client_get_state(w->good), RMT_CLIENT_CONNECTED);
+}
+
+static void on_answer(void *ud, int status, const rmt_value *res, size_t nres, const char *msg) {
+  world *w = ud;
+  (void)res;
+  (void)nres;
+  if (status == RMT_OK) w->answered++;
+  else {
+    w->failed++;
+    fprintf(stderr, "good client's invoke failed: %s (%s)\n", rmt_err_name(status), msg);
+  }
+}
+
+/* The good client invokes Echo n times, one at a time; returns how many answered OK. */
+static long good_calls(world *w, int n) {
+  w->answered = w->failed = 0;
+  for (int i = 0; i < n; i++) {
+    long before = w->answered + w->failed;
+    rmt_value v = rmt_num(i);
+    assert_int_equal(rmt_client_invoke(w->good, w->echo, &v, 1, 5000, on_answer, w, NULL), 0);
+    for (uint64_t t = rmt__now_ms() + 6000; w->answered + w->failed == before && rmt__now_ms() < t;)
+      pump(w);
+  }
+  return w->answered;
+}
+
+static void finish(world *w) {
+  rmt_client_destroy(w->good);
+  rmt_server_destroy(w->server);
+  assert_int_equal(w->sac.live_blocks, 0);
+  assert_int_equal(w->cac.live_blocks, 0);
+  assert_false(w->sac.bad_osize);
+}
+
+static void sleep_us(long us) {
+  struct timespec ts = {0, us * 1000};
+  nanosleep(&ts, NULL);
+}
+
+/* ---- 1. packets one fragment short ---- */
+
+/* Queues a reliable packet of `size` bytes and takes its last fragment back out of ENet's
+ * outgoing queue before it is ever sent: the server reassembles a packet that never
+ * completes, and every later packet on the channel waits behind it. */
+static void send_one_fragment_short(bot *b, size_t size) {
+  ENetPacket *pk = enet_packet_create(NULL, size, ENET_PACKET_FLAG_RELIABLE);
+  assert_non_null(pk);
+  memset(pk->data, 0x5a, size);
+  assert_int_equal(enet_peer_send(b->peer, 0, pk), 0);
+  ENetOutgoingCommand *last = enet_list_back(&b->peer->outgoingCommands);
+  assert_int_equal(last->command.header.command & ENET_PROTOCOL_COMMAND_MASK,
+                   ENET_PROTOCOL_COMMAND_SEND_FRAGMENT);
+  enet_list_remove(&last->outgoingCommandList);
+  last->packet->referenceCount--; /* the other fragments still hold it */
+  enet_free(last);
+}
+
+/* The attackers run in a child process, so the server's process counts only its own ENet
+ * memory. They join, send their packets, then keep their connections alive until killed. */
+static void fragment_child(uint16_t port, int nbots, int npackets, size_t size) {
+  static bot bots[16];
+  prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a parent that failed an assertion */
+  char name[32];
+  for (int i = 0; i < nbots; i++) bot_open(&bots[i], port);
+  int hello[16] = {0};
+  for (uint64_t t = rmt__now_ms() + 5000; rmt__now_ms() < t;) {
+    int joined = 0;
+    for (int i = 0; i < nbots; i++) {
+      bot_service(&bots[i]);
+      if (bots[i].connected && !hello[i]) {
+        snprintf(name, sizeof name, "Frag%d", i);
+        bot_hello(&bots[i], name);
+        hello[i] = 1;
+      }
+      joined += bots[i].joined;
+    }
+    if (joined == nbots) break;
+    sleep_us(200);
+  }
+  for (int i = 0; i < nbots; i++)
+    for (int k = 0; k < npackets; k++) send_one_fragment_short(&bots[i], size);
+  for (uint64_t t = rmt__now_ms() + 60000; rmt__now_ms() < t;) {
+    for (int i = 0; i < nbots; i++) bot_service(&bots[i]);
+    sleep_us(200);
+  }
+}
+
+static void test_unfinished_packets_bounded(void **state) {
+  (void)state;
+  enum { NBOTS = 6, NPACKETS = 48 };
+  world *w = new_world();
+  rmt_server_config sc;
+  rmt_server_config_default(&sc);
+  sc.limits.max_bytes = 64 * 1024; /* the largest legal packet is max_bytes + 64 */
+  sc.limits.max_string = 32 * 1024;
+  start(w, &sc);
+  size_t max_packet = rmt__max_packet(&sc.limits, sc.batch_bytes);
+  size_t max_waiting = rmt__max_waiting(&sc.limits, sc.batch_bytes);
+  count_enet_allocations();
+  long long base = enet_live;
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    fragment_child(rmt_server_port(w->server), NBOTS, NPACKETS, max_packet);
+    _exit(0);
+  }
+  /* Serve until every attacker joined and ENet's heap stopped growing for a second. */
+  uint64_t deadline = rmt__now_ms() + 20000, still_since = rmt__now_ms();
+  long long last_peak = enet_peak;
+  while (rmt__now_ms() < deadline) {
+    pump(w);
+    if (enet_peak != last_peak) {
+      last_peak = enet_peak;
+      still_since = rmt__now_ms();
+    }
+    if (rmt_server_players(w->server, NULL, 0) == NBOTS + 1 && enet_peak > base + (long long)max_packet &&
+        rmt__now_ms() - still_since > 1000)
+      break;
+  }
+  long long grown = enet_peak - base;
+  long long bound = NBOTS * (long long)(max_waiting + max_packet) + 256 * 1024;
+  fprintf(stderr,
+          "unfinished packets: %d peers x %d packets of %zu bytes one fragment short: server's "
+          "ENet heap grew by %lld KiB (bound %lld KiB; %d x %zu KiB sent)\n",
+          NBOTS, NPACKETS, max_packet, grown / 1024, bound / 1024, NBOTS,
+          NPACKETS * max_packet / 1024);
+  assert_int_equal(rmt_server_players(w->server, NULL, 0), NBOTS + 1);
+  assert_true(grown > (long long)max_packet); /* the attack did reach the server */
+  assert_true(grown <= bound);
+  /* The good client is still served while the attackers hold their share. */
+  assert_int_equal(good_calls(w, 20), 20);
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  finish(w);
+}
+
+
+int main(void) {
+  if (rmt__enet_init()) return 2;
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_unfinished_packets_bounded),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
