@@ -365,6 +365,11 @@ static void handle_remote_msg(rmt_client *c, const rmt_msg *m, int channel) {
       count_drop(c, r, RMT_DROP_WRONG_KIND);
       return;
     }
+    /* A modified server is not bound by its own send-side check. */
+    if (r->kind == RMT_UNRELIABLE_REMOTE_EVENT && m->body_len > RMT_UNRELIABLE_MAX) {
+      count_drop(c, r, RMT_DROP_MALFORMED);
+      return;
+    }
     r->stats.events_in++;
     c->totals.events_in++;
     if (rmt_signal_listener_count(r->signal) && !r->queue.count) {
@@ -786,11 +791,11 @@ int rmt_client_fire(rmt_client *c, rmt_remote_id remote, const rmt_value *args, 
     return rc;
   }
   size_t payload = b->len - mark.len_at - 1;
-  if (ch == RMT_CHANNEL_UNRELIABLE && payload > 1000) {
+  if (ch == RMT_CHANNEL_UNRELIABLE && payload > RMT_UNRELIABLE_MAX) {
     rmt__msg_abort(b, &mark);
     return rmt__seterr(err, RMT_ETOOBIG,
-                       "UnreliableRemoteEvent '%s': %zu bytes of arguments, limit is 1000",
-                       r->name, payload);
+                       "UnreliableRemoteEvent '%s': %zu bytes of arguments, limit is %d",
+                       r->name, payload, RMT_UNRELIABLE_MAX);
   }
   if ((rc = rmt__msg_end(b, &mark))) return rmt__seterr(err, rc, "out of memory");
   r->stats.events_out++;

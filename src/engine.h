@@ -133,6 +133,10 @@ void rmt__remote_free(rmt_remote_entry *r, const rmt_allocator *a);
 /* Remote names: 1..200 bytes, '/'-separated non-empty segments, no control characters. */
 int rmt__remote_name_valid(const char *name, size_t len);
 
+/* Encoded arguments of one UnreliableRemoteEvent (Roblox's limit): the sender refuses more
+ * with RMT_ETOOBIG and the receiver drops more as RMT_DROP_MALFORMED. */
+#define RMT_UNRELIABLE_MAX 1000
+
 /* Remote ids are indexes into a table on both sides, so they are capped: a server creates at
  * most this many remotes in its lifetime, and a client refuses larger ids from a server. */
 #define RMT_MAX_REMOTE_ID 65535u

@@ -472,6 +472,14 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
     if (!is_event) refuse_call(s, p, r->id, m->call_id, RMT_EINVAL, "not a RemoteFunction");
     return;
   }
+  /* The sender's own limit, checked again here: a modified client is not bound by it. */
+  if (r->kind == RMT_UNRELIABLE_REMOTE_EVENT && m->body_len > RMT_UNRELIABLE_MAX) {
+    snprintf(s->last_error, sizeof s->last_error,
+             "UnreliableRemoteEvent '%s': %zu bytes of arguments, limit is %d", r->name,
+             m->body_len, RMT_UNRELIABLE_MAX);
+    drop(s, p, r, RMT_DROP_MALFORMED);
+    return;
+  }
   if (!admit(s, p, r)) {
     drop(s, p, r, RMT_DROP_RATE_LIMIT);
     if (!is_event) refuse_call(s, p, r->id, m->call_id, RMT_ERATELIMIT, "rate limited");
@@ -976,10 +984,10 @@ static int encode_args(rmt_server *s, rmt_remote_entry *r, const rmt_value *args
   s->scratch.len = 0;
   int rc = rmt_encode(&s->scratch, args, nargs, NULL, err);
   if (rc) return rc;
-  if (r->kind == RMT_UNRELIABLE_REMOTE_EVENT && s->scratch.len > 1000)
+  if (r->kind == RMT_UNRELIABLE_REMOTE_EVENT && s->scratch.len > RMT_UNRELIABLE_MAX)
     return rmt__seterr(err, RMT_ETOOBIG,
-                       "UnreliableRemoteEvent '%s': %zu bytes of arguments, limit is 1000",
-                       r->name, s->scratch.len);
+                       "UnreliableRemoteEvent '%s': %zu bytes of arguments, limit is %d",
+                       r->name, s->scratch.len, RMT_UNRELIABLE_MAX);
   return RMT_OK;
 }
 

@@ -85,6 +85,12 @@ static void echo_handler(void *ud, rmt_invocation *inv, const rmt_value *args, s
   rmt_invocation_return(inv, nargs > 1 ? args + 1 : NULL, nargs > 1 ? nargs - 1 : 0);
 }
 
+static void on_unrel(void *ud, const rmt_value *args, size_t nargs) {
+  world *w = ud;
+  w->events_seen++;
+  if (nargs >= 2 && args[1].type == RMT_TSTRING) w->last_len = (double)args[1].as.string.len;
+}
+
 static void pump(world *w) {
   rmt_server_service(w->server, 1);
   if (w->good) rmt_client_service(w->good, 0);
@@ -274,11 +280,90 @@ static void test_unfinished_packets_bounded(void **state) {
   finish(w);
 }
 
+/* ---- 2. the UnreliableRemoteEvent size limit, enforced where it is received ---- */
+
+/* An EVENT for `remote` whose encoded arguments (one string) are exactly `payload` bytes. */
+static void put_sized_event(rmt_buf *msg, rmt_remote_id remote, size_t payload) {
+  static char text[2048];
+  memset(text, 'u', sizeof text);
+  rmt_value arg = rmt_lstr(text, payload - 4); /* fixarray + str16 header = 4 bytes */
+  rmt_buf body = {0};
+  assert_int_equal(rmt_encode(&body, &arg, 1, NULL, NULL), 0);
+  assert_int_equal(body.len, payload);
+  msg->len = 0;
+  assert_int_equal(rmt__msg_put(msg, RMT_MSG_EVENT, remote, NULL, 0, body.data, body.len), 0);
+  rmt_buf_free(&body);
+}
+
+static void test_unreliable_limit_enforced_by_receiver(void **state) {
+  (void)state;
+  world *w = new_world();
+  start(w, NULL);
+  rmt_signal_connect(rmt_server_event_signal(w->server, w->unrel), on_unrel, w);
+  bot b;
+  bot_open(&b, rmt_server_port(w->server));
+  for (uint64_t t = rmt__now_ms() + 3000; !b.connected && rmt__now_ms() < t;) {
+    pump(w);
+    bot_service(&b);
+  }
+  bot_hello(&b, "Modified");
+  for (uint64_t t = rmt__now_ms() + 3000; !b.joined && rmt__now_ms() < t;) {
+    pump(w);
+    bot_service(&b);
+  }
+  assert_true(b.joined);
+  rmt_buf msg = {0};
+  /* Exactly at the limit (arrives), one past it (dropped), at the limit again (arrives). */
+  size_t sizes[3] = {1000, 1001, 1000};
+  long expect_seen[3] = {1, 1, 2};
+  for (int i = 0; i < 3; i++) {
+    put_sized_event(&msg, w->unrel, sizes[i]);
+    bot_send_buf(&b, RMT_CHANNEL_UNRELIABLE, &msg);
+    long target = i == 1 ? 0 : expect_seen[i];
+    for (uint64_t t = rmt__now_ms() + 3000;
+         rmt__now_ms() < t && (i == 1 ? !w->drops[RMT_DROP_MALFORMED] && w->events_seen < 2
+                                      : w->events_seen < target);) {
+      pump(w);
+      bot_service(&b);
+    }
+    assert_int_equal(w->events_seen, expect_seen[i]);
+    assert_true(w->last_len == 996);
+  }
+  assert_int_equal(w->drops[RMT_DROP_MALFORMED], 1);
+  assert_int_equal(w->drop_player[RMT_DROP_MALFORMED], b.player_id);
+  assert_non_null(strstr(rmt_server_last_error(w->server), "limit is 1000"));
+  rmt_stats st;
+  assert_int_equal(rmt_server_player_stats(w->server, b.player_id, &st), 0);
+  assert_int_equal(st.dropped_malformed, 1);
+  assert_int_equal(rmt_server_remote_stats(w->server, w->unrel, &st), 0);
+  assert_int_equal(st.dropped_malformed, 1);
+  assert_int_equal(st.events_in, 2);
+
+  /* The client side: a modified server's oversized unreliable event, fed to the client's
+   * receive path, is dropped and counted; one at the limit is delivered. */
+  rmt_remote_id cu = rmt_client_find_remote(w->good, "U");
+  assert_int_not_equal(cu, 0);
+  w->events_seen = 0;
+  rmt_signal_connect(rmt_client_event_signal(w->good, cu), on_unrel, w);
+  for (int i = 0; i < 3; i++) {
+    put_sized_event(&msg, cu, sizes[i]);
+    rmt_fed_packet pk = {msg.data, msg.len, RMT_CHANNEL_UNRELIABLE};
+    rmt__client_feed(w->good, &pk);
+  }
+  assert_int_equal(w->events_seen, 2);
+  assert_int_equal(rmt_client_remote_stats(w->good, cu, &st), 0);
+  assert_int_equal(st.dropped_malformed, 1);
+  assert_int_equal(st.events_in, 2);
+  rmt_buf_free(&msg);
+  bot_close(&b);
+  finish(w);
+}
 
 int main(void) {
   if (rmt__enet_init()) return 2;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_unfinished_packets_bounded),
+      cmocka_unit_test(test_unreliable_limit_enforced_by_receiver),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
