@@ -378,7 +378,7 @@ static void handle_remote_msg(rmt_client *c, const rmt_msg *m, int channel) {
     }
     rmt_queued q = {0, 0, 0, (uint8_t *)m->body, m->body_len};
     rmt__registry_busy(&c->remotes, c->alloc, r);
-    if (rmt__queue_push(&r->queue, c->alloc, c->cfg.queue_limit, c->cfg.limits.max_bytes, &q)) {
+    if (rmt__queue_push(&r->queue, c->alloc, c->cfg.queue_limit, c->cfg.limits.max_bytes, 0, &q)) {
       r->queue_dropped++;
       count_drop(c, r, RMT_DROP_QUEUE_OVERFLOW);
     }
@@ -399,7 +399,7 @@ static void handle_remote_msg(rmt_client *c, const rmt_msg *m, int channel) {
   uint32_t margin = t / 4 < 250 ? t / 4 : 250;
   rmt_queued q = {0, m->call_id, c->now + t - margin, (uint8_t *)m->body, m->body_len};
   rmt__registry_busy(&c->remotes, c->alloc, r);
-  if (rmt__queue_push(&r->waiting, c->alloc, c->cfg.queue_limit, c->cfg.limits.max_bytes, &q))
+  if (rmt__queue_push(&r->waiting, c->alloc, c->cfg.queue_limit, c->cfg.limits.max_bytes, 0, &q))
     send_error(c, r->id, m->call_id, RMT_ENOHANDLER, "no handler: OnClientInvoke is not set");
 }
 

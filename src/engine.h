@@ -99,10 +99,14 @@ typedef struct rmt_queue {
   rmt_queued *items; /* ring */
   size_t cap, head, count;
   size_t bytes;
+  rmt_idmap shares;  /* player -> what that sender holds, when pushes are bounded per sender */
 } rmt_queue;
-/* Copies bytes in; RMT_ELIMIT when over `limit` entries or `max_bytes`. */
+/* Copies bytes in; RMT_ELIMIT when over `limit` entries or `max_bytes`. With `senders` > 0
+ * and item->player set, also when that player would hold more than limit / senders entries
+ * (at least 1) or max_bytes / senders bytes: the server passes its number of players, so
+ * one flooding player leaves every other player its share (docs/limits.md). O(1). */
 int rmt__queue_push(rmt_queue *q, const rmt_allocator *a, size_t limit, size_t max_bytes,
-                    const rmt_queued *item);
+                    size_t senders, const rmt_queued *item);
 /* Pops the oldest into *out (caller frees out->bytes with rmt__free(a, bytes, len)). */
 int rmt__queue_pop(rmt_queue *q, rmt_queued *out);
 void rmt__queue_clear(rmt_queue *q, const rmt_allocator *a);

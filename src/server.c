@@ -496,7 +496,8 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
     }
     rmt_queued q = {p->id, 0, 0, (uint8_t *)m->body, m->body_len};
     rmt__registry_busy(&s->remotes, s->alloc, r);
-    if (rmt__queue_push(&r->queue, s->alloc, s->cfg.queue_limit, s->cfg.limits.max_bytes, &q)) {
+    if (rmt__queue_push(&r->queue, s->alloc, s->cfg.queue_limit, s->cfg.limits.max_bytes,
+                        s->nplayers, &q)) {
       r->queue_dropped++;
       drop(s, p, r, RMT_DROP_QUEUE_OVERFLOW);
     }
@@ -520,7 +521,8 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
   uint32_t margin = t / 4 < 250 ? t / 4 : 250;
   rmt_queued q = {p->id, m->call_id, s->now + t - margin, (uint8_t *)m->body, m->body_len};
   rmt__registry_busy(&s->remotes, s->alloc, r);
-  if (rmt__queue_push(&r->waiting, s->alloc, s->cfg.queue_limit, s->cfg.limits.max_bytes, &q)) {
+  if (rmt__queue_push(&r->waiting, s->alloc, s->cfg.queue_limit, s->cfg.limits.max_bytes,
+                        s->nplayers, &q)) {
     drop(s, p, r, RMT_DROP_QUEUE_OVERFLOW);
     send_error(p, r->id, m->call_id, RMT_ENOHANDLER, "no handler: OnServerInvoke is not set");
   }

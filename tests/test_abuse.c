@@ -359,11 +359,93 @@ static void test_unreliable_limit_enforced_by_receiver(void **state) {
   finish(w);
 }
 
+/* ---- 5. the queue before a listener, shared fairly between senders ---- */
+
+typedef struct seq_seen {
+  rmt_player_id from;
+  long count, other;
+  double next;
+  int in_order;
+} seq_seen;
+
+static void on_seq(void *ud, const rmt_value *args, size_t nargs) {
+  seq_seen *q = ud;
+  if (nargs < 2 || args[0].type != RMT_TPLAYER || args[0].as.player != q->from) {
+    q->other++;
+    return;
+  }
+  if (args[1].type != RMT_TNUMBER || args[1].as.number != q->next) q->in_order = 0;
+  q->next = args[1].as.number + 1;
+  q->count++;
+}
+
+static void test_queue_fair_per_sender(void **state) {
+  (void)state;
+  world *w = new_world();
+  start(w, NULL); /* queue_limit 256, event_rate 500/s burst 500 */
+  rmt_client *flooder = join_client(w, "Flooder");
+  assert_int_equal(rmt_client_get_state(flooder), RMT_CLIENT_CONNECTED);
+  rmt_remote_id late;
+  assert_int_equal(rmt_server_create_remote(w->server, "Late", RMT_REMOTE_EVENT, &late), 0);
+  rmt_remote_id fl = 0, gl = 0;
+  for (int i = 0; i < 2000 && (!fl || !gl); i++) {
+    pump(w);
+    rmt_client_service(flooder, 0);
+    fl = rmt_client_find_remote(flooder, "Late");
+    gl = rmt_client_find_remote(w->good, "Late");
+  }
+  assert_true(fl && gl);
+  /* The flooder fires 600 events as fast as it can; nothing listens yet. */
+  for (int i = 0; i < 600; i++) {
+    rmt_value v = rmt_num(i);
+    assert_int_equal(rmt_client_fire(flooder, fl, &v, 1, NULL), 0);
+  }
+  rmt_client_flush(flooder);
+  rmt_stats st = {0};
+  for (uint64_t t = rmt__now_ms() + 5000;
+       st.events_in + st.dropped_rate_limit < 600 && rmt__now_ms() < t;) {
+    pump(w);
+    rmt_client_service(flooder, 0);
+    rmt_server_remote_stats(w->server, late, &st);
+  }
+  assert_int_equal(st.events_in + st.dropped_rate_limit, 600);
+  assert_true(st.dropped_queue_overflow > 0); /* the flooder filled its share */
+  /* Then the good client fires its 20. */
+  for (int i = 0; i < 20; i++) {
+    rmt_value v = rmt_num(i);
+    assert_int_equal(rmt_client_fire(w->good, gl, &v, 1, NULL), 0);
+  }
+  rmt_player_id good = rmt_client_player_id(w->good);
+  rmt_stats gst = {0};
+  for (uint64_t t = rmt__now_ms() + 5000; gst.events_in < 20 && rmt__now_ms() < t;) {
+    pump(w);
+    rmt_client_service(flooder, 0);
+    rmt_server_player_stats(w->server, good, &gst);
+  }
+  assert_int_equal(gst.events_in, 20);
+  assert_int_equal(gst.dropped_queue_overflow, 0);
+  /* The listener connects late: every one of the good client's events is delivered. */
+  seq_seen got = {good, 0, 0, 0, 1};
+  rmt_signal_connect(rmt_server_event_signal(w->server, late), on_seq, &got);
+  for (int i = 0; i < 20; i++) pump(w);
+  fprintf(stderr,
+          "queue before a listener: flooder fired 600 (%llu admitted, %llu dropped at its share), "
+          "then the good client 20: %ld of 20 delivered, %ld of the flooder's\n",
+          (unsigned long long)st.events_in, (unsigned long long)st.dropped_queue_overflow,
+          got.count, got.other);
+  assert_int_equal(got.count, 20);
+  assert_true(got.in_order);
+  assert_int_equal(got.other, 128); /* its share: queue_limit / 2 players */
+  rmt_client_destroy(flooder);
+  finish(w);
+}
+
 int main(void) {
   if (rmt__enet_init()) return 2;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_unfinished_packets_bounded),
       cmocka_unit_test(test_unreliable_limit_enforced_by_receiver),
+      cmocka_unit_test(test_queue_fair_per_sender),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
