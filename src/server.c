@@ -226,6 +226,22 @@ static void repl_destroy(rmt_server *s, rmt_inst *inst) {
 
 /* ---- handshake ---- */
 
+static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
+
+/* Is a joined player called `name`, ignoring ASCII case? */
+static int name_taken(const rmt_server *s, const char *name) {
+  for (const player *q = s->first; q; q = q->next) {
+    if (q->state != PLAYER_JOINED) continue; /* a leaving player is on its way out */
+    const char *a = q->name, *b = name;
+    while (*a && ascii_lower(*a) == ascii_lower(*b)) {
+      a++;
+      b++;
+    }
+    if (!*a && !*b) return 1;
+  }
+  return 0;
+}
+
 static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
   rmt_reader r = {m->body, m->body_len, 0, 0};
   uint32_t magic = rmt__get_u32le(&r);
@@ -285,6 +301,12 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
       return;
     }
     chosen[sizeof chosen - 1] = 0;
+  }
+  /* Roblox never has two players with one name (names differ by more than case there). */
+  if (name_taken(s, chosen)) {
+    snprintf(reason, sizeof reason, "a player named \"%s\" is already in the game", chosen);
+    refuse(s, p, RMT_EREFUSED, reason);
+    return;
   }
   if (rmt__idmap_put(&s->players_by_id, id, p)) {
     refuse(s, p, RMT_ENOMEM, "server out of memory");

@@ -440,12 +440,57 @@ static void test_queue_fair_per_sender(void **state) {
   finish(w);
 }
 
+/* ---- 4. two players cannot share a name ---- */
+
+static void test_duplicate_name_refused(void **state) {
+  (void)state;
+  world *w = new_world();
+  start(w, NULL); /* "Good" is in the game */
+  const char *names[3] = {"Good", "good", "GOOD"};
+  for (int i = 0; i < 3; i++) {
+    bot b;
+    bot_open(&b, rmt_server_port(w->server));
+    for (uint64_t t = rmt__now_ms() + 3000; !b.connected && rmt__now_ms() < t;) {
+      pump(w);
+      bot_service(&b);
+    }
+    bot_hello(&b, names[i]);
+    for (uint64_t t = rmt__now_ms() + 3000; !b.joined && !b.refused && rmt__now_ms() < t;) {
+      pump(w);
+      bot_service(&b);
+    }
+    assert_false(b.joined);
+    assert_true(b.refused);
+    assert_int_equal(b.refuse_status, RMT_EREFUSED);
+    char expect[80];
+    snprintf(expect, sizeof expect, "a player named \"%s\" is already in the game", names[i]);
+    assert_string_equal(b.refuse_reason, expect);
+    bot_close(&b);
+  }
+  assert_int_equal(rmt_server_players(w->server, NULL, 0), 1);
+  /* A real client sees the reason; once the first player leaves, the name is free again. */
+  rmt_client *twin = join_client(w, "Good");
+  assert_int_equal(rmt_client_get_state(twin), RMT_CLIENT_DISCONNECTED);
+  rmt_error err;
+  assert_int_equal(rmt_client_wait_connected(twin, 10, &err), RMT_EREFUSED);
+  assert_string_equal(rmt_client_last_error(twin), "a player named \"Good\" is already in the game");
+  rmt_client_destroy(twin);
+  rmt_client_destroy(w->good);
+  w->good = NULL;
+  for (int i = 0; i < 50; i++) pump(w);
+  assert_int_equal(rmt_server_players(w->server, NULL, 0), 0);
+  w->good = join_client(w, "Good");
+  assert_int_equal(rmt_client_get_state(w->good), RMT_CLIENT_CONNECTED);
+  finish(w);
+}
+
 int main(void) {
   if (rmt__enet_init()) return 2;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_unfinished_packets_bounded),
       cmocka_unit_test(test_unreliable_limit_enforced_by_receiver),
       cmocka_unit_test(test_queue_fair_per_sender),
+      cmocka_unit_test(test_duplicate_name_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
