@@ -577,6 +577,10 @@ typedef struct rmt_server_config {
   const char *bind_host;        /* default "127.0.0.1"; "0.0.0.0" for all interfaces */
   uint16_t port;                /* 0 = pick a free port; see rmt_server_port */
   uint32_t max_players;         /* default 256 */
+  uint32_t max_per_address;     /* connections from one IP address at a time, joined or
+                                   not (8); past it a new one is refused with `too many
+                                   connections from your address (limit N)`. 0 = unlimited.
+                                   Loopback counts too: raise it to run more local clients */
   const rmt_allocator *alloc;   /* NULL = malloc; must outlive the server */
   rmt_limits limits;            /* values accepted from clients (zeros = defaults) */
   uint32_t queue_limit;         /* events kept per remote while nothing listens (256) */

@@ -79,6 +79,7 @@ void rmt_server_config_default(rmt_server_config *c) {
   memset(c, 0, sizeof *c);
   c->bind_host = "127.0.0.1";
   c->max_players = 256;
+  c->max_per_address = 8;
   rmt_limits_default(&c->limits);
   c->queue_limit = 256;
   c->invoke_timeout_ms = 30000;
@@ -593,6 +594,16 @@ static void handle_packet(rmt_server *s, player *p, const uint8_t *data, size_t 
   }
 }
 
+/* Connections (any state, refused ones until ENet lets go) from peer's IP address, besides it. */
+static uint32_t connections_from(const rmt_server *s, const ENetPeer *peer) {
+  uint32_t n = 0;
+  for (size_t i = 0; i < s->host->peerCount; i++) {
+    const ENetPeer *q = &s->host->peers[i];
+    if (q != peer && q->data && q->address.host == peer->address.host) n++;
+  }
+  return n;
+}
+
 static void on_connect(rmt_server *s, ENetPeer *peer) {
   player *p = rmt__alloc(s->alloc, sizeof *p);
   if (!p) {
@@ -606,6 +617,13 @@ static void on_connect(rmt_server *s, ENetPeer *peer) {
   rmt__link_init(&p->link, peer, s->cfg.batch_bytes, s->alloc);
   peer->data = p;
   enet_peer_timeout(peer, 0, s->cfg.peer_timeout_ms, s->cfg.peer_timeout_ms);
+  /* One machine (or one attacker) cannot take every slot; the reason reaches the client. */
+  if (s->cfg.max_per_address && s->host && connections_from(s, peer) >= s->cfg.max_per_address) {
+    char reason[96];
+    snprintf(reason, sizeof reason, "too many connections from your address (limit %u)",
+             (unsigned)s->cfg.max_per_address);
+    refuse(s, p, RMT_EREFUSED, reason);
+  }
 }
 
 /* ---- invocation completion (our answers) ---- */

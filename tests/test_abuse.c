@@ -484,6 +484,72 @@ static void test_duplicate_name_refused(void **state) {
   finish(w);
 }
 
+/* ---- 3. connections per address ---- */
+
+static void bot_connect(world *w, bot *b, const char *name) {
+  bot_open(b, rmt_server_port(w->server));
+  for (uint64_t t = rmt__now_ms() + 3000; !b->connected && rmt__now_ms() < t;) {
+    pump(w);
+    bot_service(b);
+  }
+  assert_true(b->connected);
+  if (name) bot_hello(b, name);
+  for (uint64_t t = rmt__now_ms() + 3000; name && !b->joined && !b->refused && rmt__now_ms() < t;) {
+    pump(w);
+    bot_service(b);
+  }
+}
+
+static void test_connections_per_address(void **state) {
+  (void)state;
+  world *w = new_world();
+  rmt_server_config sc;
+  rmt_server_config_default(&sc);
+  assert_int_equal(sc.max_per_address, 8);
+  sc.max_per_address = 3;
+  start(w, &sc); /* the good client is connection 1 from 127.0.0.1 */
+  bot a, b, c;
+  bot_connect(w, &a, "A");
+  assert_true(a.joined);
+  bot_connect(w, &b, NULL); /* connected, has not said HELLO: it counts too */
+  /* The fourth is refused at connect, before it says anything, with a reason. */
+  bot_connect(w, &c, NULL);
+  for (uint64_t t = rmt__now_ms() + 3000; !c.refused && rmt__now_ms() < t;) {
+    pump(w);
+    bot_service(&c);
+  }
+  assert_true(c.refused);
+  assert_int_equal(c.refuse_status, RMT_EREFUSED);
+  assert_string_equal(c.refuse_reason, "too many connections from your address (limit 3)");
+  for (uint64_t t = rmt__now_ms() + 3000; !c.disconnected && rmt__now_ms() < t;) {
+    pump(w);
+    bot_service(&c);
+  }
+  assert_true(c.disconnected);
+  /* A real client learns why. */
+  rmt_client *extra = join_client(w, "Extra");
+  assert_int_equal(rmt_client_get_state(extra), RMT_CLIENT_DISCONNECTED);
+  assert_string_equal(rmt_client_last_error(extra),
+                      "too many connections from your address (limit 3)");
+  rmt_client_destroy(extra);
+  assert_int_equal(rmt_server_players(w->server, NULL, 0), 2);
+  /* The good client is still served; once one connection goes, a new one is accepted. */
+  assert_int_equal(good_calls(w, 5), 5);
+  enet_peer_disconnect(a.peer, 0);
+  for (uint64_t t = rmt__now_ms() + 3000; !a.disconnected && rmt__now_ms() < t;) {
+    pump(w);
+    bot_service(&a);
+  }
+  for (int i = 0; i < 20; i++) pump(w);
+  rmt_client *later = join_client(w, "Later");
+  assert_int_equal(rmt_client_get_state(later), RMT_CLIENT_CONNECTED);
+  rmt_client_destroy(later);
+  bot_close(&a);
+  bot_close(&b);
+  bot_close(&c);
+  finish(w);
+}
+
 int main(void) {
   if (rmt__enet_init()) return 2;
   const struct CMUnitTest tests[] = {
@@ -491,6 +557,7 @@ int main(void) {
       cmocka_unit_test(test_unreliable_limit_enforced_by_receiver),
       cmocka_unit_test(test_queue_fair_per_sender),
       cmocka_unit_test(test_duplicate_name_refused),
+      cmocka_unit_test(test_connections_per_address),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
