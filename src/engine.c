@@ -219,9 +219,14 @@ uint64_t rmt__link_take_sent(rmt_link *l) {
   return n;
 }
 
+int rmt__link_send(rmt_link *l, int ch, const uint8_t *data, size_t len) {
+  return send_packet(l, ch, data, len);
+}
+
 int rmt__link_after_append(rmt_link *l, int ch, size_t start) {
   rmt_buf *b = &l->out[ch];
   if (b->len <= l->batch_bytes || start == 0) return RMT_OK;
+  if (ch == RMT_CHANNEL_RELIABLE && l->hold_reliable) return RMT_OK;
   int rc = send_packet(l, ch, b->data, start);
   memmove(b->data, b->data + start, b->len - start);
   b->len -= start;
@@ -232,7 +237,7 @@ int rmt__link_flush(rmt_link *l) {
   int rc = RMT_OK;
   for (int ch = 0; ch < RMT_CHANNEL_COUNT; ch++) {
     rmt_buf *b = &l->out[ch];
-    if (!b->len) continue;
+    if (!b->len || (ch == RMT_CHANNEL_RELIABLE && l->hold_reliable)) continue;
     int r = send_packet(l, ch, b->data, b->len);
     if (r) rc = r;
     b->len = 0;

@@ -69,6 +69,8 @@ typedef struct rmt_link {
   uint32_t batch_bytes;
   uint64_t sent_bytes;     /* handed to ENet, including batches split before a flush */
   uint64_t reported_bytes; /* the part of sent_bytes already added to stats */
+  int hold_reliable;       /* keep the reliable batch (not split, not flushed) until cleared:
+                              the server holds a joining player's messages behind its snapshot */
 } rmt_link;
 /* Bytes sent since the last call (for bytes_out stats). */
 uint64_t rmt__link_take_sent(rmt_link *l);
@@ -76,8 +78,11 @@ void rmt__link_init(rmt_link *l, ENetPeer *peer, uint32_t batch_bytes, const rmt
 /* After a message [start, len) was appended to channel ch: if the batch grew past the cap,
  * sends what came before the message as its own packet. */
 int rmt__link_after_append(rmt_link *l, int ch, size_t start);
-/* Sends both batches as ENet packets (queued in ENet until enet_host_flush/service). */
+/* Sends both batches as ENet packets (queued in ENet until enet_host_flush/service); a held
+ * reliable batch stays. */
 int rmt__link_flush(rmt_link *l);
+/* Sends `len` bytes (whole messages) as one packet on channel ch now, bypassing the batch. */
+int rmt__link_send(rmt_link *l, int ch, const uint8_t *data, size_t len);
 void rmt__link_free(rmt_link *l);
 /* Appends an ERROR answer for call_id (status as a negative rmt_status). */
 void rmt__link_put_error(rmt_link *l, rmt_remote_id remote, uint32_t call_id, int status,

@@ -550,6 +550,141 @@ static void test_connections_per_address(void **state) {
   finish(w);
 }
 
+/* ---- 6. half-open joins: the join snapshot is paced by the client's acknowledgements ---- */
+
+/* Deaf joiners: connect, say HELLO (flushed once), then never service their host again, so
+ * they never read or acknowledge anything. Stallers listen until the first piece of the
+ * snapshot arrives, then stop the same way. They live until killed. */
+static void deaf_child(uint16_t port, int ndeaf, int nstall) {
+  static bot bots[64];
+  char name[32];
+  int n = ndeaf + nstall;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  for (int i = 0; i < n; i++) bot_open(&bots[i], port);
+  int hello[64] = {0}, done[64] = {0}, ndone = 0;
+  for (uint64_t t = rmt__now_ms() + 10000; ndone < n && rmt__now_ms() < t;) {
+    for (int i = 0; i < n; i++) {
+      if (done[i]) continue;
+      ENetEvent ev;
+      while (!done[i] && enet_host_service(bots[i].host, &ev, 0) > 0) {
+        if (ev.type == ENET_EVENT_TYPE_CONNECT) bots[i].connected = 1;
+        if (ev.type != ENET_EVENT_TYPE_RECEIVE) continue;
+        size_t off = 0;
+        rmt_msg m;
+        while (rmt__msg_next(ev.packet->data, ev.packet->dataLength, &off, &m) > 0)
+          if (m.kind == RMT_MSG_REPL) done[i] = 1; /* a staller stops listening here */
+        enet_packet_destroy(ev.packet);
+      }
+      if (bots[i].connected && !hello[i]) {
+        snprintf(name, sizeof name, "%s%d", i < ndeaf ? "Deaf" : "Staller", i);
+        bot_hello(&bots[i], name);
+        enet_host_flush(bots[i].host); /* the HELLO leaves */
+        hello[i] = 1;
+        if (i < ndeaf) done[i] = 1; /* a deaf one never reads again */
+      }
+      ndone += done[i];
+    }
+    sleep_us(200);
+  }
+  for (uint64_t t = rmt__now_ms() + 60000; rmt__now_ms() < t;) sleep_us(100000);
+}
+
+typedef struct tree_seen {
+  long created;
+} tree_seen;
+
+static void on_replica(void *ud, rmt_replica_event ev, rmt_instance_id id, const char *attr) {
+  (void)id;
+  (void)attr;
+  if (ev == RMT_REPLICA_CREATED) ((tree_seen *)ud)->created++;
+}
+
+static void test_deaf_joins_get_snapshot_paced(void **state) {
+  (void)state;
+  enum { NDEAF = 40, NSTALL = 10, NVALUES = 1000, VALUE_BYTES = 1000 };
+  world *w = new_world();
+  rmt_server_config sc;
+  rmt_server_config_default(&sc);
+  sc.max_per_address = 0; /* all from loopback */
+  sc.peer_timeout_ms = 30000; /* the deaf stay for the whole test */
+  start_server(w, &sc);
+  /* About 1 MB of replicated state: 1000 StringValues of 1000 bytes under a folder. */
+  static char text[VALUE_BYTES];
+  rmt_instance_id folder, id;
+  assert_int_equal(rmt_server_instance_create(w->server, 0, "Folder", "Map", &folder), 0);
+  for (int i = 0; i < NVALUES; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "Part%d", i);
+    memset(text, 'a' + i % 26, sizeof text);
+    rmt_value v = rmt_lstr(text, sizeof text);
+    assert_int_equal(rmt_server_instance_create(w->server, folder, "StringValue", name, &id), 0);
+    assert_int_equal(rmt_server_instance_set_value(w->server, id, &v, NULL), 0);
+  }
+  rmt_server_flush(w->server);
+  count_enet_allocations();
+  long long base = enet_live;
+  size_t live_before = w->sac.live_bytes;
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    deaf_child(rmt_server_port(w->server), NDEAF, NSTALL);
+    _exit(0);
+  }
+  uint64_t deadline = rmt__now_ms() + 20000, still_since = rmt__now_ms();
+  long long last_peak = enet_peak;
+  while (rmt__now_ms() < deadline) {
+    rmt_server_service(w->server, 1);
+    if (enet_peak != last_peak) {
+      last_peak = enet_peak;
+      still_since = rmt__now_ms();
+    }
+    if (rmt_server_players(w->server, NULL, 0) == NDEAF + NSTALL &&
+        rmt__now_ms() - still_since > 1000)
+      break;
+  }
+  assert_int_equal(rmt_server_players(w->server, NULL, 0), NDEAF + NSTALL);
+  long long grown = enet_peak - base;
+  long long ours = (long long)w->sac.peak_bytes - (long long)live_before;
+  /* Per player: its WELCOME, the player list and at most a window of snapshot in ENet, far
+   * below a snapshot; the server's own heap also holds one shared copy of the snapshot. */
+  long long bound = (NDEAF + NSTALL) * 96LL * 1024 + 512 * 1024;
+  long long snap_copy = NVALUES * (VALUE_BYTES + 64LL);
+  fprintf(stderr,
+          "deaf joins: %d peers that never acknowledge and %d that stop after the first piece, "
+          "%d KiB replicated: server's ENet heap grew by %lld KiB (bound %lld KiB), its own "
+          "heap by %lld KiB (bound %lld KiB)\n",
+          NDEAF, NSTALL, NVALUES * VALUE_BYTES / 1024, grown / 1024, bound / 1024, ours / 1024,
+          (bound + snap_copy) / 1024);
+  assert_true(grown <= bound);
+  assert_true(ours <= bound + snap_copy);
+  /* A good client still gets the whole tree. */
+  tree_seen seen = {0};
+  rmt_client_config cc;
+  rmt_client_config_default(&cc);
+  cc.port = rmt_server_port(w->server);
+  cc.name = "Good";
+  cc.alloc = &w->cac.hook;
+  cc.log = quiet;
+  w->good = rmt_client_create(&cc, NULL);
+  assert_non_null(w->good);
+  rmt_client_on_replica(w->good, on_replica, &seen);
+  long expect = 1 + NVALUES + NDEAF + NSTALL + 1;
+  for (uint64_t t = rmt__now_ms() + 10000; seen.created < expect && rmt__now_ms() < t;) pump(w);
+  /* The folder, its values, and a Player instance per player (the others and itself). */
+  assert_int_equal(seen.created, expect);
+  rmt_instance_id kids[NVALUES];
+  assert_int_equal(rmt_client_instance_children(w->good, folder, kids, NVALUES), NVALUES);
+  rmt_instance_info info;
+  assert_int_equal(rmt_client_instance_info(w->good, kids[NVALUES - 1], &info), 0);
+  assert_non_null(info.value);
+  assert_int_equal(info.value->as.string.len, VALUE_BYTES);
+  assert_int_equal(good_calls(w, 5), 5);
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  finish(w);
+}
+
 int main(void) {
   if (rmt__enet_init()) return 2;
   const struct CMUnitTest tests[] = {
@@ -558,6 +693,7 @@ int main(void) {
       cmocka_unit_test(test_queue_fair_per_sender),
       cmocka_unit_test(test_duplicate_name_refused),
       cmocka_unit_test(test_connections_per_address),
+      cmocka_unit_test(test_deaf_joins_get_snapshot_paced),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
