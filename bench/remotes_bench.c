@@ -178,6 +178,7 @@ bench_server *bsrv_create(uint32_t max_clients, const bench_server_hooks *hooks)
   rmt_server_config_default(&config);
   config.port = 0;
   config.max_players = max_clients + 8;
+  config.max_per_address = 0; /* every client comes from 127.0.0.1 */
   config.max_pending_invokes = 1024;
   /* Scenario 1 says "rate limits off": unlimited buckets. */
   rmt_rate unlimited = {0, 0};

@@ -518,7 +518,8 @@ typedef enum rmt_drop_reason {
   RMT_DROP_BYTE_RATE,       /* per-player byte-rate cap exceeded */
   RMT_DROP_UNKNOWN_REMOTE,  /* id not in the registry (or destroyed) */
   RMT_DROP_QUEUE_OVERFLOW,  /* no listener and the remote's queue is full */
-  RMT_DROP_MALFORMED,       /* undecodable or over a limit */
+  RMT_DROP_MALFORMED,       /* undecodable or over a limit (an UnreliableRemoteEvent payload
+                               over 1000 bytes from a modified peer included) */
   RMT_DROP_WRONG_KIND,      /* e.g. a fire for a RemoteFunction, a server-only message */
   RMT_DROP_SCHEMA           /* arguments failed the remote's declared schema */
 } rmt_drop_reason;
@@ -580,9 +581,15 @@ typedef struct rmt_server_config {
   const char *bind_host;        /* default "127.0.0.1"; "0.0.0.0" for all interfaces */
   uint16_t port;                /* 0 = pick a free port; see rmt_server_port */
   uint32_t max_players;         /* default 256 */
+  uint32_t max_per_address;     /* connections from one IP address at a time, joined or
+                                   not (8); past it a new one is refused with `too many
+                                   connections from your address (limit N)`. 0 = unlimited.
+                                   Loopback counts too: raise it to run more local clients */
   const rmt_allocator *alloc;   /* NULL = malloc; must outlive the server */
   rmt_limits limits;            /* values accepted from clients (zeros = defaults) */
-  uint32_t queue_limit;         /* events kept per remote while nothing listens (256) */
+  uint32_t queue_limit;         /* events kept per remote while nothing listens (256); one
+                                   player holds at most queue_limit / players in the game
+                                   (at least 1), so a flood leaves others their share */
   uint32_t invoke_timeout_ms;   /* default timeout of invoke_client and of a pending
                                    invocation waiting for a handler (30000) */
   uint32_t max_pending_invokes; /* per player, beyond that invokes get ERATELIMIT (64) */
@@ -700,7 +707,8 @@ typedef enum rmt_client_state {
 } rmt_client_state;
 
 /* status: RMT_OK after a normal leave, RMT_EREFUSED (reason from the server: bad name,
- * ticket, full, kicked...), RMT_EVERSION, RMT_ETIMEDOUT (lost the server), RMT_ENET. */
+ * ticket, full, name already in the game, too many connections from one address,
+ * kicked...), RMT_EVERSION, RMT_ETIMEDOUT (lost the server), RMT_ENET. */
 typedef void (*rmt_disconnect_fn)(void *ud, int status, const char *reason);
 /* A remote appeared (added = 1) or was destroyed (added = 0). */
 typedef void (*rmt_registry_fn)(void *ud, int added, rmt_remote_id remote, const char *name,

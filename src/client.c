@@ -365,6 +365,11 @@ static void handle_remote_msg(rmt_client *c, const rmt_msg *m, int channel) {
       count_drop(c, r, RMT_DROP_WRONG_KIND);
       return;
     }
+    /* A modified server is not bound by its own send-side check. */
+    if (r->kind == RMT_UNRELIABLE_REMOTE_EVENT && m->body_len > RMT_UNRELIABLE_MAX) {
+      count_drop(c, r, RMT_DROP_MALFORMED);
+      return;
+    }
     r->stats.events_in++;
     c->totals.events_in++;
     if (rmt_signal_listener_count(r->signal) && !r->queue.count) {
@@ -373,7 +378,7 @@ static void handle_remote_msg(rmt_client *c, const rmt_msg *m, int channel) {
     }
     rmt_queued q = {0, 0, 0, (uint8_t *)m->body, m->body_len};
     rmt__registry_busy(&c->remotes, c->alloc, r);
-    if (rmt__queue_push(&r->queue, c->alloc, c->cfg.queue_limit, c->cfg.limits.max_bytes, &q)) {
+    if (rmt__queue_push(&r->queue, c->alloc, c->cfg.queue_limit, c->cfg.limits.max_bytes, 0, &q)) {
       r->queue_dropped++;
       count_drop(c, r, RMT_DROP_QUEUE_OVERFLOW);
     }
@@ -394,7 +399,7 @@ static void handle_remote_msg(rmt_client *c, const rmt_msg *m, int channel) {
   uint32_t margin = t / 4 < 250 ? t / 4 : 250;
   rmt_queued q = {0, m->call_id, c->now + t - margin, (uint8_t *)m->body, m->body_len};
   rmt__registry_busy(&c->remotes, c->alloc, r);
-  if (rmt__queue_push(&r->waiting, c->alloc, c->cfg.queue_limit, c->cfg.limits.max_bytes, &q))
+  if (rmt__queue_push(&r->waiting, c->alloc, c->cfg.queue_limit, c->cfg.limits.max_bytes, 0, &q))
     send_error(c, r->id, m->call_id, RMT_ENOHANDLER, "no handler: OnClientInvoke is not set");
 }
 
@@ -528,7 +533,7 @@ rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
     rmt__seterr(err, RMT_ENET, "cannot create a UDP socket");
     goto fail;
   }
-  c->host->maximumPacketSize = rmt__max_packet(&cfg.limits, cfg.batch_bytes);
+  rmt__host_limits(c->host, &cfg.limits, cfg.batch_bytes);
   c->peer = enet_host_connect(c->host, &addr, RMT_CHANNEL_COUNT, RMT_PROTOCOL_VERSION);
   if (!c->peer) {
     rmt__seterr(err, RMT_ENET, "cannot start connecting to %s:%u", cfg.host, (unsigned)cfg.port);
@@ -786,11 +791,11 @@ int rmt_client_fire(rmt_client *c, rmt_remote_id remote, const rmt_value *args, 
     return rc;
   }
   size_t payload = b->len - mark.len_at - 1;
-  if (ch == RMT_CHANNEL_UNRELIABLE && payload > 1000) {
+  if (ch == RMT_CHANNEL_UNRELIABLE && payload > RMT_UNRELIABLE_MAX) {
     rmt__msg_abort(b, &mark);
     return rmt__seterr(err, RMT_ETOOBIG,
-                       "UnreliableRemoteEvent '%s': %zu bytes of arguments, limit is 1000",
-                       r->name, payload);
+                       "UnreliableRemoteEvent '%s': %zu bytes of arguments, limit is %d",
+                       r->name, payload, RMT_UNRELIABLE_MAX);
   }
   if ((rc = rmt__msg_end(b, &mark))) return rmt__seterr(err, rc, "out of memory");
   r->stats.events_out++;

@@ -78,6 +78,15 @@ size_t rmt__max_packet(const rmt_limits *l, uint32_t batch_bytes) {
   return (l->max_bytes > batch_bytes ? l->max_bytes : batch_bytes) + 64;
 }
 
+size_t rmt__max_waiting(const rmt_limits *l, uint32_t batch_bytes) {
+  return rmt__max_packet(l, batch_bytes) + RMT_WAITING_SLACK;
+}
+
+void rmt__host_limits(ENetHost *host, const rmt_limits *l, uint32_t batch_bytes) {
+  host->maximumPacketSize = rmt__max_packet(l, batch_bytes);
+  host->maximumWaitingData = rmt__max_waiting(l, batch_bytes);
+}
+
 /* ---- id map ---- */
 
 static size_t slot_of(uint32_t key, size_t cap) {
@@ -210,9 +219,14 @@ uint64_t rmt__link_take_sent(rmt_link *l) {
   return n;
 }
 
+int rmt__link_send(rmt_link *l, int ch, const uint8_t *data, size_t len) {
+  return send_packet(l, ch, data, len);
+}
+
 int rmt__link_after_append(rmt_link *l, int ch, size_t start) {
   rmt_buf *b = &l->out[ch];
   if (b->len <= l->batch_bytes || start == 0) return RMT_OK;
+  if (ch == RMT_CHANNEL_RELIABLE && l->hold_reliable) return RMT_OK;
   int rc = send_packet(l, ch, b->data, start);
   memmove(b->data, b->data + start, b->len - start);
   b->len -= start;
@@ -223,7 +237,7 @@ int rmt__link_flush(rmt_link *l) {
   int rc = RMT_OK;
   for (int ch = 0; ch < RMT_CHANNEL_COUNT; ch++) {
     rmt_buf *b = &l->out[ch];
-    if (!b->len) continue;
+    if (!b->len || (ch == RMT_CHANNEL_RELIABLE && l->hold_reliable)) continue;
     int r = send_packet(l, ch, b->data, b->len);
     if (r) rc = r;
     b->len = 0;
@@ -280,13 +294,40 @@ void rmt__warn_queue_overflow(rmt_log_fn fn, void *ud, rmt_remote_entry *r, cons
 
 /* ---- queues ---- */
 
+/* What one sender holds in a queue (per-sender bound). */
+typedef struct queue_share {
+  size_t count;
+  size_t bytes;
+} queue_share;
+
 int rmt__queue_push(rmt_queue *q, const rmt_allocator *a, size_t limit, size_t max_bytes,
-                    const rmt_queued *item) {
+                    size_t senders, const rmt_queued *item) {
   if (q->count >= limit || q->bytes + item->len > max_bytes) return RMT_ELIMIT;
+  queue_share *sh = NULL;
+  int new_share = 0;
+  if (senders && item->player) {
+    /* A fair share: one sender's flood leaves room for everyone else's events. */
+    size_t max_count = limit / senders ? limit / senders : 1;
+    sh = rmt__idmap_get(&q->shares, item->player);
+    size_t held = sh ? sh->count : 0, held_bytes = sh ? sh->bytes : 0;
+    if (held >= max_count || held_bytes + item->len > max_bytes / senders) return RMT_ELIMIT;
+    if (!sh) {
+      q->shares.alloc = a;
+      sh = rmt__alloc(a, sizeof *sh);
+      if (!sh) return RMT_ENOMEM;
+      memset(sh, 0, sizeof *sh);
+      if (rmt__idmap_put(&q->shares, item->player, sh)) {
+        rmt__free(a, sh, sizeof *sh);
+        return RMT_ENOMEM;
+      }
+      new_share = 1;
+    }
+  }
+  int rc = RMT_ENOMEM;
   if (q->count == q->cap) {
     size_t ncap = q->cap ? q->cap * 2 : 8;
     rmt_queued *items = rmt__alloc(a, ncap * sizeof *items);
-    if (!items) return RMT_ENOMEM;
+    if (!items) goto fail;
     for (size_t i = 0; i < q->count; i++) items[i] = q->items[(q->head + i) % q->cap];
     rmt__free(a, q->items, q->cap * sizeof *q->items);
     q->items = items;
@@ -297,13 +338,23 @@ int rmt__queue_push(rmt_queue *q, const rmt_allocator *a, size_t limit, size_t m
   copy.bytes = NULL;
   if (item->len) {
     copy.bytes = rmt__alloc(a, item->len);
-    if (!copy.bytes) return RMT_ENOMEM;
+    if (!copy.bytes) goto fail;
     memcpy(copy.bytes, item->bytes, item->len);
   }
   q->items[(q->head + q->count) % q->cap] = copy;
   q->count++;
   q->bytes += item->len;
+  if (sh) {
+    sh->count++;
+    sh->bytes += item->len;
+  }
   return RMT_OK;
+fail:
+  if (new_share) {
+    rmt__idmap_del(&q->shares, item->player);
+    rmt__free(a, sh, sizeof *sh);
+  }
+  return rc;
 }
 
 int rmt__queue_pop(rmt_queue *q, rmt_queued *out) {
@@ -312,6 +363,13 @@ int rmt__queue_pop(rmt_queue *q, rmt_queued *out) {
   q->head = (q->head + 1) % q->cap;
   q->count--;
   q->bytes -= out->len;
+  queue_share *sh = out->player ? rmt__idmap_get(&q->shares, out->player) : NULL;
+  if (sh && --sh->count == 0) {
+    rmt__idmap_del(&q->shares, out->player);
+    rmt__free(q->shares.alloc, sh, sizeof *sh);
+  } else if (sh) {
+    sh->bytes -= out->len;
+  }
   return 1;
 }
 
@@ -319,6 +377,7 @@ void rmt__queue_clear(rmt_queue *q, const rmt_allocator *a) {
   rmt_queued it;
   while (rmt__queue_pop(q, &it)) rmt__free(a, it.bytes, it.len);
   rmt__free(a, q->items, q->cap * sizeof *q->items);
+  rmt__idmap_free(&q->shares);
   memset(q, 0, sizeof *q);
 }
 

@@ -28,6 +28,17 @@ void rmt__limits_fill(rmt_limits *l);
 /* ENet refuses larger packets before reassembling them: nothing legitimate is bigger than
  * one message at max_bytes or one batch. */
 size_t rmt__max_packet(const rmt_limits *l, uint32_t batch_bytes);
+/* What ENet may hold per peer for packets not yet handed to us (fragments being reassembled,
+ * reliable packets waiting for an earlier one, packets dispatched in one receive burst): one
+ * largest legal packet plus this slack, which covers ENet's 64 KiB reliable window and a
+ * 256-datagram receive burst from an honest peer. ENet's default is 32 MB per peer: raw
+ * peers sending big packets one fragment short held hundreds of MB of a server. Past the
+ * cap ENet stores (and acknowledges) nothing more from that peer until it drains, so a peer
+ * can make ENet hold at most rmt__max_waiting + rmt__max_packet bytes. */
+#define RMT_WAITING_SLACK (512u * 1024u)
+size_t rmt__max_waiting(const rmt_limits *l, uint32_t batch_bytes);
+/* Sets both caps (maximumPacketSize, maximumWaitingData) on a server's or client's host. */
+void rmt__host_limits(ENetHost *host, const rmt_limits *l, uint32_t batch_bytes);
 
 /* ---- u32 -> pointer map (open addressing, backward-shift deletion) ---- */
 typedef struct rmt_idmap {
@@ -58,6 +69,8 @@ typedef struct rmt_link {
   uint32_t batch_bytes;
   uint64_t sent_bytes;     /* handed to ENet, including batches split before a flush */
   uint64_t reported_bytes; /* the part of sent_bytes already added to stats */
+  int hold_reliable;       /* keep the reliable batch (not split, not flushed) until cleared:
+                              the server holds a joining player's messages behind its snapshot */
 } rmt_link;
 /* Bytes sent since the last call (for bytes_out stats). */
 uint64_t rmt__link_take_sent(rmt_link *l);
@@ -65,8 +78,11 @@ void rmt__link_init(rmt_link *l, ENetPeer *peer, uint32_t batch_bytes, const rmt
 /* After a message [start, len) was appended to channel ch: if the batch grew past the cap,
  * sends what came before the message as its own packet. */
 int rmt__link_after_append(rmt_link *l, int ch, size_t start);
-/* Sends both batches as ENet packets (queued in ENet until enet_host_flush/service). */
+/* Sends both batches as ENet packets (queued in ENet until enet_host_flush/service); a held
+ * reliable batch stays. */
 int rmt__link_flush(rmt_link *l);
+/* Sends `len` bytes (whole messages) as one packet on channel ch now, bypassing the batch. */
+int rmt__link_send(rmt_link *l, int ch, const uint8_t *data, size_t len);
 void rmt__link_free(rmt_link *l);
 /* Appends an ERROR answer for call_id (status as a negative rmt_status). */
 void rmt__link_put_error(rmt_link *l, rmt_remote_id remote, uint32_t call_id, int status,
@@ -88,10 +104,14 @@ typedef struct rmt_queue {
   rmt_queued *items; /* ring */
   size_t cap, head, count;
   size_t bytes;
+  rmt_idmap shares;  /* player -> what that sender holds, when pushes are bounded per sender */
 } rmt_queue;
-/* Copies bytes in; RMT_ELIMIT when over `limit` entries or `max_bytes`. */
+/* Copies bytes in; RMT_ELIMIT when over `limit` entries or `max_bytes`. With `senders` > 0
+ * and item->player set, also when that player would hold more than limit / senders entries
+ * (at least 1) or max_bytes / senders bytes: the server passes its number of players, so
+ * one flooding player leaves every other player its share (docs/limits.md). O(1). */
 int rmt__queue_push(rmt_queue *q, const rmt_allocator *a, size_t limit, size_t max_bytes,
-                    const rmt_queued *item);
+                    size_t senders, const rmt_queued *item);
 /* Pops the oldest into *out (caller frees out->bytes with rmt__free(a, bytes, len)). */
 int rmt__queue_pop(rmt_queue *q, rmt_queued *out);
 void rmt__queue_clear(rmt_queue *q, const rmt_allocator *a);
@@ -121,6 +141,10 @@ rmt_remote_entry *rmt__remote_new(const rmt_allocator *a, rmt_remote_id id,
 void rmt__remote_free(rmt_remote_entry *r, const rmt_allocator *a);
 /* Remote names: 1..200 bytes, '/'-separated non-empty segments, no control characters. */
 int rmt__remote_name_valid(const char *name, size_t len);
+
+/* Encoded arguments of one UnreliableRemoteEvent (Roblox's limit): the sender refuses more
+ * with RMT_ETOOBIG and the receiver drops more as RMT_DROP_MALFORMED. */
+#define RMT_UNRELIABLE_MAX 1000
 
 /* Remote ids are indexes into a table on both sides, so they are capped: a server creates at
  * most this many remotes in its lifetime, and a client refuses larger ids from a server. */

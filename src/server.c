@@ -19,6 +19,26 @@ typedef struct remote_bucket {
   rmt_bucket bucket;
 } remote_bucket;
 
+/* A join snapshot: the whole tree as CREATE messages, encoded once and shared by every player
+ * whose snapshot starts while the tree is unchanged (freed with its last reader). */
+typedef struct snapshot {
+  size_t refs;
+  uint64_t version; /* the server's tree_version it was taken at */
+  rmt_buf buf;
+} snapshot;
+
+/* A joining player's snapshot: nothing expensive is queued before the client proved it
+ * listens (acknowledged its WELCOME), then the snapshot goes out as it acknowledges. */
+typedef enum snap_state {
+  SNAP_DONE = 0,  /* has the tree; its reliable batch flows normally */
+  SNAP_WAITING,   /* WELCOME sent, not yet acknowledged; gets no replication messages */
+  SNAP_STREAMING  /* snapshot going out in pieces; later messages held behind it */
+} snap_state;
+
+/* Unacknowledged snapshot bytes in ENet per player, and the size of one piece. */
+#define SNAP_WINDOW (64u * 1024u)
+#define SNAP_PIECE (16u * 1024u)
+
 typedef struct player {
   rmt_player_id id;
   uint64_t user_id;
@@ -35,6 +55,9 @@ typedef struct player {
   size_t noverrides;
   uint32_t pending_invokes;
   rmt_instance_id instance; /* its "Player" instance in the replicated tree */
+  snap_state snap_state;
+  snapshot *snap;           /* while streaming */
+  size_t snap_off;          /* bytes of snap already handed to ENet */
   void *data;
   rmt_stats stats;
   struct player *prev, *next; /* join order */
@@ -60,6 +83,8 @@ struct rmt_server {
   rmt_stats totals;
   rmt_tree tree;    /* the replicated instances */
   rmt_buf repl_buf; /* one flush's replication messages, sent to every player */
+  uint64_t tree_version; /* bumped by every flush that sent changes */
+  snapshot *latest_snap; /* the newest join snapshot still being read, or NULL */
   uint64_t now;
   uint64_t last_sweep;
   int in_service;
@@ -79,6 +104,7 @@ void rmt_server_config_default(rmt_server_config *c) {
   memset(c, 0, sizeof *c);
   c->bind_host = "127.0.0.1";
   c->max_players = 256;
+  c->max_per_address = 8;
   rmt_limits_default(&c->limits);
   c->queue_limit = 256;
   c->invoke_timeout_ms = 30000;
@@ -209,13 +235,86 @@ static void repl_flush(rmt_server *s) {
     rmt__log(s->cfg.log, s->cfg.log_ud, RMT_LOG_ERROR, "replication: out of memory");
     return;
   }
+  if (s->repl_buf.len) s->tree_version++;
   for (player *q = s->first; q; q = q->next) {
-    if (q->state != PLAYER_JOINED) continue;
+    /* A player waiting for its snapshot will get these changes in it. */
+    if (q->state != PLAYER_JOINED || q->snap_state == SNAP_WAITING) continue;
     rmt_buf *b = &q->link.out[RMT_CHANNEL_RELIABLE];
     size_t start = b->len;
     if (rmt_buf_append(b, s->repl_buf.data, s->repl_buf.len) == RMT_OK)
       rmt__link_after_append(&q->link, RMT_CHANNEL_RELIABLE, start);
   }
+}
+
+/* ---- join snapshots, paced by the joining client's acknowledgements ---- */
+
+static void snapshot_release(rmt_server *s, snapshot *sn) {
+  if (!sn || --sn->refs) return;
+  if (s->latest_snap == sn) s->latest_snap = NULL;
+  rmt_buf_free(&sn->buf);
+  rmt__free(s->alloc, sn, sizeof *sn);
+}
+
+/* The tree as of now (no changes pending: called right after repl_flush). */
+static snapshot *snapshot_get(rmt_server *s) {
+  if (s->latest_snap && s->latest_snap->version == s->tree_version) {
+    s->latest_snap->refs++;
+    return s->latest_snap;
+  }
+  snapshot *sn = rmt__alloc(s->alloc, sizeof *sn);
+  if (!sn) return NULL;
+  memset(sn, 0, sizeof *sn);
+  sn->refs = 1;
+  sn->version = s->tree_version;
+  sn->buf.alloc = s->alloc;
+  if (rmt__tree_snapshot(&s->tree, &sn->buf)) {
+    rmt_buf_free(&sn->buf);
+    rmt__free(s->alloc, sn, sizeof *sn);
+    return NULL;
+  }
+  s->latest_snap = sn;
+  return sn;
+}
+
+/* Lets go of a player's snapshot and of the messages held behind it. */
+static void snapshot_end(rmt_server *s, player *p) {
+  snapshot_release(s, p->snap);
+  p->snap = NULL;
+  p->snap_off = 0;
+  p->snap_state = SNAP_DONE;
+  p->link.hold_reliable = 0;
+}
+
+/* Called at each flush, after repl_flush. A deaf peer (one that never acknowledges) never
+ * leaves SNAP_WAITING, and one that stops acknowledging holds at most SNAP_WINDOW + a piece
+ * of snapshot in ENet, until ENet's timeout drops it. */
+static void snapshot_pump(rmt_server *s, player *p) {
+  ENetPeer *peer = p->peer;
+  if (p->snap_state == SNAP_WAITING) {
+    if (!enet_list_empty(&peer->outgoingCommands) || !enet_list_empty(&peer->sentReliableCommands))
+      return; /* WELCOME and the player list not acknowledged yet */
+    if (!(p->snap = snapshot_get(s))) return; /* out of memory: try again next flush */
+    p->snap_state = SNAP_STREAMING;
+    p->snap_off = 0;
+  }
+  if (p->snap_state != SNAP_STREAMING || !enet_list_empty(&peer->outgoingCommands)) return;
+  const rmt_buf *b = &p->snap->buf;
+  size_t queued = 0;
+  while (p->snap_off < b->len && queued + peer->reliableDataInTransit < SNAP_WINDOW) {
+    /* Whole messages, about SNAP_PIECE at a time (one bigger message goes alone). */
+    size_t off = p->snap_off, end = off;
+    rmt_msg m;
+    while (rmt__msg_next(b->data, b->len, &off, &m) > 0) {
+      end = off;
+      if (end - p->snap_off >= SNAP_PIECE) break;
+    }
+    if (end == p->snap_off) end = b->len; /* cannot happen: the server encoded it */
+    if (rmt__link_send(&p->link, RMT_CHANNEL_RELIABLE, b->data + p->snap_off, end - p->snap_off))
+      return;
+    queued += end - p->snap_off;
+    p->snap_off = end;
+  }
+  if (p->snap_off >= b->len) snapshot_end(s, p);
 }
 
 /* Destroys an instance and its subtree; clients hear about it if they ever saw it. */
@@ -225,6 +324,22 @@ static void repl_destroy(rmt_server *s, rmt_inst *inst) {
 }
 
 /* ---- handshake ---- */
+
+static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
+
+/* Is a joined player called `name`, ignoring ASCII case? */
+static int name_taken(const rmt_server *s, const char *name) {
+  for (const player *q = s->first; q; q = q->next) {
+    if (q->state != PLAYER_JOINED) continue; /* a leaving player is on its way out */
+    const char *a = q->name, *b = name;
+    while (*a && ascii_lower(*a) == ascii_lower(*b)) {
+      a++;
+      b++;
+    }
+    if (!*a && !*b) return 1;
+  }
+  return 0;
+}
 
 static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
   rmt_reader r = {m->body, m->body_len, 0, 0};
@@ -286,6 +401,12 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
     }
     chosen[sizeof chosen - 1] = 0;
   }
+  /* Roblox never has two players with one name (names differ by more than case there). */
+  if (name_taken(s, chosen)) {
+    snprintf(reason, sizeof reason, "a player named \"%s\" is already in the game", chosen);
+    refuse(s, p, RMT_EREFUSED, reason);
+    return;
+  }
   if (rmt__idmap_put(&s->players_by_id, id, p)) {
     refuse(s, p, RMT_ENOMEM, "server out of memory");
     return;
@@ -318,13 +439,12 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
   }
   b->len = 0;
   if (!put_player_info(b, p)) broadcast_control(s, RMT_CTL_PLAYER_ADDED, p->id);
-  s->repl_buf.len = 0;
-  if (!rmt__tree_snapshot(&s->tree, &s->repl_buf) && s->repl_buf.len) {
-    rmt_buf *out = &p->link.out[RMT_CHANNEL_RELIABLE];
-    size_t start = out->len;
-    if (!rmt_buf_append(out, s->repl_buf.data, s->repl_buf.len))
-      rmt__link_after_append(&p->link, RMT_CHANNEL_RELIABLE, start);
-  }
+  /* The tree follows once the client has acknowledged all this (snapshot_pump): a peer that
+   * joins and never listens gets nothing expensive. Until then its reliable batch is held,
+   * so nothing reaches it before the tree it may refer to. */
+  rmt__link_flush(&p->link);
+  p->snap_state = SNAP_WAITING;
+  p->link.hold_reliable = 1;
   rmt_inst *inst;
   rmt_instance_id iid = s->tree.next_id;
   if (rmt__tree_create(&s->tree, iid, 0, "Player", 6, p->name, strlen(p->name), &inst) == RMT_OK) {
@@ -368,6 +488,7 @@ static void remove_player(rmt_server *s, player *p) {
 
 static void free_player(rmt_server *s, player *p) {
   remove_player(s, p);
+  snapshot_end(s, p);
   if (p->peer) p->peer->data = NULL;
   rmt__link_free(&p->link);
   rmt__free(s->alloc, p->overrides, p->noverrides * sizeof *p->overrides);
@@ -472,6 +593,14 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
     if (!is_event) refuse_call(s, p, r->id, m->call_id, RMT_EINVAL, "not a RemoteFunction");
     return;
   }
+  /* The sender's own limit, checked again here: a modified client is not bound by it. */
+  if (r->kind == RMT_UNRELIABLE_REMOTE_EVENT && m->body_len > RMT_UNRELIABLE_MAX) {
+    snprintf(s->last_error, sizeof s->last_error,
+             "UnreliableRemoteEvent '%s': %zu bytes of arguments, limit is %d", r->name,
+             m->body_len, RMT_UNRELIABLE_MAX);
+    drop(s, p, r, RMT_DROP_MALFORMED);
+    return;
+  }
   if (!admit(s, p, r)) {
     drop(s, p, r, RMT_DROP_RATE_LIMIT);
     if (!is_event) refuse_call(s, p, r->id, m->call_id, RMT_ERATELIMIT, "rate limited");
@@ -488,7 +617,8 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
     }
     rmt_queued q = {p->id, 0, 0, (uint8_t *)m->body, m->body_len};
     rmt__registry_busy(&s->remotes, s->alloc, r);
-    if (rmt__queue_push(&r->queue, s->alloc, s->cfg.queue_limit, s->cfg.limits.max_bytes, &q)) {
+    if (rmt__queue_push(&r->queue, s->alloc, s->cfg.queue_limit, s->cfg.limits.max_bytes,
+                        s->nplayers, &q)) {
       r->queue_dropped++;
       drop(s, p, r, RMT_DROP_QUEUE_OVERFLOW);
     }
@@ -512,7 +642,8 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
   uint32_t margin = t / 4 < 250 ? t / 4 : 250;
   rmt_queued q = {p->id, m->call_id, s->now + t - margin, (uint8_t *)m->body, m->body_len};
   rmt__registry_busy(&s->remotes, s->alloc, r);
-  if (rmt__queue_push(&r->waiting, s->alloc, s->cfg.queue_limit, s->cfg.limits.max_bytes, &q)) {
+  if (rmt__queue_push(&r->waiting, s->alloc, s->cfg.queue_limit, s->cfg.limits.max_bytes,
+                        s->nplayers, &q)) {
     drop(s, p, r, RMT_DROP_QUEUE_OVERFLOW);
     send_error(p, r->id, m->call_id, RMT_ENOHANDLER, "no handler: OnServerInvoke is not set");
   }
@@ -562,6 +693,16 @@ static void handle_packet(rmt_server *s, player *p, const uint8_t *data, size_t 
   }
 }
 
+/* Connections (any state, refused ones until ENet lets go) from peer's IP address, besides it. */
+static uint32_t connections_from(const rmt_server *s, const ENetPeer *peer) {
+  uint32_t n = 0;
+  for (size_t i = 0; i < s->host->peerCount; i++) {
+    const ENetPeer *q = &s->host->peers[i];
+    if (q != peer && q->data && q->address.host == peer->address.host) n++;
+  }
+  return n;
+}
+
 static void on_connect(rmt_server *s, ENetPeer *peer) {
   player *p = rmt__alloc(s->alloc, sizeof *p);
   if (!p) {
@@ -575,6 +716,13 @@ static void on_connect(rmt_server *s, ENetPeer *peer) {
   rmt__link_init(&p->link, peer, s->cfg.batch_bytes, s->alloc);
   peer->data = p;
   enet_peer_timeout(peer, 0, s->cfg.peer_timeout_ms, s->cfg.peer_timeout_ms);
+  /* One machine (or one attacker) cannot take every slot; the reason reaches the client. */
+  if (s->cfg.max_per_address && s->host && connections_from(s, peer) >= s->cfg.max_per_address) {
+    char reason[96];
+    snprintf(reason, sizeof reason, "too many connections from your address (limit %u)",
+             (unsigned)s->cfg.max_per_address);
+    refuse(s, p, RMT_EREFUSED, reason);
+  }
 }
 
 /* ---- invocation completion (our answers) ---- */
@@ -701,8 +849,8 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
     rmt__seterr(err, RMT_ENET, "cannot bind UDP %s:%u (in use?)", c.bind_host, (unsigned)c.port);
     goto fail;
   }
-  /* ENet would otherwise reassemble packets of up to 32 MB per peer. */
-  s->host->maximumPacketSize = rmt__max_packet(&c.limits, c.batch_bytes);
+  /* ENet would otherwise reassemble packets of up to 32 MB, and hold 32 MB, per peer. */
+  rmt__host_limits(s->host, &c.limits, c.batch_bytes);
   return s;
 fail:
   rmt_ticket_guard_destroy(s->ticket_guard);
@@ -730,6 +878,7 @@ void rmt_server_destroy(rmt_server *s) {
   for (player *p = s->first; p; p = p->next) {
     s->scratch.len = 0;
     if (!rmt__put_lstr(&s->scratch, "server shut down", 16)) send_control(p, RMT_CTL_KICK, &s->scratch);
+    snapshot_end(s, p);
     rmt__link_flush(&p->link);
   }
   /* Give the shutdown reason a moment to be acknowledged, then close every peer. */
@@ -765,6 +914,7 @@ int rmt_server_flush(rmt_server *s) {
   if (!s) return RMT_EINVAL;
   repl_flush(s);
   for (player *p = s->first; p; p = p->next) {
+    if (p->snap_state != SNAP_DONE && p->state == PLAYER_JOINED) snapshot_pump(s, p);
     rmt__link_flush(&p->link);
     /* Counted as sent, so batches split mid-service (rmt__link_after_append) count too. */
     uint64_t bytes = rmt__link_take_sent(&p->link);
@@ -977,10 +1127,10 @@ static int encode_args(rmt_server *s, rmt_remote_entry *r, const rmt_value *args
   s->scratch.len = 0;
   int rc = rmt_encode(&s->scratch, args, nargs, NULL, err);
   if (rc) return rc;
-  if (r->kind == RMT_UNRELIABLE_REMOTE_EVENT && s->scratch.len > 1000)
+  if (r->kind == RMT_UNRELIABLE_REMOTE_EVENT && s->scratch.len > RMT_UNRELIABLE_MAX)
     return rmt__seterr(err, RMT_ETOOBIG,
-                       "UnreliableRemoteEvent '%s': %zu bytes of arguments, limit is 1000",
-                       r->name, s->scratch.len);
+                       "UnreliableRemoteEvent '%s': %zu bytes of arguments, limit is %d",
+                       r->name, s->scratch.len, RMT_UNRELIABLE_MAX);
   return RMT_OK;
 }
 
@@ -1123,6 +1273,7 @@ int rmt_server_kick(rmt_server *s, rmt_player_id id, const char *reason) {
   size_t len = strlen(reason);
   if (len > 200) len = 200;
   if (!rmt__put_lstr(&s->scratch, reason, len)) send_control(p, RMT_CTL_KICK, &s->scratch);
+  snapshot_end(s, p); /* the reason goes now, snapshot or not */
   rmt__link_flush(&p->link);
   p->state = PLAYER_LEAVING;
   s->leaving_pending = 1;

@@ -88,6 +88,7 @@ typedef struct options {
   int has_user;
   double ttl;         /* --ticket lifetime (default 3600) */
   int ticket_uses;    /* --ticket-uses (serve/play; default 1) */
+  int max_per_address; /* --max-per-address (serve/play); -1 = the library's default */
   uint8_t keybytes[RMT_TICKET_KEY_BYTES];
   int has_key;
   double script_timeout; /* --script-timeout (0 = never; default RMT_HOST_SCRIPT_TIMEOUT) */
@@ -137,6 +138,8 @@ static void usage(FILE *f) {
           "                 admit only players with a valid ticket (play mints one per player)\n"
           "  --ticket-uses N  joins allowed per ticket (serve/play; default 1, 0 = unlimited\n"
           "                 until it expires)\n"
+          "  --max-per-address N  connections one IP address may hold (serve/play; default 8,\n"
+          "                 0 = unlimited; play raises it to --clients)\n"
           "  --ticket T     join with this ticket (join); the name comes from the ticket\n"
           "  --user ID      user id for ticket (0..2^53)\n"
           "  --ttl S        ticket lifetime in seconds (default 3600)\n"
@@ -241,6 +244,7 @@ static int parse_args(int argc, char **argv, options *o) {
   o->host = "127.0.0.1";
   o->ttl = 3600;
   o->ticket_uses = 1;
+  o->max_per_address = -1;
   if (argc < 2) {
     usage(stderr);
     return 2;
@@ -294,7 +298,8 @@ static int parse_args(int argc, char **argv, options *o) {
                  strcmp(optname, "--ticket") == 0 || strcmp(optname, "--user") == 0 ||
                  strcmp(optname, "--ttl") == 0 || strcmp(optname, "--ticket-uses") == 0 ||
                  strcmp(optname, "--script-timeout") == 0 ||
-                 strcmp(optname, "--memory-limit") == 0) {
+                 strcmp(optname, "--memory-limit") == 0 ||
+                 strcmp(optname, "--max-per-address") == 0) {
         if (i + 1 >= argc) return usage_error("option '%s' needs a value", optname);
         val = argv[++i];
       } else {
@@ -344,6 +349,11 @@ static int parse_args(int argc, char **argv, options *o) {
       if (o->script_timeout == 0) o->script_timeout = -1; /* 0 = never */
     } else if (strcmp(optname, "--memory-limit") == 0) {
       if (parse_size(val, &o->memory_limit) != 0) return 2;
+    } else if (strcmp(optname, "--max-per-address") == 0) {
+      if (parse_number(optname, val, 0, 1e6, &num) != 0) return 2;
+      if (num != floor(num))
+        return usage_error("--max-per-address expects a whole number, got '%s'", val);
+      o->max_per_address = (int)num;
     } else {
       return usage_error("unknown option '%s'", optname);
     }
@@ -446,6 +456,9 @@ static int run_server(const options *o) {
     sc.ticket_key_len = sizeof o->keybytes;
     sc.ticket_max_uses = (uint32_t)o->ticket_uses;
   }
+  if (o->max_per_address >= 0) sc.max_per_address = (uint32_t)o->max_per_address;
+  else if (sc.max_per_address && o->expect > (int)sc.max_per_address)
+    sc.max_per_address = (uint32_t)o->expect; /* play: all its players come from loopback */
   rmt_host_server_config(host, &sc);
   server = rmt_server_create(&sc, &err);
   if (!server) {
