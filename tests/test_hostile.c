@@ -18,101 +18,15 @@
 
 #include "alloc_counter.h"
 #include "engine.h"
+#include "hostile_peer.h"
 #include "protocol.h"
 #include "remotes.h"
 
-/* ---- a raw ENet peer that speaks (or abuses) the protocol by hand ---- */
-
-typedef struct bot {
-  ENetHost *host;
-  ENetPeer *peer;
-  int connected, joined, disconnected, refused;
-  uint32_t player_id;
-  long errors_received; /* ERROR answers (rate limited, unknown remote, bad arguments) */
-  long ratelimited;
-  long badargs, notfound, invalid;
-  int silent;           /* stops servicing its host: no acks, like a crashed process */
-} bot;
+/* ---- raw ENet peers (tests/hostile_peer.h, shared with tests/tools/attacker.c) ---- */
 
 static uint16_t server_port;
 
-static void bot_open(bot *b) {
-  memset(b, 0, sizeof *b);
-  b->host = enet_host_create(NULL, 1, RMT_CHANNEL_COUNT, 0, 0);
-  assert_non_null(b->host);
-  ENetAddress addr;
-  enet_address_set_host(&addr, "127.0.0.1");
-  addr.port = server_port;
-  b->peer = enet_host_connect(b->host, &addr, RMT_CHANNEL_COUNT, 0);
-  assert_non_null(b->peer);
-}
-
-static void bot_close(bot *b) {
-  if (!b->host) return;
-  enet_host_destroy(b->host); /* no goodbye: the server finds out by timeout, if at all */
-  b->host = NULL;
-  b->peer = NULL;
-}
-
-static void bot_read(bot *b, const ENetPacket *pk) {
-  size_t off = 0;
-  rmt_msg m;
-  while (rmt__msg_next(pk->data, pk->dataLength, &off, &m) > 0) {
-    if (m.kind == RMT_MSG_CONTROL && m.id == RMT_CTL_WELCOME) {
-      rmt_reader r = {m.body, m.body_len, 0, 0};
-      rmt__get_varint(&r);
-      b->player_id = (uint32_t)rmt__get_varint(&r);
-      b->joined = 1;
-    } else if (m.kind == RMT_MSG_CONTROL && m.id == RMT_CTL_REFUSE) {
-      b->refused = 1;
-    } else if (m.kind == RMT_MSG_ERROR) {
-      b->errors_received++;
-      if (m.status == (uint32_t)-RMT_ERATELIMIT) b->ratelimited++;
-      if (m.status == (uint32_t)-RMT_EBADARGS) b->badargs++;
-      if (m.status == (uint32_t)-RMT_ENOTFOUND) b->notfound++;
-      if (m.status == (uint32_t)-RMT_EINVAL) b->invalid++;
-    }
-  }
-}
-
-static void bot_service(bot *b) {
-  if (!b->host || b->silent) return;
-  ENetEvent ev;
-  while (enet_host_service(b->host, &ev, 0) > 0) {
-    if (ev.type == ENET_EVENT_TYPE_CONNECT) b->connected = 1;
-    else if (ev.type == ENET_EVENT_TYPE_DISCONNECT) b->disconnected = 1;
-    else if (ev.type == ENET_EVENT_TYPE_RECEIVE) {
-      bot_read(b, ev.packet);
-      enet_packet_destroy(ev.packet);
-    }
-  }
-}
-
-static void bot_send(bot *b, int channel, const void *data, size_t len) {
-  if (!b->peer || b->peer->state != ENET_PEER_STATE_CONNECTED) return;
-  ENetPacket *pk = enet_packet_create(data, len, channel == 0 ? ENET_PACKET_FLAG_RELIABLE : 0);
-  if (pk && enet_peer_send(b->peer, (enet_uint8)channel, pk) != 0) enet_packet_destroy(pk);
-}
-
-static void bot_send_buf(bot *b, int channel, const rmt_buf *msg) { bot_send(b, channel, msg->data, msg->len); }
-
-static void put_hello(rmt_buf *msg, const char *name) {
-  rmt_buf body = {0};
-  uint8_t magic[4] = {0x31, 0x54, 0x4d, 0x52};
-  rmt_buf_append(&body, magic, 4);
-  rmt__put_varint(&body, RMT_PROTOCOL_VERSION);
-  rmt__put_lstr(&body, name, strlen(name));
-  rmt__put_lstr(&body, "", 0);
-  rmt__msg_put(msg, RMT_MSG_CONTROL, RMT_CTL_HELLO, NULL, 0, body.data, body.len);
-  rmt_buf_free(&body);
-}
-
-static void bot_hello(bot *b, const char *name) {
-  rmt_buf msg = {0};
-  put_hello(&msg, name);
-  bot_send_buf(b, 0, &msg);
-  rmt_buf_free(&msg);
-}
+static void bot_open(bot *b) { assert_int_equal(bot_open_from(b, server_port, NULL, 1), 0); }
 
 /* ---- the world: one server, one good client, any number of bots ---- */
 
@@ -259,25 +173,6 @@ static void random_bytes(world *w, uint8_t *buf, size_t len) {
   for (size_t i = 0; i < len; i++) buf[i] = (uint8_t)rnd(w);
 }
 
-static long rss_kib(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  if (!f) return -1;
-  char line[256];
-  long kib = -1;
-  while (fgets(line, sizeof line, f))
-    if (sscanf(line, "VmRSS: %ld", &kib) == 1) break;
-  fclose(f);
-  return kib;
-}
-
-static int says_bye(const uint8_t *data, size_t len) {
-  size_t off = 0;
-  rmt_msg m;
-  while (rmt__msg_next(data, len, &off, &m) > 0)
-    if (m.kind == RMT_MSG_CONTROL && m.id == RMT_CTL_BYE) return 1;
-  return 0;
-}
-
 static int cmp_u32(const void *a, const void *b) {
   uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
   return x < y ? -1 : x > y;
@@ -287,14 +182,6 @@ static double percentile_ms(world *w, double p) {
   if (!w->nlat) return 0;
   size_t i = (size_t)(p * (double)(w->nlat - 1));
   return w->lat_us[i] / 1000.0;
-}
-
-/* Builds a valid EVENT/INVOKE message for a remote, with the given encoded body. */
-static void put_msg(rmt_buf *msg, rmt_msg_kind kind, uint32_t id, uint32_t call_id,
-                    const uint8_t *body, size_t len) {
-  uint32_t fields[2] = {call_id, 5000};
-  rmt__msg_put(msg, kind, id, fields, kind == RMT_MSG_INVOKE ? 2 : kind == RMT_MSG_EVENT ? 0 : 1,
-               body, len);
 }
 
 static void test_hostile_clients(void **state) {
