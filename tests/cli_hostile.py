@@ -491,8 +491,24 @@ def hog():
             ("the allocating listener got 'not enough memory'", raised, server.text("err")[-500:])]
 
 
+
+
+def hog_small():
+    mem, timeout = "not enough memory", "Script timeout: exhausted allowed execution time"
+    before = stderr_count(mem) + stderr_count(timeout)
+    rc, out = attacker(["fire", PORT, "HogSmall"])
+    note("       " + out)
+    raised = wait_for(lambda: stderr_count(mem) + stderr_count(timeout) > before, 20)
+    time.sleep(1)
+    return [("attacker ran", rc == 0, out),
+            ("the listener got 'not enough memory' (or the script timeout)", raised,
+             server.text("err")[-500:])]
+
+
 if HAS_GUARDS:
-    case("11 a listener allocating without bound with --memory-limit 64M", hog)
+    case("11a a listener allocating 100 KB strings without bound with --memory-limit 64M", hog)
+    case("11b a listener allocating 1 KB strings without bound with --memory-limit 64M", hog_small,
+         pending="known bug found here: the Lua state sometimes stays at its cap for good")
 else:
     note("SKIP case 11 a listener allocating without bound: this `remotes` has no --memory-limit")
     results.append(("11 a listener allocating without bound", None, "skipped: no --memory-limit"))

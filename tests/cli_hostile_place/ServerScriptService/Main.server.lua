@@ -122,6 +122,20 @@ end)
 local hog = remote("RemoteEvent", "Hog")
 hog.OnServerEvent:Connect(function()
 	stats.hogs += 1
+	-- 100 KB a step, so the 64 MB cap comes well before the 1 s script timeout
+	local t = {}
+	local i = 0
+	while true do
+		i += 1
+		t[i] = string.rep("y", 100000) .. i
+	end
+end)
+
+-- The same with many small objects (1 KB strings): the cap or the script timeout comes
+-- first, either way the state must recover.
+local hogSmall = remote("RemoteEvent", "HogSmall")
+hogSmall.OnServerEvent:Connect(function()
+	stats.hogs += 1
 	local t = {}
 	local i = 0
 	while true do
