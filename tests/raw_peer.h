@@ -1,13 +1,23 @@
-/* raw_peer.h - a raw ENet peer ("bot") for tests that speak or abuse the wire protocol by
- * hand: connect, say HELLO, send any bytes on either channel, read WELCOME/REFUSE/ERROR.
- * Header-only (static functions); needs cmocka, engine.h and protocol.h included first. */
+/* raw_peer.h - a raw ENet peer ("bot") that speaks (or abuses) the remotes protocol by hand:
+ * connect, say HELLO, send any bytes on either channel, read WELCOME/REFUSE/ERROR and the
+ * registry. Shared by tests/test_hostile.c and tests/test_abuse.c (the engine against hostile
+ * peers, in one process) and tests/tools/attacker.c (the same attacks from separate processes
+ * against `remotes serve`, driven by tests/cli_hostile.py). Header-only; needs the engine's
+ * internal headers (protocol.h, engine.h), so users build with src/ on the include path. */
 #ifndef RMT_TEST_RAW_PEER_H
 #define RMT_TEST_RAW_PEER_H
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+
+#include <enet/enet.h>
 
 #include "engine.h"
 #include "protocol.h"
+#include "remotes.h"
+
+#define BOT_MAX_REMOTES 64
 
 typedef struct bot {
   ENetHost *host;
@@ -17,21 +27,41 @@ typedef struct bot {
   long errors_received; /* ERROR answers (rate limited, unknown remote, bad arguments) */
   long ratelimited;
   long badargs, notfound, invalid;
+  long results;         /* RESULT answers */
+  long events;          /* EVENT messages from the server */
+  long invokes;         /* INVOKE messages from the server (InvokeClient) */
   int silent;           /* stops servicing its host: no acks, like a crashed process */
   int refuse_status;    /* the REFUSE's status (negative rmt_status) and reason */
   char refuse_reason[256];
+  /* the registry as the server announced it (WELCOME, REMOTE_ADDED), for attackers that
+   * address remotes by name */
+  uint32_t remote_ids[BOT_MAX_REMOTES];
+  char remote_names[BOT_MAX_REMOTES][64];
+  int nremotes;
 } bot;
 
-static inline void bot_open(bot *b, uint16_t port) {
+/* Opens a host (bound to bind_ip when given, e.g. "127.0.0.3", so one process can look like
+ * another address on loopback) and starts connecting to 127.0.0.1:port. 0, or -1. */
+static inline int bot_open_from(bot *b, uint16_t port, const char *bind_ip, size_t peers) {
   memset(b, 0, sizeof *b);
-  b->host = enet_host_create(NULL, 1, RMT_CHANNEL_COUNT, 0, 0);
-  assert_non_null(b->host);
-  ENetAddress addr;
+  ENetAddress local, addr;
+  if (bind_ip) {
+    enet_address_set_host(&local, bind_ip);
+    local.port = 0;
+  }
+  b->host = enet_host_create(bind_ip ? &local : NULL, peers, RMT_CHANNEL_COUNT, 0, 0);
+  if (!b->host) return -1;
   enet_address_set_host(&addr, "127.0.0.1");
   addr.port = port;
   b->peer = enet_host_connect(b->host, &addr, RMT_CHANNEL_COUNT, 0);
-  assert_non_null(b->peer);
+  return b->peer ? 0 : -1;
 }
+
+#ifdef assert_int_equal /* cmocka tests: a peer that cannot even be opened fails the test */
+static inline void bot_open(bot *b, uint16_t port) {
+  assert_int_equal(bot_open_from(b, port, NULL, 1), 0);
+}
+#endif
 
 static inline void bot_close(bot *b) {
   if (!b->host) return;
@@ -40,15 +70,47 @@ static inline void bot_close(bot *b) {
   b->peer = NULL;
 }
 
+static inline void bot_note_remote(bot *b, uint32_t id, const uint8_t *name, size_t len) {
+  if (b->nremotes >= BOT_MAX_REMOTES || len >= sizeof b->remote_names[0]) return;
+  b->remote_ids[b->nremotes] = id;
+  memcpy(b->remote_names[b->nremotes], name, len);
+  b->remote_names[b->nremotes][len] = 0;
+  b->nremotes++;
+}
+
+/* The id of a remote by its registry name ("Chat", "Remotes/Ping"); 0 when unknown. */
+static inline uint32_t bot_remote(const bot *b, const char *name) {
+  for (int i = 0; i < b->nremotes; i++)
+    if (strcmp(b->remote_names[i], name) == 0) return b->remote_ids[i];
+  return 0;
+}
+
 static inline void bot_read(bot *b, const ENetPacket *pk) {
   size_t off = 0;
   rmt_msg m;
   while (rmt__msg_next(pk->data, pk->dataLength, &off, &m) > 0) {
     if (m.kind == RMT_MSG_CONTROL && m.id == RMT_CTL_WELCOME) {
       rmt_reader r = {m.body, m.body_len, 0, 0};
+      size_t len;
       rmt__get_varint(&r);
       b->player_id = (uint32_t)rmt__get_varint(&r);
+      rmt__get_varint(&r);          /* user id */
+      rmt__get_lstr(&r, 64, &len);  /* name */
+      uint64_t n = rmt__get_varint(&r);
+      for (uint64_t i = 0; i < n && !r.bad; i++) {
+        uint32_t id = (uint32_t)rmt__get_varint(&r);
+        rmt__get_varint(&r); /* kind */
+        const uint8_t *name = rmt__get_lstr(&r, 200, &len);
+        if (!r.bad) bot_note_remote(b, id, name, len);
+      }
       b->joined = 1;
+    } else if (m.kind == RMT_MSG_CONTROL && m.id == RMT_CTL_REMOTE_ADDED) {
+      rmt_reader r = {m.body, m.body_len, 0, 0};
+      size_t len;
+      uint32_t id = (uint32_t)rmt__get_varint(&r);
+      rmt__get_varint(&r);
+      const uint8_t *name = rmt__get_lstr(&r, 200, &len);
+      if (!r.bad) bot_note_remote(b, id, name, len);
     } else if (m.kind == RMT_MSG_CONTROL && m.id == RMT_CTL_REFUSE) {
       rmt_reader r = {m.body, m.body_len, 0, 0};
       b->refuse_status = -(int)rmt__get_varint(&r);
@@ -65,6 +127,12 @@ static inline void bot_read(bot *b, const ENetPacket *pk) {
       if (m.status == (uint32_t)-RMT_EBADARGS) b->badargs++;
       if (m.status == (uint32_t)-RMT_ENOTFOUND) b->notfound++;
       if (m.status == (uint32_t)-RMT_EINVAL) b->invalid++;
+    } else if (m.kind == RMT_MSG_RESULT) {
+      b->results++;
+    } else if (m.kind == RMT_MSG_EVENT) {
+      b->events++;
+    } else if (m.kind == RMT_MSG_INVOKE) {
+      b->invokes++;
     }
   }
 }
@@ -88,7 +156,9 @@ static inline void bot_send(bot *b, int channel, const void *data, size_t len) {
   if (pk && enet_peer_send(b->peer, (enet_uint8)channel, pk) != 0) enet_packet_destroy(pk);
 }
 
-static inline void bot_send_buf(bot *b, int channel, const rmt_buf *msg) { bot_send(b, channel, msg->data, msg->len); }
+static inline void bot_send_buf(bot *b, int channel, const rmt_buf *msg) {
+  bot_send(b, channel, msg->data, msg->len);
+}
 
 static inline void put_hello(rmt_buf *msg, const char *name) {
   rmt_buf body = {0};
@@ -108,4 +178,33 @@ static inline void bot_hello(bot *b, const char *name) {
   rmt_buf_free(&msg);
 }
 
-#endif
+/* Builds a valid EVENT/INVOKE message for a remote, with the given encoded body. */
+static inline void put_msg(rmt_buf *msg, rmt_msg_kind kind, uint32_t id, uint32_t call_id,
+                           const uint8_t *body, size_t len) {
+  uint32_t fields[2] = {call_id, 5000};
+  rmt__msg_put(msg, kind, id, fields, kind == RMT_MSG_INVOKE ? 2 : kind == RMT_MSG_EVENT ? 0 : 1,
+               body, len);
+}
+
+/* Whether a batch holds a well-formed BYE (random noise must not be a polite goodbye). */
+static inline int says_bye(const uint8_t *data, size_t len) {
+  size_t off = 0;
+  rmt_msg m;
+  while (rmt__msg_next(data, len, &off, &m) > 0)
+    if (m.kind == RMT_MSG_CONTROL && m.id == RMT_CTL_BYE) return 1;
+  return 0;
+}
+
+/* The process's resident set in KiB (/proc/self/status VmRSS), or -1. */
+static inline long rss_kib(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  if (!f) return -1;
+  char line[256];
+  long kib = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "VmRSS: %ld", &kib) == 1) break;
+  fclose(f);
+  return kib;
+}
+
+#endif /* RMT_TEST_RAW_PEER_H */

@@ -170,25 +170,6 @@ static void random_bytes(world *w, uint8_t *buf, size_t len) {
   for (size_t i = 0; i < len; i++) buf[i] = (uint8_t)rnd(w);
 }
 
-static long rss_kib(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  if (!f) return -1;
-  char line[256];
-  long kib = -1;
-  while (fgets(line, sizeof line, f))
-    if (sscanf(line, "VmRSS: %ld", &kib) == 1) break;
-  fclose(f);
-  return kib;
-}
-
-static int says_bye(const uint8_t *data, size_t len) {
-  size_t off = 0;
-  rmt_msg m;
-  while (rmt__msg_next(data, len, &off, &m) > 0)
-    if (m.kind == RMT_MSG_CONTROL && m.id == RMT_CTL_BYE) return 1;
-  return 0;
-}
-
 static int cmp_u32(const void *a, const void *b) {
   uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
   return x < y ? -1 : x > y;
@@ -198,14 +179,6 @@ static double percentile_ms(world *w, double p) {
   if (!w->nlat) return 0;
   size_t i = (size_t)(p * (double)(w->nlat - 1));
   return w->lat_us[i] / 1000.0;
-}
-
-/* Builds a valid EVENT/INVOKE message for a remote, with the given encoded body. */
-static void put_msg(rmt_buf *msg, rmt_msg_kind kind, uint32_t id, uint32_t call_id,
-                    const uint8_t *body, size_t len) {
-  uint32_t fields[2] = {call_id, 5000};
-  rmt__msg_put(msg, kind, id, fields, kind == RMT_MSG_INVOKE ? 2 : kind == RMT_MSG_EVENT ? 0 : 1,
-               body, len);
 }
 
 static void test_hostile_clients(void **state) {
