@@ -78,6 +78,14 @@ static void pump_ms(unsigned ms) {
   }
 }
 
+/* A player name unique to this process: attackers of earlier cases may still be in the game
+ * (a peer that vanished holds its name until it times out) and the server refuses a second
+ * player of one name. */
+static const char *unique_name(const char *name, char *buf, size_t cap) {
+  snprintf(buf, cap, "%.20s_%ld", name, (long)getpid() % 100000);
+  return buf;
+}
+
 static bot *new_bot(const char *ip) {
   if (nbots >= MAXBOTS) fail("too many bots");
   bot *b = &bots[nbots++];
@@ -92,7 +100,8 @@ static bot *connect_bot(const char *name, const char *ip) {
   while (!b->connected && rmt__now_ms() < until) pump_ms(1);
   if (!b->connected) fail("%s did not connect", name ? name : "a peer");
   if (name) {
-    bot_hello(b, name);
+    char unique[40];
+    bot_hello(b, unique_name(name, unique, sizeof unique));
     while (!b->joined && !b->refused && rmt__now_ms() < until) pump_ms(1);
     if (!b->joined) fail("%s did not join%s", name, b->refused ? " (refused)" : "");
   }
@@ -115,9 +124,10 @@ static void quiet(void *ud, rmt_log_level level, const char *msg) {
 
 static rmt_client *join_client(const char *name) {
   rmt_client_config cc;
+  char unique[40];
   rmt_client_config_default(&cc);
   cc.port = port;
-  cc.name = name;
+  cc.name = unique_name(name, unique, sizeof unique);
   cc.log = quiet;
   cc.invoke_timeout_ms = 15000;
   rmt_error err;
@@ -809,8 +819,10 @@ static int run_late_good(void) {
     if (rmt_client_invoke_sync(c, stats, NULL, 0, 15000, &res, &n, &err) != 0) fail("Stats: %s", err.message);
     long now = 0;
     if (n >= 1 && res[0].type == RMT_TSTRING) {
-      const char *s = strstr(res[0].as.string.ptr, "late.Good2=");
-      if (s) now = atol(s + strlen("late.Good2="));
+      char name[40], key[64];
+      snprintf(key, sizeof key, "late.%s=", unique_name("Good2", name, sizeof name));
+      const char *s = strstr(res[0].as.string.ptr, key);
+      if (s) now = atol(s + strlen(key));
     }
     rmt_values_free(res, NULL);
     if (now == got) break;
