@@ -117,6 +117,7 @@ typedef enum rmt_type {
   RMT_TCFRAME,  /* position (3 float32) + rotation matrix (9 float32, row-major) */
   RMT_TCOLOR3,  /* r, g, b float32 in 0..1 */
   RMT_TPLAYER,  /* reference to a player by id; each side resolves it to its own Player */
+  RMT_TBUFFER,  /* Luau's buffer: bytes (as.string), a msgpack bin on the wire */
   /* Loose input types: accepted only by rmt_values_normalize, which turns them into the
    * types above following Roblox's argument rules. Never produced by the library. */
   RMT_TFUNCTION, /* a Lua function (or other unsendable thing): arrives as nil */
@@ -175,6 +176,7 @@ RMT_API rmt_value rmt_bool(int b);
 RMT_API rmt_value rmt_num(double n);
 RMT_API rmt_value rmt_str(const char *nul_terminated); /* NULL gives nil */
 RMT_API rmt_value rmt_lstr(const char *ptr, size_t len);
+RMT_API rmt_value rmt_bytes(const void *ptr, size_t len); /* bytes as a Luau buffer (RMT_TBUFFER) */
 RMT_API rmt_value rmt_array(const rmt_value *items, size_t count);
 RMT_API rmt_value rmt_dict(const rmt_pair *pairs, size_t count);
 RMT_API rmt_value rmt_vector3(float x, float y, float z);

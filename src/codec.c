@@ -311,6 +311,16 @@ static int enc_value(enc *e, const rmt_value *v, const rmt__frame *f, uint32_t d
     return rc ? enc_failed(e) : 0;
   case RMT_TNUMBER: return pack_number(e, v->as.number);
   case RMT_TSTRING: return pack_string(e, v->as.string.ptr, v->as.string.len, f, "string");
+  case RMT_TBUFFER:
+    if (v->as.string.ptr == NULL && v->as.string.len)
+      return rmt__path_error(e->err, RMT_EINVAL, f, "buffer with NULL data");
+    if (v->as.string.len > e->lim.max_string)
+      return rmt__path_error(e->err, RMT_ELIMIT, f, "buffer of %zu bytes longer than max_string %u",
+                             v->as.string.len, (unsigned)e->lim.max_string);
+    if (msgpack_pack_bin(&e->pk, v->as.string.len) ||
+        msgpack_pack_bin_body(&e->pk, v->as.string.ptr, v->as.string.len))
+      return enc_failed(e);
+    return 0;
   case RMT_TARRAY: {
     if ((rc = enc_table_entry(e, v, f, depth))) return rc;
     size_t n = v->as.array.count;
@@ -698,7 +708,11 @@ static int dec_value(dec *d, rmt_value *out, uint32_t depth) {
     return dec_ext(d, n, out, at);
   case 0xc4:
   case 0xc5:
-  case 0xc6: return dec_bad(d, at, "bin type not used (strings are str)");
+  case 0xc6: /* a buffer: bytes like a string's, another type */
+    if ((rc = dec_len(d, (size_t)1 << (t - 0xc4), &n))) return rc;
+    if ((rc = dec_string_body(d, n, out, at))) return rc;
+    out->type = RMT_TBUFFER;
+    return 0;
   default: return dec_bad(d, at, "reserved type byte 0xc1");
   }
   /* only str8/16/32 fall through to here */

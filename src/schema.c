@@ -763,6 +763,7 @@ static const char *value_type_name(const rmt_value *v) {
   case RMT_TBOOLEAN: return "boolean";
   case RMT_TNUMBER: return "number";
   case RMT_TSTRING: return "string";
+  case RMT_TBUFFER: return "buffer";
   case RMT_TARRAY: return "array";
   case RMT_TDICT: return "dictionary";
   case RMT_TVECTOR3: return "Vector3";

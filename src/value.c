@@ -106,12 +106,22 @@ rmt_value rmt_player_ref(uint32_t player_id) {
   return v;
 }
 
+rmt_value rmt_bytes(const void *ptr, size_t len) {
+  rmt_value v;
+  memset(&v, 0, sizeof v);
+  v.type = RMT_TBUFFER;
+  v.as.string.ptr = ptr ? (const char *)ptr : "";
+  v.as.string.len = ptr ? len : 0;
+  return v;
+}
+
 static const char *type_name(rmt_type t) {
   switch (t) {
   case RMT_TNIL: return "nil";
   case RMT_TBOOLEAN: return "boolean";
   case RMT_TNUMBER: return "number";
   case RMT_TSTRING: return "string";
+  case RMT_TBUFFER: return "buffer";
   case RMT_TARRAY:
   case RMT_TDICT:
   case RMT_TTABLE: return "table";
@@ -156,6 +166,7 @@ int rmt_value_equal(const rmt_value *a, const rmt_value *b) {
   case RMT_TBOOLEAN: return !a->as.boolean == !b->as.boolean;
   case RMT_TNUMBER: return num_equal(a->as.number, b->as.number);
   case RMT_TSTRING:
+  case RMT_TBUFFER:
     return a->as.string.len == b->as.string.len &&
            (a->as.string.len == 0 ||
             memcmp(a->as.string.ptr, b->as.string.ptr, a->as.string.len) == 0);
@@ -369,6 +380,7 @@ static int check_value(check_ctx *c, const rmt_value *v, const rmt__frame *f, ui
   case RMT_TCOLOR3:
   case RMT_TPLAYER: return 0;
   case RMT_TSTRING:
+  case RMT_TBUFFER:
     if (v->as.string.ptr == NULL && v->as.string.len)
       return rmt__path_error(c->err, RMT_EINVAL, f, "string with NULL data");
     if (v->as.string.len > c->lim.max_string)
@@ -509,6 +521,7 @@ static void copy_value(block_cursor *cur, const rmt_value *src, rmt_value *dst) 
   *dst = *src;
   switch (src->type) {
   case RMT_TSTRING:
+  case RMT_TBUFFER:
     dst->as.string.ptr = take_string(cur, src->as.string.ptr, src->as.string.len);
     break;
   case RMT_TARRAY: {
@@ -946,6 +959,11 @@ static int norm_value(norm_ctx *c, const rmt_value *src, rmt_value *dst, const r
     if (dst) *dst = *src;
     return 0;
   case RMT_TSTRING: return norm_string(c, src->as.string.ptr, src->as.string.len, dst, f, "string");
+  case RMT_TBUFFER: {
+    int brc = norm_string(c, src->as.string.ptr, src->as.string.len, dst, f, "buffer");
+    if (brc == 0 && c->emitting) dst->type = RMT_TBUFFER;
+    return brc;
+  }
   case RMT_TFUNCTION:
     if (dst) *dst = rmt_nil();
     return lossy(c, f, "function converted to nil");

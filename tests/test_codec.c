@@ -105,6 +105,24 @@ static void test_types_wire_form(void **state) {
   rmt_value e[2] = {rmt_array(NULL, 0), rmt_dict(NULL, 0)};
   const uint8_t w8[] = {0x92, 0x90, 0x80};
   expect_bytes(e, 2, w8, sizeof w8);
+
+  /* a buffer is a msgpack bin (a string is a str): bytes, NUL included, and its own type */
+  rmt_value bufs[2] = {rmt_bytes("a\0b", 3), rmt_bytes(NULL, 0)};
+  const uint8_t w9[] = {0x92, 0xc4, 3, 'a', 0, 'b', 0xc4, 0};
+  expect_bytes(bufs, 2, w9, sizeof w9);
+  rmt_arena *arena = rmt_arena_create(NULL);
+  rmt_value *out;
+  size_t n;
+  assert_int_equal(rmt_decode(arena, w9, sizeof w9, NULL, &out, &n, NULL), 0);
+  assert_int_equal(n, 2);
+  assert_int_equal(out[0].type, RMT_TBUFFER);
+  assert_true(rmt_value_equal(&out[0], &bufs[0]));
+  assert_int_equal(out[1].type, RMT_TBUFFER);
+  assert_int_equal(out[1].as.string.len, 0);
+  rmt_value s3 = rmt_lstr("a\0b", 3);
+  assert_false(rmt_value_equal(&out[0], &s3)); /* a buffer is not the string of its bytes */
+  assert_string_equal(rmt_typeof(&out[0]), "buffer");
+  rmt_arena_destroy(arena);
 }
 
 static rmt_value fn(void) {
@@ -459,7 +477,7 @@ static void test_decode_hostile(void **state) {
       {"player with 8 bytes", {0x91, 0xd7, 4, 0, 0, 0, 0, 0, 0, 0, 0}, 11, RMT_EDECODE},
       {"non-string map key", {0x91, 0x81, 0x01, 0x02}, 4, RMT_EDECODE},
       {"nil map key", {0x91, 0x81, 0xc0, 0x02}, 4, RMT_EDECODE},
-      {"bin type", {0x91, 0xc4, 0x01, 'a'}, 4, RMT_EDECODE},
+      {"bin type cut short", {0x91, 0xc4, 0x02, 'a'}, 4, RMT_ETRUNC},
       {"reserved 0xc1", {0x91, 0xc1}, 2, RMT_EDECODE},
       {"top level not an array", {0xa1, 'a'}, 2, RMT_EDECODE},
       {"top level map", {0x80}, 1, RMT_EDECODE},

@@ -67,6 +67,12 @@ static const char *SERVER_SCRIPT =
     "local back = Instance.new('RemoteFunction', rs) back.Name = 'Back'\n"
     "ev.OnServerEvent:Connect(function(p, ...) print('event', select('#', ...), (...)) end)\n"
     "fn.OnServerInvoke = function(p, ...) return select('#', ...) end\n"
+    "local buf = Instance.new('RemoteEvent', rs) buf.Name = 'Buf'\n"
+    "buf.OnServerEvent:Connect(function(p, b)\n"
+    "  print('buffer', typeof(b), buffer.len(b), buffer.readu8(b, 1), buffer.tostring(b) == 'a\\0b')\n"
+    "  local reply = buffer.create(4) buffer.writeu32(reply, 0, 0xdeadbeef)\n"
+    "  buf:FireClient(p, reply, 'x')\n"
+    "end)\n"
     "_G.askBack = function(p)\n"
     "  local ok, err = pcall(function() return back:InvokeClient(p) end)\n"
     "  print('back', ok, err)\n"
@@ -196,6 +202,50 @@ static void test_too_many_values_in_an_answer(void **state) {
   /* the invoking thread gets an error it can catch; the server goes on */
   assert_non_null(strstr(w->scap.text, "P back false"));
   assert_non_null(strstr(w->scap.text, "max_args"));
+}
+
+typedef struct got_event {
+  int n;
+  rmt_type first;
+  size_t len;
+  unsigned char bytes[8];
+} got_event;
+
+static void on_buf_event(void *ud, const rmt_value *args, size_t n) {
+  got_event *g = ud;
+  g->n++;
+  if (n >= 1) {
+    g->first = args[0].type;
+    g->len = args[0].as.string.len;
+    if (g->len <= sizeof g->bytes) memcpy(g->bytes, args[0].as.string.ptr, g->len);
+  }
+}
+
+static int got_buffer_line(world *w) {
+  return strstr(w->scap.text, "P buffer") != NULL;
+}
+
+/* Luau's buffer crosses remotes as Roblox lets it (Zap, Blink and ByteNet send nothing else):
+ * a C client's RMT_TBUFFER reaches the listener as a buffer, and a buffer the script fires
+ * reaches the client as RMT_TBUFFER, bytes intact. */
+static void test_buffer_crosses_remotes(void **state) {
+  world *w = *state;
+  got_event g;
+  rmt_remote_id buf = rmt_client_find_remote(w->client, "Buf");
+  rmt_value arg = rmt_bytes("a\0b", 3);
+  memset(&g, 0, sizeof g);
+  assert_true(buf != 0);
+  assert_true(rmt_signal_connect(rmt_client_event_signal(w->client, buf), on_buf_event, &g) != 0);
+  assert_int_equal(rmt_client_fire(w->client, buf, &arg, 1, NULL), 0);
+  pump_until(w, got_buffer_line, 5);
+  pump(w, 0.1);
+  if (!got_buffer_line(w)) fprintf(stderr, "%s", w->scap.text);
+  assert_true(has_line(&w->scap, "P buffer buffer 3 0 true"));
+  assert_int_equal(g.n, 1);
+  assert_int_equal(g.first, RMT_TBUFFER);
+  assert_int_equal(g.len, 4);
+  assert_int_equal(g.bytes[0], 0xef); /* writeu32 is little-endian, as Luau's */
+  assert_int_equal(g.bytes[3], 0xde);
 }
 
 /* ---- script timeout, stop, memory ---- */
@@ -329,6 +379,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_too_many_arguments_invoke, world_setup, world_teardown),
       cmocka_unit_test_setup_teardown(test_too_many_values_in_an_answer, world_setup,
                                       world_teardown),
+      cmocka_unit_test_setup_teardown(test_buffer_crosses_remotes, world_setup, world_teardown),
       cmocka_unit_test(test_script_timeout_in_compiled_loops),
       cmocka_unit_test(test_stop_ends_a_spin),
       cmocka_unit_test(test_memory_limit),

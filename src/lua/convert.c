@@ -107,7 +107,14 @@ static void build(conv *c, int idx, rmt_value *out) {
   case LUA_TTABLE:
     build_table(c, idx, out);
     return;
-  case LUA_TUSERDATA:
+  case LUA_TUSERDATA: {
+    size_t blen;
+    const unsigned char *bytes = rmt_to_buffer(L, idx, &blen);
+    if (bytes) { /* the arena copy is not needed: the buffer outlives the conversion */
+      *out = rmt_bytes(bytes, blen);
+      return;
+    }
+  }
     if ((f = rmt_to_vector3(L, idx)) != NULL) {
       *out = rmt_vector3(f[0], f[1], f[2]);
       return;
@@ -204,6 +211,11 @@ static void push_value(rmt_host *host, lua_State *L, const rmt_value *v, rmt_con
   case RMT_TSTRING:
     lua_pushlstring(L, v->as.string.ptr, v->as.string.len);
     break;
+  case RMT_TBUFFER: {
+    unsigned char *b = rmt_push_buffer(L, v->as.string.len);
+    if (v->as.string.len) memcpy(b, v->as.string.ptr, v->as.string.len);
+    break;
+  }
   case RMT_TARRAY:
     lua_createtable(L, (int)v->as.array.count, 0);
     for (i = 0; i < v->as.array.count; i++) {
