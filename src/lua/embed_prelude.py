@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Regenerates prelude.c from prelude.lua (the Lua half of the host, embedded as C strings).
+"""Embeds the Lua half of the host (prelude.lua) into a C file of string chunks.
 
-Usage: python3 src/lua/embed_prelude.py [--check]
-The source is split into literals under 4000 bytes (C11 guarantees only 4095 per literal).
-With --check, exits 1 when prelude.c is out of date instead of writing it.
+Run by CMake at build time (a custom command); the generated prelude.c lives in the build
+tree and is never committed.
+
+  python3 src/lua/embed_prelude.py --out BUILD/generated/prelude.c [prelude.lua ...]
+
+The sources are concatenated in the order given (one Lua chunk: later parts see the locals
+of earlier ones) and split into literals under 4000 bytes (C11 guarantees only 4095 per
+literal).
 """
 import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.join(HERE, "prelude.lua")
-DST = os.path.join(HERE, "prelude.c")
 
 
 def c_literal(text):
@@ -22,12 +25,14 @@ def c_literal(text):
     return "\n".join(out)
 
 
-def generate():
-    with open(SRC, encoding="utf-8") as f:
-        lines = f.read().splitlines(True)
+def generate(sources):
+    lines = []
+    for src in sources:
+        with open(src, encoding="utf-8") as f:
+            lines += f.read().splitlines(True)
     chunks, cur = [], ""
     for line in lines:
-        if len(cur) + len(line) > 3500 and cur:
+        if len(cur.encode()) + len(line.encode()) > 3500 and cur:
             chunks.append(cur)
             cur = ""
         cur += line
@@ -36,7 +41,7 @@ def generate():
     body = ",\n".join(c_literal(c) for c in chunks)
     return (
         "/*\n"
-        " * prelude.c - GENERATED from prelude.lua by embed_prelude.py; edit prelude.lua instead.\n"
+        " * prelude.c - GENERATED at build time from src/lua/prelude.lua by embed_prelude.py.\n"
         " * Holds the Lua half of the host as string chunks; it must never hold logic of its own.\n"
         " */\n"
         '#include "host.h"\n\n'
@@ -45,14 +50,22 @@ def generate():
 
 
 def main():
-    text = generate()
-    if "--check" in sys.argv:
-        with open(DST, encoding="utf-8") as f:
-            if f.read() != text:
-                print("prelude.c is out of date: run python3 src/lua/embed_prelude.py", file=sys.stderr)
-                return 1
-        return 0
-    with open(DST, "w", encoding="utf-8") as f:
+    args = sys.argv[1:]
+    if "--out" not in args or args.index("--out") + 1 >= len(args):
+        print(__doc__, file=sys.stderr)
+        return 2
+    i = args.index("--out")
+    out = args[i + 1]
+    sources = args[:i] + args[i + 2:] or [os.path.join(HERE, "prelude.lua")]
+    text = generate(sources)
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    try:
+        with open(out, encoding="utf-8") as f:
+            if f.read() == text:
+                return 0  # unchanged: keep the timestamp, nothing to rebuild
+    except OSError:
+        pass
+    with open(out, "w", encoding="utf-8") as f:
         f.write(text)
     return 0
 
