@@ -192,6 +192,7 @@ static void pack_init(pack_state *ps, lua_State *L, const char *fmt) {
 static void add_int(luaL_Buffer *b, unsigned long long v, int little, int size, int neg) {
   char buf[PACK_MAXINT];
   int i;
+  if (size < 1 || size > PACK_MAXINT) return; /* the format reader allows 1..16 only */
   for (i = 0; i < size; i++) {
     unsigned char byte = i < PACK_NATIVEINT ? (unsigned char)(v >> (8 * i)) : (neg ? 0xff : 0);
     buf[little ? i : size - 1 - i] = (char)byte;
