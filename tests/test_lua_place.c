@@ -1,0 +1,293 @@
+/* test_lua_place.c - the place loader's Rojo fidelity: $properties converted by the
+ * property's type (explicit and implicit forms), unknown properties as warnings, $attributes,
+ * meta files, globIgnorePaths, nested projects, .txt/.csv/.rbxmx files; nothing leaked. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "test_lua_util.h"
+
+typedef struct fixture {
+  alloc_counter ac;
+  capture cap;
+  rmt_host *host;
+  char dir[64];
+} fixture;
+
+static int setup_side(void **state, rmt_host_side side) {
+  fixture *f = calloc(1, sizeof *f);
+  alloc_counter_init(&f->ac);
+  f->host = test_host(side, &f->cap, &f->ac);
+  if (!f->host) return -1;
+  strcpy(f->dir, "/tmp/rmt_rojo_XXXXXX");
+  if (!mkdtemp(f->dir)) return -1;
+  *state = f;
+  return 0;
+}
+static int setup(void **state) { return setup_side(state, RMT_HOST_SERVER); }
+static int setup_client(void **state) { return setup_side(state, RMT_HOST_CLIENT); }
+
+static int teardown(void **state) {
+  fixture *f = *state;
+  char cmd[128];
+  rmt_host_destroy(f->host);
+  assert_int_equal(f->ac.live_blocks, 0);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+  assert_int_equal(system(cmd), 0);
+  free(f);
+  return 0;
+}
+
+/* Writes dir/rel, making its folders. */
+static void put(fixture *f, const char *rel, const char *text) {
+  char p[512];
+  size_t i, n;
+  FILE *fp;
+  n = (size_t)snprintf(p, sizeof p, "%s/%s", f->dir, rel);
+  for (i = strlen(f->dir) + 1; i < n; i++) {
+    if (p[i] == '/') {
+      p[i] = 0;
+      mkdir(p, 0700);
+      p[i] = '/';
+    }
+  }
+  fp = fopen(p, "w");
+  assert_non_null(fp);
+  fputs(text, fp);
+  fclose(fp);
+}
+
+static int load(fixture *f, rmt_error *err) {
+  return rmt_host_load(f->host, f->dir, err);
+}
+
+static void load_ok(fixture *f) {
+  rmt_error err;
+  int rc = load(f, &err);
+  if (rc != 0) fprintf(stderr, "load: %s\n", err.message);
+  assert_int_equal(rc, 0);
+}
+
+/* Runs a Lua check that prints "done" at its end; any error fails the test. */
+static void check_lua(fixture *f, const char *src) {
+  run_lua(f->host, &f->cap, src);
+  if (f->cap.errors || !has_line(&f->cap, "P done")) fprintf(stderr, "%s", f->cap.text);
+  assert_int_equal(f->cap.errors, 0);
+  assert_true(has_line(&f->cap, "P done"));
+}
+
+/* roblox-ts's template sets these three; each must load. Then every property form. */
+static void test_project_properties(void **state) {
+  fixture *f = *state;
+  rmt_error err;
+  put(f, "default.project.json",
+      "{\"name\": \"t\", \"tree\": {\"$className\": \"DataModel\",\n"
+      " \"HttpService\": {\"$className\": \"HttpService\", \"$properties\": {\"HttpEnabled\": true}},\n"
+      " \"Workspace\": {\"$className\": \"Workspace\", \"$properties\": {\"FilteringEnabled\": true,\n"
+      "    \"Gravity\": {\"Float32\": 50}, \"Frobnicate\": 1},\n"
+      "   \"$attributes\": {\"Mode\": \"fast\", \"Level\": 3, \"At\": {\"Vector3\": [1, 2, 3]}},\n"
+      "   \"$ignoreUnknownInstances\": true,\n"
+      "   \"Block\": {\"$className\": \"Part\", \"$properties\": {\n"
+      "     \"Size\": {\"Vector3\": [4, 5, 6]}, \"Position\": [1, 2, 3], \"Color\": [1, 0, 0],\n"
+      "     \"CFrame\": [1, 2, 3, 1, 0, 0, 0, 1, 0, 0, 0, 1], \"Material\": \"Neon\",\n"
+      "     \"Shape\": {\"Enum\": 0}, \"Anchored\": {\"Bool\": true}, \"Tags\": [\"a\", \"b\"]}}},\n"
+      " \"SoundService\": {\"$className\": \"SoundService\", \"$properties\": {\"RespectFilteringEnabled\": true}},\n"
+      " \"Lighting\": {\"$properties\": {\"Ambient\": {\"Color3uint8\": [255, 0, 0]}, \"TimeOfDay\": \"12:00:00\"}},\n"
+      " \"StarterGui\": {\"$className\": \"StarterGui\", \"Gui\": {\"$className\": \"ScreenGui\",\n"
+      "   \"Box\": {\"$className\": \"Frame\", \"$properties\": {\"Size\": {\"UDim2\": [[0.5, 10], [1, -20]]},\n"
+      "     \"Position\": [[0, 1], [0, 2]], \"AnchorPoint\": [0.5, 0.5], \"FontFace\": {\"Font\": {\"family\": \"x\"}}},\n"
+      "     \"List\": {\"$className\": \"UIListLayout\", \"$properties\": {\"Padding\": [0, 8]}}}}},\n"
+      " \"ReplicatedStorage\": {\"$className\": \"ReplicatedStorage\",\n"
+      "   \"Speed\": {\"$className\": \"NumberValue\", \"$properties\": {\"Value\": 12.5}},\n"
+      "   \"Tool\": {\"$className\": \"Tool\", \"$properties\": {\"Grip\": {\"CFrame\": {\"position\": [0, 1, 0],\n"
+      "     \"orientation\": [[1, 0, 0], [0, 1, 0], [0, 0, 1]]}}}}}\n"
+      "}}\n");
+  assert_int_equal(load(f, &err), 0);
+  assert_true(has_line(&f->cap, "W default.project.json: unknown property Workspace.Frobnicate; ignored"));
+  assert_true(has_line(&f->cap, "W default.project.json: property Frame.FontFace: values of type Font are not "
+                                "supported by this host; ignored"));
+  assert_int_equal(f->cap.warns, 2);
+  check_lua(f,
+            "assert(game:GetService('HttpService').HttpEnabled == true)\n"
+            "assert(workspace.FilteringEnabled == true and workspace.Gravity == 50)\n"
+            "assert(game:GetService('SoundService').RespectFilteringEnabled == true)\n"
+            "assert(workspace:GetAttribute('Mode') == 'fast' and workspace:GetAttribute('Level') == 3)\n"
+            "assert(workspace:GetAttribute('At') == Vector3.new(1, 2, 3))\n"
+            "local b = workspace.Block\n"
+            "assert(b.Size == Vector3.new(4, 5, 6) and b.Color == Color3.new(1, 0, 0))\n"
+            "assert(b.CFrame == CFrame.new(1, 2, 3) and b.Material == Enum.Material.Neon)\n"
+            "assert(b.Shape == Enum.PartType.Ball and b.Anchored == true)\n"
+            "assert(b:HasTag('a') and b:HasTag('b'))\n"
+            "local l = game:GetService('Lighting')\n"
+            "assert(l.Ambient == Color3.fromRGB(255, 0, 0) and l.TimeOfDay == '12:00:00')\n"
+            "local box = game.StarterGui.Gui.Box\n"
+            "assert(game.StarterGui.Gui.ClassName == 'ScreenGui')\n"
+            "assert(box.Size == UDim2.new(0.5, 10, 1, -20) and box.Position == UDim2.new(0, 1, 0, 2))\n"
+            "assert(box.AnchorPoint == Vector2.new(0.5, 0.5) and box.List.Padding == UDim.new(0, 8))\n"
+            "assert(game.ReplicatedStorage.Speed.Value == 12.5)\n"
+            "assert(game.ReplicatedStorage.Tool.Grip == CFrame.new(0, 1, 0))\n"
+            "print('done')\n");
+}
+
+/* A wrong value for a known property is still an error naming the file and property. */
+static void test_property_errors(void **state) {
+  fixture *f = *state;
+  rmt_error err;
+  put(f, "default.project.json",
+      "{\"tree\": {\"$className\": \"DataModel\", \"Workspace\": {\"$className\": \"Workspace\",\n"
+      " \"P\": {\"$className\": \"Part\", \"$properties\": {\"Size\": {\"Vector3\": [1, 2]}}}}}}");
+  assert_int_equal(load(f, &err), -1);
+  assert_string_equal(err.message, "default.project.json: property Size: Vector3 expects 3 numbers");
+  put(f, "default.project.json",
+      "{\"tree\": {\"$className\": \"DataModel\", \"Workspace\": {\"$className\": \"Workspace\",\n"
+      " \"P\": {\"$className\": \"Part\", \"$properties\": {\"Material\": \"Cheese\"}}}}}");
+  assert_int_equal(load(f, &err), -1);
+  assert_string_equal(err.message, "default.project.json: property Material: Unable to assign property "
+                                   "Material. Enum.Material expected, got string");
+  put(f, "default.project.json",
+      "{\"tree\": {\"$className\": \"DataModel\", \"Workspace\": {\"$className\": \"Workspace\",\n"
+      " \"P\": {\"$className\": \"NoSuchClass\"}}}}");
+  assert_int_equal(load(f, &err), -1);
+  assert_string_equal(err.message, "default.project.json: unknown class \"NoSuchClass\"");
+}
+
+/* init.meta.json (className, properties, attributes; also beside an init script) and
+ * X.meta.json (properties, attributes, ignoreUnknownInstances). */
+static void test_meta_files(void **state) {
+  fixture *f = *state;
+  put(f, "ReplicatedStorage/Sword/init.meta.json",
+      "{\"className\": \"Tool\", \"properties\": {\"Grip\": [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1],"
+      " \"ToolTip\": \"sharp\"}, \"attributes\": {\"Damage\": 10}, \"ignoreUnknownInstances\": true}");
+  put(f, "ReplicatedStorage/Sword/Handle.model.json",
+      "{\"ClassName\": \"Part\", \"Name\": \"Ignored\", \"Properties\": {\"Size\": [1, 4, 1]},"
+      " \"Children\": [{\"Name\": \"Mesh\", \"ClassName\": \"Folder\"}]}");
+  put(f, "ServerScriptService/Off/init.server.lua", "print('must not run')");
+  put(f, "ServerScriptService/Off/init.meta.json", "{\"properties\": {\"Disabled\": true}}");
+  put(f, "ServerScriptService/Quiet.server.lua", "print('must not run either')");
+  put(f, "ServerScriptService/Quiet.meta.json",
+      "{\"properties\": {\"Disabled\": true}, \"attributes\": {\"Why\": \"testing\"}}");
+  put(f, "ServerScriptService/Loud.server.lua", "print('runs')");
+  put(f, "ReplicatedStorage/Motd.txt", "hello");
+  put(f, "ReplicatedStorage/Motd.meta.json", "{\"attributes\": {\"Lang\": \"en\"}}");
+  load_ok(f);
+  assert_int_equal(f->cap.warns, 0);
+  check_lua(f,
+            "local s = game.ReplicatedStorage.Sword\n"
+            "assert(s.ClassName == 'Tool' and s.ToolTip == 'sharp' and s:GetAttribute('Damage') == 10)\n"
+            "assert(s.Grip == CFrame.new())\n"
+            "assert(s.Handle.ClassName == 'Part' and s.Handle.Size == Vector3.new(1, 4, 1))\n"
+            "assert(s.Handle.Mesh.ClassName == 'Folder')\n"
+            "local sss = game.ServerScriptService\n"
+            "assert(sss.Off.ClassName == 'Script' and sss.Off.Disabled == true)\n"
+            "assert(sss.Quiet.Disabled == true and sss.Quiet:GetAttribute('Why') == 'testing')\n"
+            "assert(game.ReplicatedStorage.Motd.Value == 'hello')\n"
+            "assert(game.ReplicatedStorage.Motd:GetAttribute('Lang') == 'en')\n"
+            "print('done')\n");
+  rmt_host_start_scripts(f->host);
+  run_until_idle(f->host, 5);
+  assert_true(has_line(&f->cap, "P runs"));
+  assert_null(strstr(f->cap.text, "must not run"));
+}
+
+/* globIgnorePaths: relative to the project file; "**" and "*" as Rojo's globset reads them. */
+static void test_glob_ignore_paths(void **state) {
+  fixture *f = *state;
+  put(f, "default.project.json",
+      "{\"name\": \"g\", \"globIgnorePaths\": [\"**/*.spec.lua\", \"src/shared/secret*\", \"**/tmp/**\","
+      " \"src/shared/Only?.lua\"],\n"
+      " \"tree\": {\"$className\": \"DataModel\", \"ReplicatedStorage\": {\"$className\": \"ReplicatedStorage\",\n"
+      "   \"Shared\": {\"$path\": \"src/shared\"}}}}");
+  put(f, "src/shared/Keep.lua", "return 1");
+  put(f, "src/shared/Keep.spec.lua", "return 2");
+  put(f, "src/shared/deep/er/Thing.spec.lua", "return 3");
+  put(f, "src/shared/deep/er/Thing.lua", "return 4");
+  put(f, "src/shared/secretStuff.lua", "return 5");
+  put(f, "src/shared/tmp/Junk.lua", "return 6");
+  put(f, "src/shared/Only1.lua", "return 7");
+  put(f, "src/shared/Only12.lua", "return 8");
+  load_ok(f);
+  check_lua(f,
+            "local s = game.ReplicatedStorage.Shared\n"
+            "assert(s:FindFirstChild('Keep') and not s:FindFirstChild('Keep.spec'))\n"
+            "assert(s.deep.er:FindFirstChild('Thing') and not s.deep.er:FindFirstChild('Thing.spec'))\n"
+            "assert(not s:FindFirstChild('secretStuff'))\n"
+            "assert(s:FindFirstChild('tmp') and #s.tmp:GetChildren() == 0)\n"
+            "assert(not s:FindFirstChild('Only1') and s:FindFirstChild('Only12'))\n"
+            "print('done')\n");
+}
+
+/* A folder holding default.project.json is that project; $path may name a project file. */
+static void test_nested_projects(void **state) {
+  fixture *f = *state;
+  put(f, "default.project.json",
+      "{\"tree\": {\"$className\": \"DataModel\", \"ReplicatedStorage\": {\"$className\": \"ReplicatedStorage\",\n"
+      "  \"Pkg\": {\"$path\": \"pkg\"}, \"Other\": {\"$path\": \"other.project.json\"},\n"
+      "  \"Lib\": {\"$path\": \"lib\"}}}}");
+  put(f, "pkg/default.project.json", "{\"name\": \"pkg\", \"tree\": {\"$path\": \"src\"}}");
+  put(f, "pkg/src/init.lua", "return 'pkg'");
+  put(f, "other.project.json", "{\"name\": \"o\", \"tree\": {\"$className\": \"Folder\", \"X\": {\"$className\": \"IntValue\","
+                               " \"$properties\": {\"Value\": 7}}}}");
+  put(f, "lib/Inner/default.project.json", "{\"name\": \"inner\", \"tree\": {\"$className\": \"Configuration\"}}");
+  load_ok(f);
+  check_lua(f,
+            "local rs = game.ReplicatedStorage\n"
+            "assert(rs.Pkg.ClassName == 'ModuleScript' and require(rs.Pkg) == 'pkg')\n"
+            "assert(rs.Other.ClassName == 'Folder' and rs.Other.X.Value == 7)\n"
+            "assert(rs.Lib.Inner.ClassName == 'Configuration')\n"
+            "print('done')\n");
+}
+
+/* .csv is a LocalizationTable with its entries. */
+static void test_csv(void **state) {
+  fixture *f = *state;
+  put(f, "ReplicatedStorage/Strings.csv",
+      "Key,Source,Context,Example,es,fr\n"
+      "Ack,Ack!,,An exclamation,\xc2\xa1" "Ay!,\n"
+      "Greet,\"Hello, \"\"friend\"\"\",,,Hola,Salut\n");
+  load_ok(f);
+  check_lua(f,
+            "local t = game.ReplicatedStorage.Strings\n"
+            "assert(t.ClassName == 'LocalizationTable')\n"
+            "local e = t:GetEntries()\n"
+            "assert(#e == 2 and e[1].Key == 'Ack' and e[1].Source == 'Ack!' and e[1].Example == 'An exclamation')\n"
+            "assert(e[1].Values.es == '\xc2\xa1" "Ay!' and e[1].Values.fr == nil)\n"
+            "assert(e[2].Source == 'Hello, \"friend\"' and e[2].Values.fr == 'Salut')\n"
+            "t:SetEntries({ { Key = 'K', Source = 's', Values = { de = 'x' } } })\n"
+            "assert(#t:GetEntries() == 1 and t:GetEntries()[1].Values.de == 'x')\n"
+            "print('done')\n");
+}
+
+/* The client sees the same properties (and no warnings of its own: the server warns). */
+static void test_client_side(void **state) {
+  fixture *f = *state;
+  put(f, "default.project.json",
+      "{\"tree\": {\"$className\": \"DataModel\",\n"
+      " \"HttpService\": {\"$className\": \"HttpService\", \"$properties\": {\"HttpEnabled\": true, \"Nope\": 1}},\n"
+      " \"ServerScriptService\": {\"$className\": \"ServerScriptService\", \"S\": {\"$path\": \"s\"}}}}");
+  put(f, "s/Main.server.lua", "print('server')");
+  load_ok(f);
+  assert_int_equal(f->cap.warns, 0);
+  check_lua(f,
+            "assert(game:GetService('HttpService').HttpEnabled == true)\n"
+            "assert(#game.ServerScriptService:GetChildren() == 0)\n"
+            "print('done')\n");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_project_properties, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_property_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_meta_files, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_glob_ignore_paths, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_nested_projects, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_client_side, setup_client, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
