@@ -99,17 +99,17 @@ out = [l.replace(tmp + "/", "") for l in out]  # scripts given as files are name
 detail = show(rc, out, err)
 check("SetSchema play exit 0", rc == 0, detail)
 want_out = [
-    "[Server] false schema.server.lua:7: SetSchema: column 1: unknown type 'strin'",
-    "[Server] false schema.server.lua:8: SetSchema: schema must be a string or nil, got number",
+    "[Server] false ServerScriptService.schema:7: SetSchema: column 1: unknown type 'strin'",
+    "[Server] false ServerScriptService.schema:8: SetSchema: schema must be a string or nil, got number",
     "[Server] Player1 voted yes 10",
     "[Server] Player1 moved Vector3",
     "[Server] OnServerInvoke sword",
     "[Server] OnServerInvoke shield",
     "[Player1] bought sword x2",
     "[Player1] bought shield x1",
-    "[Player1] false schema.client.lua:13: bad arguments: argument 1: expected \"sword\" | \"shield\", got \"axe\" (RMT_EBADARGS)",
-    "[Player1] false schema.client.lua:14: bad arguments: argument 2: expected integer in 1..5, got 2.5 (RMT_EBADARGS)",
-    "[Player1] false schema.client.lua:15: SetSchema is server-only",
+    "[Player1] false StarterPlayer.StarterPlayerScripts.schema:13: bad arguments: argument 1: expected \"sword\" | \"shield\", got \"axe\" (RMT_EBADARGS)",
+    "[Player1] false StarterPlayer.StarterPlayerScripts.schema:14: bad arguments: argument 2: expected integer in 1..5, got 2.5 (RMT_EBADARGS)",
+    "[Player1] false StarterPlayer.StarterPlayerScripts.schema:15: SetSchema is server-only",
 ]
 server_out = sorted(l for l in out if l.startswith("[Server]"))
 player_out = [l for l in out if l.startswith("[Player1]")]

@@ -279,6 +279,34 @@ static void test_client_side(void **state) {
             "print('done')\n");
 }
 
+/* Scripts run under their full names, never cut: errors, pcall, traceback, debug.info. */
+#define LONG_DIR "ServerScriptService/AVeryLongFolderNameForTesting/AnotherLongFolderName/"
+#define LONG_NAME "ServerScriptService.AVeryLongFolderNameForTesting.AnotherLongFolderName."
+static void test_full_names(void **state) {
+  fixture *f = *state;
+  put(f, LONG_DIR "TheMainScriptWithALongName.server.lua",
+      "local ok, e = pcall(error, 'plain', 0)\n"
+      "print(select(2, pcall(function() error('caught') end)))\n"
+      "print(debug.info(1, 's'))\n"
+      "print((debug.traceback('tb'):gsub('\\n$', '')))\n"
+      "require(script.Parent.Mod).boom()\n");
+  put(f, LONG_DIR "Mod.lua", "return { boom = function() error('from module') end }\n");
+  put(f, "ServerScriptService/Short.server.lua", "error('short')\n");
+  load_ok(f);
+  rmt_host_start_scripts(f->host);
+  run_until_idle(f->host, 5);
+  if (!has_line(&f->cap, "E " LONG_NAME "Mod:1: from module")) fprintf(stderr, "%s", f->cap.text);
+  assert_true(has_line(&f->cap, "P " LONG_NAME "TheMainScriptWithALongName:2: caught"));
+  assert_true(has_line(&f->cap, "P " LONG_NAME "TheMainScriptWithALongName"));
+  assert_true(has_line(&f->cap, "P tb\n" LONG_NAME "TheMainScriptWithALongName:4"));
+  assert_true(has_line(&f->cap, "E " LONG_NAME "Mod:1: from module"));
+  assert_true(has_line(&f->cap, "E ServerScriptService.Short:1: short"));
+  assert_int_equal(f->cap.errors, 2);
+  /* a marker naming no script stays as it is */
+  run_lua(f->host, &f->cap, "print('[\\1' .. '99\\2]')");
+  assert_true(has_line(&f->cap, "P [\\x0199\\x02]"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_project_properties, setup, teardown),
@@ -288,6 +316,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_nested_projects, setup, teardown),
       cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
       cmocka_unit_test_setup_teardown(test_client_side, setup_client, teardown),
+      cmocka_unit_test_setup_teardown(test_full_names, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,12 +102,47 @@ const char *const rmt_prelude_chunks[] = {
     "  return \" (Luau syntax not supported by this host: \" .. table.concat(hints, \", \") .. \")\"\n"
     "end\n"
     "\n"
+    "-- A script's chunk name is \"=\" and its full name, as in Roblox, so errors and tracebacks read\n"
+    "-- \"ServerScriptService.Main:3: message\". LuaJIT cuts chunk names to 59 bytes (LUA_IDSIZE), so\n"
+    "-- a longer name is registered and compiled under a short id (\"\\1<id>\\2\") that every line\n"
+    "-- of output, debug.traceback, debug.info and pcall's message show as the name again.\n"
+    "local chunkIds = {} -- full name -> chunk name\n"
+    "-- pcall and xpcall give a caught message naming such a script with its name; they are\n"
+    "-- replaced only once a long name exists (so `local pcall = pcall` taken before that, and\n"
+    "-- coroutine.resume's message, keep the id).\n"
+    "local function namedPcall()\n"
+    "  local rawpcall, rawxpcall, expand = G.pcall, G.xpcall, H.chunk_expand\n"
+    "  local function named(ok, ...)\n"
+    "    if ok or type((...)) ~= \"string\" then return ok, ... end\n"
+    "    return false, expand((...))\n"
+    "  end\n"
+    "  G.pcall = function(f, ...) return named(rawpcall(f, ...)) end\n"
+    "  G.xpcall = function(f, h, ...)\n"
+    "    return rawxpcall(f, function(e)\n"
+    "      if type(e) == \"string\" then e = expand(e) end\n"
+    "      return h(e)\n"
+    "    end, ...)\n"
+    "  end\n"
+    "  G.ypcall = G.pcall\n"
+    "end\n"
+    "local function chunkName(name)\n"
+    "  if #name <= 59 then return \"=\" .. name end\n"
+    "  local c = chunkIds[name]\n"
+    "  if c then return c end\n"
+    "  local id = H.chunk_id(name)\n"
+    "  if not id then return \"=\" .. name end -- the table is full: LuaJIT cuts this one\n"
+    "  if next(chunkIds) == nil then namedPcall() end\n"
+    "  c = \"=\\1\" .. sformat(\"%d\", id) .. \"\\2\"\n"
+    "  chunkIds[name] = c\n"
+    "  return c\n"
+    "end\n"
+    "\n"
     "local fullName\n"
     "-- Compiles a script instance's source, translated from Luau first (line numbers are kept);\n"
     "-- nil, \"file:line: message\" on a syntax error.\n"
     "local function compile(inst, d)\n"
     "  local src = d.props.Source or \"\"\n"
-    "  local chunk = d.chunkname or (\"=\" .. fullName(inst))\n"
+    "  local chunk = d.chunkname or chunkName(fullName(inst))\n"
     "  local lua, terr = H.luau_translate(src, true)\n"
     "  if not lua then\n"
     "    local fn = loadstring(src, chunk) -- Lua the translator does not know still runs\n"
@@ -124,7 +159,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- ---------------------------------------------------------------------------------------\n"
     "local sigBase = newproxy(true)\n"
     "sigMt = getmetatable(sigBase)\n"
-    "local connBase = newproxy(true)\n"
+    "local connBase = newproxy(true)\n",
     "connMt = getmetatable(connBase)\n"
     "\n"
     "local function setActive(st)\n"
@@ -182,7 +217,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local ws = st.waiters\n"
     "  if #ws > 0 then\n"
     "    st.waiters = {}\n"
-    "    setActive(st)\n",
+    "    setActive(st)\n"
     "    for i = 1, #ws do H.wake(ws[i][1], ws[i][2], ...) end\n"
     "  end\n"
     "end\n"
@@ -236,7 +271,7 @@ const char *const rmt_prelude_chunks[] = {
     "    end\n"
     "  end\n"
     "  error(sformat(\"%s is not a valid member of RBXScriptConnection\", tostring(k)), 2)\n"
-    "end\n"
+    "end\n",
     "connMt.__newindex = function(self, k) error(sformat(\"%s cannot be assigned to\", tostring(k)), 2) end\n"
     "connMt.__tostring = function() return \"Connection\" end\n"
     "connMt.__metatable = \"The metatable is locked\"\n"
@@ -297,7 +332,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "  return table.concat(parts, \".\")\n"
     "end\n"
-    "\n",
+    "\n"
     "local function getSignal(d, name)\n"
     "  local s = d.signals[name]\n"
     "  if not s then\n"
@@ -363,7 +398,7 @@ const char *const rmt_prelude_chunks[] = {
     "    end\n"
     "  end\n"
     "end\n"
-    "\n"
+    "\n",
     "local function setParent(self, d, newParent, force)\n"
     "  if newParent ~= nil and not Inst[newParent] then\n"
     "    error(sformat(\"Unable to assign property Parent. Instance expected, got %s\", typeof(newParent)), 3)\n"
@@ -405,7 +440,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "local function setName(self, d, v)\n"
-    "  if type(v) == \"number\" then v = tostring(v) end\n",
+    "  if type(v) == \"number\" then v = tostring(v) end\n"
     "  if type(v) ~= \"string\" then\n"
     "    error(sformat(\"Unable to assign property Name. string expected, got %s\", typeof(v)), 3)\n"
     "  end\n"
@@ -458,7 +493,7 @@ const char *const rmt_prelude_chunks[] = {
     "      error(sformat(\"Unable to assign property %s. %s expected, got %s\", k, cv, typeof(v)), 2)\n"
     "    end\n"
     "    v = cv\n"
-    "  end\n"
+    "  end\n",
     "  if p.set then return p.set(self, d, v) end\n"
     "  local old = d.props[k]\n"
     "  if old == nil then old = p.default end\n"
@@ -506,7 +541,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return false, \"string\"\n"
     "end\n"
     "local function boolCheck(v)\n"
-    "  if type(v) == \"boolean\" then return true, v end\n",
+    "  if type(v) == \"boolean\" then return true, v end\n"
     "  return false, \"boolean\"\n"
     "end\n"
     "local function typedCheck(tname)\n"
@@ -561,7 +596,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "defclass(\"Instance\", nil, {\n"
     "  props = { Archivable = { default = true, check = boolCheck } },\n"
-    "  events = { ChildAdded = true, ChildRemoved = true, DescendantAdded = true, Changed = true,\n"
+    "  events = { ChildAdded = true, ChildRemoved = true, DescendantAdded = true, Changed = true,\n",
     "             Destroying = true, AncestryChanged = true, AttributeChanged = true },\n"
     "  methods = {\n"
     "    FindFirstChild = function(self, name, recursive)\n"
@@ -614,7 +649,7 @@ const char *const rmt_prelude_chunks[] = {
     "    FindFirstAncestorWhichIsA = function(self, cname)\n"
     "      local cur = Inst[self].Parent\n"
     "      while cur do\n"
-    "        if isA(Inst[cur].class, cname) then return cur end\n",
+    "        if isA(Inst[cur].class, cname) then return cur end\n"
     "        cur = Inst[cur].Parent\n"
     "      end\n"
     "      return nil\n"
@@ -662,7 +697,7 @@ const char *const rmt_prelude_chunks[] = {
     "      return out\n"
     "    end,\n"
     "    GetDescendants = function(self) return descendants(self, {}) end,\n"
-    "    IsA = function(self, cname) return isA(Inst[self].class, cname) end,\n"
+    "    IsA = function(self, cname) return isA(Inst[self].class, cname) end,\n",
     "    IsDescendantOf = function(self, other) return other ~= nil and isAncestor(other, self) end,\n"
     "    IsAncestorOf = function(self, other) return other ~= nil and isAncestor(self, other) end,\n"
     "    GetFullName = function(self) return fullName(self) end,\n"
@@ -704,7 +739,7 @@ const char *const rmt_prelude_chunks[] = {
     "      local d = Inst[self]\n"
     "      d.attrSignals = d.attrSignals or {}\n"
     "      local s = d.attrSignals[name]\n"
-    "      if not s then\n",
+    "      if not s then\n"
     "        s = newSignal(\"AttributeChanged\")\n"
     "        d.attrSignals[name] = s\n"
     "      end\n"
@@ -752,7 +787,7 @@ const char *const rmt_prelude_chunks[] = {
     "defvalue(\"IntValue\", intCheck, 0)\n"
     "defvalue(\"NumberValue\", numCheck, 0)\n"
     "defvalue(\"StringValue\", strCheck, \"\")\n"
-    "defvalue(\"BoolValue\", boolCheck, false)\n"
+    "defvalue(\"BoolValue\", boolCheck, false)\n",
     "defvalue(\"ObjectValue\", instCheck, nil)\n"
     "defvalue(\"Vector3Value\", typedCheck(\"Vector3\"), Vector3.new(0, 0, 0))\n"
     "defvalue(\"CFrameValue\", typedCheck(\"CFrame\"), CFrame.new())\n"
@@ -784,7 +819,7 @@ const char *const rmt_prelude_chunks[] = {
     "local copyArgs = H.copy_args\n"
     "\n"
     "-- ---------------------------------------------------------------------------------------\n"
-    "-- Remotes\n",
+    "-- Remotes\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "local RemotesById = {}\n"
     "local REMOTE_KIND = { RemoteEvent = 1, UnreliableRemoteEvent = 2, RemoteFunction = 3 }\n"
@@ -838,7 +873,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- Server only: the schema text is kept on the instance, so a remote that is not bound yet\n"
     "-- (or is re-created when reparented) gets it when it binds.\n"
     "local function setSchema(self, schema)\n"
-    "  if not IS_SERVER then error(\"SetSchema is server-only\", 2) end\n"
+    "  if not IS_SERVER then error(\"SetSchema is server-only\", 2) end\n",
     "  if schema ~= nil and type(schema) ~= \"string\" then\n"
     "    error(sformat(\"SetSchema: schema must be a string or nil, got %s\", typeof(schema)), 2)\n"
     "  end\n"
@@ -884,7 +919,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "defclass(\"RemoteEvent\", \"Instance\", { creatable = true, methods = eventMethods, events = eventEvents,\n"
     "                                      signalOpts = remoteEventSignalOpts })\n"
-    "defclass(\"UnreliableRemoteEvent\", \"Instance\", { creatable = true, methods = eventMethods,\n",
+    "defclass(\"UnreliableRemoteEvent\", \"Instance\", { creatable = true, methods = eventMethods,\n"
     "                                                events = eventEvents, signalOpts = remoteEventSignalOpts })\n"
     "\n"
     "local function setInvokeCallback(which)\n"
@@ -941,7 +976,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "end\n"
     "\n"
-    "local function bindRemote(inst, d, path)\n"
+    "local function bindRemote(inst, d, path)\n",
     "  local rid, err = H.net_bind(path, REMOTE_KIND[d.ClassName])\n"
     "  if not rid then\n"
     "    if err then warn(sformat(\"%s could not be created on the network: %s\", path, err)) end\n"
@@ -993,7 +1028,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return copyArgs(...)\n"
     "end\n"
     "defclass(\"BindableFunction\", \"Instance\", {\n"
-    "  creatable = true,\n",
+    "  creatable = true,\n"
     "  props = { OnInvoke = { callback = true, set = function(self, d, fn)\n"
     "    if fn ~= nil and type(fn) ~= \"function\" then\n"
     "      error(sformat(\"Unable to assign property OnInvoke. function expected, got %s\", typeof(fn)), 3)\n"
@@ -1039,7 +1074,7 @@ const char *const rmt_prelude_chunks[] = {
     "      if s then return s end\n"
     "      error(sformat(\"'%s' is not a valid Service name\", tostring(name)), 2)\n"
     "    end,\n"
-    "    FindService = function(self, name) return services[name] end,\n"
+    "    FindService = function(self, name) return services[name] end,\n",
     "    IsLoaded = function() return true end,\n"
     "  },\n"
     "  events = { Loaded = true },\n"
@@ -1083,7 +1118,7 @@ const char *const rmt_prelude_chunks[] = {
     "classes.Players.methods = {\n"
     "  GetPlayers = function(self)\n"
     "    local out = {}\n"
-    "    for _, c in ipairs(Inst[self].children) do\n",
+    "    for _, c in ipairs(Inst[self].children) do\n"
     "      if PlayerIds[c] then out[#out + 1] = c end\n"
     "    end\n"
     "    return out\n"
@@ -1143,7 +1178,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "G.game = game\n"
     "G.Game = game\n"
-    "G.workspace = services.Workspace\n"
+    "G.workspace = services.Workspace\n",
     "G.Workspace = services.Workspace\n"
     "\n"
     "-- ---------------------------------------------------------------------------------------\n"
@@ -1182,7 +1217,7 @@ const char *const rmt_prelude_chunks[] = {
     "    DTField[v] = fields\n"
     "    return v\n"
     "  end\n"
-    "end\n",
+    "end\n"
     "local function isType(v, tname) return typeof(v) == tname end\n"
     "local function fmtNum(n) return tostring(n) end\n"
     "local function argNum(v, i, fname, default)\n"
@@ -1227,7 +1262,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if k == \"y\" then return f.Y end\n"
     "  end,\n"
     "  __tostring = function(a) return fmtNum(a.X) .. \", \" .. fmtNum(a.Y) end,\n"
-    "  __add = function(a, b) return v2(a.X + b.X, a.Y + b.Y) end,\n"
+    "  __add = function(a, b) return v2(a.X + b.X, a.Y + b.Y) end,\n",
     "  __sub = function(a, b) return v2(a.X - b.X, a.Y - b.Y) end,\n"
     "  __mul = function(a, b)\n"
     "    if type(a) == \"number\" then return v2(a * b.X, a * b.Y) end\n"
@@ -1260,7 +1295,7 @@ const char *const rmt_prelude_chunks[] = {
     "mkUDim2 = datatype(\"UDim2\", {\n"
     "  Lerp = function(a, b, t)\n"
     "    return udim2(udim(a.X.Scale + (b.X.Scale - a.X.Scale) * t, a.X.Offset + (b.X.Offset - a.X.Offset) * t),\n"
-    "                 udim(a.Y.Scale + (b.Y.Scale - a.Y.Scale) * t, a.Y.Offset + (b.Y.Offset - a.Y.Offset) * t))\n",
+    "                 udim(a.Y.Scale + (b.Y.Scale - a.Y.Scale) * t, a.Y.Offset + (b.Y.Offset - a.Y.Offset) * t))\n"
     "  end,\n"
     "}, {\n"
     "  get = function(f, k)\n"
@@ -1306,7 +1341,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return mkRange({ Min = lo, Max = hi })\n"
     "end }\n"
     "\n"
-    "-- NumberSequence / ColorSequence and their keypoints\n"
+    "-- NumberSequence / ColorSequence and their keypoints\n",
     "local mkNKey = datatype(\"NumberSequenceKeypoint\", {}, {\n"
     "  __tostring = function(a) return fmtNum(a.Time) .. \" \" .. fmtNum(a.Value) .. \" \" .. fmtNum(a.Envelope) .. \" \" end,\n"
     "})\n"
@@ -1347,7 +1382,7 @@ const char *const rmt_prelude_chunks[] = {
     "})\n"
     "G.ColorSequenceKeypoint = { new = function(t, c)\n"
     "  return mkCKey({ Time = argNum(t, 1, \"new\"), Value = c })\n"
-    "end }\n",
+    "end }\n"
     "local mkCSeq = datatype(\"ColorSequence\", {}, {\n"
     "  __tostring = function(a)\n"
     "    local parts = {}\n"
@@ -1397,7 +1432,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end,\n"
     "  __tostring = function(a) return \"{\" .. tostring(a.Origin) .. \"}, {\" .. tostring(a.Direction) .. \"}\" end,\n"
     "})\n"
-    "G.Ray = { new = function(o, d)\n"
+    "G.Ray = { new = function(o, d)\n",
     "  return mkRay({ Origin = o or Vector3.new(0, 0, 0), Direction = d or Vector3.new(0, 0, 0) })\n"
     "end }\n"
     "\n"
@@ -1438,7 +1473,7 @@ const char *const rmt_prelude_chunks[] = {
     "    NextUnitVector = function(r)\n"
     "      local st = DTField[r].state\n"
     "      local z = 2 * mix(st) - 1\n"
-    "      local t = 2 * math.pi * mix(st)\n",
+    "      local t = 2 * math.pi * mix(st)\n"
     "      local s = math.sqrt(1 - z * z)\n"
     "      return Vector3.new(s * math.cos(t), s * math.sin(t), z)\n"
     "    end,\n"
@@ -1484,7 +1519,7 @@ const char *const rmt_prelude_chunks[] = {
     "    __tostring = function(d) return d:ToIsoDate() end,\n"
     "    __lt = function(a, b) return a.UnixTimestampMillis < b.UnixTimestampMillis end,\n"
     "    __le = function(a, b) return a.UnixTimestampMillis <= b.UnixTimestampMillis end,\n"
-    "  })\n"
+    "  })\n",
     "  -- days from civil (Howard Hinnant's algorithm), so UTC needs no timegm\n"
     "  local function daysFromCivil(y, m, d)\n"
     "    y = m <= 2 and y - 1 or y\n"
@@ -1514,7 +1549,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "-- Roblox's facts (src/lua/facts.c, generated from the API dump by scripts/gen_roblox_facts.py):\n"
-    "-- Enum with every enum and item, GetService of every service, Instance.new of every\n",
+    "-- Enum with every enum and item, GetService of every service, Instance.new of every\n"
     "-- creatable class. A class this file does not define in full gets its properties from the\n"
     "-- facts with type-zero defaults (0, \"\", false, the enum's first item): present, inert.\n"
     "-- ---------------------------------------------------------------------------------------\n"
@@ -1554,7 +1589,7 @@ const char *const rmt_prelude_chunks[] = {
     "    imt.__newindex = function(_, k) error(sformat(\"%s cannot be assigned to\", tostring(k)), 2) end\n"
     "    imt.__tostring = function() return \"Enum.\" .. name .. \".\" .. iname end\n"
     "    imt.__metatable = \"EnumItem\"\n"
-    "    st.items[#st.items + 1] = item\n"
+    "    st.items[#st.items + 1] = item\n",
     "    st.byName[iname] = item\n"
     "    if st.byValue[ist.Value] == nil then st.byValue[ist.Value] = item end\n"
     "  end\n"
@@ -1604,7 +1639,7 @@ const char *const rmt_prelude_chunks[] = {
     "local function enumCheck(ename)\n"
     "  return function(v)\n"
     "    local ist = enumItemState[v]\n"
-    "    if ist then\n",
+    "    if ist then\n"
     "      if enumTypeState[ist.EnumType].name == ename then return true, v end\n"
     "      return false, \"Enum.\" .. ename\n"
     "    end\n"
@@ -1649,7 +1684,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local f = classFacts[name]\n"
     "  if f ~= nil then return f or nil end\n"
     "  classLines = classLines or factIndex(\"classes\")\n"
-    "  local line = classLines[name]\n"
+    "  local line = classLines[name]\n",
     "  if not line then classFacts[name] = false return nil end\n"
     "  local super, flags, props = line:match(\"^([^\\t]*)\\t([^\\t]*)\\t(.*)$\")\n"
     "  f = { super = super, creatable = flags:find(\"c\", 1, true) ~= nil,\n"
@@ -1683,7 +1718,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- ---------------------------------------------------------------------------------------\n"
     "-- Services with behaviour: HttpService (JSON, GUIDs; no network), CollectionService (tags;\n"
     "-- they do not replicate), Debris, TweenService (server and client, property changes over\n"
-    "-- frames). Their other members come from the facts (inert).\n",
+    "-- frames). Their other members come from the facts (inert).\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "do\n"
     "  -- HttpService: Roblox's JSON rules\n"
@@ -1731,7 +1766,7 @@ const char *const rmt_prelude_chunks[] = {
     "          out[#out + 1] = \":\"\n"
     "          encode(x, seen, out)\n"
     "        end\n"
-    "        out[#out + 1] = \"}\"\n"
+    "        out[#out + 1] = \"}\"\n",
     "      end\n"
     "      seen[v] = nil\n"
     "    else\n"
@@ -1768,7 +1803,7 @@ const char *const rmt_prelude_chunks[] = {
     "        for i = 1, 32 do hex[i] = sformat(\"%X\", r:NextInteger(0, 15)) end\n"
     "        hex[13] = \"4\"\n"
     "        hex[17] = sformat(\"%X\", 8 + r:NextInteger(0, 3))\n"
-    "        local g = table.concat(hex, \"\", 1, 8) .. \"-\" .. table.concat(hex, \"\", 9, 12) .. \"-\" ..\n",
+    "        local g = table.concat(hex, \"\", 1, 8) .. \"-\" .. table.concat(hex, \"\", 9, 12) .. \"-\" ..\n"
     "                  table.concat(hex, \"\", 13, 16) .. \"-\" .. table.concat(hex, \"\", 17, 20) .. \"-\" ..\n"
     "                  table.concat(hex, \"\", 21, 32)\n"
     "        if braces == false then return g end\n"
@@ -1818,7 +1853,7 @@ const char *const rmt_prelude_chunks[] = {
     "  im.AddTag = function(self, tag) addTag(self, tag) end\n"
     "  im.RemoveTag = function(self, tag) removeTag(self, tag) end\n"
     "  im.HasTag = function(self, tag) return (tagsOf[self] or {})[tostring(tag)] == true end\n"
-    "  im.GetTags = function(self) return getTags(self) end\n"
+    "  im.GetTags = function(self) return getTags(self) end\n",
     "  defclass(\"CollectionService\", \"Instance\", {\n"
     "    methods = {\n"
     "      AddTag = function(_, inst, tag) addTag(inst, tag) end,\n"
@@ -1858,7 +1893,7 @@ const char *const rmt_prelude_chunks[] = {
     "  })\n"
     "\n"
     "  -- TweenService: Roblox's easing styles over frames; each step is a property set, so it\n"
-    "  -- replicates as any set does (a Value object's Value, say)\n",
+    "  -- replicates as any set does (a Value object's Value, say)\n"
     "  local pi, sin, cos, sqrt = math.pi, math.sin, math.cos, math.sqrt\n"
     "  local easeIn = {\n"
     "    Linear = function(t) return t end,\n"
@@ -1904,7 +1939,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local tweenState = setmetatable({}, { __mode = \"k\" })\n"
     "  local function makeTween(inst, info, goals)\n"
     "    local tw, d = newInstance(\"Tween\", true)\n"
-    "    d.Name = \"Tween\"\n"
+    "    d.Name = \"Tween\"\n",
     "    local st = { inst = inst, info = info, goals = goals, state = \"Begin\", gen = 0 }\n"
     "    tweenState[tw] = st\n"
     "    d.props.PlaybackState = G.Enum.PlaybackState.Begin\n"
@@ -1940,7 +1975,7 @@ const char *const rmt_prelude_chunks[] = {
     "              repeat\n"
     "                if st.gen ~= gen or st.state ~= \"Playing\" then return end\n"
     "                local t = info.Time > 0 and math.min(1, (H.clock() - start) / info.Time) or 1\n"
-    "                local a = ease(info.EasingStyle.Name, info.EasingDirection.Name, forward and t or 1 - t)\n",
+    "                local a = ease(info.EasingStyle.Name, info.EasingDirection.Name, forward and t or 1 - t)\n"
     "                for prop, goal in pairs(st.goals) do st.inst[prop] = lerp(from[prop], goal, a) end\n"
     "                if t < 1 then H.task_wait() end\n"
     "              until t >= 1\n"
@@ -1991,7 +2026,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "-- ---------------------------------------------------------------------------------------\n"
-    "-- Globals\n"
+    "-- Globals\n",
     "-- ---------------------------------------------------------------------------------------\n"
     "G.Instance = {\n"
     "  new = function(className, parent)\n"
@@ -2036,7 +2071,7 @@ const char *const rmt_prelude_chunks[] = {
     "    return otypeof(v)\n"
     "  end\n"
     "  G.rawlen = function(v)\n"
-    "    local t = rawtype(v)\n",
+    "    local t = rawtype(v)\n"
     "    if t ~= \"table\" and t ~= \"string\" then error(\"table or string expected\", 2) end\n"
     "    return #v\n"
     "  end\n"
@@ -2087,7 +2122,7 @@ const char *const rmt_prelude_chunks[] = {
     "        error(\"invalid argument #1 to 'format' (string expected, got \" .. rawtype(fmt) .. \")\", 2)\n"
     "      end\n"
     "      fmt = \"\" .. fmt\n"
-    "      local n = select(\"#\", ...)\n"
+    "      local n = select(\"#\", ...)\n",
     "      if n == 0 and not sfind(fmt, \"%\", 1, true) then return fmt end\n"
     "      local args = { ... }\n"
     "      local pos, argi, cut, parts = 1, 0, 1, nil\n"
@@ -2126,7 +2161,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local frozenMt = { __newindex = readonly }\n"
     "  local function checkwrite(t, level)\n"
     "    if frozen[t] ~= nil then error(\"attempt to modify a readonly table\", level + 1) end\n"
-    "  end\n",
+    "  end\n"
     "  local function checktable(t, fname, arg)\n"
     "    if rawtype(t) ~= \"table\" then\n"
     "      error((\"invalid argument #%d to '%s' (table expected, got %s)\"):format(arg or 1, fname, G.typeof(t)), 3)\n"
@@ -2186,7 +2221,7 @@ const char *const rmt_prelude_chunks[] = {
     "      checkwrite(t, 2)\n"
     "      return tremove_(t, ...)\n"
     "    end\n"
-    "    function table.sort(t, ...)\n"
+    "    function table.sort(t, ...)\n",
     "      checkwrite(t, 2)\n"
     "      return tsort_(t, ...)\n"
     "    end\n"
@@ -2230,7 +2265,7 @@ const char *const rmt_prelude_chunks[] = {
     "  -- coroutine.close, and the statuses and resumes it changes\n"
     "  local closed = osetmetatable({}, { __mode = \"k\" })\n"
     "  local failed = osetmetatable({}, { __mode = \"k\" }) -- coroutine -> its error\n"
-    "  local costatus, coresume = coroutine.status, coroutine.resume\n",
+    "  local costatus, coresume = coroutine.status, coroutine.resume\n"
     "  function coroutine.status(co)\n"
     "    if closed[co] then return \"dead\" end\n"
     "    return costatus(co)\n"
@@ -2258,8 +2293,9 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "\n"
     "  -- debug: Luau's traceback text and debug.info\n"
+    "  local expand = H.chunk_expand\n"
     "  local function frameline(ar)\n"
-    "    local s = ar.short_src\n"
+    "    local s = expand(ar.short_src)\n"
     "    if ar.currentline and ar.currentline > 0 then s = s .. \":\" .. ar.currentline end\n"
     "    if ar.name then s = s .. \" function \" .. ar.name end\n"
     "    return s .. \"\\n\"\n"
@@ -2284,7 +2320,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "  local function info(a, b, c)\n"
     "    local co, what, opts = nil, a, b\n"
-    "    if rawtype(a) == \"thread\" then co, what, opts = a, b, c end\n"
+    "    if rawtype(a) == \"thread\" then co, what, opts = a, b, c end\n",
     "    if rawtype(what) ~= \"number\" and rawtype(what) ~= \"function\" then\n"
     "      error(\"invalid argument #\" .. (co and 2 or 1) .. \" to 'info' (function or level expected)\", 3)\n"
     "    end\n"
@@ -2309,7 +2345,7 @@ const char *const rmt_prelude_chunks[] = {
     "      if seen[o] then error(\"invalid argument #\" .. (co and 3 or 2) .. \" to 'info' (duplicate option)\", 3) end\n"
     "      seen[o] = true\n"
     "      k = k + 1\n"
-    "      if o == \"s\" then out[k] = ar.short_src\n"
+    "      if o == \"s\" then out[k] = expand(ar.short_src)\n"
     "      elseif o == \"l\" then out[k] = ar.what == \"C\" and -1 or ar.currentline\n"
     "      elseif o == \"n\" then out[k] = ar.name\n"
     "      elseif o == \"f\" then out[k] = ar.func\n"
@@ -2317,7 +2353,7 @@ const char *const rmt_prelude_chunks[] = {
     "      else error(\"invalid argument #\" .. (co and 3 or 2) .. \" to 'info' (invalid option)\", 3) end\n"
     "    end\n"
     "    return unpack(out, 1, k)\n"
-    "  end\n",
+    "  end\n"
     "  local function pass(...) return ... end\n"
     "  debug.info = function(...) return pass(info(...)) end -- info's frame counts the levels\n"
     "  debug.setmemorycategory = function() end\n"
@@ -2363,7 +2399,7 @@ const char *const rmt_prelude_chunks[] = {
     "    end\n"
     "    function u8.codepoint(s, i, j)\n"
     "      i = i or 1\n"
-    "      j = j or i\n"
+    "      j = j or i\n",
     "      if i < 0 then i = #s + i + 1 end\n"
     "      if j < 0 then j = #s + j + 1 end\n"
     "      local out, p = {}, i\n"
@@ -2424,7 +2460,7 @@ const char *const rmt_prelude_chunks[] = {
     "      while p > 1 and cont(p) do p = p - 1 end\n"
     "      return p\n"
     "    end\n"
-    "    G.utf8 = u8\n",
+    "    G.utf8 = u8\n"
     "  end\n"
     "  -- vector: Luau's library over Vector3 (float32 components, like Luau's vectors)\n"
     "  local V3 = G.Vector3\n"
@@ -2468,7 +2504,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- require (once per side per ModuleScript, same value to every caller)\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "local makeEnv\n"
-    "\n"
+    "\n",
     "G.require = function(m)\n"
     "  local d = Inst[m]\n"
     "  if not d or d.ClassName ~= \"ModuleScript\" then\n"
@@ -2513,7 +2549,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return d.modValue\n"
     "end\n"
     "\n"
-    "makeEnv = function(scriptInst)\n",
+    "makeEnv = function(scriptInst)\n"
     "  return setmetatable({ script = scriptInst }, { __index = G })\n"
     "end\n"
     "\n"
@@ -2556,7 +2592,7 @@ const char *const rmt_prelude_chunks[] = {
     "local function loadFail(msg) error(setmetatable({ msg = msg }, LoadError), 0) end\n"
     "-- Load warnings show once: on the server, which loads every part of a place.\n"
     "local function loadWarn(msg) if IS_SERVER then warn(msg) end end\n"
-    "\n"
+    "\n",
     "local function readFile(path)\n"
     "  local s, err = H.read_file(path)\n"
     "  if not s then loadFail(err) end\n"
@@ -2573,7 +2609,6 @@ const char *const rmt_prelude_chunks[] = {
     "  local inst, d = newInstance(class, true)\n"
     "  d.Name = name\n"
     "  d.props.Source = readFile(path)\n"
-    "  d.chunkname = \"@\" .. display\n"
     "  return inst\n"
     "end\n"
     "\n"
@@ -2597,7 +2632,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if type(v) ~= \"table\" or #v ~= n then return false end\n"
     "  for i = 1, n do if type(v[i]) ~= \"number\" then return false end end\n"
     "  return true\n"
-    "end\n",
+    "end\n"
     "local function pairOfPairs(v) return type(v) == \"table\" and #v == 2 and isNums(v[1], 2) and isNums(v[2], 2) end\n"
     "\n"
     "local function want(ok, what) if not ok then error(what, 0) end end\n"
@@ -2626,7 +2661,7 @@ const char *const rmt_prelude_chunks[] = {
     "  Vector3 = vec(3, function(...) return Vector3.new(...) end, \"Vector3\"),\n"
     "  Vector3int16 = vec(3, function(...) return Vector3.new(...) end, \"Vector3int16\"),\n"
     "  Color3 = vec(3, function(...) return Color3.new(...) end, \"Color3\"),\n"
-    "  Color3uint8 = vec(3, function(...) return Color3.fromRGB(...) end, \"Color3uint8\"),\n"
+    "  Color3uint8 = vec(3, function(...) return Color3.fromRGB(...) end, \"Color3uint8\"),\n",
     "  UDim = vec(2, function(...) return G.UDim.new(...) end, \"UDim\"),\n"
     "  NumberRange = vec(2, function(...) return G.NumberRange.new(...) end, \"NumberRange\"),\n"
     "  UDim2 = function(x)\n"
@@ -2655,7 +2690,7 @@ const char *const rmt_prelude_chunks[] = {
     "    want(type(x) == \"table\" and type(x.keypoints) == \"table\", \"ColorSequence expects {\\\"keypoints\\\": [...]}\")\n"
     "    for i, k in ipairs(x.keypoints) do\n"
     "      want(type(k) == \"table\" and type(k.time) == \"number\" and isNums(k.color, 3),\n"
-    "           \"a ColorSequence keypoint expects time and color\")\n",
+    "           \"a ColorSequence keypoint expects time and color\")\n"
     "      kps[i] = G.ColorSequenceKeypoint.new(k.time, Color3.new(k.color[1], k.color[2], k.color[3]))\n"
     "    end\n"
     "    return G.ColorSequence.new(kps)\n"
@@ -2701,7 +2736,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "  if ptype == nil then -- a property whose type is not known: by shape\n"
     "    if isNums(v, 3) then return Vector3.new(v[1], v[2], v[3]) end\n"
-    "    if isNums(v, 2) then return G.Vector2.new(v[1], v[2]) end\n"
+    "    if isNums(v, 2) then return G.Vector2.new(v[1], v[2]) end\n",
     "    if isNums(v, 12) then return CFrame.new(unpack(v, 1, 12)) end\n"
     "  end\n"
     "  return v -- the property's check names the mismatch\n"
@@ -2742,7 +2777,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "-- An error raised by a property's check, without the prelude's own location.\n"
     "local function bare(err) return (tostring(err):gsub(\"^prelude:%d+: \", \"\")) end\n"
-    "\n",
+    "\n"
     "local function applyAttrs(inst, attrs, display)\n"
     "  if attrs == nil then return end\n"
     "  if type(attrs) ~= \"table\" then loadFail(display .. \": attributes must be an object\") end\n"
@@ -2783,7 +2818,7 @@ const char *const rmt_prelude_chunks[] = {
     "      local ptype, known = propType(inst, k)\n"
     "      local p = lookup(d.class, \"props\", k)\n"
     "      local val, err, unsupported = decodeValue(v, ptype)\n"
-    "      if unsupported then\n"
+    "      if unsupported then\n",
     "        loadWarn(sformat(\"%s: property %s.%s: %s; ignored\", display, d.ClassName, k, err))\n"
     "      elseif not known or not p then\n"
     "        loadWarn(sformat(\"%s: unknown property %s.%s; ignored\", display, d.ClassName, k))\n"
@@ -2815,7 +2850,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if type(j) ~= \"table\" then loadFail(display .. \": a model must be a JSON object\") end\n"
     "  local cls = j.ClassName or j.className\n"
     "  if cls == nil then loadFail(display .. \": missing \\\"ClassName\\\"\") end\n"
-    "  local inst, d = newInstance(loadClass(cls, display), true)\n",
+    "  local inst, d = newInstance(loadClass(cls, display), true)\n"
     "  -- a file's top instance is named after the file (Rojo ignores its \"Name\")\n"
     "  d.Name = (not top and type(j.Name or j.name) == \"string\" and (j.Name or j.name)) or defaultName\n"
     "  applyProps(inst, j.Properties or j.properties, display)\n"
@@ -2867,7 +2902,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "  return pos[n + 1] == true\n"
     "end\n"
-    "\n"
+    "\n",
     "local ignore = nil -- { root = folder of the project file, globs = { compiled... } } while loading one\n"
     "local function ignored(path)\n"
     "  if not ignore then return false end\n"
@@ -2911,7 +2946,7 @@ const char *const rmt_prelude_chunks[] = {
     "      if c == '\"' then\n"
     "        if text:sub(i + 1, i + 1) == '\"' then field[#field + 1] = '\"'; i = i + 1 else quoted = false end\n"
     "      else\n"
-    "        field[#field + 1] = c\n",
+    "        field[#field + 1] = c\n"
     "      end\n"
     "    elseif c == '\"' then quoted = true\n"
     "    elseif c == \",\" then row[#row + 1] = table.concat(field); field = {}\n"
@@ -2961,7 +2996,7 @@ const char *const rmt_prelude_chunks[] = {
     "        local v = row[c] or \"\"\n"
     "        if col == \"Key\" or col == \"Source\" or col == \"Context\" or col == \"Example\" then e[col] = v\n"
     "        elseif col ~= \"\" and v ~= \"\" then e.Values[col] = v end\n"
-    "      end\n"
+    "      end\n",
     "      e.Key, e.Source, e.Context, e.Example = e.Key or \"\", e.Source or \"\", e.Context or \"\", e.Example or \"\"\n"
     "      entries[#entries + 1] = e\n"
     "    end\n"
@@ -3003,7 +3038,7 @@ const char *const rmt_prelude_chunks[] = {
     "local INIT_NAMES = { \"init.server.lua\", \"init.server.luau\", \"init.client.lua\", \"init.client.luau\",\n"
     "                     \"init.lua\", \"init.luau\" }\n"
     "\n"
-    "-- A directory's own instance: its init script, or a Folder (or the init.meta.json class);\n",
+    "-- A directory's own instance: its init script, or a Folder (or the init.meta.json class);\n"
     "-- init.meta.json's properties and attributes apply to either.\n"
     "local function dirInstance(path, display, name, className)\n"
     "  local meta = joinPath(path, \"init.meta.json\")\n"
@@ -3047,7 +3082,7 @@ const char *const rmt_prelude_chunks[] = {
     "      elseif not skipOnClient(parent, \"Folder\") then\n"
     "        local inst, initName = dirInstance(p, disp, e.name)\n"
     "        if not skipOnClient(parent, Inst[inst].ClassName) then\n"
-    "          -- parented first: what its files become depends on where it is (client filter)\n"
+    "          -- parented first: what its files become depends on where it is (client filter)\n",
     "          inst.Parent = parent\n"
     "          loadDir(p, disp, inst, initName)\n"
     "        end\n"
@@ -3089,7 +3124,7 @@ const char *const rmt_prelude_chunks[] = {
     "  else\n"
     "    loadFail(sformat(\"%s: not a place, script or model file (expected a folder, *.server.lua, *.client.lua, *.lua, *.model.json, *.rbxmx or *.project.json)\", display))\n"
     "  end\n"
-    "  if skipOnClient(parent, \"Folder\") then return end\n",
+    "  if skipOnClient(parent, \"Folder\") then return end\n"
     "  local inst = loadFileInstance(path, display)\n"
     "  if inst and not skipOnClient(parent, Inst[inst].ClassName) then inst.Parent = parent end\n"
     "end\n"
@@ -3134,7 +3169,7 @@ const char *const rmt_prelude_chunks[] = {
     "      else\n"
     "        if not (inst ~= game and skipOnClient(inst, \"Folder\")) then loadDir(full, disp, inst) end\n"
     "      end\n"
-    "    elseif H.is_file(full) then\n"
+    "    elseif H.is_file(full) then\n",
     "      if inst then loadFail(sformat(\"%s: $path of \\\"%s\\\" must be a folder\", display, name)) end\n"
     "      if skipOnClient(parent, \"Folder\") then return end\n"
     "      if classify(basename(full)) == \"project\" then\n"
@@ -3169,7 +3204,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- A project file: the place's root (parent nil) or, nested, the instance named `name` its\n"
     "-- tree becomes (not yet parented unless its tree names builtin containers).\n"
     "loadProjectFile = function(path, display, parent, name)\n"
-    "  local j = decodeJson(path, display)\n",
+    "  local j = decodeJson(path, display)\n"
     "  if type(j) ~= \"table\" or type(j.tree) ~= \"table\" then loadFail(display .. \": missing \\\"tree\\\"\") end\n"
     "  local outer = ignore\n"
     "  local root = dirname(path)\n"
@@ -3218,7 +3253,7 @@ const char *const rmt_prelude_chunks[] = {
     "      if classify(basename(path)) == \"project\" then loadProjectFile(path, path) else placeFile(path, path) end\n"
     "    else\n"
     "      loadFail(path .. \": no such file or directory\")\n"
-    "    end\n"
+    "    end\n",
     "  end)\n"
     "  ignore = nil\n"
     "  if ok then return nil end\n"
@@ -3260,7 +3295,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- Replication: the server mirrors ReplicatedStorage, Workspace and each Player's subtree into\n"
     "-- the engine's instance tree; a client turns the engine's replica events into instances.\n"
     "-- ---------------------------------------------------------------------------------------\n"
-    "local REP_CREATED, REP_VALUE, REP_NAME, REP_PARENT, REP_ATTRIBUTE, REP_DESTROYING = 1, 2, 3, 4, 5, 6\n",
+    "local REP_CREATED, REP_VALUE, REP_NAME, REP_PARENT, REP_ATTRIBUTE, REP_DESTROYING = 1, 2, 3, 4, 5, 6\n"
     "local REP_SERVICES = { \"ReplicatedStorage\", \"Workspace\" } -- one engine root each, in this order\n"
     "local REP_SERVICE = { ReplicatedStorage = true, Workspace = true }\n"
     "local ReplicaById = {} -- client: engine instance id -> instance\n"
@@ -3312,7 +3347,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local function create(inst, d, parentId)\n"
     "    local id = check(inst, \"creation\", H.rep_create(parentId, d.ClassName, d.Name))\n"
     "    if not id then return end\n"
-    "    d.repId = id\n"
+    "    d.repId = id\n",
     "    if d.class.valueChanged then check(inst, \"Value\", H.rep_set_value(id, wireValue(d))) end\n"
     "    for k, v in pairs(d.attrs) do check(inst, \"attribute \" .. k, H.rep_set_attr(id, k, v)) end\n"
     "    for _, c in ipairs(d.children) do\n"
@@ -3354,7 +3389,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "  -- Called once the engine is attached: the service roots and what places already put there.\n"
     "  hooks.rep_attach = function()\n"
-    "    for _, name in ipairs(REP_SERVICES) do\n",
+    "    for _, name in ipairs(REP_SERVICES) do\n"
     "      local svc = services[name]\n"
     "      local sd = Inst[svc]\n"
     "      if not sd.repId then\n"
@@ -3401,7 +3436,7 @@ const char *const rmt_prelude_chunks[] = {
     "        local function visit(x)\n"
     "          local xd = Inst[x]\n"
     "          local key = poolKey(fullName(x), xd.ClassName)\n"
-    "          if not placeCopies[key] then placeCopies[key] = xd end\n"
+    "          if not placeCopies[key] then placeCopies[key] = xd end\n",
     "          for _, k in ipairs(xd.children) do visit(k) end\n"
     "        end\n"
     "        visit(c)\n"
@@ -3451,7 +3486,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local function resolveRefs(id, target)\n"
     "    local waiting = pendingRefs[id]\n"
     "    if not waiting then return end\n"
-    "    pendingRefs[id] = nil\n",
+    "    pendingRefs[id] = nil\n"
     "    for o in pairs(waiting) do\n"
     "      local od = Inst[o]\n"
     "      if od.refPending == id and not od.destroyed then\n"
@@ -3513,7 +3548,7 @@ const char *const rmt_prelude_chunks[] = {
     "      d.repKeep = true\n"
     "      applyAttrs(inst, d, info.attrs)\n"
     "      return inst\n"
-    "    end\n"
+    "    end\n",
     "    if REMOTE_KIND[info.class] then return nil end -- remotes come from the registry\n"
     "    local parent = materialize(info.parent)\n"
     "    if not parent then return nil end\n"
@@ -3559,7 +3594,7 @@ const char *const rmt_prelude_chunks[] = {
     "      if not d.repKeep then destroy(inst) end\n"
     "      return\n"
     "    end\n"
-    "    if not inst then\n",
+    "    if not inst then\n"
     "      materialize(id) -- made from the current state, which includes this change\n"
     "      return\n"
     "    end\n"
@@ -3614,7 +3649,7 @@ const char *const rmt_prelude_chunks[] = {
     "  p, d = newInstance(\"Player\", true)\n"
     "  d.Name = name\n"
     "  d.props.UserId = userId\n"
-    "  PlayerIds[p] = id\n"
+    "  PlayerIds[p] = id\n",
     "  PlayersById[id] = p\n"
     "  return p\n"
     "end\n"
@@ -3655,7 +3690,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "hooks.resolve_player = function(id) return PlayersById[id] end\n"
     "\n"
-    "-- Server: a message from a player was dropped before any script saw it (rate limit,\n",
+    "-- Server: a message from a player was dropped before any script saw it (rate limit,\n"
     "-- schema, unknown remote...). The host rate-limits these calls.\n"
     "hooks.remote_dropped = function(pid, rid, reason, detail)\n"
     "  local p = PlayersById[pid]\n"
@@ -3704,7 +3739,7 @@ const char *const rmt_prelude_chunks[] = {
     "        c = f\n"
     "      end\n"
     "      parent = c\n"
-    "    end\n"
+    "    end\n",
     "    local inst, d = newInstance(KIND_CLASS[kind] or \"RemoteEvent\", true)\n"
     "    d.Name = segs[#segs]\n"
     "    d.rid, d.rpath = rid, name\n"

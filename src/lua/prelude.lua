@@ -95,12 +95,47 @@ local function luauHint(src)
   return " (Luau syntax not supported by this host: " .. table.concat(hints, ", ") .. ")"
 end
 
+-- A script's chunk name is "=" and its full name, as in Roblox, so errors and tracebacks read
+-- "ServerScriptService.Main:3: message". LuaJIT cuts chunk names to 59 bytes (LUA_IDSIZE), so
+-- a longer name is registered and compiled under a short id ("\1<id>\2") that every line
+-- of output, debug.traceback, debug.info and pcall's message show as the name again.
+local chunkIds = {} -- full name -> chunk name
+-- pcall and xpcall give a caught message naming such a script with its name; they are
+-- replaced only once a long name exists (so `local pcall = pcall` taken before that, and
+-- coroutine.resume's message, keep the id).
+local function namedPcall()
+  local rawpcall, rawxpcall, expand = G.pcall, G.xpcall, H.chunk_expand
+  local function named(ok, ...)
+    if ok or type((...)) ~= "string" then return ok, ... end
+    return false, expand((...))
+  end
+  G.pcall = function(f, ...) return named(rawpcall(f, ...)) end
+  G.xpcall = function(f, h, ...)
+    return rawxpcall(f, function(e)
+      if type(e) == "string" then e = expand(e) end
+      return h(e)
+    end, ...)
+  end
+  G.ypcall = G.pcall
+end
+local function chunkName(name)
+  if #name <= 59 then return "=" .. name end
+  local c = chunkIds[name]
+  if c then return c end
+  local id = H.chunk_id(name)
+  if not id then return "=" .. name end -- the table is full: LuaJIT cuts this one
+  if next(chunkIds) == nil then namedPcall() end
+  c = "=\1" .. sformat("%d", id) .. "\2"
+  chunkIds[name] = c
+  return c
+end
+
 local fullName
 -- Compiles a script instance's source, translated from Luau first (line numbers are kept);
 -- nil, "file:line: message" on a syntax error.
 local function compile(inst, d)
   local src = d.props.Source or ""
-  local chunk = d.chunkname or ("=" .. fullName(inst))
+  local chunk = d.chunkname or chunkName(fullName(inst))
   local lua, terr = H.luau_translate(src, true)
   if not lua then
     local fn = loadstring(src, chunk) -- Lua the translator does not know still runs
@@ -2251,8 +2286,9 @@ do
   end
 
   -- debug: Luau's traceback text and debug.info
+  local expand = H.chunk_expand
   local function frameline(ar)
-    local s = ar.short_src
+    local s = expand(ar.short_src)
     if ar.currentline and ar.currentline > 0 then s = s .. ":" .. ar.currentline end
     if ar.name then s = s .. " function " .. ar.name end
     return s .. "\n"
@@ -2302,7 +2338,7 @@ do
       if seen[o] then error("invalid argument #" .. (co and 3 or 2) .. " to 'info' (duplicate option)", 3) end
       seen[o] = true
       k = k + 1
-      if o == "s" then out[k] = ar.short_src
+      if o == "s" then out[k] = expand(ar.short_src)
       elseif o == "l" then out[k] = ar.what == "C" and -1 or ar.currentline
       elseif o == "n" then out[k] = ar.name
       elseif o == "f" then out[k] = ar.func
@@ -2566,7 +2602,6 @@ local function makeScript(class, name, path, display)
   local inst, d = newInstance(class, true)
   d.Name = name
   d.props.Source = readFile(path)
-  d.chunkname = "@" .. display
   return inst
 end
 
