@@ -147,7 +147,7 @@ expect_play("rojo-project", [ex("rojo-project")],
             ["[Server] gravity 100, spawn height 12.5",
              "[Player1] hello Player1, from the client",
              "[Player1] hello Player1, from the server welcome to a Rojo project",
-             "[Player1] script is StarterPlayer.StarterPlayerScripts.Client.Hello"])
+             "[Player1] script is Players.Player1.PlayerScripts.Client.Hello"])
 
 # ---- single files placed by suffix ----
 pa = ex("player-action")
@@ -172,7 +172,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 ["[Server] before", "[Player1] client runs", "[Player1] still runs"],
                 ["[Server] WARNING: careful 1",
                  "[Server] ERROR: ServerScriptService.boom:3: boom",
-                 "[Player1] ERROR: StarterPlayer.StarterPlayerScripts.ok:2: in a thread"], code=1)
+                 "[Player1] ERROR: Players.Player1.PlayerScripts.ok:2: in a thread"], code=1)
 
     # Luau syntax is translated (src/lua/luau.c); errors keep the user's line numbers
     lu = write("luau.server.lua", "local x = 1\nx += 1\nprint(x)\n")
@@ -217,6 +217,34 @@ with tempfile.TemporaryDirectory() as tmp:
                  "[Server] ERROR: ServerScriptService.Broken:1: module failed",
                  "[Server] ERROR: ServerScriptService.Short:3: Requested module experienced an error while loading"],
                 code=1)
+
+    # LocalScripts run from the local player's copies, as in Roblox: StarterPlayerScripts into
+    # PlayerScripts, StarterGui into PlayerGui, StarterPack into Backpack
+    write("copies/StarterPlayer/StarterPlayerScripts/Boot/init.client.lua",
+          'local lp = game:GetService("Players").LocalPlayer\n'
+          'print(script:GetFullName(), script.Parent == lp.PlayerScripts)\n'
+          'print(#game.StarterPlayer.StarterPlayerScripts:GetChildren(), require(script.Data).n)\n'
+          'print(lp.PlayerGui.Hud.Frame.ClassName, lp.Backpack.Sword.ClassName)\n'
+          'error("where")\n')
+    write("copies/StarterPlayer/StarterPlayerScripts/Boot/Data.json", '{"n": 7}')
+    write("copies/StarterGui/Hud/init.meta.json", '{"className": "ScreenGui"}')
+    write("copies/StarterGui/Hud/Frame.model.json", '{"ClassName": "Frame"}')
+    write("copies/StarterGui/Hud/Ui.client.lua",
+          'print(script:GetFullName(), script:FindFirstAncestorOfClass("PlayerGui") ~= nil)\n')
+    write("copies/StarterPack/Sword/init.meta.json", '{"className": "Tool"}')
+    write("copies/StarterPack/Sword/Swing.client.lua", 'print(script:GetFullName())\n')
+    write("copies/ServerScriptService/S.server.lua",
+          'game:GetService("Players").PlayerAdded:Connect(function(p)\n'
+          '  print(p.Name, p:FindFirstChild("PlayerScripts"))\nend)\n')
+    expect_play("LocalScripts run from PlayerScripts, PlayerGui, Backpack",
+                [os.path.join(tmp, "copies")],
+                ["[Server] Player1 nil",
+                 "[Player1] Players.Player1.PlayerScripts.Boot true",
+                 "[Player1] 1 7",
+                 "[Player1] Frame Tool",
+                 "[Player1] Players.Player1.PlayerGui.Hud.Ui true",
+                 "[Player1] Players.Player1.Backpack.Sword.Swing"],
+                ["[Player1] ERROR: Players.Player1.PlayerScripts.Boot:5: where"], code=1)
 
     place = os.path.join(tmp, "waiter")
     write("waiter/StarterPlayer/StarterPlayerScripts/w.client.lua",

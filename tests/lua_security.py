@@ -107,9 +107,9 @@ want_out = [
     "[Server] OnServerInvoke shield",
     "[Player1] bought sword x2",
     "[Player1] bought shield x1",
-    "[Player1] false StarterPlayer.StarterPlayerScripts.schema:13: bad arguments: argument 1: expected \"sword\" | \"shield\", got \"axe\" (RMT_EBADARGS)",
-    "[Player1] false StarterPlayer.StarterPlayerScripts.schema:14: bad arguments: argument 2: expected integer in 1..5, got 2.5 (RMT_EBADARGS)",
-    "[Player1] false StarterPlayer.StarterPlayerScripts.schema:15: SetSchema is server-only",
+    "[Player1] false Players.Player1.PlayerScripts.schema:13: bad arguments: argument 1: expected \"sword\" | \"shield\", got \"axe\" (RMT_EBADARGS)",
+    "[Player1] false Players.Player1.PlayerScripts.schema:14: bad arguments: argument 2: expected integer in 1..5, got 2.5 (RMT_EBADARGS)",
+    "[Player1] false Players.Player1.PlayerScripts.schema:15: SetSchema is server-only",
 ]
 server_out = sorted(l for l in out if l.startswith("[Server]"))
 player_out = [l for l in out if l.startswith("[Player1]")]

@@ -3011,8 +3011,11 @@ local function loadFileInstance(path, display, nameOverride)
   elseif kind == "json" then
     local inst, d = newInstance("ModuleScript", true)
     d.Name = name
-    d.props.Source = "return game:GetService('HttpService'):JSONDecode(...)"
-    local value = decodeJson(path, display)
+    local text = readFile(path)
+    local value, err = H.json_decode(text)
+    if err then loadFail(display .. ": " .. err) end
+    -- required here it is the value decoded now; a clone decodes the same text
+    d.props.Source = "return game:GetService('HttpService'):JSONDecode(" .. sformat("%q", text) .. ")"
     d.modState, d.modValue = "done", value
     return inst
   elseif kind == "txt" then
@@ -3263,9 +3266,37 @@ hooks.start_scripts = function()
       end
     end
   else
-    local roots = { services.ReplicatedFirst, starterPlayerScripts(),
-                    findChild(Inst[services.StarterPlayer], "StarterCharacterScripts"),
-                    services.StarterGui, services.StarterPack }
+    local roots
+    if localPlayer then
+      -- As Roblox does for a joining player: StarterPlayerScripts' contents are copied into
+      -- the Player's PlayerScripts, StarterGui's into PlayerGui, StarterPack's into Backpack,
+      -- and the copies run (the originals never do). No character spawns, so the copies are
+      -- made once, at join; StarterCharacterScripts' LocalScripts run in place.
+      local function copyInto(from, className)
+        local pd = Inst[localPlayer]
+        local to = findChild(pd, className)
+        if not to or Inst[to].ClassName ~= className then
+          local td
+          to, td = newInstance(className, true)
+          td.Name = className
+          td.noReplicate = true
+          setParent(to, td, localPlayer, true)
+        end
+        for _, c in ipairs(Inst[from].children) do
+          if Inst[c].props.Archivable ~= false then c:Clone().Parent = to end
+        end
+        return to
+      end
+      ensureClass("PlayerGui")
+      ensureClass("Backpack")
+      roots = { services.ReplicatedFirst, copyInto(starterPlayerScripts(), "PlayerScripts"),
+                copyInto(services.StarterGui, "PlayerGui"), copyInto(services.StarterPack, "Backpack"),
+                findChild(Inst[services.StarterPlayer], "StarterCharacterScripts") }
+    else -- no player (a host without a client): the LocalScripts run in place
+      roots = { services.ReplicatedFirst, starterPlayerScripts(),
+                findChild(Inst[services.StarterPlayer], "StarterCharacterScripts"),
+                services.StarterGui, services.StarterPack }
+    end
     for _, r in ipairs(roots) do
       for _, x in ipairs(descendants(r, {})) do
         if Inst[x].ClassName == "LocalScript" then list[#list + 1] = x end
