@@ -279,6 +279,94 @@ static void test_client_side(void **state) {
             "print('done')\n");
 }
 
+/* A Roblox XML model as Studio writes it: Folder, Model, Part, value objects, scripts. */
+static const char *RBXMX =
+    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+    "<roblox xmlns:xmime=\"http://www.w3.org/2005/05/xmlmime\" version=\"4\">\n"
+    "  <Meta name=\"ExplicitAutoJoints\">true</Meta>\n"
+    "  <External>null</External><External>nil</External>\n"
+    "  <!-- a comment -->\n"
+    "  <Item class=\"Model\" referent=\"RBX0\">\n"
+    "    <Properties>\n"
+    "      <string name=\"Name\">Ignored</string>\n"
+    "      <Ref name=\"PrimaryPart\">RBX1</Ref>\n"
+    "      <BinaryString name=\"Tags\">YQBi</BinaryString>\n"
+    "      <BinaryString name=\"AttributesSerialize\"></BinaryString>\n"
+    "      <int64 name=\"SourceAssetId\">-1</int64>\n"
+    "    </Properties>\n"
+    "    <Item class=\"Part\" referent=\"RBX1\">\n"
+    "      <Properties>\n"
+    "        <string name=\"Name\">Base &amp; &#x4e16;</string>\n"
+    "        <bool name=\"Anchored\">true</bool>\n"
+    "        <Vector3 name=\"size\"><X>4</X><Y>1.2</Y><Z>2</Z></Vector3>\n"
+    "        <Vector3 name=\"Size\"><X>4</X><Y>1.5</Y><Z>2</Z></Vector3>\n"
+    "        <CoordinateFrame name=\"CFrame\"><X>1</X><Y>2</Y><Z>3</Z><R00>1</R00><R01>0</R01><R02>0</R02>"
+    "<R10>0</R10><R11>1</R11><R12>0</R12><R20>0</R20><R21>0</R21><R22>1</R22></CoordinateFrame>\n"
+    "        <Color3uint8 name=\"Color3uint8\">4294901760</Color3uint8>\n"
+    "        <Color3 name=\"Color\"><R>0</R><G>1</G><B>0</B></Color3>\n"
+    "        <token name=\"Material\">288</token>\n"
+    "        <float name=\"Transparency\">0.5</float>\n"
+    "        <PhysicalProperties name=\"CustomPhysicalProperties\"><CustomPhysics>false</CustomPhysics></PhysicalProperties>\n"
+    "      </Properties>\n"
+    "    </Item>\n"
+    "    <Item class=\"Folder\" referent=\"RBX2\">\n"
+    "      <Properties><string name=\"Name\">Config</string></Properties>\n"
+    "      <Item class=\"IntValue\" referent=\"RBX3\"><Properties><string name=\"Name\">Lives</string>"
+    "<int64 name=\"Value\">3</int64></Properties></Item>\n"
+    "      <Item class=\"StringValue\" referent=\"RBX4\"><Properties><string name=\"Name\">Motd</string>"
+    "<string name=\"Value\">a &lt;b&gt; &quot;c&quot;</string></Properties></Item>\n"
+    "      <Item class=\"ObjectValue\" referent=\"RBX5\"><Properties><string name=\"Name\">Link</string>"
+    "<Ref name=\"Value\">RBX1</Ref></Properties></Item>\n"
+    "      <Item class=\"Frame\" referent=\"RBX6\"><Properties><string name=\"Name\">Box</string>"
+    "<UDim2 name=\"Size\"><XS>0.5</XS><XO>10</XO><YS>1</YS><YO>-20</YO></UDim2></Properties></Item>\n"
+    "    </Item>\n"
+    "    <Item class=\"ModuleScript\" referent=\"RBX7\">\n"
+    "      <Properties><string name=\"Name\">Lib</string>\n"
+    "        <ProtectedString name=\"Source\"><![CDATA[return { x = 1 < 2 and \"ok\" }]]></ProtectedString>\n"
+    "      </Properties>\n"
+    "    </Item>\n"
+    "    <Item class=\"Script\" referent=\"RBX8\">\n"
+    "      <Properties><string name=\"Name\">Main</string><bool name=\"Disabled\">false</bool>\n"
+    "        <ProtectedString name=\"Source\">print(&quot;model script&quot;, require(script.Parent.Lib).x)</ProtectedString>\n"
+    "      </Properties>\n"
+    "    </Item>\n"
+    "  </Item>\n"
+    "</roblox>\n";
+
+static void test_rbxmx(void **state) {
+  fixture *f = *state;
+  rmt_error err;
+  put(f, "Workspace/Tower.rbxmx", RBXMX);
+  load_ok(f);
+  assert_int_equal(f->cap.warns, 0);
+  check_lua(f,
+            "local m = workspace.Tower\n"
+            "assert(m.ClassName == 'Model' and m:HasTag('a') and m:HasTag('b'))\n"
+            "local p = m['Base & \xe4\xb8\x96']\n"
+            "assert(p.ClassName == 'Part' and p.Anchored and p.Size == Vector3.new(4, 1.5, 2))\n"
+            "assert(p.CFrame == CFrame.new(1, 2, 3) and p.Color == Color3.new(0, 1, 0))\n"
+            "assert(p.Material == Enum.Material.Neon and p.Transparency == 0.5)\n"
+            "assert(m.PrimaryPart == p)\n"
+            "local c = m.Config\n"
+            "assert(c.Lives.Value == 3 and c.Motd.Value == 'a <b> \"c\"' and c.Link.Value == p)\n"
+            "assert(c.Box.Size == UDim2.new(0.5, 10, 1, -20))\n"
+            "assert(require(m.Lib).x == 'ok' and m.Main.ClassName == 'Script')\n"
+            "print('done')\n");
+  rmt_host_start_scripts(f->host);
+  run_until_idle(f->host, 5);
+  assert_true(has_line(&f->cap, "P model script ok"));
+  /* malformed files fail with the file and line */
+  put(f, "Workspace/Tower.rbxmx", "<roblox>\n<Item class=\"Folder\">\n</roblox>");
+  assert_int_equal(load(f, &err), -1);
+  assert_string_equal(err.message, "Workspace/Tower.rbxmx: line 3: </roblox> does not close <Item>");
+  put(f, "Workspace/Tower.rbxmx", "<roblox><Item class=\"Folder\"></Item><Item class=\"Folder\"></Item></roblox>");
+  assert_int_equal(load(f, &err), -1);
+  assert_string_equal(err.message, "Workspace/Tower.rbxmx: a model file must hold exactly one top-level instance (it holds 2)");
+  put(f, "Workspace/Tower.rbxmx", "<roblox><Item class=\"Nope\"></Item></roblox>");
+  assert_int_equal(load(f, &err), -1);
+  assert_string_equal(err.message, "Workspace/Tower.rbxmx: unknown class \"Nope\"");
+}
+
 /* Scripts run under their full names, never cut: errors, pcall, traceback, debug.info. */
 #define LONG_DIR "ServerScriptService/AVeryLongFolderNameForTesting/AnotherLongFolderName/"
 #define LONG_NAME "ServerScriptService.AVeryLongFolderNameForTesting.AnotherLongFolderName."
@@ -317,6 +405,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
       cmocka_unit_test_setup_teardown(test_client_side, setup_client, teardown),
       cmocka_unit_test_setup_teardown(test_full_names, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rbxmx, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2561,7 +2561,7 @@ end
 -- ---------------------------------------------------------------------------------------
 -- Places: Rojo's file conventions, project files, single files
 -- ---------------------------------------------------------------------------------------
-do -- (a block: the main chunk may hold at most 200 locals)
+local function places() -- (a function: the main chunk holds at most 200 locals, this one too)
 local function basename(p) return (p:match("([^/]+)/*$")) or p end
 local function dirname(p) return p:match("^(.*)/[^/]*$") or "." end
 local function joinPath(a, b) if a == "" then return b end return a .. "/" .. b end
@@ -2998,7 +2998,208 @@ local function localizationTable(text, name, display)
   return inst
 end
 
-local loadRbxmx -- (below)
+-- ---- Roblox's XML model format (*.rbxmx): a small XML reader (elements, attributes, text,
+-- CDATA, comments, the five entities and character references; no DTDs), bounded in depth
+-- and elements, then <Item class=...> elements become instances with the properties this
+-- host has (a Studio export holds dozens it has not: those are skipped without a word).
+local loadRbxmx = (function() -- its own function: the main chunk has a 200-local limit
+local XML_ENT = { lt = "<", gt = ">", amp = "&", quot = '"', apos = "'" }
+local function utf8char(c)
+  if c < 0x80 then return string.char(c) end
+  if c < 0x800 then return string.char(0xC0 + math.floor(c / 64), 0x80 + c % 64) end
+  if c < 0x10000 then
+    return string.char(0xE0 + math.floor(c / 4096), 0x80 + math.floor(c / 64) % 64, 0x80 + c % 64)
+  end
+  return string.char(0xF0 + math.floor(c / 262144), 0x80 + math.floor(c / 4096) % 64,
+                     0x80 + math.floor(c / 64) % 64, 0x80 + c % 64)
+end
+local function xmlText(s)
+  if not s:find("&", 1, true) then return s end
+  return (s:gsub("&(#?)([xX]?)(%w+);", function(hash, x, v)
+    if hash == "" then return x == "" and XML_ENT[v] or nil end
+    local c = tonumber(v, x ~= "" and 16 or 10)
+    if not c or c > 0x10FFFF then return nil end
+    return utf8char(c)
+  end))
+end
+
+local XML_MAX_DEPTH, XML_MAX_ELEMENTS = 200, 1000000
+local function parseXml(text, display)
+  local pos, n, count = 1, #text, 0
+  local root = { children = {}, text = {} }
+  local stack = { root }
+  local function fail(msg)
+    local line = 1
+    for _ in text:sub(1, pos):gmatch("\n") do line = line + 1 end
+    loadFail(sformat("%s: line %d: %s", display, line, msg))
+  end
+  local function skipTo(close, from, what)
+    local e = text:find(close, from, true)
+    if not e then fail("unterminated " .. what) end
+    return e + #close
+  end
+  while pos <= n do
+    local top = stack[#stack]
+    local lt = text:find("<", pos, true) or n + 1
+    if lt > pos then top.text[#top.text + 1] = xmlText(text:sub(pos, lt - 1)) end
+    pos = lt
+    if lt > n then break end
+    if text:sub(lt, lt + 8) == "<![CDATA[" then
+      local e = text:find("]]>", lt + 9, true)
+      if not e then fail("unterminated CDATA section") end
+      top.text[#top.text + 1] = text:sub(lt + 9, e - 1)
+      pos = e + 3
+    elseif text:sub(lt, lt + 3) == "<!--" then pos = skipTo("-->", lt + 4, "comment")
+    elseif text:sub(lt, lt + 1) == "<?" then pos = skipTo("?>", lt + 2, "declaration")
+    elseif text:sub(lt, lt + 1) == "<!" then fail("DTDs are not supported")
+    elseif text:sub(lt, lt + 1) == "</" then
+      local name, e = text:match("^</([%w_:%.%-]+)%s*>()", lt)
+      if not name then fail("malformed closing tag") end
+      if name ~= top.tag then fail(sformat("</%s> does not close <%s>", name, tostring(top.tag))) end
+      stack[#stack] = nil
+      pos = e
+    else
+      local name, p = text:match("^<([%a_][%w_:%.%-]*)()", lt)
+      if not name then fail("malformed tag") end
+      count = count + 1
+      if count > XML_MAX_ELEMENTS then fail("more than " .. XML_MAX_ELEMENTS .. " elements") end
+      local node = { tag = name, attrs = {}, children = {}, text = {} }
+      while true do
+        local a, q, after = text:match("^%s+([%a_][%w_:%.%-]*)%s*=%s*([\"'])()", p)
+        if not a then break end
+        local close = text:find(q, after, true)
+        if not close then fail("unterminated attribute value") end
+        node.attrs[a] = xmlText(text:sub(after, close - 1))
+        p = close + 1
+      end
+      local slash, e = text:match("^%s*(/?)>()", p)
+      if not e then fail("malformed tag <" .. name .. ">") end
+      top.children[#top.children + 1] = node
+      if slash == "" then
+        if #stack > XML_MAX_DEPTH then fail("elements nested deeper than " .. XML_MAX_DEPTH) end
+        stack[#stack + 1] = node
+      end
+      pos = e
+    end
+  end
+  if #stack > 1 then fail("<" .. stack[#stack].tag .. "> is not closed") end
+  return root
+end
+
+local function xtext(node) return table.concat(node.text) end
+local function xnum(s)
+  s = s:match("^%s*(.-)%s*$")
+  if s == "INF" or s == "inf" then return math.huge end
+  if s == "-INF" or s == "-inf" then return -math.huge end
+  if s == "NAN" or s == "nan" then return 0 / 0 end
+  return tonumber(s)
+end
+local function xfields(node) -- child tag -> number
+  local t = {}
+  for _, c in ipairs(node.children) do t[c.tag] = xnum(xtext(c)) end
+  return t
+end
+local function need(...)
+  for i = 1, select("#", ...) do if select(i, ...) == nil then error("incomplete value", 0) end end
+  return ...
+end
+local function packedRGB(v) return Color3.fromRGB(math.floor(v / 65536) % 256, math.floor(v / 256) % 256, v % 256) end
+local BASE64 = {}
+for i = 1, 64 do BASE64[("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"):byte(i)] = i - 1 end
+local function unbase64(s)
+  local out, bits, nb = {}, 0, 0
+  for i = 1, #s do
+    local v = BASE64[s:byte(i)]
+    if v then
+      bits, nb = bits * 64 + v, nb + 6
+      if nb >= 8 then
+        nb = nb - 8
+        local b = math.floor(bits / 2 ^ nb)
+        out[#out + 1] = string.char(b)
+        bits = bits - b * 2 ^ nb
+      end
+    end
+  end
+  return table.concat(out)
+end
+local RBXMX_VALUE = {
+  string = xtext, ProtectedString = xtext,
+  Content = function(n)
+    for _, c in ipairs(n.children) do if c.tag == "url" then return xtext(c) end end
+    return xtext(n):match("^%s*(.-)%s*$")
+  end,
+  bool = function(n) return xtext(n):match("^%s*(.-)%s*$") == "true" end,
+  double = function(n) return need(xnum(xtext(n))) end,
+  Vector3 = function(n) local f = xfields(n) return Vector3.new(need(f.X, f.Y, f.Z)) end,
+  Vector2 = function(n) local f = xfields(n) return G.Vector2.new(need(f.X, f.Y)) end,
+  Color3 = function(n)
+    if #n.children == 0 then return packedRGB(need(xnum(xtext(n)))) end
+    local f = xfields(n) return Color3.new(need(f.R, f.G, f.B))
+  end,
+  Color3uint8 = function(n) return packedRGB(need(xnum(xtext(n)))) end,
+  CoordinateFrame = function(n)
+    local f = xfields(n)
+    return CFrame.new(need(f.X, f.Y, f.Z, f.R00, f.R01, f.R02, f.R10, f.R11, f.R12, f.R20, f.R21, f.R22))
+  end,
+  UDim = function(n) local f = xfields(n) return G.UDim.new(need(f.S, f.O)) end,
+  UDim2 = function(n) local f = xfields(n) return G.UDim2.new(need(f.XS, f.XO, f.YS, f.YO)) end,
+  NumberRange = function(n)
+    local a, b = xtext(n):match("^%s*(%S+)%s+(%S+)")
+    return G.NumberRange.new(need(tonumber(a), tonumber(b)))
+  end,
+}
+RBXMX_VALUE.float, RBXMX_VALUE.int, RBXMX_VALUE.int64, RBXMX_VALUE.token =
+  RBXMX_VALUE.double, RBXMX_VALUE.double, RBXMX_VALUE.double, RBXMX_VALUE.double
+RBXMX_VALUE.CFrame = RBXMX_VALUE.CoordinateFrame
+
+local function rbxmxItem(node, display, refs, links)
+  local cls = node.attrs.class
+  local inst, d = newInstance(loadClass(cls, display), true)
+  d.Name = cls
+  if node.attrs.referent then refs[node.attrs.referent] = inst end
+  for _, c in ipairs(node.children) do
+    if c.tag == "Properties" then
+      for _, pn in ipairs(c.children) do
+        local pname = pn.attrs.name
+        if pname == "Name" then
+          d.Name = xtext(pn)
+        elseif pname == "Tags" and pn.tag == "BinaryString" then
+          for tag in unbase64(xtext(pn)):gmatch("[^%z]+") do inst:AddTag(tag) end
+        elseif pn.tag == "Ref" then
+          local r = xtext(pn):match("^%s*(.-)%s*$")
+          if r ~= "null" and r ~= "" then links[#links + 1] = { inst, pname, r } end
+        elseif pname and RBXMX_VALUE[pn.tag] and lookup(d.class, "props", pname) then
+          local ok, v = pcall(RBXMX_VALUE[pn.tag], pn)
+          if ok then pcall(function() inst[pname] = v end) end
+        end
+      end
+    elseif c.tag == "Item" then
+      rbxmxItem(c, display, refs, links).Parent = inst
+    end
+  end
+  return inst
+end
+
+return function(text, name, display)
+  local doc = parseXml(text, display)
+  local rootEl
+  for _, c in ipairs(doc.children) do if c.tag == "roblox" then rootEl = c end end
+  if not rootEl then loadFail(display .. ": not a Roblox model (no <roblox> element)") end
+  local items = {}
+  for _, c in ipairs(rootEl.children) do if c.tag == "Item" then items[#items + 1] = c end end
+  if #items ~= 1 then
+    loadFail(sformat("%s: a model file must hold exactly one top-level instance (it holds %d)", display, #items))
+  end
+  local refs, links = {}, {}
+  local inst = rbxmxItem(items[1], display, refs, links)
+  Inst[inst].Name = name -- named after the file, as Rojo does
+  for _, l in ipairs(links) do
+    local target = refs[l[3]]
+    if target then pcall(function() l[1][l[2]] = target end) end
+  end
+  return inst
+end
+end)()
 
 -- The instance for one file, or nil when the file is not part of the DataModel.
 local function loadFileInstance(path, display, nameOverride)
@@ -3025,7 +3226,7 @@ local function loadFileInstance(path, display, nameOverride)
     return inst
   elseif kind == "csv" then
     return localizationTable(readFile(path), name, display)
-  elseif kind == "rbxmx" and loadRbxmx then
+  elseif kind == "rbxmx" then
     return loadRbxmx(readFile(path), name, display)
   end
   return nil
@@ -3313,7 +3514,8 @@ hooks.run_string = function(src, name)
   d.chunkname = "@" .. name
   runScript(inst)
 end
-end -- places
+end
+places()
 
 -- ---------------------------------------------------------------------------------------
 -- Replication: the server mirrors ReplicatedStorage, Workspace and each Player's subtree into
