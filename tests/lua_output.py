@@ -146,7 +146,7 @@ check("flood: error lines bounded", len(errors) <= 40, "%d error lines\n%s" % (l
 check("flood: warning lines bounded", len(warnings) <= 120,
       "%d warning lines\n%s" % (len(warnings), detail))
 check("flood: error summary",
-      any(re.search(r"ERROR: \d+ similar messages suppressed .*flood\.server\.lua:#:", l)
+      any(re.search(r"ERROR: \d+ similar messages suppressed .*ServerScriptService\.flood:#:", l)
           for l in err), detail)
 check("flood: conversion warning summary",
       any(re.search(r"WARNING: \d+ similar messages suppressed .*argument #: mixed table", l)

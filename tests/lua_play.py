@@ -130,7 +130,7 @@ stat = []
 for i in (1, 2):
     stat += ["[Player%d] Gold = 250" % i, "[Player%d] Level = 7" % i, "[Player%d] Wins = 3" % i,
              "[Player%d] Speed: no stat named Speed" % i,
-             "[Player%d] invalid request rejected: true ServerScriptService/Stats.server.lua:22: "
+             "[Player%d] invalid request rejected: true ServerScriptService.Stats:22: "
              "stat name must be a string, got number" % i]
 expect_play("stat-fetching", [ex("stat-fetching"), "--clients", "2"], stat)
 
@@ -147,7 +147,7 @@ expect_play("rojo-project", [ex("rojo-project")],
             ["[Server] gravity 100, spawn height 12.5",
              "[Player1] hello Player1, from the client",
              "[Player1] hello Player1, from the server welcome to a Rojo project",
-             "[Player1] script is StarterPlayer.StarterPlayerScripts.Client.Hello"])
+             "[Player1] script is Players.Player1.PlayerScripts.Client.Hello"])
 
 # ---- single files placed by suffix ----
 pa = ex("player-action")
@@ -171,8 +171,8 @@ with tempfile.TemporaryDirectory() as tmp:
     expect_play("errors and warnings", [s, c],
                 ["[Server] before", "[Player1] client runs", "[Player1] still runs"],
                 ["[Server] WARNING: careful 1",
-                 "[Server] ERROR: %s:3: boom" % s,
-                 "[Player1] ERROR: %s:2: in a thread" % c], code=1)
+                 "[Server] ERROR: ServerScriptService.boom:3: boom",
+                 "[Player1] ERROR: Players.Player1.PlayerScripts.ok:2: in a thread"], code=1)
 
     # Luau syntax is translated (src/lua/luau.c); errors keep the user's line numbers
     lu = write("luau.server.lua", "local x = 1\nx += 1\nprint(x)\n")
@@ -181,12 +181,70 @@ with tempfile.TemporaryDirectory() as tmp:
     lu = write("typed.server.luau", "type T = {\n  a: number,\n}\nlocal t: T = { a = 1 }\n"
                "print(`a is {t.a}`)\nerror(`bad {t.a}`)\n")
     expect_play("Luau runtime error names the Luau line", [lu, "--clients", "0", "--duration", "0.5"],
-                ["[Server] a is 1"], ["[Server] ERROR: %s:6: bad 1" % lu], code=1)
+                ["[Server] a is 1"], ["[Server] ERROR: ServerScriptService.typed:6: bad 1"], code=1)
     lu = write("broken.server.luau", "local ok = 1\nlocal x: = 1\n")
     rc, out, err, _ = play([lu, "--clients", "0", "--duration", "0.5"])
     check("Luau syntax error: exit 1", rc == 1, "\n".join(err))
     check("Luau syntax error: file:line:column",
-          err == ["[Server] ERROR: %s:2:10: type expected near '='" % lu], "\n".join(err))
+          err == ["[Server] ERROR: ServerScriptService.broken:2:10: type expected near '='"], "\n".join(err))
+
+    # Roblox's identity of scripts: errors, pcall messages, tracebacks and debug.info name a
+    # script by its full name, never cut (LuaJIT cuts chunk names at 59 bytes)
+    deep = "ServerScriptService/AVeryLongFolderNameForTesting/AnotherLongFolderName/Deeper/"
+    full = "ServerScriptService.AVeryLongFolderNameForTesting.AnotherLongFolderName.Deeper."
+    write("named/" + deep + "TheMainScriptWithALongName.server.lua",
+          'local ok, e = pcall(function() error("caught") end)\n'
+          'print(ok, e)\n'
+          'print((debug.traceback("tb"):gsub("\\n$", "")))\n'
+          'print(debug.info(1, "s"), debug.info(1, "l"))\n'
+          'xpcall(function() error("x") end, function(m) print("handler", m) end)\n'
+          'require(script.Parent.ModuleWithAnotherLongishName).boom()\n')
+    write("named/" + deep + "ModuleWithAnotherLongishName.lua",
+          "return { boom = function() local x = nil; return x.y end }\n")
+    write("named/ServerScriptService/Short.server.lua",
+          'task.wait(0.1)\nprint(script:GetFullName(), debug.info(1, "s"))\n'
+          'require(script.Parent.Broken)\n')
+    write("named/ServerScriptService/Broken.lua", 'error("module failed")\n')
+    main = full + "TheMainScriptWithALongName"
+    expect_play("full names in errors, pcall, traceback, debug.info",
+                [os.path.join(tmp, "named"), "--clients", "0", "--duration", "0.5"],
+                ["[Server] false %s:1: caught" % main,
+                 "[Server] tb", "[Server]| %s:3" % main,
+                 "[Server] %s 4" % main,
+                 "[Server] handler %s:5: x" % main,
+                 "[Server] ServerScriptService.Short ServerScriptService.Short"],
+                ["[Server] ERROR: %sModuleWithAnotherLongishName:1: attempt to index local 'x' (a nil value)" % full,
+                 "[Server] ERROR: ServerScriptService.Broken:1: module failed",
+                 "[Server] ERROR: ServerScriptService.Short:3: Requested module experienced an error while loading"],
+                code=1)
+
+    # LocalScripts run from the local player's copies, as in Roblox: StarterPlayerScripts into
+    # PlayerScripts, StarterGui into PlayerGui, StarterPack into Backpack
+    write("copies/StarterPlayer/StarterPlayerScripts/Boot/init.client.lua",
+          'local lp = game:GetService("Players").LocalPlayer\n'
+          'print(script:GetFullName(), script.Parent == lp.PlayerScripts)\n'
+          'print(#game.StarterPlayer.StarterPlayerScripts:GetChildren(), require(script.Data).n)\n'
+          'print(lp.PlayerGui.Hud.Frame.ClassName, lp.Backpack.Sword.ClassName)\n'
+          'error("where")\n')
+    write("copies/StarterPlayer/StarterPlayerScripts/Boot/Data.json", '{"n": 7}')
+    write("copies/StarterGui/Hud/init.meta.json", '{"className": "ScreenGui"}')
+    write("copies/StarterGui/Hud/Frame.model.json", '{"ClassName": "Frame"}')
+    write("copies/StarterGui/Hud/Ui.client.lua",
+          'print(script:GetFullName(), script:FindFirstAncestorOfClass("PlayerGui") ~= nil)\n')
+    write("copies/StarterPack/Sword/init.meta.json", '{"className": "Tool"}')
+    write("copies/StarterPack/Sword/Swing.client.lua", 'print(script:GetFullName())\n')
+    write("copies/ServerScriptService/S.server.lua",
+          'game:GetService("Players").PlayerAdded:Connect(function(p)\n'
+          '  print(p.Name, p:FindFirstChild("PlayerScripts"))\nend)\n')
+    expect_play("LocalScripts run from PlayerScripts, PlayerGui, Backpack",
+                [os.path.join(tmp, "copies")],
+                ["[Server] Player1 nil",
+                 "[Player1] Players.Player1.PlayerScripts.Boot true",
+                 "[Player1] 1 7",
+                 "[Player1] Frame Tool",
+                 "[Player1] Players.Player1.PlayerGui.Hud.Ui true",
+                 "[Player1] Players.Player1.Backpack.Sword.Swing"],
+                ["[Player1] ERROR: Players.Player1.PlayerScripts.Boot:5: where"], code=1)
 
     place = os.path.join(tmp, "waiter")
     write("waiter/StarterPlayer/StarterPlayerScripts/w.client.lua",

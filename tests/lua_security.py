@@ -99,17 +99,17 @@ out = [l.replace(tmp + "/", "") for l in out]  # scripts given as files are name
 detail = show(rc, out, err)
 check("SetSchema play exit 0", rc == 0, detail)
 want_out = [
-    "[Server] false schema.server.lua:7: SetSchema: column 1: unknown type 'strin'",
-    "[Server] false schema.server.lua:8: SetSchema: schema must be a string or nil, got number",
+    "[Server] false ServerScriptService.schema:7: SetSchema: column 1: unknown type 'strin'",
+    "[Server] false ServerScriptService.schema:8: SetSchema: schema must be a string or nil, got number",
     "[Server] Player1 voted yes 10",
     "[Server] Player1 moved Vector3",
     "[Server] OnServerInvoke sword",
     "[Server] OnServerInvoke shield",
     "[Player1] bought sword x2",
     "[Player1] bought shield x1",
-    "[Player1] false schema.client.lua:13: bad arguments: argument 1: expected \"sword\" | \"shield\", got \"axe\" (RMT_EBADARGS)",
-    "[Player1] false schema.client.lua:14: bad arguments: argument 2: expected integer in 1..5, got 2.5 (RMT_EBADARGS)",
-    "[Player1] false schema.client.lua:15: SetSchema is server-only",
+    "[Player1] false Players.Player1.PlayerScripts.schema:13: bad arguments: argument 1: expected \"sword\" | \"shield\", got \"axe\" (RMT_EBADARGS)",
+    "[Player1] false Players.Player1.PlayerScripts.schema:14: bad arguments: argument 2: expected integer in 1..5, got 2.5 (RMT_EBADARGS)",
+    "[Player1] false Players.Player1.PlayerScripts.schema:15: SetSchema is server-only",
 ]
 server_out = sorted(l for l in out if l.startswith("[Server]"))
 player_out = [l for l in out if l.startswith("[Player1]")]
@@ -236,6 +236,50 @@ sout = sout.splitlines()
 check("serve --key: only ticket holders reached a script (PlayerAdded)",
       server.returncode == 0 and sorted(sout) == ["[Server] joined Alice 42", "[Server] joined Bob 7"],
       show(server.returncode, sout, serr.splitlines()))
+
+# Without tickets, Studio's ids by name: Player1 -1, Player2 -2, other names a stable
+# negative id from the name (FNV-1a), whatever the join order
+def studio_id(name):
+    if name.startswith("Player") and name[6:].isdigit() and name[6] != "0" and len(name) <= 18:
+        return -int(name[6:])
+    h = 14695981039346656037
+    for c in name.encode():
+        h = ((h ^ c) * 1099511628211) % (1 << 64)
+    return -((1 << 40) + (h % (1 << 40)))
+
+
+rfd, wfd = os.pipe()
+server = subprocess.Popen([BIN, "serve", ticket_server, "--port", "0",
+                           "--ready-fd", str(wfd), "--duration", "60"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          pass_fds=(wfd,))
+os.close(wfd)
+port = b""
+deadline = time.monotonic() + 20
+while not port.endswith(b"\n") and time.monotonic() < deadline:
+    chunk = os.read(rfd, 16)
+    if not chunk:
+        break
+    port += chunk
+os.close(rfd)
+port = port.decode().strip()
+seen = []
+for name in ("Alice", "Player2", "Player1", "Alice"):
+    rc, out, err = join("--name", name)
+    seen.append("[%s] I am %s %d" % (name, name, studio_id(name)))
+    check("no ticket: %s's user id by name" % name, rc == 0 and out == [seen[-1]], show(rc, out, err))
+server.send_signal(signal.SIGTERM)
+sout, serr = server.communicate(timeout=20)
+check("no ticket: the server sees the same ids",
+      sorted(sout.splitlines()) == sorted("[Server] joined %s %d" % (n, studio_id(n))
+                                          for n in ("Alice", "Player2", "Player1", "Alice")),
+      show(server.returncode, sout.splitlines(), serr.splitlines()))
+check("no ticket: Alice's id is stable and negative", -(1 << 41) < studio_id("Alice") < -(1 << 40))
+rc, out, err = run(["play", ticket_server, ticket_client, "--clients", "3"])
+check("play without --key: Studio's ids Player1 -1, Player2 -2, Player3 -3",
+      rc == 0 and sorted(out) == sorted(["[Player%d] I am Player%d -%d" % (i, i, i) for i in (1, 2, 3)]
+                                        + ["[Server] joined Player%d -%d" % (i, i) for i in (1, 2, 3)]),
+      show(rc, out, err))
 
 rc, out, err = run(["play", ticket_server, ticket_client, "--clients", "2", "--key", keyfile])
 check("play --key mints one ticket per player",

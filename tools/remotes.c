@@ -397,6 +397,35 @@ static int parse_args(int argc, char **argv, options *o) {
 
 /* Engine log lines become host warnings (errors included: the engine's errors are about
  * the network, not uncaught script errors). */
+/* Roblox Studio's user ids when no ticket gives one: Player1 -> -1, Player2 -> -2, ... and any
+ * other name a stable negative id from its FNV-1a hash, -(2^40 + h mod 2^40) (13 digits, so
+ * tostring shows it whole; never one of PlayerN's: N has at most 12 digits), so an id follows
+ * the name, not the join order. Sent as the 64-bit two's complement; the Lua host reads user
+ * ids as signed. */
+static int64_t studio_user_id(const char *name) {
+  uint64_t h = 14695981039346656037ULL, n = 0;
+  const char *p;
+  if (strncmp(name, "Player", 6) == 0 && name[6] >= '1' && name[6] <= '9' && strlen(name) <= 6 + 12) {
+    for (p = name + 6; *p >= '0' && *p <= '9'; p++) n = n * 10 + (uint64_t)(*p - '0');
+    if (*p == 0) return -(int64_t)n;
+  }
+  for (p = name; *p; p++) {
+    h ^= (unsigned char)*p;
+    h *= 1099511628211ULL;
+  }
+  return -(int64_t)((1ULL << 40) + (h & ((1ULL << 40) - 1)));
+}
+
+static int verify_studio_ids(void *ud, const uint8_t *ticket, size_t ticket_len, char *name,
+                             uint64_t *user_id, char *reason) {
+  (void)ud;
+  (void)ticket;
+  (void)ticket_len;
+  (void)reason;
+  *user_id = (uint64_t)studio_user_id(name);
+  return 0;
+}
+
 static void log_to_host(void *ud, rmt_log_level level, const char *message) {
   rmt_host *host = ud;
   if (level == RMT_LOG_DEBUG || level == RMT_LOG_INFO) {
@@ -455,6 +484,8 @@ static int run_server(const options *o) {
     sc.ticket_key = o->keybytes;
     sc.ticket_key_len = sizeof o->keybytes;
     sc.ticket_max_uses = (uint32_t)o->ticket_uses;
+  } else {
+    sc.verify = verify_studio_ids;
   }
   if (o->max_per_address >= 0) sc.max_per_address = (uint32_t)o->max_per_address;
   else if (sc.max_per_address && o->expect > (int)sc.max_per_address)

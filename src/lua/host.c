@@ -63,6 +63,31 @@ static int l_print(lua_State *L) {
 static int l_warn(lua_State *L) {
   return emit_joined(L, RMT_HOST_WARN);
 }
+/* chunk_id(name): the id of a script's full name too long for a chunk name; nil when full. */
+static int l_chunk_id(lua_State *L) {
+  size_t len;
+  const char *name = luaL_checklstring(L, 1, &len);
+  long id = rmt_host_chunk_add(host_of(L), name, len);
+  if (id < 0) return 0;
+  lua_pushnumber(L, (lua_Number)id);
+  return 1;
+}
+/* chunk_expand(text): text with each chunk id replaced by its script's full name. */
+static int l_chunk_expand(lua_State *L) {
+  rmt_host *host = host_of(L);
+  size_t len, n;
+  const char *text = luaL_checklstring(L, 1, &len);
+  char *out;
+  if (host->chunks.count == 0 || !memchr(text, 1, len)) { /* no marker: the same text */
+    lua_settop(L, 1);
+    return 1;
+  }
+  n = rmt_host_chunk_expand(host, text, len, NULL);
+  out = lua_newuserdata(L, n ? n : 1);
+  rmt_host_chunk_expand(host, text, len, out);
+  lua_pushlstring(L, out, n);
+  return 1;
+}
 static int l_report_error(lua_State *L) {
   rmt_host *host = host_of(L);
   size_t len;
@@ -227,6 +252,7 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   {
     static const luaL_Reg fns[] = {{"print", l_print}, {"warn", l_warn},
                                    {"report_error", l_report_error},
+                                   {"chunk_id", l_chunk_id}, {"chunk_expand", l_chunk_expand},
                                    {"set_instance_meta", l_set_instance_meta},
                                    {"facts", l_facts}, {NULL, NULL}};
     const luaL_Reg *r;
@@ -276,6 +302,7 @@ void rmt_host_destroy(rmt_host *host) {
     rmt_sched_free(host);
     lua_close(host->L);
   }
+  rmt_host_chunk_free(host);
   free_host_block(host);
 }
 

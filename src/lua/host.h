@@ -46,6 +46,16 @@ typedef struct rmt_out_limit {
   unsigned shown;
 } rmt_out_limit;
 
+/* Scripts' full names too long for LuaJIT's chunk names (cut to 59 bytes: LUA_IDSIZE): such a
+ * script is compiled under the chunk name "=\x01<id>\x02" and every line of output shows the
+ * name again (output.c). */
+#define RMT_CHUNK_MAX 65536      /* names registered at most (then LuaJIT cuts them) */
+#define RMT_CHUNK_NAME_MAX 4096  /* bytes kept of one name */
+typedef struct rmt_chunk_names {
+  char **names;
+  unsigned count, cap;
+} rmt_chunk_names;
+
 typedef struct rmt_host_config {
   rmt_host_side side;
   const char *origin;          /* label used by the default output ("Server", "Player1") */
@@ -147,6 +157,7 @@ struct rmt_host {
   double drop_window;            /* start of the current second of drop warnings */
   unsigned drops_shown, drops_hidden; /* in that second: warned / counted only */
   rmt_out_limit outlim;           /* warnings and errors shown per source (output.c) */
+  rmt_chunk_names chunks;         /* long script names by chunk id (output.c) */
 };
 
 /* Creates a host with its Lua state, the Roblox globals and the DataModel. NULL on failure
@@ -208,6 +219,13 @@ void rmt_host_emitf(rmt_host *host, rmt_host_stream stream, const char *fmt, ...
 void rmt_host_default_output(void *ud, rmt_host_stream stream, const char *text);
 /* Writes the summaries of the rate-limit windows that ended (all of them when final). */
 void rmt_host_output_tick(rmt_host *host, int final);
+/* Registers a script's full name; returns its chunk id, or -1 when the table is full or out
+ * of memory. */
+long rmt_host_chunk_add(rmt_host *host, const char *name, size_t len);
+/* Writes text with each chunk id marker replaced by its name into out (when non-NULL);
+ * returns the length (text's own when it holds no marker). */
+size_t rmt_host_chunk_expand(const rmt_host *host, const char *text, size_t len, char *out);
+void rmt_host_chunk_free(rmt_host *host);
 
 /* ---- scheduler (sched.c) ---- */
 int rmt_sched_init(rmt_host *host);

@@ -122,7 +122,7 @@ static void push_player(rmt_host *host, rmt_player_id id) {
   }
   lua_pushnumber(L, id);
   lua_pushstring(L, name ? name : "Player");
-  lua_pushnumber(L, (double)uid);
+  lua_pushnumber(L, (double)(int64_t)uid); /* signed: the CLI gives Studio's negative ids */
   lua_pushboolean(L, is_local);
 }
 

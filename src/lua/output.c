@@ -185,6 +185,70 @@ static int admit(rmt_host *host, rmt_host_stream stream, const char *text, size_
   return 1;
 }
 
+/* ---- long script names (chunk ids) ---- */
+
+long rmt_host_chunk_add(rmt_host *host, const char *name, size_t len) {
+  rmt_chunk_names *c = &host->chunks;
+  char *copy;
+  if (c->count >= RMT_CHUNK_MAX) return -1;
+  if (c->count == c->cap) {
+    unsigned ncap = c->cap ? c->cap * 2 : 16;
+    char **nn = out_alloc(host, c->names, c->cap * sizeof *nn, ncap * sizeof *nn);
+    if (!nn) return -1;
+    c->names = nn;
+    c->cap = ncap;
+  }
+  if (len > RMT_CHUNK_NAME_MAX) len = RMT_CHUNK_NAME_MAX;
+  copy = out_alloc(host, NULL, 0, len + 1);
+  if (!copy) return -1;
+  memcpy(copy, name, len);
+  copy[len] = 0;
+  c->names[c->count] = copy;
+  return (long)c->count++;
+}
+
+void rmt_host_chunk_free(rmt_host *host) {
+  rmt_chunk_names *c = &host->chunks;
+  unsigned i;
+  for (i = 0; i < c->count; i++) out_alloc(host, c->names[i], strlen(c->names[i]) + 1, 0);
+  if (c->names) out_alloc(host, c->names, c->cap * sizeof *c->names, 0);
+  memset(c, 0, sizeof *c);
+}
+
+/* The name of the id marker at text[i] ("\x01<digits>\x02"), its length in *mlen; NULL when
+ * there is none. */
+static const char *chunk_at(const rmt_host *host, const char *text, size_t len, size_t i, size_t *mlen) {
+  size_t j = i + 1;
+  unsigned long id = 0;
+  if (text[i] != 1) return NULL;
+  while (j < len && j - i <= 6 && text[j] >= '0' && text[j] <= '9') id = id * 10 + (unsigned long)(text[j++] - '0');
+  if (j == i + 1 || j >= len || text[j] != 2 || id >= host->chunks.count) return NULL;
+  *mlen = j + 1 - i;
+  return host->chunks.names[id];
+}
+
+size_t rmt_host_chunk_expand(const rmt_host *host, const char *text, size_t len, char *out) {
+  size_t i, n = 0, mlen;
+  if (host->chunks.count == 0 || !memchr(text, 1, len)) {
+    if (out) memcpy(out, text, len);
+    return len;
+  }
+  for (i = 0; i < len;) {
+    const char *name = chunk_at(host, text, len, i, &mlen);
+    if (name) {
+      size_t nl = strlen(name);
+      if (out) memcpy(out + n, name, nl);
+      n += nl;
+      i += mlen;
+    } else {
+      if (out) out[n] = text[i];
+      n++;
+      i++;
+    }
+  }
+  return n;
+}
+
 /* ---- emit ---- */
 
 /* Control bytes other than tab and newline (and DEL, and the C1 controls as UTF-8) become
@@ -221,7 +285,7 @@ static size_t escape(const char *text, size_t len, char *out) {
   return n;
 }
 
-void rmt_host_emitl(rmt_host *host, rmt_host_stream stream, const char *text, size_t len) {
+static void emit_expanded(rmt_host *host, rmt_host_stream stream, const char *text, size_t len) {
   size_t n;
   char *buf;
   if (stream != RMT_HOST_PRINT && !admit(host, stream, text, len)) return;
@@ -236,6 +300,23 @@ void rmt_host_emitl(rmt_host *host, rmt_host_stream stream, const char *text, si
   buf[n] = 0;
   emit_raw(host, stream, buf);
   out_alloc(host, buf, n + 1, 0);
+}
+
+void rmt_host_emitl(rmt_host *host, rmt_host_stream stream, const char *text, size_t len) {
+  size_t n;
+  char *buf;
+  if (host->chunks.count && memchr(text, 1, len)) { /* long script names by id: show them */
+    n = rmt_host_chunk_expand(host, text, len, NULL);
+    buf = out_alloc(host, NULL, 0, n + 1);
+    if (buf) {
+      rmt_host_chunk_expand(host, text, len, buf);
+      buf[n] = 0;
+      emit_expanded(host, stream, buf, n);
+      out_alloc(host, buf, n + 1, 0);
+      return;
+    }
+  }
+  emit_expanded(host, stream, text, len);
 }
 
 void rmt_host_emit(rmt_host *host, rmt_host_stream stream, const char *text) {
