@@ -1067,6 +1067,8 @@ const char *const rmt_prelude_chunks[] = {
     "classes.Workspace.props = {\n"
     "  CurrentCamera = { get = function(_, d) return d.camera end, readonly = true },\n"
     "  Gravity = { default = 196.2, check = numCheck },\n"
+    "  -- always on here, as in Roblox today; not in the API dump, yet roblox-ts's project template sets it\n"
+    "  FilteringEnabled = { default = true, check = boolCheck },\n"
     "}\n"
     "classes.Workspace.methods = {\n"
     "  GetServerTimeNow = function() return H.clock() end,\n"
@@ -1079,11 +1081,11 @@ const char *const rmt_prelude_chunks[] = {
     "  LocalPlayer = { get = function() return localPlayer end, readonly = true },\n"
     "  MaxPlayers = { default = 256, readonly = true },\n"
     "}\n"
-    "classes.Players.events = { PlayerAdded = true, PlayerRemoving = true }\n"
+    "classes.Players.events = { PlayerAdded = true, PlayerRemoving = true }\n",
     "classes.Players.methods = {\n"
     "  GetPlayers = function(self)\n"
     "    local out = {}\n"
-    "    for _, c in ipairs(Inst[self].children) do\n",
+    "    for _, c in ipairs(Inst[self].children) do\n"
     "      if PlayerIds[c] then out[#out + 1] = c end\n"
     "    end\n"
     "    return out\n"
@@ -1174,7 +1176,7 @@ const char *const rmt_prelude_chunks[] = {
     "  mt.__eq = mt.__eq or function(a, b)\n"
     "    local fa, fb = DTField[a], DTField[b]\n"
     "    if not fa or not fb then return false end\n"
-    "    for k, x in pairs(fa) do if fb[k] ~= x then return false end end\n"
+    "    for k, x in pairs(fa) do if fb[k] ~= x then return false end end\n",
     "    return true\n"
     "  end\n"
     "  return function(fields)\n"
@@ -1182,7 +1184,7 @@ const char *const rmt_prelude_chunks[] = {
     "    DTField[v] = fields\n"
     "    return v\n"
     "  end\n"
-    "end\n",
+    "end\n"
     "local function isType(v, tname) return typeof(v) == tname end\n"
     "local function fmtNum(n) return tostring(n) end\n"
     "local function argNum(v, i, fname, default)\n"
@@ -1258,9 +1260,9 @@ const char *const rmt_prelude_chunks[] = {
     "local mkUDim2\n"
     "local function udim2(x, y) return mkUDim2({ X = x, Y = y }) end\n"
     "mkUDim2 = datatype(\"UDim2\", {\n"
-    "  Lerp = function(a, b, t)\n"
+    "  Lerp = function(a, b, t)\n",
     "    return udim2(udim(a.X.Scale + (b.X.Scale - a.X.Scale) * t, a.X.Offset + (b.X.Offset - a.X.Offset) * t),\n"
-    "                 udim(a.Y.Scale + (b.Y.Scale - a.Y.Scale) * t, a.Y.Offset + (b.Y.Offset - a.Y.Offset) * t))\n",
+    "                 udim(a.Y.Scale + (b.Y.Scale - a.Y.Scale) * t, a.Y.Offset + (b.Y.Offset - a.Y.Offset) * t))\n"
     "  end,\n"
     "}, {\n"
     "  get = function(f, k)\n"
@@ -1342,12 +1344,12 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "  return mkNSeq({ Keypoints = kps })\n"
     "end }\n"
-    "local mkCKey = datatype(\"ColorSequenceKeypoint\", {}, {\n"
+    "local mkCKey = datatype(\"ColorSequenceKeypoint\", {}, {\n",
     "  __tostring = function(a) return fmtNum(a.Time) .. \" \" .. tostring(a.Value) .. \" \" end,\n"
     "})\n"
     "G.ColorSequenceKeypoint = { new = function(t, c)\n"
     "  return mkCKey({ Time = argNum(t, 1, \"new\"), Value = c })\n"
-    "end }\n",
+    "end }\n"
     "local mkCSeq = datatype(\"ColorSequence\", {}, {\n"
     "  __tostring = function(a)\n"
     "    local parts = {}\n"
@@ -1432,13 +1434,13 @@ const char *const rmt_prelude_chunks[] = {
     "    NextInteger = function(r, lo, hi)\n"
     "      lo, hi = argNum(lo, 1, \"NextInteger\"), argNum(hi, 2, \"NextInteger\")\n"
     "      if hi < lo then error(\"invalid argument #2 to 'NextInteger' (interval is empty)\", 2) end\n"
-    "      local st = DTField[r].state\n"
+    "      local st = DTField[r].state\n",
     "      return lo + math.floor((mix(st) + mix(st) / 4294967296) * (hi - lo + 1))\n"
     "    end,\n"
     "    NextUnitVector = function(r)\n"
     "      local st = DTField[r].state\n"
     "      local z = 2 * mix(st) - 1\n"
-    "      local t = 2 * math.pi * mix(st)\n",
+    "      local t = 2 * math.pi * mix(st)\n"
     "      local s = math.sqrt(1 - z * z)\n"
     "      return Vector3.new(s * math.cos(t), s * math.sin(t), z)\n"
     "    end,\n"
@@ -1511,10 +1513,10 @@ const char *const rmt_prelude_chunks[] = {
     "    end,\n"
     "  }\n"
     "end\n"
-    "\n"
+    "\n",
     "-- ---------------------------------------------------------------------------------------\n"
     "-- Roblox's facts (src/lua/facts.c, generated from the API dump by scripts/gen_roblox_facts.py):\n"
-    "-- Enum with every enum and item, GetService of every service, Instance.new of every\n",
+    "-- Enum with every enum and item, GetService of every service, Instance.new of every\n"
     "-- creatable class. A class this file does not define in full gets its properties from the\n"
     "-- facts with type-zero defaults (0, \"\", false, the enum's first item): present, inert.\n"
     "-- ---------------------------------------------------------------------------------------\n"
@@ -1594,7 +1596,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local e = enumType(k)\n"
     "    if e then return e end\n"
     "    error(sformat(\"%s is not a valid member of \\\"Enum\\\"\", tostring(k)), 2)\n"
-    "  end\n"
+    "  end\n",
     "  mt.__newindex = function(_, k) error(sformat(\"%s cannot be assigned to\", tostring(k)), 2) end\n"
     "  mt.__tostring = function() return \"Enum\" end\n"
     "  mt.__metatable = \"Enums\"\n"
@@ -1604,7 +1606,7 @@ const char *const rmt_prelude_chunks[] = {
     "local function enumCheck(ename)\n"
     "  return function(v)\n"
     "    local ist = enumItemState[v]\n"
-    "    if ist then\n",
+    "    if ist then\n"
     "      if enumTypeState[ist.EnumType].name == ename then return true, v end\n"
     "      return false, \"Enum.\" .. ename\n"
     "    end\n"
@@ -1680,10 +1682,10 @@ const char *const rmt_prelude_chunks[] = {
     "  return cls\n"
     "end\n"
     "\n"
-    "-- ---------------------------------------------------------------------------------------\n"
+    "-- ---------------------------------------------------------------------------------------\n",
     "-- Services with behaviour: HttpService (JSON, GUIDs; no network), CollectionService (tags;\n"
     "-- they do not replicate), Debris, TweenService (server and client, property changes over\n"
-    "-- frames). Their other members come from the facts (inert).\n",
+    "-- frames). Their other members come from the facts (inert).\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "do\n"
     "  -- HttpService: Roblox's JSON rules\n"
@@ -1764,11 +1766,11 @@ const char *const rmt_prelude_chunks[] = {
     "      end,\n"
     "      GenerateGUID = function(_, braces)\n"
     "        local r = G.Random.new()\n"
-    "        local hex = {}\n"
+    "        local hex = {}\n",
     "        for i = 1, 32 do hex[i] = sformat(\"%X\", r:NextInteger(0, 15)) end\n"
     "        hex[13] = \"4\"\n"
     "        hex[17] = sformat(\"%X\", 8 + r:NextInteger(0, 3))\n"
-    "        local g = table.concat(hex, \"\", 1, 8) .. \"-\" .. table.concat(hex, \"\", 9, 12) .. \"-\" ..\n",
+    "        local g = table.concat(hex, \"\", 1, 8) .. \"-\" .. table.concat(hex, \"\", 9, 12) .. \"-\" ..\n"
     "                  table.concat(hex, \"\", 13, 16) .. \"-\" .. table.concat(hex, \"\", 17, 20) .. \"-\" ..\n"
     "                  table.concat(hex, \"\", 21, 32)\n"
     "        if braces == false then return g end\n"
@@ -1851,14 +1853,14 @@ const char *const rmt_prelude_chunks[] = {
     "      AddItem = function(_, inst, lifetime)\n"
     "        H.task_delay(type(lifetime) == \"number\" and lifetime or 10, function()\n"
     "          local d = Inst[inst]\n"
-    "          if d and not d.destroyed then inst:Destroy() end\n"
+    "          if d and not d.destroyed then inst:Destroy() end\n",
     "        end)\n"
     "      end,\n"
     "    },\n"
     "  })\n"
     "\n"
     "  -- TweenService: Roblox's easing styles over frames; each step is a property set, so it\n"
-    "  -- replicates as any set does (a Value object's Value, say)\n",
+    "  -- replicates as any set does (a Value object's Value, say)\n"
     "  local pi, sin, cos, sqrt = math.pi, math.sin, math.cos, math.sqrt\n"
     "  local easeIn = {\n"
     "    Linear = function(t) return t end,\n"
@@ -1938,9 +1940,9 @@ const char *const rmt_prelude_chunks[] = {
     "            for leg = 1, info.Reverses and 2 or 1 do\n"
     "              local start = H.clock()\n"
     "              repeat\n"
-    "                if st.gen ~= gen or st.state ~= \"Playing\" then return end\n"
+    "                if st.gen ~= gen or st.state ~= \"Playing\" then return end\n",
     "                local t = info.Time > 0 and math.min(1, (H.clock() - start) / info.Time) or 1\n"
-    "                local a = ease(info.EasingStyle.Name, info.EasingDirection.Name, forward and t or 1 - t)\n",
+    "                local a = ease(info.EasingStyle.Name, info.EasingDirection.Name, forward and t or 1 - t)\n"
     "                for prop, goal in pairs(st.goals) do st.inst[prop] = lerp(from[prop], goal, a) end\n"
     "                if t < 1 then H.task_wait() end\n"
     "              until t >= 1\n"
@@ -1988,6 +1990,9 @@ const char *const rmt_prelude_chunks[] = {
     "    end\n"
     "    return getService(self, name)\n"
     "  end\n"
+    "  -- the services made at start get the facts' properties they lack too, as the others do on\n"
+    "  -- first GetService (SoundService.RespectFilteringEnabled, Lighting.ClockTime)\n"
+    "  for _, n in ipairs(serviceClasses) do ensureClass(n) end\n"
     "end\n"
     "\n"
     "-- ---------------------------------------------------------------------------------------\n"
@@ -2021,7 +2026,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- what is missing and why: docs/lua.md)\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "do\n"
-    "  local rawtype, rawget, rawset, next, getinfo = type, rawget, rawset, next, debug.getinfo\n"
+    "  local rawtype, rawget, rawset, next, getinfo = type, rawget, rawset, next, debug.getinfo\n",
     "  local ogetmetatable, osetmetatable = getmetatable, setmetatable\n"
     "  local isbuffer = debug.getregistry()[\"rmt.isbuffer\"]\n"
     "\n"
@@ -2036,7 +2041,7 @@ const char *const rmt_prelude_chunks[] = {
     "    return otypeof(v)\n"
     "  end\n"
     "  G.rawlen = function(v)\n"
-    "    local t = rawtype(v)\n",
+    "    local t = rawtype(v)\n"
     "    if t ~= \"table\" and t ~= \"string\" then error(\"table or string expected\", 2) end\n"
     "    return #v\n"
     "  end\n"
@@ -2118,7 +2123,7 @@ const char *const rmt_prelude_chunks[] = {
     "      return ofmt(fmt, unpack(args, 1, n))\n"
     "    end\n"
     "  end\n"
-    "\n"
+    "\n",
     "  -- table: freeze refuses new keys (a metatable) and every library/raw write; a write to an\n"
     "  -- existing key of a frozen table is not caught (LuaJIT has no read-only tables).\n"
     "  local frozen = osetmetatable({}, { __mode = \"k\" }) -- table -> its own metatable or false\n"
@@ -2126,7 +2131,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local frozenMt = { __newindex = readonly }\n"
     "  local function checkwrite(t, level)\n"
     "    if frozen[t] ~= nil then error(\"attempt to modify a readonly table\", level + 1) end\n"
-    "  end\n",
+    "  end\n"
     "  local function checktable(t, fname, arg)\n"
     "    if rawtype(t) ~= \"table\" then\n"
     "      error((\"invalid argument #%d to '%s' (table expected, got %s)\"):format(arg or 1, fname, G.typeof(t)), 3)\n"
@@ -2217,7 +2222,7 @@ const char *const rmt_prelude_chunks[] = {
     "    checktable(t, \"clone\")\n"
     "    local mt = frozen[t]\n"
     "    if mt == nil then mt = ogetmetatable(t) end\n"
-    "    if mt and rawget(mt, \"__metatable\") ~= nil then\n"
+    "    if mt and rawget(mt, \"__metatable\") ~= nil then\n",
     "      error(\"invalid argument #1 to 'clone' (table has a protected metatable)\", 2)\n"
     "    end\n"
     "    local c = {}\n"
@@ -2230,7 +2235,7 @@ const char *const rmt_prelude_chunks[] = {
     "  -- coroutine.close, and the statuses and resumes it changes\n"
     "  local closed = osetmetatable({}, { __mode = \"k\" })\n"
     "  local failed = osetmetatable({}, { __mode = \"k\" }) -- coroutine -> its error\n"
-    "  local costatus, coresume = coroutine.status, coroutine.resume\n",
+    "  local costatus, coresume = coroutine.status, coroutine.resume\n"
     "  function coroutine.status(co)\n"
     "    if closed[co] then return \"dead\" end\n"
     "    return costatus(co)\n"
@@ -2305,7 +2310,7 @@ const char *const rmt_prelude_chunks[] = {
     "    end\n"
     "    local out, k, seen = {}, 0, {}\n"
     "    for i = 1, #opts do\n"
-    "      local o = opts:sub(i, i)\n"
+    "      local o = opts:sub(i, i)\n",
     "      if seen[o] then error(\"invalid argument #\" .. (co and 3 or 2) .. \" to 'info' (duplicate option)\", 3) end\n"
     "      seen[o] = true\n"
     "      k = k + 1\n"
@@ -2317,7 +2322,7 @@ const char *const rmt_prelude_chunks[] = {
     "      else error(\"invalid argument #\" .. (co and 3 or 2) .. \" to 'info' (invalid option)\", 3) end\n"
     "    end\n"
     "    return unpack(out, 1, k)\n"
-    "  end\n",
+    "  end\n"
     "  local function pass(...) return ... end\n"
     "  debug.info = function(...) return pass(info(...)) end -- info's frame counts the levels\n"
     "  debug.setmemorycategory = function() end\n"
@@ -2401,7 +2406,7 @@ const char *const rmt_prelude_chunks[] = {
     "      end\n"
     "    end\n"
     "    function u8.offset(s, n, i)\n"
-    "      i = i or (n >= 0 and 1 or #s + 1)\n"
+    "      i = i or (n >= 0 and 1 or #s + 1)\n",
     "      local function cont(p) local c = s:byte(p); return c and c >= 0x80 and c < 0xC0 end\n"
     "      if n > 0 then\n"
     "        local p = i\n"
@@ -2424,7 +2429,7 @@ const char *const rmt_prelude_chunks[] = {
     "      while p > 1 and cont(p) do p = p - 1 end\n"
     "      return p\n"
     "    end\n"
-    "    G.utf8 = u8\n",
+    "    G.utf8 = u8\n"
     "  end\n"
     "  -- vector: Luau's library over Vector3 (float32 components, like Luau's vectors)\n"
     "  local V3 = G.Vector3\n"
@@ -2495,7 +2500,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if not r[1] then err = r[2] end\n"
     "  end\n"
     "  local ws = d.modWaiters\n"
-    "  d.modWaiters = nil\n"
+    "  d.modWaiters = nil\n",
     "  if err ~= nil then\n"
     "    d.modState = \"error\"\n"
     "    H.report_error(tostring(err))\n"
@@ -2513,7 +2518,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return d.modValue\n"
     "end\n"
     "\n"
-    "makeEnv = function(scriptInst)\n",
+    "makeEnv = function(scriptInst)\n"
     "  return setmetatable({ script = scriptInst }, { __index = G })\n"
     "end\n"
     "\n"
@@ -2592,7 +2597,7 @@ const char *const rmt_prelude_chunks[] = {
     "        o[3][1], o[3][2], o[3][3])\n"
     "    end\n"
     "    return CFrame.new(p[1], p[2], p[3])\n"
-    "  end\n"
+    "  end\n",
     "  if k == \"String\" or k == \"Bool\" or k == \"Float32\" or k == \"Float64\" or k == \"Int32\" or k == \"Int64\"\n"
     "    or k == \"Content\" then\n"
     "    return x\n"
@@ -2609,7 +2614,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local v = props[k]\n"
     "    if k == \"Attributes\" and type(v) == \"table\" then\n"
     "      for an, av in pairs(v) do\n"
-    "        local ok, err = pcall(inst.SetAttribute, inst, an, decodeProp(av, nil))\n",
+    "        local ok, err = pcall(inst.SetAttribute, inst, an, decodeProp(av, nil))\n"
     "        if not ok then loadFail(sformat(\"%s: attribute %s: %s\", display, an, tostring(err))) end\n"
     "      end\n"
     "    elseif k ~= \"Tags\" then\n"
@@ -2686,7 +2691,7 @@ const char *const rmt_prelude_chunks[] = {
     "\n"
     "local INIT_NAMES = { \"init.server.lua\", \"init.server.luau\", \"init.client.lua\", \"init.client.luau\",\n"
     "                     \"init.lua\", \"init.luau\" }\n"
-    "\n"
+    "\n",
     "-- A directory's own instance: its init script, or a Folder (or the init.meta.json class).\n"
     "local function dirInstance(path, display, name, className)\n"
     "  for _, n in ipairs(INIT_NAMES) do\n"
@@ -2701,7 +2706,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local props\n"
     "  if H.is_file(meta) then\n"
     "    local j = decodeJson(meta, joinPath(display, \"init.meta.json\"))\n"
-    "    if type(j) == \"table\" then\n",
+    "    if type(j) == \"table\" then\n"
     "      cls = j.className or j.ClassName or cls\n"
     "      props = j.properties or j.Properties\n"
     "    end\n"
@@ -2774,7 +2779,7 @@ const char *const rmt_prelude_chunks[] = {
     "  if inst and not skipOnClient(parent, Inst[inst].ClassName) then inst.Parent = parent end\n"
     "end\n"
     "\n"
-    "local function loadProjectNode(name, node, root, parent, display)\n"
+    "local function loadProjectNode(name, node, root, parent, display)\n",
     "  if type(node) ~= \"table\" then loadFail(sformat(\"%s: node \\\"%s\\\" must be an object\", display, name)) end\n"
     "  local cls = node[\"$className\"]\n"
     "  local inst\n"
@@ -2793,7 +2798,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if H.is_dir(full) then\n"
     "      if not inst then\n"
     "        if skipOnClient(parent, cls or \"Folder\") then return end\n"
-    "        local initName\n",
+    "        local initName\n"
     "        inst, initName = dirInstance(full, disp, name, cls)\n"
     "        if skipOnClient(parent, Inst[inst].ClassName) then return end\n"
     "        inst.Parent = parent\n"
@@ -2860,7 +2865,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local ok, err = pcall(function()\n"
     "    if H.is_dir(path) then\n"
     "      local proj = joinPath(path, \"default.project.json\")\n"
-    "      if H.is_file(proj) then loadProject(proj, \"default.project.json\") else loadPlaceDir(path) end\n"
+    "      if H.is_file(proj) then loadProject(proj, \"default.project.json\") else loadPlaceDir(path) end\n",
     "    elseif H.is_file(path) then\n"
     "      if classify(basename(path)) == \"project\" then loadProject(path, path) else placeFile(path, path) end\n"
     "    else\n"
@@ -2880,7 +2885,7 @@ const char *const rmt_prelude_chunks[] = {
     "        if Inst[x].ClassName == \"Script\" then list[#list + 1] = x end\n"
     "      end\n"
     "    end\n"
-    "  else\n",
+    "  else\n"
     "    local roots = { services.ReplicatedFirst, starterPlayerScripts(),\n"
     "                    findChild(Inst[services.StarterPlayer], \"StarterCharacterScripts\"),\n"
     "                    services.StarterGui, services.StarterPack }\n"
@@ -2953,7 +2958,7 @@ const char *const rmt_prelude_chunks[] = {
     "    d.repId = nil\n"
     "    for _, c in ipairs(d.children) do forget(c) end\n"
     "  end\n"
-    "\n"
+    "\n",
     "  local function create(inst, d, parentId)\n"
     "    local id = check(inst, \"creation\", H.rep_create(parentId, d.ClassName, d.Name))\n"
     "    if not id then return end\n"
@@ -2967,7 +2972,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "\n"
     "  rep = {\n"
-    "    value = function(inst, d) check(inst, \"Value\", H.rep_set_value(d.repId, wireValue(d))) end,\n",
+    "    value = function(inst, d) check(inst, \"Value\", H.rep_set_value(d.repId, wireValue(d))) end,\n"
     "    name = function(inst, d) check(inst, \"Name\", H.rep_set_name(d.repId, d.Name)) end,\n"
     "    attr = function(inst, d, name, v)\n"
     "      check(inst, \"attribute \" .. name, H.rep_set_attr(d.repId, name, v))\n"
@@ -3042,7 +3047,7 @@ const char *const rmt_prelude_chunks[] = {
     "      for _, c in ipairs(sd.children) do\n"
     "        if not Inst[c].noReplicate and not Inst[c].rid then kids[#kids + 1] = c end\n"
     "      end\n"
-    "      for _, c in ipairs(kids) do\n"
+    "      for _, c in ipairs(kids) do\n",
     "        local function visit(x)\n"
     "          local xd = Inst[x]\n"
     "          local key = poolKey(fullName(x), xd.ClassName)\n"
@@ -3060,7 +3065,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local function mergePathFolders(inst)\n"
     "    local d = Inst[inst]\n"
     "    if not d.Parent then return end\n"
-    "    local sibs = {}\n",
+    "    local sibs = {}\n"
     "    for i, c in ipairs(Inst[d.Parent].children) do sibs[i] = c end\n"
     "    for _, c in ipairs(sibs) do\n"
     "      local cd = Inst[c]\n"
@@ -3152,7 +3157,7 @@ const char *const rmt_prelude_chunks[] = {
     "      elseif REP_SERVICE[info.class] then\n"
     "        inst = services[info.class]\n"
     "      end\n"
-    "      if not inst then return nil end -- a root only a C server knows about\n"
+    "      if not inst then return nil end -- a root only a C server knows about\n",
     "      local d = Inst[inst]\n"
     "      map(inst, d, id)\n"
     "      d.repKeep = true\n"
@@ -3169,7 +3174,7 @@ const char *const rmt_prelude_chunks[] = {
     "      map(inst, d, id)\n"
     "      if d.class.valueChanged then applyValue(inst, d, info) end\n"
     "      applyAttrs(inst, d, info.attrs)\n"
-    "      mergePathFolders(inst)\n",
+    "      mergePathFolders(inst)\n"
     "      return inst\n"
     "    end\n"
     "    local d\n"
@@ -3253,7 +3258,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "playerObject = function(id, name, userId)\n"
-    "  local p = PlayersById[id]\n"
+    "  local p = PlayersById[id]\n",
     "  if p then return p end\n"
     "  local d\n"
     "  p, d = newInstance(\"Player\", true)\n"
@@ -3273,7 +3278,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local ps, psd = newInstance(\"PlayerScripts\", true)\n"
     "    psd.Name = \"PlayerScripts\"\n"
     "    setParent(ps, psd, p, true)\n"
-    "  end\n",
+    "  end\n"
     "  if d.added then return end\n"
     "  d.added = true\n"
     "  if IS_SERVER and H.net_enabled() then\n"
@@ -3343,7 +3348,7 @@ const char *const rmt_prelude_chunks[] = {
     "      local c = findChild(Inst[parent], segs[i])\n"
     "      if not c then\n"
     "        local f, fd = newInstance(\"Folder\", true)\n"
-    "        fd.Name = segs[i]\n"
+    "        fd.Name = segs[i]\n",
     "        fd.pathFolder = true -- until the server's copy of this folder arrives and adopts it\n"
     "        setParent(f, fd, parent, true)\n"
     "        c = f\n"
@@ -3366,7 +3371,7 @@ const char *const rmt_prelude_chunks[] = {
     "    end\n"
     "  end\n"
     "end\n"
-    "\n",
+    "\n"
     "-- For the C side: the instance metatable and the Player id table.\n"
     "H.set_instance_meta(instMt, PlayerIds, Inst, PlayersById)\n"
     "\n"

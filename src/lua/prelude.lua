@@ -1060,6 +1060,8 @@ classes.RunService.methods = {
 classes.Workspace.props = {
   CurrentCamera = { get = function(_, d) return d.camera end, readonly = true },
   Gravity = { default = 196.2, check = numCheck },
+  -- always on here, as in Roblox today; not in the API dump, yet roblox-ts's project template sets it
+  FilteringEnabled = { default = true, check = boolCheck },
 }
 classes.Workspace.methods = {
   GetServerTimeNow = function() return H.clock() end,
@@ -1981,6 +1983,9 @@ do
     end
     return getService(self, name)
   end
+  -- the services made at start get the facts' properties they lack too, as the others do on
+  -- first GetService (SoundService.RespectFilteringEnabled, Lighting.ClockTime)
+  for _, n in ipairs(serviceClasses) do ensureClass(n) end
 end
 
 -- ---------------------------------------------------------------------------------------
