@@ -2254,6 +2254,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if st == \"running\" then error(\"cannot close running coroutine\", 2) end\n"
     "    if st == \"normal\" then error(\"cannot close normal coroutine\", 2) end\n"
     "    closed[co] = true\n"
+    "    H.task_cancel(co) -- a thread parked in task.wait, a signal or an invoke is never resumed\n"
     "    local err = failed[co]\n"
     "    if err ~= nil then\n"
     "      failed[co] = nil\n"
@@ -2309,8 +2310,8 @@ const char *const rmt_prelude_chunks[] = {
     "      ar.currentline = ar.linedefined\n"
     "    end\n"
     "    local out, k, seen = {}, 0, {}\n"
-    "    for i = 1, #opts do\n"
-    "      local o = opts:sub(i, i)\n",
+    "    for i = 1, #opts do\n",
+    "      local o = opts:sub(i, i)\n"
     "      if seen[o] then error(\"invalid argument #\" .. (co and 3 or 2) .. \" to 'info' (duplicate option)\", 3) end\n"
     "      seen[o] = true\n"
     "      k = k + 1\n"
@@ -2405,8 +2406,8 @@ const char *const rmt_prelude_chunks[] = {
     "        return at, cp\n"
     "      end\n"
     "    end\n"
-    "    function u8.offset(s, n, i)\n"
-    "      i = i or (n >= 0 and 1 or #s + 1)\n",
+    "    function u8.offset(s, n, i)\n",
+    "      i = i or (n >= 0 and 1 or #s + 1)\n"
     "      local function cont(p) local c = s:byte(p); return c and c >= 0x80 and c < 0xC0 end\n"
     "      if n > 0 then\n"
     "        local p = i\n"
@@ -2498,9 +2499,9 @@ const char *const rmt_prelude_chunks[] = {
     "    setfenv(fn, makeEnv(m))\n"
     "    r = pack(pcall(fn))\n"
     "    if not r[1] then err = r[2] end\n"
-    "  end\n"
+    "  end\n",
     "  local ws = d.modWaiters\n"
-    "  d.modWaiters = nil\n",
+    "  d.modWaiters = nil\n"
     "  if err ~= nil then\n"
     "    d.modState = \"error\"\n"
     "    H.report_error(tostring(err))\n"
@@ -2595,9 +2596,9 @@ const char *const rmt_prelude_chunks[] = {
     "    if o then\n"
     "      return CFrame.new(p[1], p[2], p[3], o[1][1], o[1][2], o[1][3], o[2][1], o[2][2], o[2][3],\n"
     "        o[3][1], o[3][2], o[3][3])\n"
-    "    end\n"
+    "    end\n",
     "    return CFrame.new(p[1], p[2], p[3])\n"
-    "  end\n",
+    "  end\n"
     "  if k == \"String\" or k == \"Bool\" or k == \"Float32\" or k == \"Float64\" or k == \"Int32\" or k == \"Int64\"\n"
     "    or k == \"Content\" then\n"
     "    return x\n"
@@ -2689,9 +2690,9 @@ const char *const rmt_prelude_chunks[] = {
     "  return nil\n"
     "end\n"
     "\n"
-    "local INIT_NAMES = { \"init.server.lua\", \"init.server.luau\", \"init.client.lua\", \"init.client.luau\",\n"
+    "local INIT_NAMES = { \"init.server.lua\", \"init.server.luau\", \"init.client.lua\", \"init.client.luau\",\n",
     "                     \"init.lua\", \"init.luau\" }\n"
-    "\n",
+    "\n"
     "-- A directory's own instance: its init script, or a Folder (or the init.meta.json class).\n"
     "local function dirInstance(path, display, name, className)\n"
     "  for _, n in ipairs(INIT_NAMES) do\n"

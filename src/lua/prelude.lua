@@ -2247,6 +2247,7 @@ do
     if st == "running" then error("cannot close running coroutine", 2) end
     if st == "normal" then error("cannot close normal coroutine", 2) end
     closed[co] = true
+    H.task_cancel(co) -- a thread parked in task.wait, a signal or an invoke is never resumed
     local err = failed[co]
     if err ~= nil then
       failed[co] = nil
