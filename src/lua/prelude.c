@@ -417,6 +417,11 @@ const char *const rmt_prelude_chunks[] = {
     "  if d.Parent then wakeChildWaiters(Inst[d.Parent], v, self) end\n"
     "end\n"
     "\n"
+    "-- Set by the facts section: gives a class this file defines the properties Roblox's facts\n"
+    "-- have for it (SoundService.RespectFilteringEnabled), on the first miss, so a state pays for\n"
+    "-- reading the facts only when a script reaches for one.\n"
+    "local lateFacts\n"
+    "\n"
     "instMt.__index = function(self, k)\n"
     "  local d = Inst[self]\n"
     "  if k == \"Name\" then return d.Name end\n"
@@ -424,6 +429,11 @@ const char *const rmt_prelude_chunks[] = {
     "  if k == \"ClassName\" then return d.ClassName end\n"
     "  local cls = d.class\n"
     "  local p = lookup(cls, \"props\", k)\n"
+    "  if not p and not cls.factsMerged and lateFacts and not lookup(cls, \"methods\", k)\n"
+    "     and not lookup(cls, \"events\", k) and not findChild(d, k) then\n"
+    "    lateFacts(d.ClassName)\n"
+    "    p = lookup(cls, \"props\", k)\n"
+    "  end\n"
     "  if p then\n"
     "    if p.get then return p.get(self, d) end\n"
     "    if p.callback then\n"
@@ -446,6 +456,10 @@ const char *const rmt_prelude_chunks[] = {
     "  if k == \"Parent\" then return setParent(self, d, v) end\n"
     "  if k == \"Name\" then return setName(self, d, v) end\n"
     "  local p = lookup(d.class, \"props\", k)\n"
+    "  if not p and not d.class.factsMerged and lateFacts then\n"
+    "    lateFacts(d.ClassName)\n"
+    "    p = lookup(d.class, \"props\", k)\n"
+    "  end\n"
     "  if not p then\n"
     "    error(sformat(\"%s is not a valid member of %s \\\"%s\\\"\", tostring(k), d.ClassName, fullName(self)), 2)\n"
     "  end\n"
@@ -489,7 +503,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "-- value checks for properties\n"
-    "local function numCheck(v)\n"
+    "local function numCheck(v)\n",
     "  if type(v) == \"number\" then return true, v end\n"
     "  if type(v) == \"string\" and tonumber(v) then return true, tonumber(v) end\n"
     "  return false, \"number\"\n"
@@ -506,7 +520,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return false, \"string\"\n"
     "end\n"
     "local function boolCheck(v)\n"
-    "  if type(v) == \"boolean\" then return true, v end\n",
+    "  if type(v) == \"boolean\" then return true, v end\n"
     "  return false, \"boolean\"\n"
     "end\n"
     "local function typedCheck(tname)\n"
@@ -594,7 +608,7 @@ const char *const rmt_prelude_chunks[] = {
     "        end\n"
     "      end\n"
     "      return nil\n"
-    "    end,\n"
+    "    end,\n",
     "    FindFirstAncestor = function(self, name)\n"
     "      local cur = Inst[self].Parent\n"
     "      while cur do\n"
@@ -614,7 +628,7 @@ const char *const rmt_prelude_chunks[] = {
     "    FindFirstAncestorWhichIsA = function(self, cname)\n"
     "      local cur = Inst[self].Parent\n"
     "      while cur do\n"
-    "        if isA(Inst[cur].class, cname) then return cur end\n",
+    "        if isA(Inst[cur].class, cname) then return cur end\n"
     "        cur = Inst[cur].Parent\n"
     "      end\n"
     "      return nil\n"
@@ -687,7 +701,7 @@ const char *const rmt_prelude_chunks[] = {
     "      return copy\n"
     "    end,\n"
     "    GetAttribute = function(self, name) return Inst[self].attrs[name] end,\n"
-    "    GetAttributes = function(self)\n"
+    "    GetAttributes = function(self)\n",
     "      local out = {}\n"
     "      for k, v in pairs(Inst[self].attrs) do out[k] = v end\n"
     "      return out\n"
@@ -704,7 +718,7 @@ const char *const rmt_prelude_chunks[] = {
     "      local d = Inst[self]\n"
     "      d.attrSignals = d.attrSignals or {}\n"
     "      local s = d.attrSignals[name]\n"
-    "      if not s then\n",
+    "      if not s then\n"
     "        s = newSignal(\"AttributeChanged\")\n"
     "        d.attrSignals[name] = s\n"
     "      end\n"
@@ -772,7 +786,7 @@ const char *const rmt_prelude_chunks[] = {
     "defclass(\"Part\", \"BasePart\", { creatable = true })\n"
     "\n"
     "defclass(\"Camera\", \"Instance\", {\n"
-    "  creatable = true,\n"
+    "  creatable = true,\n",
     "  props = { CFrame = { default = CFrame.new(0, 20, 20), check = typedCheck(\"CFrame\") },\n"
     "            Focus = { default = CFrame.new(), check = typedCheck(\"CFrame\") },\n"
     "            FieldOfView = { default = 70, check = numCheck } },\n"
@@ -784,7 +798,7 @@ const char *const rmt_prelude_chunks[] = {
     "local copyArgs = H.copy_args\n"
     "\n"
     "-- ---------------------------------------------------------------------------------------\n"
-    "-- Remotes\n",
+    "-- Remotes\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "local RemotesById = {}\n"
     "local REMOTE_KIND = { RemoteEvent = 1, UnreliableRemoteEvent = 2, RemoteFunction = 3 }\n"
@@ -874,7 +888,7 @@ const char *const rmt_prelude_chunks[] = {
     "    requireBound(self, d, \"FireAllClients\")\n"
     "    H.net_fire(d.rid, -1, ...)\n"
     "  end,\n"
-    "}\n"
+    "}\n",
     "local eventEvents = { OnServerEvent = true, OnClientEvent = true }\n"
     "local function remoteEventSignalOpts(d, name)\n"
     "  if (name == \"OnServerEvent\" and not IS_SERVER) or (name == \"OnClientEvent\" and IS_SERVER) then\n"
@@ -884,7 +898,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "defclass(\"RemoteEvent\", \"Instance\", { creatable = true, methods = eventMethods, events = eventEvents,\n"
     "                                      signalOpts = remoteEventSignalOpts })\n"
-    "defclass(\"UnreliableRemoteEvent\", \"Instance\", { creatable = true, methods = eventMethods,\n",
+    "defclass(\"UnreliableRemoteEvent\", \"Instance\", { creatable = true, methods = eventMethods,\n"
     "                                                events = eventEvents, signalOpts = remoteEventSignalOpts })\n"
     "\n"
     "local function setInvokeCallback(which)\n"
@@ -972,7 +986,7 @@ const char *const rmt_prelude_chunks[] = {
     "      end\n"
     "      for _, c in ipairs(d.children) do visit(c) end\n"
     "    end\n"
-    "    visit(root)\n"
+    "    visit(root)\n",
     "  end\n"
     "end\n"
     "\n"
@@ -993,7 +1007,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return copyArgs(...)\n"
     "end\n"
     "defclass(\"BindableFunction\", \"Instance\", {\n"
-    "  creatable = true,\n",
+    "  creatable = true,\n"
     "  props = { OnInvoke = { callback = true, set = function(self, d, fn)\n"
     "    if fn ~= nil and type(fn) ~= \"function\" then\n"
     "      error(sformat(\"Unable to assign property OnInvoke. function expected, got %s\", typeof(fn)), 3)\n"
@@ -1066,7 +1080,7 @@ const char *const rmt_prelude_chunks[] = {
     "-- Workspace\n"
     "classes.Workspace.props = {\n"
     "  CurrentCamera = { get = function(_, d) return d.camera end, readonly = true },\n"
-    "  Gravity = { default = 196.2, check = numCheck },\n"
+    "  Gravity = { default = 196.2, check = numCheck },\n",
     "  -- always on here, as in Roblox today; not in the API dump, yet roblox-ts's project template sets it\n"
     "  FilteringEnabled = { default = true, check = boolCheck },\n"
     "}\n"
@@ -1081,7 +1095,7 @@ const char *const rmt_prelude_chunks[] = {
     "  LocalPlayer = { get = function() return localPlayer end, readonly = true },\n"
     "  MaxPlayers = { default = 256, readonly = true },\n"
     "}\n"
-    "classes.Players.events = { PlayerAdded = true, PlayerRemoving = true }\n",
+    "classes.Players.events = { PlayerAdded = true, PlayerRemoving = true }\n"
     "classes.Players.methods = {\n"
     "  GetPlayers = function(self)\n"
     "    local out = {}\n"
@@ -1163,7 +1177,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local f = DTField[v]\n"
     "    local x = f[k]\n"
     "    if x ~= nil then return x end\n"
-    "    local m = methods[k]\n"
+    "    local m = methods[k]\n",
     "    if m ~= nil then return m end\n"
     "    if meta.get then\n"
     "      x = meta.get(f, k)\n"
@@ -1176,7 +1190,7 @@ const char *const rmt_prelude_chunks[] = {
     "  mt.__eq = mt.__eq or function(a, b)\n"
     "    local fa, fb = DTField[a], DTField[b]\n"
     "    if not fa or not fb then return false end\n"
-    "    for k, x in pairs(fa) do if fb[k] ~= x then return false end end\n",
+    "    for k, x in pairs(fa) do if fb[k] ~= x then return false end end\n"
     "    return true\n"
     "  end\n"
     "  return function(fields)\n"
@@ -1251,7 +1265,7 @@ const char *const rmt_prelude_chunks[] = {
     "local mkUDim\n"
     "local function udim(s, o) return mkUDim({ Scale = s, Offset = o }) end\n"
     "mkUDim = datatype(\"UDim\", {}, {\n"
-    "  __tostring = function(a) return fmtNum(a.Scale) .. \", \" .. fmtNum(a.Offset) end,\n"
+    "  __tostring = function(a) return fmtNum(a.Scale) .. \", \" .. fmtNum(a.Offset) end,\n",
     "  __add = function(a, b) return udim(a.Scale + b.Scale, a.Offset + b.Offset) end,\n"
     "  __sub = function(a, b) return udim(a.Scale - b.Scale, a.Offset - b.Offset) end,\n"
     "  __unm = function(a) return udim(-a.Scale, -a.Offset) end,\n"
@@ -1260,7 +1274,7 @@ const char *const rmt_prelude_chunks[] = {
     "local mkUDim2\n"
     "local function udim2(x, y) return mkUDim2({ X = x, Y = y }) end\n"
     "mkUDim2 = datatype(\"UDim2\", {\n"
-    "  Lerp = function(a, b, t)\n",
+    "  Lerp = function(a, b, t)\n"
     "    return udim2(udim(a.X.Scale + (b.X.Scale - a.X.Scale) * t, a.X.Offset + (b.X.Offset - a.X.Offset) * t),\n"
     "                 udim(a.Y.Scale + (b.Y.Scale - a.Y.Scale) * t, a.Y.Offset + (b.Y.Offset - a.Y.Offset) * t))\n"
     "  end,\n"
@@ -1330,7 +1344,7 @@ const char *const rmt_prelude_chunks[] = {
     "    for i, k in ipairs(a.Keypoints) do parts[i] = tostring(k) end\n"
     "    return table.concat(parts)\n"
     "  end,\n"
-    "})\n"
+    "})\n",
     "G.NumberSequence = { new = function(a, b)\n"
     "  local kps\n"
     "  if type(a) == \"number\" then\n"
@@ -1344,7 +1358,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "  return mkNSeq({ Keypoints = kps })\n"
     "end }\n"
-    "local mkCKey = datatype(\"ColorSequenceKeypoint\", {}, {\n",
+    "local mkCKey = datatype(\"ColorSequenceKeypoint\", {}, {\n"
     "  __tostring = function(a) return fmtNum(a.Time) .. \" \" .. tostring(a.Value) .. \" \" end,\n"
     "})\n"
     "G.ColorSequenceKeypoint = { new = function(t, c)\n"
@@ -1423,7 +1437,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if st.a == 0 and st.b == 0 then st.a = 1 end\n"
     "    for _ = 1, 8 do mix(st) end\n"
     "    return st\n"
-    "  end\n"
+    "  end\n",
     "  local methods = {\n"
     "    NextNumber = function(r, lo, hi)\n"
     "      local st = DTField[r].state\n"
@@ -1434,7 +1448,7 @@ const char *const rmt_prelude_chunks[] = {
     "    NextInteger = function(r, lo, hi)\n"
     "      lo, hi = argNum(lo, 1, \"NextInteger\"), argNum(hi, 2, \"NextInteger\")\n"
     "      if hi < lo then error(\"invalid argument #2 to 'NextInteger' (interval is empty)\", 2) end\n"
-    "      local st = DTField[r].state\n",
+    "      local st = DTField[r].state\n"
     "      return lo + math.floor((mix(st) + mix(st) / 4294967296) * (hi - lo + 1))\n"
     "    end,\n"
     "    NextUnitVector = function(r)\n"
@@ -1503,7 +1517,7 @@ const char *const rmt_prelude_chunks[] = {
     "    fromUniversalTime = function(y, mo, d, h, mi, s, ms)\n"
     "      local days = daysFromCivil(y or 1970, mo or 1, d or 1)\n"
     "      return fromMillis((((days * 24 + (h or 0)) * 60 + (mi or 0)) * 60 + (s or 0)) * 1000 + (ms or 0))\n"
-    "    end,\n"
+    "    end,\n",
     "    fromIsoDate = function(str)\n"
     "      local y, mo, d, h, mi, s = tostring(str):match(\"^(%d+)-(%d+)-(%d+)T(%d+):(%d+):(%d+)\")\n"
     "      if not y then return nil end\n"
@@ -1513,7 +1527,7 @@ const char *const rmt_prelude_chunks[] = {
     "    end,\n"
     "  }\n"
     "end\n"
-    "\n",
+    "\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "-- Roblox's facts (src/lua/facts.c, generated from the API dump by scripts/gen_roblox_facts.py):\n"
     "-- Enum with every enum and item, GetService of every service, Instance.new of every\n"
@@ -1584,7 +1598,7 @@ const char *const rmt_prelude_chunks[] = {
     "  mt.__index = function(_, k)\n"
     "    if k == \"GetEnums\" then\n"
     "      return function()\n"
-    "        enumLines = enumLines or factIndex(\"enums\")\n"
+    "        enumLines = enumLines or factIndex(\"enums\")\n",
     "        local names = {}\n"
     "        for n in pairs(enumLines) do names[#names + 1] = n end\n"
     "        tsort(names)\n"
@@ -1596,7 +1610,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local e = enumType(k)\n"
     "    if e then return e end\n"
     "    error(sformat(\"%s is not a valid member of \\\"Enum\\\"\", tostring(k)), 2)\n"
-    "  end\n",
+    "  end\n"
     "  mt.__newindex = function(_, k) error(sformat(\"%s cannot be assigned to\", tostring(k)), 2) end\n"
     "  mt.__tostring = function() return \"Enum\" end\n"
     "  mt.__metatable = \"Enums\"\n"
@@ -1673,7 +1687,7 @@ const char *const rmt_prelude_chunks[] = {
     "    cls = defclass(name, f.super, { creatable = f.creatable })\n"
     "  end\n"
     "  cls.factsMerged = true\n"
-    "  for item in f.props:gmatch(\"[^,]+\") do\n"
+    "  for item in f.props:gmatch(\"[^,]+\") do\n",
     "    local ro, pname, code = item:match(\"^(%-?)([^:]+):(.+)$\")\n"
     "    if pname and lookup(cls, \"props\", pname) == nil and lookup(cls, \"methods\", pname) == nil then\n"
     "      cls.props[pname] = factProp(code, ro == \"-\") -- nil for a type this host has not\n"
@@ -1682,7 +1696,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return cls\n"
     "end\n"
     "\n"
-    "-- ---------------------------------------------------------------------------------------\n",
+    "-- ---------------------------------------------------------------------------------------\n"
     "-- Services with behaviour: HttpService (JSON, GUIDs; no network), CollectionService (tags;\n"
     "-- they do not replicate), Debris, TweenService (server and client, property changes over\n"
     "-- frames). Their other members come from the facts (inert).\n"
@@ -1757,7 +1771,7 @@ const char *const rmt_prelude_chunks[] = {
     "        local ok, err = pcall(encode, v, {}, out)\n"
     "        if not ok then error(\"Can't convert to JSON: \" .. tostring(err), 2) end\n"
     "        return table.concat(out)\n"
-    "      end,\n"
+    "      end,\n",
     "      JSONDecode = function(_, text)\n"
     "        if type(text) ~= \"string\" then error(\"Can't parse JSON\", 2) end\n"
     "        local v, err = H.json_decode(text)\n"
@@ -1766,7 +1780,7 @@ const char *const rmt_prelude_chunks[] = {
     "      end,\n"
     "      GenerateGUID = function(_, braces)\n"
     "        local r = G.Random.new()\n"
-    "        local hex = {}\n",
+    "        local hex = {}\n"
     "        for i = 1, 32 do hex[i] = sformat(\"%X\", r:NextInteger(0, 15)) end\n"
     "        hex[13] = \"4\"\n"
     "        hex[17] = sformat(\"%X\", 8 + r:NextInteger(0, 3))\n"
@@ -1843,7 +1857,7 @@ const char *const rmt_prelude_chunks[] = {
     "      end,\n"
     "      GetInstanceAddedSignal = function(_, tag) return tagSignal(\"added\", tostring(tag)) end,\n"
     "      GetInstanceRemovedSignal = function(_, tag) return tagSignal(\"removed\", tostring(tag)) end,\n"
-    "    },\n"
+    "    },\n",
     "  })\n"
     "\n"
     "  -- Debris\n"
@@ -1853,7 +1867,7 @@ const char *const rmt_prelude_chunks[] = {
     "      AddItem = function(_, inst, lifetime)\n"
     "        H.task_delay(type(lifetime) == \"number\" and lifetime or 10, function()\n"
     "          local d = Inst[inst]\n"
-    "          if d and not d.destroyed then inst:Destroy() end\n",
+    "          if d and not d.destroyed then inst:Destroy() end\n"
     "        end)\n"
     "      end,\n"
     "    },\n"
@@ -1932,7 +1946,7 @@ const char *const rmt_prelude_chunks[] = {
     "        local from = {}\n"
     "        for prop in pairs(st.goals) do from[prop] = st.inst[prop] end\n"
     "        H.task_spawn(function()\n"
-    "          if info.DelayTime > 0 then H.task_wait(info.DelayTime) end\n"
+    "          if info.DelayTime > 0 then H.task_wait(info.DelayTime) end\n",
     "          local rounds = info.RepeatCount < 0 and math.huge or info.RepeatCount + 1\n"
     "          local round = 0\n"
     "          while round < rounds do\n"
@@ -1940,7 +1954,7 @@ const char *const rmt_prelude_chunks[] = {
     "            for leg = 1, info.Reverses and 2 or 1 do\n"
     "              local start = H.clock()\n"
     "              repeat\n"
-    "                if st.gen ~= gen or st.state ~= \"Playing\" then return end\n",
+    "                if st.gen ~= gen or st.state ~= \"Playing\" then return end\n"
     "                local t = info.Time > 0 and math.min(1, (H.clock() - start) / info.Time) or 1\n"
     "                local a = ease(info.EasingStyle.Name, info.EasingDirection.Name, forward and t or 1 - t)\n"
     "                for prop, goal in pairs(st.goals) do st.inst[prop] = lerp(from[prop], goal, a) end\n"
@@ -1990,10 +2004,10 @@ const char *const rmt_prelude_chunks[] = {
     "    end\n"
     "    return getService(self, name)\n"
     "  end\n"
-    "  -- the services made at start get the facts' properties they lack too, as the others do on\n"
-    "  -- first GetService (SoundService.RespectFilteringEnabled, Lighting.ClockTime)\n"
-    "  for _, n in ipairs(serviceClasses) do ensureClass(n) end\n"
     "end\n"
+    "-- the classes this file defines (the services made at start, Part...) get the facts'\n"
+    "-- properties they lack on first use of one, as facts-only classes have them from the start\n"
+    "lateFacts = ensureClass\n"
     "\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "-- Globals\n"
@@ -2021,12 +2035,12 @@ const char *const rmt_prelude_chunks[] = {
     "G.warn = H.warn\n"
     "G.print = H.print\n"
     "\n"
-    "-- ---------------------------------------------------------------------------------------\n"
+    "-- ---------------------------------------------------------------------------------------\n",
     "-- Luau's standard library where LuaJIT's differs (the C half: src/lua/stdlib.c, buffer.c;\n"
     "-- what is missing and why: docs/lua.md)\n"
     "-- ---------------------------------------------------------------------------------------\n"
     "do\n"
-    "  local rawtype, rawget, rawset, next, getinfo = type, rawget, rawset, next, debug.getinfo\n",
+    "  local rawtype, rawget, rawset, next, getinfo = type, rawget, rawset, next, debug.getinfo\n"
     "  local ogetmetatable, osetmetatable = getmetatable, setmetatable\n"
     "  local isbuffer = debug.getregistry()[\"rmt.isbuffer\"]\n"
     "\n"
@@ -2109,7 +2123,7 @@ const char *const rmt_prelude_chunks[] = {
     "            if rawtype(v) ~= \"string\" then args[argi] = tostr(v) end\n"
     "            if spec == \"*\" then\n"
     "              parts = parts or {}\n"
-    "              parts[#parts + 1] = ssub(fmt, cut, s - 1) .. \"%s\"\n"
+    "              parts[#parts + 1] = ssub(fmt, cut, s - 1) .. \"%s\"\n",
     "              cut = e + 1\n"
     "            end\n"
     "          end\n"
@@ -2123,7 +2137,7 @@ const char *const rmt_prelude_chunks[] = {
     "      return ofmt(fmt, unpack(args, 1, n))\n"
     "    end\n"
     "  end\n"
-    "\n",
+    "\n"
     "  -- table: freeze refuses new keys (a metatable) and every library/raw write; a write to an\n"
     "  -- existing key of a frozen table is not caught (LuaJIT has no read-only tables).\n"
     "  local frozen = osetmetatable({}, { __mode = \"k\" }) -- table -> its own metatable or false\n"
@@ -2213,7 +2227,7 @@ const char *const rmt_prelude_chunks[] = {
     "    for k in next, t do rawset(t, k, nil) end\n"
     "  end\n"
     "  function table.create(n, v)\n"
-    "    if rawtype(n) ~= \"number\" or n < 0 then error(\"invalid argument #1 to 'create' (size out of range)\", 2) end\n"
+    "    if rawtype(n) ~= \"number\" or n < 0 then error(\"invalid argument #1 to 'create' (size out of range)\", 2) end\n",
     "    local t = {}\n"
     "    for i = 1, n do t[i] = v end\n"
     "    return t\n"
@@ -2222,7 +2236,7 @@ const char *const rmt_prelude_chunks[] = {
     "    checktable(t, \"clone\")\n"
     "    local mt = frozen[t]\n"
     "    if mt == nil then mt = ogetmetatable(t) end\n"
-    "    if mt and rawget(mt, \"__metatable\") ~= nil then\n",
+    "    if mt and rawget(mt, \"__metatable\") ~= nil then\n"
     "      error(\"invalid argument #1 to 'clone' (table has a protected metatable)\", 2)\n"
     "    end\n"
     "    local c = {}\n"
@@ -2301,7 +2315,7 @@ const char *const rmt_prelude_chunks[] = {
     "    if rawtype(what) == \"number\" then\n"
     "      if what < 0 then error(\"invalid argument #\" .. (co and 2 or 1) .. \" to 'info' (level can't be negative)\", 3) end\n"
     "      if co then ar = getinfo(co, what, \"Slnfu\")\n"
-    "      elseif what == 0 then ar = { short_src = \"[C]\", currentline = -1, name = \"info\", func = debug.info, nparams = 0, isvararg = true }\n"
+    "      elseif what == 0 then ar = { short_src = \"[C]\", currentline = -1, name = \"info\", func = debug.info, nparams = 0, isvararg = true }\n",
     "      else ar = getinfo(what + 2, \"Slnfu\") end\n"
     "      if not ar then return end\n"
     "      ar.name = ar.name or \"\"\n"
@@ -2310,7 +2324,7 @@ const char *const rmt_prelude_chunks[] = {
     "      ar.currentline = ar.linedefined\n"
     "    end\n"
     "    local out, k, seen = {}, 0, {}\n"
-    "    for i = 1, #opts do\n",
+    "    for i = 1, #opts do\n"
     "      local o = opts:sub(i, i)\n"
     "      if seen[o] then error(\"invalid argument #\" .. (co and 3 or 2) .. \" to 'info' (duplicate option)\", 3) end\n"
     "      seen[o] = true\n"
@@ -2397,7 +2411,7 @@ const char *const rmt_prelude_chunks[] = {
     "    end\n"
     "    function u8.codes(s)\n"
     "      local p = 1\n"
-    "      return function()\n"
+    "      return function()\n",
     "        if p > #s then return nil end\n"
     "        local cp, nxt = dec(s, p)\n"
     "        if not cp then error(\"invalid UTF-8 code\", 2) end\n"
@@ -2406,7 +2420,7 @@ const char *const rmt_prelude_chunks[] = {
     "        return at, cp\n"
     "      end\n"
     "    end\n"
-    "    function u8.offset(s, n, i)\n",
+    "    function u8.offset(s, n, i)\n"
     "      i = i or (n >= 0 and 1 or #s + 1)\n"
     "      local function cont(p) local c = s:byte(p); return c and c >= 0x80 and c < 0xC0 end\n"
     "      if n > 0 then\n"
@@ -2488,7 +2502,7 @@ const char *const rmt_prelude_chunks[] = {
     "    d.modWaiters = d.modWaiters or {}\n"
     "    tinsert(d.modWaiters, { co, H.park(false) })\n"
     "    coroutine.yield()\n"
-    "    if d.modState ~= \"done\" then error(\"Requested module experienced an error while loading\", 2) end\n"
+    "    if d.modState ~= \"done\" then error(\"Requested module experienced an error while loading\", 2) end\n",
     "    return d.modValue\n"
     "  end\n"
     "  d.modState = \"loading\"\n"
@@ -2499,7 +2513,7 @@ const char *const rmt_prelude_chunks[] = {
     "    setfenv(fn, makeEnv(m))\n"
     "    r = pack(pcall(fn))\n"
     "    if not r[1] then err = r[2] end\n"
-    "  end\n",
+    "  end\n"
     "  local ws = d.modWaiters\n"
     "  d.modWaiters = nil\n"
     "  if err ~= nil then\n"
@@ -2591,12 +2605,12 @@ const char *const rmt_prelude_chunks[] = {
     "  if k == \"Vector3\" then return Vector3.new(x[1], x[2], x[3]) end\n"
     "  if k == \"Color3\" then return Color3.new(x[1], x[2], x[3]) end\n"
     "  if k == \"Color3uint8\" then return Color3.fromRGB(x[1], x[2], x[3]) end\n"
-    "  if k == \"CFrame\" then\n"
+    "  if k == \"CFrame\" then\n",
     "    local p, o = x.position or x.Position or { 0, 0, 0 }, x.orientation or x.Orientation\n"
     "    if o then\n"
     "      return CFrame.new(p[1], p[2], p[3], o[1][1], o[1][2], o[1][3], o[2][1], o[2][2], o[2][3],\n"
     "        o[3][1], o[3][2], o[3][3])\n"
-    "    end\n",
+    "    end\n"
     "    return CFrame.new(p[1], p[2], p[3])\n"
     "  end\n"
     "  if k == \"String\" or k == \"Bool\" or k == \"Float32\" or k == \"Float64\" or k == \"Int32\" or k == \"Int64\"\n"
@@ -2681,7 +2695,7 @@ const char *const rmt_prelude_chunks[] = {
     "    local value = decodeJson(path, display)\n"
     "    d.modState, d.modValue = \"done\", value\n"
     "    return inst\n"
-    "  elseif kind == \"txt\" then\n"
+    "  elseif kind == \"txt\" then\n",
     "    local inst, d = newInstance(\"StringValue\", true)\n"
     "    d.Name = name\n"
     "    d.props.Value = readFile(path)\n"
@@ -2690,7 +2704,7 @@ const char *const rmt_prelude_chunks[] = {
     "  return nil\n"
     "end\n"
     "\n"
-    "local INIT_NAMES = { \"init.server.lua\", \"init.server.luau\", \"init.client.lua\", \"init.client.luau\",\n",
+    "local INIT_NAMES = { \"init.server.lua\", \"init.server.luau\", \"init.client.lua\", \"init.client.luau\",\n"
     "                     \"init.lua\", \"init.luau\" }\n"
     "\n"
     "-- A directory's own instance: its init script, or a Folder (or the init.meta.json class).\n"
@@ -2774,13 +2788,13 @@ const char *const rmt_prelude_chunks[] = {
     "    parent = services.ReplicatedStorage\n"
     "  else\n"
     "    loadFail(sformat(\"%s: not a place, script or model file (expected a folder, *.server.lua, *.client.lua, *.lua, *.model.json or *.project.json)\", display))\n"
-    "  end\n"
+    "  end\n",
     "  if skipOnClient(parent, \"Folder\") then return end\n"
     "  local inst = loadFileInstance(path, display)\n"
     "  if inst and not skipOnClient(parent, Inst[inst].ClassName) then inst.Parent = parent end\n"
     "end\n"
     "\n"
-    "local function loadProjectNode(name, node, root, parent, display)\n",
+    "local function loadProjectNode(name, node, root, parent, display)\n"
     "  if type(node) ~= \"table\" then loadFail(sformat(\"%s: node \\\"%s\\\" must be an object\", display, name)) end\n"
     "  local cls = node[\"$className\"]\n"
     "  local inst\n"
@@ -2861,12 +2875,12 @@ const char *const rmt_prelude_chunks[] = {
     "    end\n"
     "  end\n"
     "end\n"
-    "\n"
+    "\n",
     "hooks.load = function(path)\n"
     "  local ok, err = pcall(function()\n"
     "    if H.is_dir(path) then\n"
     "      local proj = joinPath(path, \"default.project.json\")\n"
-    "      if H.is_file(proj) then loadProject(proj, \"default.project.json\") else loadPlaceDir(path) end\n",
+    "      if H.is_file(proj) then loadProject(proj, \"default.project.json\") else loadPlaceDir(path) end\n"
     "    elseif H.is_file(path) then\n"
     "      if classify(basename(path)) == \"project\" then loadProject(path, path) else placeFile(path, path) end\n"
     "    else\n"
@@ -2946,7 +2960,7 @@ const char *const rmt_prelude_chunks[] = {
     "  local function wireValue(d)\n"
     "    local v = d.props.Value\n"
     "    if v == nil then v = valueDefault(d) end\n"
-    "    if d.ClassName == \"ObjectValue\" then\n"
+    "    if d.ClassName == \"ObjectValue\" then\n",
     "      local vd = v ~= nil and Inst[v]\n"
     "      return vd and vd.repId or nil\n"
     "    end\n"
@@ -2959,7 +2973,7 @@ const char *const rmt_prelude_chunks[] = {
     "    d.repId = nil\n"
     "    for _, c in ipairs(d.children) do forget(c) end\n"
     "  end\n"
-    "\n",
+    "\n"
     "  local function create(inst, d, parentId)\n"
     "    local id = check(inst, \"creation\", H.rep_create(parentId, d.ClassName, d.Name))\n"
     "    if not id then return end\n"
@@ -3041,14 +3055,14 @@ const char *const rmt_prelude_chunks[] = {
     "  -- client joined is not resurrected).\n"
     "  local placeCopies = {}\n"
     "  local function poolKey(path, class) return path .. \"\\0\" .. class end\n"
-    "  hooks.rep_attach = function()\n"
+    "  hooks.rep_attach = function()\n",
     "    for _, name in ipairs(REP_SERVICES) do\n"
     "      local sd = Inst[services[name]]\n"
     "      local kids = {}\n"
     "      for _, c in ipairs(sd.children) do\n"
     "        if not Inst[c].noReplicate and not Inst[c].rid then kids[#kids + 1] = c end\n"
     "      end\n"
-    "      for _, c in ipairs(kids) do\n",
+    "      for _, c in ipairs(kids) do\n"
     "        local function visit(x)\n"
     "          local xd = Inst[x]\n"
     "          local key = poolKey(fullName(x), xd.ClassName)\n"
@@ -3152,13 +3166,13 @@ const char *const rmt_prelude_chunks[] = {
     "    local info = H.rep_info(id)\n"
     "    if not info then return nil end\n"
     "    local inst\n"
-    "    if info.parent == 0 then\n"
+    "    if info.parent == 0 then\n",
     "      if info.class == \"Player\" and info.player ~= 0 then\n"
     "        inst = playerObject(info.player, info.name, info.userId)\n"
     "      elseif REP_SERVICE[info.class] then\n"
     "        inst = services[info.class]\n"
     "      end\n"
-    "      if not inst then return nil end -- a root only a C server knows about\n",
+    "      if not inst then return nil end -- a root only a C server knows about\n"
     "      local d = Inst[inst]\n"
     "      map(inst, d, id)\n"
     "      d.repKeep = true\n"
@@ -3246,7 +3260,7 @@ const char *const rmt_prelude_chunks[] = {
     "  end\n"
     "  if rs.Stepped then fireSignal(rs.Stepped, now, dt) end\n"
     "  if rs.PreSimulation then fireSignal(rs.PreSimulation, dt) end\n"
-    "  if rs.PostSimulation then fireSignal(rs.PostSimulation, dt) end\n"
+    "  if rs.PostSimulation then fireSignal(rs.PostSimulation, dt) end\n",
     "  if rs.Heartbeat then fireSignal(rs.Heartbeat, dt) end\n"
     "  lastHeartbeat = now\n"
     "end\n"
@@ -3259,7 +3273,7 @@ const char *const rmt_prelude_chunks[] = {
     "end\n"
     "\n"
     "playerObject = function(id, name, userId)\n"
-    "  local p = PlayersById[id]\n",
+    "  local p = PlayersById[id]\n"
     "  if p then return p end\n"
     "  local d\n"
     "  p, d = newInstance(\"Player\", true)\n"
@@ -3342,14 +3356,14 @@ const char *const rmt_prelude_chunks[] = {
     "-- Client: the server's registry becomes instances under ReplicatedStorage (folders for the\n"
     "-- path's segments), so WaitForChild finds them.\n"
     "hooks.registry = function(added, rid, name, kind)\n"
-    "  if added then\n"
+    "  if added then\n",
     "    local parent = services.ReplicatedStorage\n"
     "    local segs = string.split(name, \"/\")\n"
     "    for i = 1, #segs - 1 do\n"
     "      local c = findChild(Inst[parent], segs[i])\n"
     "      if not c then\n"
     "        local f, fd = newInstance(\"Folder\", true)\n"
-    "        fd.Name = segs[i]\n",
+    "        fd.Name = segs[i]\n"
     "        fd.pathFolder = true -- until the server's copy of this folder arrives and adopts it\n"
     "        setParent(f, fd, parent, true)\n"
     "        c = f\n"

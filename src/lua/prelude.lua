@@ -410,6 +410,11 @@ local function setName(self, d, v)
   if d.Parent then wakeChildWaiters(Inst[d.Parent], v, self) end
 end
 
+-- Set by the facts section: gives a class this file defines the properties Roblox's facts
+-- have for it (SoundService.RespectFilteringEnabled), on the first miss, so a state pays for
+-- reading the facts only when a script reaches for one.
+local lateFacts
+
 instMt.__index = function(self, k)
   local d = Inst[self]
   if k == "Name" then return d.Name end
@@ -417,6 +422,11 @@ instMt.__index = function(self, k)
   if k == "ClassName" then return d.ClassName end
   local cls = d.class
   local p = lookup(cls, "props", k)
+  if not p and not cls.factsMerged and lateFacts and not lookup(cls, "methods", k)
+     and not lookup(cls, "events", k) and not findChild(d, k) then
+    lateFacts(d.ClassName)
+    p = lookup(cls, "props", k)
+  end
   if p then
     if p.get then return p.get(self, d) end
     if p.callback then
@@ -439,6 +449,10 @@ instMt.__newindex = function(self, k, v)
   if k == "Parent" then return setParent(self, d, v) end
   if k == "Name" then return setName(self, d, v) end
   local p = lookup(d.class, "props", k)
+  if not p and not d.class.factsMerged and lateFacts then
+    lateFacts(d.ClassName)
+    p = lookup(d.class, "props", k)
+  end
   if not p then
     error(sformat("%s is not a valid member of %s \"%s\"", tostring(k), d.ClassName, fullName(self)), 2)
   end
@@ -1983,10 +1997,10 @@ do
     end
     return getService(self, name)
   end
-  -- the services made at start get the facts' properties they lack too, as the others do on
-  -- first GetService (SoundService.RespectFilteringEnabled, Lighting.ClockTime)
-  for _, n in ipairs(serviceClasses) do ensureClass(n) end
 end
+-- the classes this file defines (the services made at start, Part...) get the facts'
+-- properties they lack on first use of one, as facts-only classes have them from the start
+lateFacts = ensureClass
 
 -- ---------------------------------------------------------------------------------------
 -- Globals
