@@ -60,6 +60,10 @@ static void test_services(void **state) {
       "P ContextActionService ContextActionService true",
       "P same true",
       "P false 'NotAService' is not a valid Service name",
+      /* the services made at start have the facts' properties too; roblox-ts's project
+       * template sets these three */
+      "P started true false false 0 true",
+      "P false test.lua:10: Unable to assign property FilteringEnabled. boolean expected, got string",
   };
   (void)state;
   expect_lines(
@@ -68,7 +72,11 @@ static void test_services(void **state) {
       "  local s = game:GetService(n) print(n, s.ClassName, s.Parent == game)\n"
       "end\n"
       "print('same', game:GetService('Debris') == game:GetService('Debris'))\n"
-      "print(pcall(function() return game:GetService('NotAService') end))\n",
+      "print(pcall(function() return game:GetService('NotAService') end))\n"
+      "local snd, http = game:GetService('SoundService'), game:GetService('HttpService')\n"
+      "print('started', workspace.FilteringEnabled, snd.RespectFilteringEnabled, http.HttpEnabled,\n"
+      "  game:GetService('Lighting').ClockTime, (function() snd.RespectFilteringEnabled = true return snd.RespectFilteringEnabled end)())\n"
+      "print(pcall(function() workspace.FilteringEnabled = 'x' end))\n",
       lines, sizeof lines / sizeof lines[0]);
 }
 

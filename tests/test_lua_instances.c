@@ -186,9 +186,14 @@ static void test_require_once_and_bindables(void **state) {
             "be:Fire(sent)\n"
             "assert(got ~= sent and got.list ~= sent.list and got.list[2] == 2)\n"
             "assert(got.who == workspace)\n"
+            "local fn = function(x) return x end\n"
+            "be:Fire({ cb = fn })\n"
+            "assert(got.cb == fn)\n"
             "local bf = Instance.new('BindableFunction')\n"
             "bf.OnInvoke = function(a, b) return a + b, 'sum' end\n"
             "local s, w = bf:Invoke(2, 3) assert(s == 5 and w == 'sum')\n"
+            "bf.OnInvoke = function(g) return g, function() return 'back' end end\n"
+            "local same, back = bf:Invoke(fn) assert(same == fn and back() == 'back')\n"
             "bf.OnInvoke = function() error('nope') end\n"
             "local ok, err = pcall(function() return bf:Invoke() end)\n"
             "assert(not ok and err:find('nope'))\n"
@@ -203,17 +208,20 @@ static void test_bindable_warnings(void **state) {
   fixture *f = *state;
   run_lua(f->host, &f->cap,
           "local be = Instance.new('BindableEvent')\n"
-          "be.Event:Connect(function(a, b) print('got', a, b[1], b.x) end)\n"
+          "be.Event:Connect(function(a, b) print('got', a == print, b[1], b.x, b.f == print) end)\n"
           "be:Fire(print, { 1, x = 2 })\n"
+          "be:Fire(print, { f = print })\n"
           "local t = {} t.self = t\n"
           "local ok, err = pcall(function() be:Fire(t) end)\n"
           "print('cycle refused', not ok, err)\n");
   assert_int_equal(f->cap.errors, 0);
-  assert_true(has_line(&f->cap, "P got nil 1 nil"));
-  assert_int_equal(f->cap.warns, 2);
-  assert_non_null(strstr(f->cap.text, "W argument 1: "));
+  /* a function crosses a bindable as itself (one Lua state), at any depth; a mixed table
+   * still loses its non-array keys with a warning */
+  assert_true(has_line(&f->cap, "P got true 1 nil false"));
+  assert_true(has_line(&f->cap, "P got true nil nil true"));
+  assert_int_equal(f->cap.warns, 1);
   assert_non_null(strstr(f->cap.text, "W argument 2: "));
-  assert_non_null(strstr(f->cap.text, "P cycle refused true test.lua:5: argument 1: "));
+  assert_non_null(strstr(f->cap.text, "P cycle refused true test.lua:6: argument 1: "));
 }
 
 static void write_file(const char *path, const char *text) {

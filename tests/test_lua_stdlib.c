@@ -229,6 +229,28 @@ static void test_coroutines_and_debug(void **state) {
             "print('done')\n");
 }
 
+/* A closed coroutine leaves the scheduler: a thread parked in task.wait or on a signal is
+ * never resumed, and its timer does not keep the host busy (Promise cancellation closes its
+ * executor thread, which may be waiting). */
+static void test_close_parked(void **state) {
+  fixture *f = *state;
+  double start = rmt_host_clock();
+  run_ok(f, "local sleeper = coroutine.create(function() task.wait(3) print('woke') end)\n"
+            "coroutine.resume(sleeper)\n"
+            "local be = Instance.new('BindableEvent')\n"
+            "local waiter = coroutine.create(function() be.Event:Wait() print('signalled') end)\n"
+            "coroutine.resume(waiter)\n"
+            "assert(coroutine.close(sleeper) and coroutine.close(waiter))\n"
+            "be:Fire()\n"
+            "local spawned = task.spawn(function() task.wait(3) print('woke too') end)\n"
+            "task.defer(coroutine.close, spawned)\n"
+            "print('done')\n");
+  assert_true(rmt_host_clock() - start < 2.0);
+  assert_false(has_line(&f->cap, "P woke"));
+  assert_false(has_line(&f->cap, "P signalled"));
+  assert_false(has_line(&f->cap, "P woke too"));
+}
+
 static void test_clocks_and_vector(void **state) {
   fixture *f = *state;
   run_ok(f, "local c0, t0 = os.clock(), tick()\n"
@@ -255,6 +277,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_tables, setup, teardown),
       cmocka_unit_test_setup_teardown(test_strings, setup, teardown),
       cmocka_unit_test_setup_teardown(test_coroutines_and_debug, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_close_parked, setup, teardown),
       cmocka_unit_test_setup_teardown(test_clocks_and_vector, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -146,6 +146,17 @@ static void build(conv *c, int idx, rmt_value *out) {
     }
     out->type = RMT_TFUNCTION;
     return;
+  case LUA_TFUNCTION:
+    /* a bindable stays inside one Lua state, so a function arrives as itself, as in Roblox
+     * (@rbxts/signal fires its arguments as a closure) */
+    if (c->mode == RMT_CONV_BINDABLE) {
+      lua_pushvalue(L, idx);
+      lua_rawseti(L, c->inst_idx, ++c->ninst);
+      *out = rmt_player_ref((uint32_t)c->ninst);
+      return;
+    }
+    out->type = RMT_TFUNCTION;
+    return;
   default: /* functions, threads, light userdata: cannot cross, arrive as nil */
     out->type = RMT_TFUNCTION;
     return;
@@ -289,7 +300,8 @@ void rmt_push_where(lua_State *L) {
   lua_pushliteral(L, "");
 }
 
-/* copy_args(...): the arguments as a BindableEvent delivers them (deep copies, Roblox rules). */
+/* copy_args(...): the arguments as a BindableEvent delivers them (deep copies, Roblox rules;
+ * instances and functions by reference). */
 static int l_copy_args(lua_State *L) {
   rmt_host *host = (rmt_host *)lua_touserdata(L, lua_upvalueindex(1));
   int n = lua_gettop(L);

@@ -1382,12 +1382,33 @@ static void exprstat(parser *p) {
   }
 }
 
+/* `[export] type function Name(params) body end` runs in the type checker only: it is parsed
+ * as a function (so its extent is exact, if-expressions and all) and the text written for
+ * it is taken back, keeping its line breaks. */
+static void type_function(parser *p, size_t first) {
+  size_t start = p->toks[first].start, at;
+  int used_idiv = p->used_idiv, used_iter = p->used_iter; /* its helpers are not needed */
+  flush_to(p, start);
+  at = p->out->len;
+  advance(p); /* function */
+  skip(p, TK_NAME, "<name>");
+  funcbody(p);
+  p->used_idiv = used_idiv;
+  p->used_iter = used_iter;
+  p->out->len = at;
+  p->cur = start;
+  drop_to(p, p->toks[p->i - 1].end);
+}
+
 /* type Name<T> = Type / export type ...: removed, line breaks kept. */
 static void type_alias(parser *p) {
   size_t first = p->i;
   if (cur_is(p, "export")) advance(p);
   advance(p); /* type */
-  if (T(p) == TK_FUNCTION) error_near(p, "type functions are not supported");
+  if (T(p) == TK_FUNCTION) {
+    type_function(p, first);
+    return;
+  }
   skip(p, TK_NAME, "<name>");
   if (T(p) == '<') ty_generics(p);
   skip(p, '=', "=");
@@ -1589,7 +1610,7 @@ static int statement(parser *p) {
       return 0;
     }
     if ((cur_is(p, "type") && (LA(p, 1) == TK_NAME || LA(p, 1) == TK_FUNCTION)) ||
-        (cur_is(p, "export") && la_is(p, 1, "type") && LA(p, 2) == TK_NAME)) {
+        (cur_is(p, "export") && la_is(p, 1, "type") && (LA(p, 2) == TK_NAME || LA(p, 2) == TK_FUNCTION))) {
       type_alias(p);
       return 0;
     }

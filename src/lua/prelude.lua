@@ -445,6 +445,11 @@ local function setName(self, d, v)
   if d.Parent then wakeChildWaiters(Inst[d.Parent], v, self) end
 end
 
+-- Set by the facts section: gives a class this file defines the properties Roblox's facts
+-- have for it (SoundService.RespectFilteringEnabled), on the first miss, so a state pays for
+-- reading the facts only when a script reaches for one.
+local lateFacts
+
 instMt.__index = function(self, k)
   local d = Inst[self]
   if k == "Name" then return d.Name end
@@ -452,6 +457,11 @@ instMt.__index = function(self, k)
   if k == "ClassName" then return d.ClassName end
   local cls = d.class
   local p = lookup(cls, "props", k)
+  if not p and not cls.factsMerged and lateFacts and not lookup(cls, "methods", k)
+     and not lookup(cls, "events", k) and not findChild(d, k) then
+    lateFacts(d.ClassName)
+    p = lookup(cls, "props", k)
+  end
   if p then
     if p.get then return p.get(self, d) end
     if p.callback then
@@ -474,6 +484,10 @@ instMt.__newindex = function(self, k, v)
   if k == "Parent" then return setParent(self, d, v) end
   if k == "Name" then return setName(self, d, v) end
   local p = lookup(d.class, "props", k)
+  if not p and not d.class.factsMerged and lateFacts then
+    lateFacts(d.ClassName)
+    p = lookup(d.class, "props", k)
+  end
   if not p then
     error(sformat("%s is not a valid member of %s \"%s\"", tostring(k), d.ClassName, fullName(self)), 2)
   end
@@ -1095,6 +1109,8 @@ classes.RunService.methods = {
 classes.Workspace.props = {
   CurrentCamera = { get = function(_, d) return d.camera end, readonly = true },
   Gravity = { default = 196.2, check = numCheck },
+  -- always on here, as in Roblox today; not in the API dump, yet roblox-ts's project template sets it
+  FilteringEnabled = { default = true, check = boolCheck },
 }
 classes.Workspace.methods = {
   GetServerTimeNow = function() return H.clock() end,
@@ -2017,6 +2033,9 @@ do
     return getService(self, name)
   end
 end
+-- the classes this file defines (the services made at start, Part...) get the facts'
+-- properties they lack on first use of one, as facts-only classes have them from the start
+lateFacts = ensureClass
 
 -- ---------------------------------------------------------------------------------------
 -- Globals
@@ -2277,6 +2296,7 @@ do
     if st == "running" then error("cannot close running coroutine", 2) end
     if st == "normal" then error("cannot close normal coroutine", 2) end
     closed[co] = true
+    H.task_cancel(co) -- a thread parked in task.wait, a signal or an invoke is never resumed
     local err = failed[co]
     if err ~= nil then
       failed[co] = nil
