@@ -310,8 +310,8 @@ static void test_valid_lua_unchanged(void **state) {
   (void)state;
   snprintf(path, sizeof path, "%s/examples/lua", source_dir());
   files = walk(path);
-  snprintf(path, sizeof path, "%s/src/lua/prelude.lua", source_dir());
-  files += check_identity(path);
+  snprintf(path, sizeof path, "%s/src/lua/prelude", source_dir());
+  files += walk(path); /* each part is valid Lua by itself: they split at top-level sections */
   assert_true(files >= 20);
 }
 

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Embeds the Lua half of the host (prelude.lua) into a C file of string chunks.
+"""Embeds the Lua half of the host (src/lua/prelude/*.lua) into a C file of string chunks.
 
 Run by CMake at build time (a custom command); the generated prelude.c lives in the build
 tree and is never committed.
 
-  python3 src/lua/embed_prelude.py --out BUILD/generated/prelude.c [prelude.lua ...]
+  python3 src/lua/embed_prelude.py --out BUILD/generated/prelude.c [PART.lua ...]
 
-The sources are concatenated in the order given (one Lua chunk: later parts see the locals
-of earlier ones) and split into literals under 4000 bytes (C11 guarantees only 4095 per
+The parts (default: src/lua/prelude/*.lua by name) are concatenated in the order given (one
+Lua chunk: later parts see the locals of earlier ones) and split into literals under 4000 bytes (C11 guarantees only 4095 per
 literal).
 """
 import os
@@ -41,7 +41,7 @@ def generate(sources):
     body = ",\n".join(c_literal(c) for c in chunks)
     return (
         "/*\n"
-        " * prelude.c - GENERATED at build time from src/lua/prelude.lua by embed_prelude.py.\n"
+        " * prelude.c - GENERATED at build time from the parts in src/lua/prelude by embed_prelude.py.\n"
         " * Holds the Lua half of the host as string chunks; it must never hold logic of its own.\n"
         " */\n"
         '#include "host.h"\n\n'
@@ -56,7 +56,10 @@ def main():
         return 2
     i = args.index("--out")
     out = args[i + 1]
-    sources = args[:i] + args[i + 2:] or [os.path.join(HERE, "prelude.lua")]
+    sources = args[:i] + args[i + 2:]
+    if not sources:
+        d = os.path.join(HERE, "prelude")
+        sources = [os.path.join(d, n) for n in sorted(os.listdir(d)) if n.endswith(".lua")]
     text = generate(sources)
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     try:

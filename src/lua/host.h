@@ -315,7 +315,7 @@ void rmt_replica_attach_client(rmt_host *host);
 extern const char *const rmt_facts_enums[];
 extern const char *const rmt_facts_classes[];
 
-/* ---- prelude (prelude.c, generated from prelude.lua) ---- */
+/* ---- prelude (generated/prelude.c, made at build time from the parts in src/lua/prelude) ---- */
 extern const char *const rmt_prelude_chunks[];
 
 /* Calls hooks[name] with nargs values on L's top; 0 or -1 (error reported). Call it inside a
