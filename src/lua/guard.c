@@ -45,7 +45,7 @@ void *rmt_guard_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     host->mem_used -= old;
     return NULL;
   }
-  if (nsize > old && host->mem_limit && host->protect_depth > 0 &&
+  if (nsize > old && host->mem_limit && host->protect_depth > 0 && !host->collecting &&
       host->mem_used + (nsize - old) > host->mem_limit + host->mem_grace) {
     host->mem_refused++;
     host->gc_wanted = 1;
@@ -109,7 +109,13 @@ static void collect_if_tight(rmt_host *host) {
   if (!host->gc_wanted && now - host->last_tight_gc < 0.25) return;
   host->gc_wanted = 0;
   host->last_tight_gc = now;
+  /* The collection itself needs a little memory (the crossing's C closure, a string table
+   * resize). A state left above its cap by garbage (a crossing that filled it with small
+   * objects ends within bytes of cap + grace) would otherwise refuse it, and with it every
+   * later crossing: the host would never run Lua again. */
+  host->collecting = 1;
   rmt_host_protect(host, NULL, NULL, "garbage collection");
+  host->collecting = 0;
 }
 
 static int collect_body(rmt_host *host, lua_State *L, void *ud) {

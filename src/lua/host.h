@@ -110,6 +110,7 @@ struct rmt_host {
   uint64_t mem_refused;          /* allocations refused at the cap */
   int mem_errors;                /* crossings ended by "not enough memory" */
   int gc_wanted;
+  int collecting;                /* the guard's own collection runs: nothing is refused */
   double last_tight_gc;
   int protect_depth;             /* nesting of protected crossings */
   double script_timeout;         /* seconds; 0 = never */
