@@ -452,17 +452,18 @@ static rmt_value leaf(tree *t, unsigned b) {
   }
 }
 
-/* Count of a container: small, or (flag) up to 65535 from two bytes. */
+/* Count of a container: small, or (bits 0x0c == 0x08) up to 65535 from two bytes. Runs of
+ * 0xff (a favourite of the mutator) stay small: big lists cost milliseconds each. */
 static size_t count_of(tree *t, unsigned b) {
-  if (b & 0x08) return (size_t)next(t) | (size_t)next(t) << 8;
+  if ((b & 0x0c) == 0x08) return (size_t)next(t) | (size_t)next(t) << 8;
   return next(t) % 9;
 }
 
 /* Items past the first 16 repeat them, sharing their subtrees: a few bytes make wide lists.
  * Shared subtrees expand when pushed into Lua, so every container is cut where its expanded
- * size would pass TREE_WEIGHT (twice the engine's max_elements): big, never
+ * size would pass TREE_WEIGHT (just past the engine's max_elements): big, never
  * exponential. *w receives the expanded size. */
-#define TREE_WEIGHT ((size_t)1 << 17)
+#define TREE_WEIGHT (((size_t)1 << 16) + 256)
 
 static rmt_value node(tree *t, int depth, size_t *w) {
   unsigned b = next(t);
@@ -527,8 +528,8 @@ static rmt_value node(tree *t, int depth, size_t *w) {
   }
 }
 
-/* Top-level arguments: up to 8, or (flag) up to 32768, the list past the first 16 repeating
- * (cut like a container's). */
+/* Top-level arguments: up to 8, or (bits 0xc0 == 0x80) up to 32768, the list past the first
+ * 16 repeating (cut like a container's). */
 static size_t build_args(tree *t, const uint8_t *data, size_t len, const rmt_player_id *players,
                          size_t nplayers, rmt_value **out) {
   size_t wi[16], total = 0;
@@ -538,7 +539,7 @@ static size_t build_args(tree *t, const uint8_t *data, size_t len, const rmt_pla
   t->players = players;
   t->nplayers = nplayers;
   unsigned b = next(t);
-  size_t n = (b & 0x80) ? ((size_t)next(t) | (size_t)next(t) << 8) : b % 9;
+  size_t n = (b & 0xc0) == 0x80 ? ((size_t)next(t) | (size_t)next(t) << 8) : b % 9;
   if (n > TREE_VALUES / 2) n = TREE_VALUES / 2;
   rmt_value *args = t->values;
   t->nv = n;
