@@ -491,8 +491,8 @@ static rmt_value node(tree *t, int depth, size_t *w) {
   case 1: { /* a chain: `n` arrays deep around one node (nesting from two bytes) */
     size_t levels = n % (TREE_DEPTH + 1);
     if (levels > (size_t)(TREE_DEPTH - depth)) levels = (size_t)(TREE_DEPTH - depth);
-    if (levels > TREE_VALUES - t->nv) levels = TREE_VALUES - t->nv;
     rmt_value inner = node(t, depth + (int)levels + 1, &wi[0]);
+    if (levels > TREE_VALUES - t->nv) levels = TREE_VALUES - t->nv; /* after the inner node */
     for (size_t i = 0; i < levels; i++) {
       t->values[t->nv] = inner;
       inner = rmt_array(&t->values[t->nv++], 1);
@@ -552,6 +552,7 @@ static size_t build_args(tree *t, const uint8_t *data, size_t len, const rmt_pla
     }
     total += wi[i % 16];
   }
+  if (t->nv > TREE_VALUES || t->np > TREE_PAIRS) abort(); /* the harness's own pools */
   *out = args;
   return n;
 }
