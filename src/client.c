@@ -828,7 +828,11 @@ int rmt_client_invoke(rmt_client *c, rmt_remote_id remote, const rmt_value *args
   }
   r->stats.invokes_out++;
   c->totals.invokes_out++;
-  return rmt__link_after_append(&c->link, RMT_CHANNEL_RELIABLE, mark.start);
+  /* The call is registered and its message queued: from here on it completes through `done`
+   * (answer, timeout, disconnect). A failed send of what was batched before it is not this
+   * call's failure, and returning it would let the caller free what `done` still gets. */
+  rmt__link_after_append(&c->link, RMT_CHANNEL_RELIABLE, mark.start);
+  return RMT_OK;
 }
 
 typedef struct sync_result {

@@ -1227,7 +1227,11 @@ int rmt_server_invoke_client(rmt_server *s, rmt_player_id player_id, rmt_remote_
   r->stats.invokes_out++;
   p->stats.invokes_out++;
   s->totals.invokes_out++;
-  return rmt__link_after_append(&p->link, RMT_CHANNEL_RELIABLE, mark.start);
+  /* The call is registered and its message queued: from here on it completes through `done`
+   * (answer, timeout, disconnect). A failed send of what was batched before it is not this
+   * call's failure, and returning it would let the caller free what `done` still gets. */
+  rmt__link_after_append(&p->link, RMT_CHANNEL_RELIABLE, mark.start);
+  return RMT_OK;
 }
 
 /* ---- players ---- */
