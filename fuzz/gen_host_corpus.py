@@ -3,7 +3,8 @@
 input format): for each side, events, invokes and answers to the host's own invokes on each
 of the place's remotes with MessagePack payloads of every value kind, trees, and the client's
 player and remote ops. Usage: python3 fuzz/gen_host_corpus.py [dir] (default
-fuzz/corpus/host). The campaign's minimised corpus is checked in beside these seeds."""
+fuzz/corpus/host). What is checked in there is the set-cover minimised corpus of a campaign
+that started from these seeds (docs/robustness.md, "Fuzzing the host")."""
 import os
 import struct
 import sys
