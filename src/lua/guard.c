@@ -150,7 +150,16 @@ int rmt_host_protect(rmt_host *host, rmt_host_body body, void *ud, const char *w
   c.ud = ud;
   c.rc = 0;
   c.entered = 0;
-  status = lua_cpcall(L, crossing_trampoline, &c);
+  if (host->trampoline_ref > 0) {
+    /* the trampoline made once (rmt_guard_open): lua_cpcall would allocate a new C function
+     * for every crossing, that is for every event. Fetching it and pushing a light userdata
+     * never allocate, so nothing here can raise outside the protected call. */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, host->trampoline_ref);
+    lua_pushlightuserdata(L, &c);
+    status = lua_pcall(L, 1, 0, 0);
+  } else {
+    status = lua_cpcall(L, crossing_trampoline, &c);
+  }
   if (c.entered) leave(host);
   if (status != 0) {
     const char *msg = lua_tostring(L, -1);
@@ -222,6 +231,8 @@ static int l_interrupt_error(lua_State *L) {
 
 void rmt_guard_open(rmt_host *host, lua_State *L, int idx) {
   idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+  lua_pushcfunction(L, crossing_trampoline);
+  host->trampoline_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   /* a function pointer travels as light userdata; the prelude casts it with the FFI */
   {
     int (*poll)(rmt_host *) = guard_poll;

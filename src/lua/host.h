@@ -119,6 +119,7 @@ struct rmt_host {
   int closing;      /* set while destroying: callbacks must not touch Lua */
   rmt_sched sched;
   int hooks_ref;    /* registry ref of the prelude's hook table */
+  int trampoline_ref; /* registry ref of the crossing's C function (guard.c) */
   rmt_server *server;
   rmt_client *client;
   rmt_host_bridge *bridges;
