@@ -44,8 +44,8 @@ static int raise_where(lua_State *L, const char *msg) {
  * values that came from the network are built inside it, so a list Lua cannot take (too many
  * values, too deep, out of memory) is dropped and reported, never a crash. */
 
-static void warn_undeliverable(rmt_host *host, rmt_remote_id remote, const char *what,
-                               const char *message);
+static void warn_undeliverable(rmt_host *host, rmt_player_id player, rmt_remote_id remote,
+                               const char *what, const char *message);
 
 typedef struct delivery {
   rmt_host_bridge *b;
@@ -82,7 +82,9 @@ static int deliver(rmt_host_bridge *b, rmt_invocation *inv, const rmt_value *arg
   d.building = 0;
   rc = rmt_host_protect(host, deliver_body, &d, NULL);
   if (rc != 0 && d.building) {
-    warn_undeliverable(host, b->remote, inv ? "invocation" : "event", host->cross_error);
+    /* on the server the sender comes first in the arguments */
+    rmt_player_id from = nargs > 0 && args[0].type == RMT_TPLAYER ? args[0].as.player : 0;
+    warn_undeliverable(host, from, b->remote, inv ? "invocation" : "event", host->cross_error);
   } else if (rc != 0) {
     host->errors++;
     rmt_host_emitf(host, RMT_HOST_ERROR, "delivering a remote %s: %s",
@@ -332,16 +334,16 @@ static void on_server_drop(void *ud, rmt_player_id player, rmt_remote_id remote,
 
 /* A message the engine accepted but Lua could not be handed (a Lua-side limit or out of
  * memory): counted, and warned like the engine's own drops. */
-static void warn_undeliverable(rmt_host *host, rmt_remote_id remote, const char *what,
-                               const char *message) {
+static void warn_undeliverable(rmt_host *host, rmt_player_id player, rmt_remote_id remote,
+                               const char *what, const char *message) {
   drop_report r;
   char detail[320];
   host->lua_drops++;
   if (host->closing) return;
   snprintf(detail, sizeof detail, "%s could not be handed to Lua: %s", what, message);
-  r.player = 0;
+  r.player = player;
   r.remote = remote;
-  r.reason = "schema"; /* prints "bad arguments: <detail>" */
+  r.reason = "undeliverable";
   r.detail = detail;
   report_drop(host, &r);
 }
