@@ -281,12 +281,16 @@ static int pack_number(enc *e, double d) {
   return rc ? enc_failed(e) : 0;
 }
 
-static int pack_string(enc *e, const char *p, size_t len, const rmt__frame *f, const char *what) {
+/* A string (msgpack str) or a buffer's bytes (bin): the same limits, another header. */
+static int pack_string(enc *e, const char *p, size_t len, const rmt__frame *f, const char *what,
+                       int bin) {
   if (p == NULL && len) return rmt__path_error(e->err, RMT_EINVAL, f, "%s with NULL data", what);
   if (len > e->lim.max_string)
     return rmt__path_error(e->err, RMT_ELIMIT, f, "%s of %zu bytes longer than max_string %u",
                            what, len, (unsigned)e->lim.max_string);
-  if (msgpack_pack_str(&e->pk, len) || msgpack_pack_str_body(&e->pk, p, len)) return enc_failed(e);
+  if (bin ? msgpack_pack_bin(&e->pk, len) || msgpack_pack_bin_body(&e->pk, p, len)
+          : msgpack_pack_str(&e->pk, len) || msgpack_pack_str_body(&e->pk, p, len))
+    return enc_failed(e);
   return 0;
 }
 
@@ -310,17 +314,8 @@ static int enc_value(enc *e, const rmt_value *v, const rmt__frame *f, uint32_t d
     rc = v->as.boolean ? msgpack_pack_true(&e->pk) : msgpack_pack_false(&e->pk);
     return rc ? enc_failed(e) : 0;
   case RMT_TNUMBER: return pack_number(e, v->as.number);
-  case RMT_TSTRING: return pack_string(e, v->as.string.ptr, v->as.string.len, f, "string");
-  case RMT_TBUFFER:
-    if (v->as.string.ptr == NULL && v->as.string.len)
-      return rmt__path_error(e->err, RMT_EINVAL, f, "buffer with NULL data");
-    if (v->as.string.len > e->lim.max_string)
-      return rmt__path_error(e->err, RMT_ELIMIT, f, "buffer of %zu bytes longer than max_string %u",
-                             v->as.string.len, (unsigned)e->lim.max_string);
-    if (msgpack_pack_bin(&e->pk, v->as.string.len) ||
-        msgpack_pack_bin_body(&e->pk, v->as.string.ptr, v->as.string.len))
-      return enc_failed(e);
-    return 0;
+  case RMT_TSTRING: return pack_string(e, v->as.string.ptr, v->as.string.len, f, "string", 0);
+  case RMT_TBUFFER: return pack_string(e, v->as.string.ptr, v->as.string.len, f, "buffer", 1);
   case RMT_TARRAY: {
     if ((rc = enc_table_entry(e, v, f, depth))) return rc;
     size_t n = v->as.array.count;
@@ -349,7 +344,7 @@ static int enc_value(enc *e, const rmt_value *v, const rmt__frame *f, uint32_t d
         return rmt__path_error(e->err, RMT_ETYPE, &cf,
                                "%s dictionary key not allowed (only strings)",
                                rmt_typeof(&p->key));
-      if ((rc = pack_string(e, p->key.as.string.ptr, p->key.as.string.len, &cf, "key")))
+      if ((rc = pack_string(e, p->key.as.string.ptr, p->key.as.string.len, &cf, "key", 0)))
         return rc;
       if ((rc = enc_value(e, &p->value, &cf, depth + 1))) return rc;
     }
