@@ -124,6 +124,7 @@ local function factProp(code, readonly)
   elseif code == "V2" then p.default, p.check = V2.zero, typedCheck("Vector2")
   elseif code == "U" then p.default, p.check = G.UDim.new(0, 0), typedCheck("UDim")
   elseif code == "U2" then p.default, p.check = G.UDim2.new(0, 0, 0, 0), typedCheck("UDim2")
+  elseif code == "BC" then p.default, p.check = G.BrickColor.new(194), typedCheck("BrickColor")
   else
     return nil
   end
@@ -166,3 +167,58 @@ local function ensureClass(name)
   return cls
 end
 
+
+-- Roblox's defaults for a creatable class (facts "defaults": a line per class, stated on the
+-- class declaring a property when every creatable class below it has the same value; a
+-- class's line is laid over its superclasses'). Values are decoded by their code; an enum's
+-- number becomes its item through the property's own check.
+local defaultLines
+local function decodeDefault(cls, k, code, s)
+  if code == "n" then return tonumber(s) end
+  if code == "b" then return s == "true" end
+  if code == "s" then
+    return (s:gsub("\\(.)", function(c) return c == "t" and "\t" or c == "n" and "\n" or c end))
+  end
+  local n = {}
+  for x in s:gmatch("[^,]+") do n[#n + 1] = tonumber(x) end
+  if code == "V3" then return Vector3.new(n[1], n[2], n[3]) end
+  if code == "V2" then return V2.new(n[1], n[2]) end
+  if code == "CF" then return CFrame.new(unpack(n, 1, 12)) end
+  if code == "C3" then return Color3.new(n[1], n[2], n[3]) end
+  if code == "C8" then return Color3.fromRGB(n[1], n[2], n[3]) end
+  if code == "U" then return G.UDim.new(n[1], n[2]) end
+  if code == "U2" then return G.UDim2.new(n[1], n[2], n[3], n[4]) end
+  if code == "BC" then return G.BrickColor.new(n[1]) end
+  if code == "E" then
+    local p = lookup(cls, "props", k)
+    if p and p.check then
+      local ok, item = p.check(n[1])
+      if ok then return item end
+    end
+  end
+  return nil
+end
+
+classDefaults = function(cls)
+  local out = {}
+  cls.defaults = out
+  local f = factsOf(cls.name)
+  if not (f and f.creatable) then return out end
+  ensureClass(cls.name)
+  defaultLines = defaultLines or factIndex("defaults")
+  local chain, name = {}, cls.name
+  while name and name ~= "" do
+    chain[#chain + 1] = name
+    local cf = factsOf(name)
+    name = cf and cf.super
+  end
+  for i = #chain, 1, -1 do
+    local line = defaultLines[chain[i]]
+    if line then
+      for k, code, s in (line .. "\t"):gmatch("([^=\t]+)=(%w+):([^\t]*)\t") do
+        out[k] = decodeDefault(cls, k, code, s)
+      end
+    end
+  end
+  return out
+end
