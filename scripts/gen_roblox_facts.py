@@ -184,6 +184,14 @@ def num(x):
     return str(x) if isinstance(x, int) else repr(x)
 
 
+def all_numbers(v):
+    if isinstance(v, dict):
+        return all(all_numbers(x) for x in v.values())
+    if isinstance(v, list):
+        return all(all_numbers(x) for x in v)
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def enum_zero(enums, ename):
     items = enums.get(ename) or []
     values = [v for _, v in items]
@@ -196,9 +204,9 @@ IDENTITY = [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]
 def encode_default(code, kind, v, enums):
     """code:value for a default of rbx-dom kind `kind`, "" when it is the type's zero, None
     when the kinds do not match (the property is left at its zero)."""
+    if code not in ("s", "b") and not code.startswith("E.") and not all_numbers(v):
+        return None  # a non-finite float is null in rbx-dom: not a value to state
     if code == "n" and kind in ("Float32", "Float64", "Int32", "Int64"):
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or v != v or abs(v) == float("inf"):
-            return None  # rbx-dom writes a non-finite float as null: not a value to state
         return "" if v == 0 else "n:" + num(v)
     if code == "s" and kind in ("String", "ContentId"):
         if not isinstance(v, str):
@@ -235,10 +243,24 @@ def declaring_class(classes, name, pname):
     return None
 
 
+# The dump's text of a datatype default is its numbers ("0, 8", "{1, 0}, {1, 0}"): how many.
+DUMP_SHAPES = {"Vector3": 3, "Vector2": 2, "Color3": 3, "UDim": 2, "UDim2": 4, "CFrame": 12}
+
+
+def shape_value(vt, n):
+    """The dump's numbers as rbx-dom writes a value of that type."""
+    if vt == "UDim2":
+        return [[n[0], n[1]], [n[2], n[3]]]
+    if vt == "CFrame":
+        return {"position": n[0:3], "orientation": [n[3:6], n[6:9], n[9:12]]}
+    return n
+
+
 def dump_defaults(dump, enums):
     """Roblox's own defaults: Full-API-Dump.json states one for a property a creatable class
-    declares itself (Humanoid.Health, which rbx-dom only has under its saved name Health_XML).
-    Numbers, booleans, strings and enums only: class -> prop -> (rbx-dom kind, value)."""
+    declares itself (Humanoid.Health, which rbx-dom only has under its saved name Health_XML;
+    UICorner.CornerRadius, which is not saved). Numbers, booleans, strings, enums and the
+    numeric datatypes: class -> prop -> (rbx-dom kind, value)."""
     enum_values = {n: dict(items) for n, items in enums.items()}
     out = {}
     for c in dump["Classes"]:
@@ -259,6 +281,13 @@ def dump_defaults(dump, enums):
                 mine[m["Name"]] = ("String", d)
             elif cat == "Enum" and d in enum_values.get(vt, {}):
                 mine[m["Name"]] = ("Enum", enum_values[vt][d])
+            elif cat == "DataType" and vt in DUMP_SHAPES:
+                try:
+                    nums = [float(x) for x in re.findall(r"[^\s,{}]+", d)]
+                except ValueError:
+                    continue
+                if len(nums) == DUMP_SHAPES[vt]:
+                    mine[m["Name"]] = (vt, shape_value(vt, nums))
         out[c["Name"]] = mine
     return out
 
@@ -338,13 +367,15 @@ def build_defaults(db, dump, classes, creatable, enums):
 
 def same_default(a, b):
     """Equal encoded defaults, numbers compared at float32 precision (rbx-dom keeps float32
-    values, the dump prints them rounded)."""
+    values, the dump prints them rounded). Either may be "" (the type's zero)."""
     if a == b:
         return True
-    if a[:2] == "n:" and b[:2] == "n:":
-        x, y = float(a[2:]), float(b[2:])
-        return abs(x - y) <= 1e-6 * max(1.0, abs(x))
-    return False
+    ca, _, va = a.partition(":")
+    cb, _, vb = b.partition(":")
+    if ca != cb or ca in ("s", "b", "E", "BC") or va.count(",") != vb.count(","):
+        return False
+    return all(abs(float(x) - float(y)) <= 1e-6 * max(1.0, abs(float(x)))
+               for x, y in zip(va.split(","), vb.split(",")))
 
 
 def serialized_names(db, name):

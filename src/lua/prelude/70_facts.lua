@@ -173,14 +173,18 @@ end
 -- class's line is laid over its superclasses'). Values are decoded by their code; an enum's
 -- number becomes its item through the property's own check.
 local defaultLines
+-- the generator writes Python's text of a float: "inf" for MaxForce and the like
+local function factNum(s)
+  return tonumber(s) or (s == "inf" and math.huge) or (s == "-inf" and -math.huge) or nil
+end
 local function decodeDefault(cls, k, code, s)
-  if code == "n" then return tonumber(s) end
+  if code == "n" then return factNum(s) end
   if code == "b" then return s == "true" end
   if code == "s" then
     return (s:gsub("\\(.)", function(c) return c == "t" and "\t" or c == "n" and "\n" or c end))
   end
   local n = {}
-  for x in s:gmatch("[^,]+") do n[#n + 1] = tonumber(x) end
+  for x in s:gmatch("[^,]+") do n[#n + 1] = factNum(x) end
   if code == "V3" then return Vector3.new(n[1], n[2], n[3]) end
   if code == "V2" then return V2.new(n[1], n[2]) end
   if code == "CF" then return CFrame.new(unpack(n, 1, 12)) end
