@@ -2,7 +2,8 @@
 -- Roblox's facts (src/lua/facts.c, generated from the API dump by scripts/gen_roblox_facts.py):
 -- Enum with every enum and item, GetService of every service, Instance.new of every
 -- creatable class. A class this file does not define in full gets its properties from the
--- facts with type-zero defaults (0, "", false, the enum's first item): present, inert.
+-- facts: present, inert, starting at Roblox's defaults (classDefaults, below) or else at the
+-- type's zero (0, "", false, the enum's first item).
 -- ---------------------------------------------------------------------------------------
 local enumLines, classLines -- name -> rest of its line, parsed on first use
 local function factIndex(kind)
