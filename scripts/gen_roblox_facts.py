@@ -29,8 +29,10 @@ Line formats (one record per line, fields separated by TAB):
             V2 Vector2, CF CFrame, C3 Color3, U UDim, U2 UDim2, I Instance, E.Name enum;
             BC BrickColor; a leading - marks a read-only property.
   brickcolors: Number  Name  R,G,B  PaletteIndex   (R,G,B 0-255; index empty when none)
-  defaults: ClassName  Prop=code:value  Prop=code:value ...
-            one line per creatable class; only values that differ from the type's zero
+  defaults: ClassName  flags  Parent  Prop=code:value  Prop=code:value ...
+            a line per creatable class (flags c) and per class stating a value all the
+            creatable classes below it share; Parent is the nearest superclass with a line,
+            whose values this line's override. Only values that differ from the type's zero
             (0, "", false, zero vectors, identity CFrame, black, the enum's 0 or first item,
             BrickColor 194); code as for classes (E for any enum: the value is its number,
             C8 a Color3 as 0-255 bytes); in s values \\, \\t and \\n are escaped.
@@ -356,12 +358,24 @@ def build_defaults(db, dump, classes, creatable, enums):
             for c, enc in per.items():
                 if enc != "":
                     lines.setdefault(c, {})[pname] = enc
+    # Every creatable class has a line, so the Lua side needs no other index: it names the
+    # nearest superclass with a line of its own, whose values lie under this line's.
+    for name in creatable:
+        lines.setdefault(name, {})
+
+    def parent_with_line(name):
+        name = classes[name]["super"] if name in classes else ""
+        while name in classes and name not in lines:
+            name = classes[name]["super"]
+        return name if name in lines else ""
+
     out = []
     for name in sorted(lines):
         items = sorted(lines[name].items())
         stats["values"] += len(items)
-        stats["classes"] += 1
-        out.append(name + "\t" + "\t".join(k + "=" + v for k, v in items) + "\n")
+        stats["classes"] += 1 if items else 0
+        out.append("\t".join([name, "c" if name in creatable else "", parent_with_line(name)]
+                             + [k + "=" + v for k, v in items]) + "\n")
     return "".join(out), stats
 
 

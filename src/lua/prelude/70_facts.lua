@@ -169,10 +169,11 @@ local function ensureClass(name)
 end
 
 
--- Roblox's defaults for a creatable class (facts "defaults": a line per class, stated on the
--- class declaring a property when every creatable class below it has the same value; a
--- class's line is laid over its superclasses'). Values are decoded by their code; an enum's
--- number becomes its item through the property's own check.
+-- Roblox's defaults for a creatable class (facts "defaults": a line per creatable class and
+-- per class stating a value every creatable class below it shares, each naming the nearest
+-- superclass with a line; a class's line is laid over its superclasses'). Only that text is
+-- indexed, not the class index, so a state whose scripts only set Values and read Part.Size
+-- does not pay for the class index; a value is decoded when first read.
 local defaultLines
 -- the generator writes Python's text of a float: "inf" for MaxForce and the like
 local function factNum(s)
@@ -205,25 +206,29 @@ local function decodeDefault(cls, k, code, s)
 end
 
 classDefaults = function(cls)
-  local out = {}
-  cls.defaults = out
-  local f = factsOf(cls.name)
-  if not (f and f.creatable) then return out end
-  ensureClass(cls.name)
   defaultLines = defaultLines or factIndex("defaults")
-  local chain, name = {}, cls.name
-  while name and name ~= "" do
-    chain[#chain + 1] = name
-    local cf = factsOf(name)
-    name = cf and cf.super
-  end
-  for i = #chain, 1, -1 do
-    local line = defaultLines[chain[i]]
-    if line then
-      for k, code, s in (line .. "\t"):gmatch("([^=\t]+)=(%w+):([^\t]*)\t") do
-        out[k] = decodeDefault(cls, k, code, s)
+  local raw = {} -- property -> { code, text }
+  local line = defaultLines[cls.name]
+  if line and line:sub(1, 1) == "c" then
+    local chain = {}
+    while line do
+      chain[#chain + 1] = line
+      local parent = line:match("^[^\t]*\t([^\t]*)")
+      line = parent ~= "" and defaultLines[parent] or nil
+    end
+    for i = #chain, 1, -1 do
+      for k, code, s in (chain[i] .. "\t"):gmatch("([^=\t]+)=(%w+):([^\t]*)\t") do
+        raw[k] = { code, s }
       end
     end
   end
+  local out = setmetatable({}, { __index = function(t, k)
+    local r = raw[k]
+    if not r then return nil end
+    local v = decodeDefault(cls, k, r[1], r[2])
+    rawset(t, k, v)
+    return v
+  end })
+  cls.defaults = out
   return out
 end
