@@ -168,7 +168,6 @@ local function ensureClass(name)
   return cls
 end
 
-
 -- Roblox's defaults for a creatable class (facts "defaults": a line per creatable class and
 -- per class stating a value every creatable class below it shares, each naming the nearest
 -- superclass with a line; a class's line is laid over its superclasses'). Only that text is
