@@ -174,6 +174,119 @@ static void test_service_behaviour(void **state) {
       lines, sizeof lines / sizeof lines[0]);
 }
 
+/* BrickColor as Roblox's reference page documents it; the expected names, numbers and colours
+ * are that page's table (creator-docs, pinned in scripts/gen_roblox_facts.py) and its own
+ * examples (0.502, 0.734, 0.859 -> Pastel Blue; palette(70) -> Gold). */
+static void test_brickcolor(void **state) {
+  static const char *const lines[] = {
+      "P Medium stone grey 194 Medium stone grey BrickColor true",
+      "P 0.6392157, 0.63529414, 0.64705884 true true true true",
+      "P 11 Pastel Blue Pastel Blue Gold",
+      "P unknown 194 194 194 Medium stone grey",
+      "P named 1 194 199 26 21 24 28 23",
+      "P nearest Bright red Really red Really black",
+      "P names Dirt brown White Really black",
+      "P eq true false true true",
+      "P palette 128 random 200",
+      "P errors false false false false test.lua:23: Number cannot be assigned to",
+      "P part Medium stone grey BrickColor true 21 Really red",
+      "P Unable to assign property BrickColor. BrickColor expected, got Color3",
+      "P value Medium stone grey Bright blue",
+      "P team White Medium stone grey",
+  };
+  (void)state;
+  expect_lines(
+      "local b = BrickColor.new(194)\n"
+      "print(b, b.Number, b.Name, typeof(b), tostring(b) == b.Name)\n"
+      "print(b.Color, b.r == b.Color.R, b.g == b.Color.G, b.b == b.Color.B, b.Color == Color3.fromRGB(163, 162, 165))\n"
+      "print(BrickColor.new('Pastel Blue').Number, BrickColor.new(11).Name,\n"
+      "  BrickColor.new(0.502, 0.734, 0.859).Name, BrickColor.palette(70).Name)\n"
+      "print('unknown', BrickColor.new('No such colour').Number, BrickColor.new(9999).Number,\n"
+      "  BrickColor.new(0).Number, BrickColor.new('medium stone grey').Name)\n"
+      "print('named', BrickColor.White().Number, BrickColor.Gray().Number, BrickColor.DarkGray().Number,\n"
+      "  BrickColor.Black().Number, BrickColor.Red().Number, BrickColor.Yellow().Number,\n"
+      "  BrickColor.Green().Number, BrickColor.Blue().Number)\n"
+      "print('nearest', BrickColor.new(Color3.fromRGB(196, 40, 28)).Name, BrickColor.new(Color3.new(1, 0, 0)).Name,\n"
+      "  BrickColor.new(0, 0, 0).Name)\n"
+      "print('names', BrickColor.new(361).Name, BrickColor.new('White').Name, BrickColor.new(1003).Name)\n"
+      "local t = { [BrickColor.new(1)] = 'w' }\n"
+      "print('eq', BrickColor.new(1) == BrickColor.White(), BrickColor.new(1) == BrickColor.new(2),\n"
+      "  t[BrickColor.new('White')] == 'w', BrickColor.new(23) == BrickColor.Blue())\n"
+      "local pal, n = {}, 0\n"
+      "for i = 0, 127 do pal[BrickColor.palette(i)] = true end\n"
+      "local distinct = 0 for _ in pairs(pal) do distinct = distinct + 1 end\n"
+      "for _ = 1, 200 do if pal[BrickColor.random()] then n = n + 1 end end\n"
+      "print('palette', distinct, 'random', n)\n"
+      "print('errors', pcall(BrickColor.palette, 128), pcall(BrickColor.palette, -1),\n"
+      "  pcall(BrickColor.new, true), pcall(function() b.Number = 1 end))\n"
+      "local p = Instance.new('Part')\n"
+      "local pb = p.BrickColor\n"
+      "p.BrickColor = BrickColor.Red()\n"
+      "local red = p.Color == BrickColor.Red().Color\n"
+      "local redNumber = p.BrickColor.Number\n"
+      "p.Color = Color3.new(1, 0, 0)\n"
+      "print('part', pb, typeof(pb), red, redNumber, p.BrickColor)\n"
+      "local ok, err = pcall(function() p.BrickColor = Color3.new() end)\n"
+      "print(not ok and err:match('Unable.*'))\n"
+      "local v = Instance.new('BrickColorValue') local v0 = v.Value v.Value = BrickColor.Blue()\n"
+      "print('value', v0, v.Value)\n"
+      "print('team', Instance.new('Team').TeamColor, Instance.new('SpawnLocation').TeamColor)\n",
+      lines, sizeof lines / sizeof lines[0]);
+}
+
+/* Instance.new gives Roblox's defaults. The expected values are those of the generator's
+ * sources (rbx-dom's reflection database and Roblox's Full-API-Dump.json, pinned in
+ * scripts/gen_roblox_facts.py): Part.Size 4, 1.2, 2; Humanoid.Health 100 (the dump's; rbx-dom
+ * has it only as Health_XML); TextLabel.TextSize 8 (both agree); UICorner.CornerRadius 0, 8
+ * (the dump's; not saved, so not in rbx-dom); LineForce.MaxForce inf. */
+static void test_defaults(void **state) {
+  static const char *const lines[] = {
+      "P 4, 1.2, 2 false 0 true Enum.SurfaceType.Studs Enum.SurfaceType.Inlet Enum.PartType.Block Enum.Material.Plastic",
+      "P 100 100 16 50 7.2 true Enum.HumanoidRigType.R6",
+      "P 0.5 1 10 10000 false Enum.RollOffMode.Inverse",
+      "P true true true 0 false",
+      "P {0, 0}, {0, 0} 0 1 true",
+      "P 0.6392157, 0.63529414, 0.64705884 0.105882354, 0.16470589, 0.20784314",
+      "P Label 8 Enum.Font.Legacy Enum.TextXAlignment.Center 0.10588236, 0.16470589, 0.20784315",
+      "P 0 0 false 0",
+      "P 0, 8 inf 70 true",
+      /* a default is a value like any other: setting it again is no change, an instance's own
+       * value wins over it, Clone keeps both */
+      "P changed 0 Size",
+      "P clone 1, 1, 1 Enum.SurfaceType.Studs 100",
+      "P 50 false",
+  };
+  (void)state;
+  expect_lines(
+      "local p = Instance.new('Part')\n"
+      "print(p.Size, p.Anchored, p.Transparency, p.CanCollide, p.TopSurface, p.BottomSurface, p.Shape, p.Material)\n"
+      "local h = Instance.new('Humanoid')\n"
+      "print(h.Health, h.MaxHealth, h.WalkSpeed, h.JumpPower, h.JumpHeight, h.UseJumpPower, h.RigType)\n"
+      "local s = Instance.new('Sound')\n"
+      "print(s.Volume, s.PlaybackSpeed, s.RollOffMinDistance, s.RollOffMaxDistance, s.Looped, s.RollOffMode)\n"
+      "local g = Instance.new('ScreenGui')\n"
+      "print(g.ResetOnSpawn, g.Enabled, g.ClipToDeviceSafeArea, g.DisplayOrder, g.IgnoreGuiInset)\n"
+      "local f = Instance.new('Frame')\n"
+      "print(f.Size, f.BackgroundTransparency, f.BorderSizePixel, f.Visible)\n"
+      "print(f.BackgroundColor3, f.BorderColor3)\n"
+      "local t = Instance.new('TextLabel')\n"
+      "print(t.Text, t.TextSize, t.Font, t.TextXAlignment, t.TextColor3)\n"
+      "print(Instance.new('IntValue').Value, Instance.new('NumberValue').Value,\n"
+      "  Instance.new('BoolValue').Value, #Instance.new('StringValue').Value)\n"
+      "print(Instance.new('UICorner').CornerRadius, Instance.new('LineForce').MaxForce,\n"
+      "  Instance.new('Camera').FieldOfView, Instance.new('Model').Archivable)\n"
+      "local seen = {}\n"
+      "p.Changed:Connect(function(k) seen[#seen + 1] = k end)\n"
+      "p.Size = Vector3.new(4, 1.2, 2) p.Anchored = false p.CanCollide = true\n"
+      "local before = #seen\n"
+      "p.Size = Vector3.new(1, 1, 1)\n"
+      "print('changed', before, table.concat(seen, ','))\n"
+      "local q = p:Clone()\n"
+      "print('clone', q.Size, q.TopSurface, h:Clone().Health)\n"
+      "h.Health = 50 print(h.Health, Instance.new('Humanoid').Health == 50)\n",
+      lines, sizeof lines / sizeof lines[0]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_enum),
@@ -181,6 +294,8 @@ int main(void) {
       cmocka_unit_test(test_classes),
       cmocka_unit_test(test_datatypes),
       cmocka_unit_test(test_service_behaviour),
+      cmocka_unit_test(test_brickcolor),
+      cmocka_unit_test(test_defaults),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,10 +99,14 @@ static int l_report_error(lua_State *L) {
 
 /* set_instance_meta(mt, playerIds, instState, playersById): kept in the registry for
  * conversions. */
-/* facts(kind): the whole text of rmt_facts_enums ("enums") or rmt_facts_classes. */
+/* facts(kind): the whole text of rmt_facts_<kind> ("enums", "classes", "brickcolors",
+ * "defaults"). */
 static int l_facts(lua_State *L) {
   const char *kind = luaL_checkstring(L, 1);
-  const char *const *chunks = strcmp(kind, "enums") == 0 ? rmt_facts_enums : rmt_facts_classes;
+  const char *const *chunks = strcmp(kind, "enums") == 0         ? rmt_facts_enums
+                              : strcmp(kind, "brickcolors") == 0 ? rmt_facts_brickcolors
+                              : strcmp(kind, "defaults") == 0    ? rmt_facts_defaults
+                                                                 : rmt_facts_classes;
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   for (; *chunks; chunks++) luaL_addstring(&b, *chunks);

@@ -178,6 +178,21 @@ end
 -- have for it (SoundService.RespectFilteringEnabled), on the first miss, so a state pays for
 -- reading the facts only when a script reaches for one.
 local lateFacts
+-- Set by the facts section: a creatable class's Roblox defaults by property (Part.Size,
+-- Humanoid.WalkSpeed), read when an instance of it first shows a default; they win over the
+-- type-zero (or hand-written) default of the property's record, which the property's
+-- declaring class shares with every subclass.
+local classDefaults
+
+local function propDefault(cls, k, p)
+  local dd = cls.defaults
+  if dd == nil and classDefaults then dd = classDefaults(cls) end
+  if dd then
+    local v = dd[k]
+    if v ~= nil then return v end
+  end
+  return p.default
+end
 
 instMt.__index = function(self, k)
   local d = Inst[self]
@@ -197,7 +212,7 @@ instMt.__index = function(self, k)
       error(sformat("%s is a callback member of %s; you can only set the callback value, get is not available", k, d.ClassName), 2)
     end
     local v = d.props[k]
-    if v == nil then return p.default end
+    if v == nil then return propDefault(cls, k, p) end
     return v
   end
   local m = lookup(cls, "methods", k)
@@ -232,7 +247,7 @@ instMt.__newindex = function(self, k, v)
   end
   if p.set then return p.set(self, d, v) end
   local old = d.props[k]
-  if old == nil then old = p.default end
+  if old == nil then old = propDefault(d.class, k, p) end
   d.props[k] = v
   if old ~= v then propChanged(self, d, k, v) end
 end

@@ -2,7 +2,8 @@
 -- Roblox's facts (src/lua/facts.c, generated from the API dump by scripts/gen_roblox_facts.py):
 -- Enum with every enum and item, GetService of every service, Instance.new of every
 -- creatable class. A class this file does not define in full gets its properties from the
--- facts with type-zero defaults (0, "", false, the enum's first item): present, inert.
+-- facts: present, inert, starting at Roblox's defaults (classDefaults, below) or else at the
+-- type's zero (0, "", false, the enum's first item).
 -- ---------------------------------------------------------------------------------------
 local enumLines, classLines -- name -> rest of its line, parsed on first use
 local function factIndex(kind)
@@ -124,6 +125,7 @@ local function factProp(code, readonly)
   elseif code == "V2" then p.default, p.check = V2.zero, typedCheck("Vector2")
   elseif code == "U" then p.default, p.check = G.UDim.new(0, 0), typedCheck("UDim")
   elseif code == "U2" then p.default, p.check = G.UDim2.new(0, 0, 0, 0), typedCheck("UDim2")
+  elseif code == "BC" then p.default, p.check = G.BrickColor.new(194), typedCheck("BrickColor")
   else
     return nil
   end
@@ -166,3 +168,66 @@ local function ensureClass(name)
   return cls
 end
 
+-- Roblox's defaults for a creatable class (facts "defaults": a line per creatable class and
+-- per class stating a value every creatable class below it shares, each naming the nearest
+-- superclass with a line; a class's line is laid over its superclasses'). Only that text is
+-- indexed, not the class index, so a state whose scripts only set Values and read Part.Size
+-- does not pay for the class index; a value is decoded when first read.
+local defaultLines
+-- the generator writes Python's text of a float: "inf" for MaxForce and the like
+local function factNum(s)
+  return tonumber(s) or (s == "inf" and math.huge) or (s == "-inf" and -math.huge) or nil
+end
+local function decodeDefault(cls, k, code, s)
+  if code == "n" then return factNum(s) end
+  if code == "b" then return s == "true" end
+  if code == "s" then
+    return (s:gsub("\\(.)", function(c) return c == "t" and "\t" or c == "n" and "\n" or c end))
+  end
+  local n = {}
+  for x in s:gmatch("[^,]+") do n[#n + 1] = factNum(x) end
+  if code == "V3" then return Vector3.new(n[1], n[2], n[3]) end
+  if code == "V2" then return V2.new(n[1], n[2]) end
+  if code == "CF" then return CFrame.new(unpack(n, 1, 12)) end
+  if code == "C3" then return Color3.new(n[1], n[2], n[3]) end
+  if code == "C8" then return Color3.fromRGB(n[1], n[2], n[3]) end
+  if code == "U" then return G.UDim.new(n[1], n[2]) end
+  if code == "U2" then return G.UDim2.new(n[1], n[2], n[3], n[4]) end
+  if code == "BC" then return G.BrickColor.new(n[1]) end
+  if code == "E" then
+    local p = lookup(cls, "props", k)
+    if p and p.check then
+      local ok, item = p.check(n[1])
+      if ok then return item end
+    end
+  end
+  return nil
+end
+
+classDefaults = function(cls)
+  defaultLines = defaultLines or factIndex("defaults")
+  local raw = {} -- property -> { code, text }
+  local line = defaultLines[cls.name]
+  if line and line:sub(1, 1) == "c" then
+    local chain = {}
+    while line do
+      chain[#chain + 1] = line
+      local parent = line:match("^[^\t]*\t([^\t]*)")
+      line = parent ~= "" and defaultLines[parent] or nil
+    end
+    for i = #chain, 1, -1 do
+      for k, code, s in (chain[i] .. "\t"):gmatch("([^=\t]+)=(%w+):([^\t]*)\t") do
+        raw[k] = { code, s }
+      end
+    end
+  end
+  local out = setmetatable({}, { __index = function(t, k)
+    local r = raw[k]
+    if not r then return nil end
+    local v = decodeDefault(cls, k, r[1], r[2])
+    rawset(t, k, v)
+    return v
+  end })
+  cls.defaults = out
+  return out
+end
