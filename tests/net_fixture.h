@@ -17,21 +17,12 @@
 
 #include "alloc_counter.h"
 #include "remotes.h"
+#include "test_clock.h"
 
 #define NET_MAX_CLIENTS 16
 /* Rounds a join or a wait may take: one round is a 1 ms server service and a client service,
  * so this bounds real time too (about 3 s on an idle machine). */
 #define NET_ROUNDS 3000
-
-/* A clock that moves only when the test says so (rmt_clock_fn). It starts away from zero so
- * no deadline computed from it is mistaken for "none". */
-typedef struct test_clock {
-  uint64_t us;
-} test_clock;
-
-static inline uint64_t test_clock_read(void *ud) { return ((const test_clock *)ud)->us; }
-static inline void test_clock_init(test_clock *c) { c->us = 1000000u; }
-static inline void test_clock_advance_ms(test_clock *c, uint64_t ms) { c->us += ms * 1000u; }
 
 typedef enum net_clock_kind {
   NET_CLOCK_MANUAL, /* engine deadlines stand still until net_advance */

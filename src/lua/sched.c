@@ -274,7 +274,11 @@ void rmt_sched_run(rmt_host *host) {
   rmt_sched *s = &host->sched;
   int budget = RMT_DEFER_BUDGET;
   double now = host->now;
-  while (s->ntimers > 0 && s->timers[0].when <= now) {
+  /* Timers set by the threads this run resumes wait for the next run, even when due: with a
+   * clock that has not moved (an injected one) task.wait() would otherwise resume in the same
+   * frame, and a `while true do task.wait() end` would never give the frame back. */
+  uint64_t set_before = s->seq;
+  while (s->ntimers > 0 && s->timers[0].when <= now && s->timers[0].seq < set_before) {
     rmt_sched_entry e = timer_pop(host);
     fire_entry(host, &e);
     if (host->closing) return;
