@@ -15,19 +15,9 @@
 static rmt_host *capped_host(rmt_host_side side, capture *cap, alloc_counter *ac,
                              size_t memory) {
   rmt_host_config hc;
-  rmt_error err;
-  rmt_host *h;
-  memset(&hc, 0, sizeof hc);
-  memset(cap, 0, sizeof *cap);
-  hc.side = side;
-  hc.origin = side == RMT_HOST_SERVER ? "Server" : "Player1";
-  hc.output = capture_output;
-  hc.output_ud = cap;
-  hc.alloc = &ac->hook;
+  test_host_config(&hc, side, cap, ac);
   hc.memory_limit = memory;
-  h = rmt_host_create(&hc, &err);
-  if (!h) fprintf(stderr, "host: %s\n", err.message);
-  return h;
+  return test_host_create(&hc);
 }
 
 /* Found by fuzz_host: a crossing that filled the cap with many small objects (a message of

@@ -2,34 +2,13 @@
  * one process: remotes by path replicated as instances, fires with the player first, invokes
  * yielding only the caller, handler errors reaching the client, destroy, PlayerRemoving. */
 #define _POSIX_C_SOURCE 200809L
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
-
-#include <cmocka.h>
 
 #include "test_lua_util.h"
 
-typedef struct world {
-  alloc_counter sac, cac;
-  capture scap, ccap;
-  rmt_host *sh, *ch;
-} world;
+typedef lua_world world;
 
-static void pump(world *w, double seconds) {
-  double start = rmt_host_clock();
-  do {
-    if (w->sh) {
-      rmt_server_service(w->sh->server, 1);
-      rmt_host_step(w->sh);
-    }
-    if (w->ch) {
-      rmt_client_service(w->ch->client, 1);
-      rmt_host_step(w->ch);
-    }
-  } while (rmt_host_clock() - start < seconds);
-}
+static void pump(world *w, double seconds) { lua_world_pump(w, seconds); }
 
 static const char *SERVER_SCRIPT =
     "local rs = game:GetService('ReplicatedStorage')\n"
@@ -65,46 +44,16 @@ static const char *CLIENT_SCRIPT =
 
 static int setup(void **state) {
   world *w = calloc(1, sizeof *w);
-  rmt_server_config sc;
-  rmt_client_config cc;
-  rmt_server *server;
-  rmt_client *client;
-  rmt_error err;
-  double start;
-  alloc_counter_init(&w->sac);
-  alloc_counter_init(&w->cac);
-  w->sh = test_host(RMT_HOST_SERVER, &w->scap, &w->sac);
-  w->ch = test_host(RMT_HOST_CLIENT, &w->ccap, &w->cac);
-  if (!w->sh || !w->ch) return -1;
-  rmt_server_config_default(&sc);
-  sc.port = 0;
-  server = rmt_server_create(&sc, &err);
-  if (!server) return -1;
-  rmt_host_attach_server(w->sh, server);
-  rmt_host_run_string(w->sh, SERVER_SCRIPT, "server.lua");
-
-  rmt_client_config_default(&cc);
-  cc.port = rmt_server_port(server);
-  cc.name = "Tester";
-  rmt_host_client_config(w->ch, &cc);
-  client = rmt_client_create(&cc, &err);
-  if (!client) return -1;
-  rmt_host_attach_client(w->ch, client);
-  start = rmt_host_clock();
-  while (rmt_client_get_state(client) == RMT_CLIENT_CONNECTING && rmt_host_clock() - start < 5)
-    pump(w, 0);
-  if (rmt_client_get_state(client) != RMT_CLIENT_CONNECTED) return -1;
-  rmt_host_client_joined(w->ch);
+  if (!w || lua_world_serve(w, NULL, NULL, SERVER_SCRIPT, "server.lua") ||
+      lua_world_join_host(w, "Tester"))
+    return -1;
   *state = w;
   return 0;
 }
 
 static int teardown(void **state) {
   world *w = *state;
-  rmt_host_destroy(w->ch);
-  rmt_host_destroy(w->sh);
-  assert_int_equal(w->sac.live_blocks, 0);
-  assert_int_equal(w->cac.live_blocks, 0);
+  lua_world_free(w);
   free(w);
   return 0;
 }
@@ -158,12 +107,12 @@ static void test_destroy_and_reparent_replicate(void **state) {
 static void test_player_removing_on_leave(void **state) {
   world *w = *state;
   pump(w, 0.1);
-  rmt_host_destroy(w->ch); /* leaves politely */
+  rmt_host_destroy(w->ch); /* leaves politely, destroying its client */
   w->ch = NULL;
+  w->client = NULL;
   pump(w, 0.5);
   assert_true(has_line(&w->scap, "P removing Tester"));
   assert_int_equal(w->sh->players_present, 0);
-  w->ch = test_host(RMT_HOST_CLIENT, &w->ccap, &w->cac); /* teardown destroys one */
 }
 
 int main(void) {

@@ -3,73 +3,31 @@
  * must not: remotes, the camera, ServerStorage), subtrees moving in and out, one folder for
  * a remote's path and its replicated copy, and a client's local edits staying local. */
 #define _POSIX_C_SOURCE 200809L
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
-
-#include <cmocka.h>
 
 #include "test_lua_util.h"
 
-typedef struct world {
-  alloc_counter sac, cac;
-  capture scap, ccap;
-  rmt_host *sh, *ch;
-} world;
+typedef lua_world world;
 
-static void pump(world *w, double seconds) {
-  double start = rmt_host_clock();
-  do {
-    rmt_server_service(w->sh->server, 1);
-    rmt_host_step(w->sh);
-    rmt_client_service(w->ch->client, 1);
-    rmt_host_step(w->ch);
-  } while (rmt_host_clock() - start < seconds);
-}
+static void pump(world *w, double seconds) { lua_world_pump(w, seconds); }
+
+static const char *SERVER_SCRIPT =
+    "local rs = game.ReplicatedStorage\n"
+    "local remotes = Instance.new('Folder') remotes.Name = 'Remotes'\n"
+    "Instance.new('RemoteEvent', remotes).Name = 'Ping'\n"
+    "Instance.new('StringValue', remotes).Name = 'Motd'\n"
+    "remotes.Parent = rs\n"
+    "local gold = Instance.new('IntValue') gold.Name = 'Gold' gold.Value = 5\n"
+    "gold.Parent = rs\n"
+    "local loot = Instance.new('Folder', game.ServerStorage) loot.Name = 'Loot'\n"
+    "local coins = Instance.new('IntValue', loot) coins.Name = 'Coins'\n"
+    "coins.Value = 3\n";
 
 static int setup(void **state) {
   world *w = calloc(1, sizeof *w);
-  rmt_server_config sc;
-  rmt_client_config cc;
-  rmt_server *server;
-  rmt_client *client;
-  rmt_error err;
-  double start;
-  alloc_counter_init(&w->sac);
-  alloc_counter_init(&w->cac);
-  w->sh = test_host(RMT_HOST_SERVER, &w->scap, &w->sac);
-  w->ch = test_host(RMT_HOST_CLIENT, &w->ccap, &w->cac);
-  if (!w->sh || !w->ch) return -1;
-  rmt_server_config_default(&sc);
-  sc.port = 0;
-  server = rmt_server_create(&sc, &err);
-  if (!server) return -1;
-  rmt_host_attach_server(w->sh, server);
-  rmt_host_run_string(w->sh,
-                      "local rs = game.ReplicatedStorage\n"
-                      "local remotes = Instance.new('Folder') remotes.Name = 'Remotes'\n"
-                      "Instance.new('RemoteEvent', remotes).Name = 'Ping'\n"
-                      "Instance.new('StringValue', remotes).Name = 'Motd'\n"
-                      "remotes.Parent = rs\n"
-                      "local gold = Instance.new('IntValue') gold.Name = 'Gold' gold.Value = 5\n"
-                      "gold.Parent = rs\n"
-                      "local loot = Instance.new('Folder', game.ServerStorage) loot.Name = 'Loot'\n"
-                      "local coins = Instance.new('IntValue', loot) coins.Name = 'Coins'\n"
-                      "coins.Value = 3\n",
-                      "server.lua");
-  rmt_client_config_default(&cc);
-  cc.port = rmt_server_port(server);
-  cc.name = "Tester";
-  rmt_host_client_config(w->ch, &cc);
-  client = rmt_client_create(&cc, &err);
-  if (!client) return -1;
-  rmt_host_attach_client(w->ch, client);
-  start = rmt_host_clock();
-  while (rmt_client_get_state(client) == RMT_CLIENT_CONNECTING && rmt_host_clock() - start < 5)
-    pump(w, 0);
-  if (rmt_client_get_state(client) != RMT_CLIENT_CONNECTED) return -1;
-  rmt_host_client_joined(w->ch);
+  if (!w || lua_world_serve(w, NULL, NULL, SERVER_SCRIPT, "server.lua") ||
+      lua_world_join_host(w, "Tester"))
+    return -1;
   pump(w, 0.1);
   *state = w;
   return 0;
@@ -77,10 +35,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   world *w = *state;
-  rmt_host_destroy(w->ch);
-  rmt_host_destroy(w->sh);
-  assert_int_equal(w->sac.live_blocks, 0);
-  assert_int_equal(w->cac.live_blocks, 0);
+  lua_world_free(w);
   free(w);
   return 0;
 }

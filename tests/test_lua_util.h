@@ -283,7 +283,8 @@ static inline int lua_world_join_plain(lua_world *w, const char *name) {
 }
 
 /* Destroys the client side, then the server host (which destroys its engine); nothing may be
- * left in either counter. */
+ * left in either counter. A test that destroys the client host itself sets ch and client to
+ * NULL. */
 static inline void lua_world_free(lua_world *w) {
   if (w->ch) rmt_host_destroy(w->ch); /* destroys its client */
   else if (w->client) rmt_client_destroy(w->client);
