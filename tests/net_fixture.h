@@ -164,6 +164,20 @@ static inline rmt_client *net_join_new(net_world *w, const char *name) {
   return cl;
 }
 
+/* A log callback that drops everything (the attack tests make thousands of lines). */
+static inline void net_quiet_log(void *ud, rmt_log_level level, const char *msg) {
+  (void)ud;
+  (void)level;
+  (void)msg;
+}
+
+/* An OnServerInvoke that returns its arguments after the player. */
+static inline void net_echo_handler(void *ud, rmt_invocation *inv, const rmt_value *args,
+                                    size_t nargs) {
+  (void)ud;
+  rmt_invocation_return(inv, nargs > 1 ? args + 1 : NULL, nargs > 1 ? nargs - 1 : 0);
+}
+
 /* What an invoke's completion (rmt_result_fn) reported; the first result if it is a number. */
 typedef struct net_result {
   int done;

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "alloc_counter.h"
+#include "net_fixture.h"
 #include "engine.h"
 #include "protocol.h"
 #include "raw_peer.h"
@@ -65,12 +66,6 @@ typedef struct world {
   double last_len; /* unreliable listener: length of the last string received */
 } world;
 
-static void quiet(void *ud, rmt_log_level level, const char *msg) {
-  (void)ud;
-  (void)level;
-  (void)msg;
-}
-
 static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason) {
   world *w = ud;
   (void)r;
@@ -78,11 +73,6 @@ static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason 
     w->drops[reason]++;
     w->drop_player[reason] = p;
   }
-}
-
-static void echo_handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t nargs) {
-  (void)ud;
-  rmt_invocation_return(inv, nargs > 1 ? args + 1 : NULL, nargs > 1 ? nargs - 1 : 0);
 }
 
 static void on_unrel(void *ud, const rmt_value *args, size_t nargs) {
@@ -109,7 +99,7 @@ static void start_server(world *w, const rmt_server_config *cfg) {
   if (cfg) sc = *cfg;
   else rmt_server_config_default(&sc);
   sc.alloc = &w->sac.hook;
-  sc.log = quiet;
+  sc.log = net_quiet_log;
   sc.on_drop = on_drop;
   sc.drop_ud = w;
   rmt_error err;
@@ -118,7 +108,7 @@ static void start_server(world *w, const rmt_server_config *cfg) {
   assert_int_equal(rmt_server_create_remote(w->server, "Echo", RMT_REMOTE_FUNCTION, &w->echo), 0);
   assert_int_equal(rmt_server_create_remote(w->server, "Ev", RMT_REMOTE_EVENT, &w->ev), 0);
   assert_int_equal(rmt_server_create_remote(w->server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w->unrel), 0);
-  rmt_server_on_invoke(w->server, w->echo, echo_handler, w);
+  rmt_server_on_invoke(w->server, w->echo, net_echo_handler, w);
 }
 
 static rmt_client *join_client(world *w, const char *name) {
@@ -127,7 +117,7 @@ static rmt_client *join_client(world *w, const char *name) {
   cc.port = rmt_server_port(w->server);
   cc.name = name;
   cc.alloc = &w->cac.hook;
-  cc.log = quiet;
+  cc.log = net_quiet_log;
   rmt_client *c = rmt_client_create(&cc, NULL);
   assert_non_null(c);
   for (uint64_t t = rmt__now_ms() + 5000;
@@ -665,7 +655,7 @@ static void test_deaf_joins_get_snapshot_paced(void **state) {
   cc.port = rmt_server_port(w->server);
   cc.name = "Good";
   cc.alloc = &w->cac.hook;
-  cc.log = quiet;
+  cc.log = net_quiet_log;
   w->good = rmt_client_create(&cc, NULL);
   assert_non_null(w->good);
   rmt_client_on_replica(w->good, on_replica, &seen);

@@ -17,6 +17,7 @@
 #include "relay.h" /* only for relay_udp_socket: raw datagrams that are not ENet at all */
 
 #include "alloc_counter.h"
+#include "net_fixture.h"
 #include "engine.h"
 #include "protocol.h"
 #include "remotes.h"
@@ -62,11 +63,6 @@ static uint64_t rnd(world *w) {
   return z ^ (z >> 31);
 }
 
-static void echo_handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t nargs) {
-  (void)ud;
-  rmt_invocation_return(inv, nargs > 1 ? args + 1 : NULL, nargs > 1 ? nargs - 1 : 0);
-}
-
 /* Never answers at once: holds the call (until the test completes it, or destroy frees it). */
 static void slow_handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t nargs) {
   world *w = ud;
@@ -88,12 +84,6 @@ static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason 
   if ((int)reason < 8) w->drops[reason]++;
   /* The good client never breaks a rule, so nothing of its may be dropped. */
   if (w->good && p && p == rmt_client_player_id(w->good)) w->wrong++;
-}
-
-static void quiet(void *ud, rmt_log_level level, const char *msg) {
-  (void)ud;
-  (void)level;
-  (void)msg;
 }
 
 static void on_answer(void *ud, int status, const rmt_value *res, size_t nres, const char *msg) {
@@ -145,6 +135,25 @@ static void pump_for(world *w, uint32_t ms) {
   while (rmt__now_ms() < until) pump(w);
 }
 
+/* The well-behaved client joins (bounded to 3 s). */
+static void join_good(world *w) {
+  rmt_client_config cc;
+  rmt_error err;
+  rmt_client_config_default(&cc);
+  cc.port = server_port;
+  cc.name = "Good";
+  cc.alloc = &w->cac.hook;
+  cc.log = net_quiet_log;
+  w->good = rmt_client_create(&cc, &err);
+  assert_non_null(w->good);
+  for (uint64_t t = rmt__now_ms() + 3000;
+       rmt_client_get_state(w->good) == RMT_CLIENT_CONNECTING && rmt__now_ms() < t;) {
+    rmt_server_service(w->server, 1);
+    rmt_client_service(w->good, 0);
+  }
+  assert_int_equal(rmt_client_get_state(w->good), RMT_CLIENT_CONNECTED);
+}
+
 static bot *new_bot(world *w) {
   assert_true(w->nbots < MAXBOTS);
   bot *b = &w->bots[w->nbots++];
@@ -191,7 +200,7 @@ static void test_hostile_clients(void **state) {
   rmt_server_config sc;
   rmt_server_config_default(&sc);
   sc.alloc = &w.sac.hook;
-  sc.log = quiet;
+  sc.log = net_quiet_log;
   sc.max_per_address = 0; /* every bot comes from 127.0.0.1 */
   sc.on_drop = on_drop;
   sc.drop_ud = &w;
@@ -210,25 +219,12 @@ static void test_hostile_clients(void **state) {
   assert_int_equal(rmt_server_create_remote(w.server, "Ev", RMT_REMOTE_EVENT, &w.ev), 0);
   assert_int_equal(rmt_server_create_remote(w.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w.unrel), 0);
   assert_int_equal(rmt_server_create_remote(w.server, "Unheard", RMT_REMOTE_EVENT, &w.unheard), 0);
-  rmt_server_on_invoke(w.server, w.echo, echo_handler, &w);
+  rmt_server_on_invoke(w.server, w.echo, net_echo_handler, &w);
   rmt_server_on_invoke(w.server, w.slow, slow_handler, &w);
   rmt_signal_connect(rmt_server_event_signal(w.server, w.ev), on_event, &w);
   rmt_signal_connect(rmt_server_event_signal(w.server, w.unrel), on_event, &w);
 
-  rmt_client_config cc;
-  rmt_client_config_default(&cc);
-  cc.port = server_port;
-  cc.name = "Good";
-  cc.alloc = &w.cac.hook;
-  cc.log = quiet;
-  w.good = rmt_client_create(&cc, &err);
-  assert_non_null(w.good);
-  for (uint64_t t = rmt__now_ms() + 3000;
-       rmt_client_get_state(w.good) == RMT_CLIENT_CONNECTING && rmt__now_ms() < t;) {
-    rmt_server_service(w.server, 1);
-    rmt_client_service(w.good, 0);
-  }
-  assert_int_equal(rmt_client_get_state(w.good), RMT_CLIENT_CONNECTED);
+  join_good(&w);
   /* Quiet baseline for the good client's latency. */
   pump_for(&w, 1000);
   qsort(w.lat_us, w.nlat, sizeof w.lat_us[0], cmp_u32);
@@ -535,9 +531,12 @@ static void test_hostile_clients(void **state) {
     bot_send_buf(ghost, 0, &msg);
     rmt_buf_free(&msg);
   }
-  rmt_client_config lc = cc;
+  rmt_client_config lc;
+  rmt_client_config_default(&lc);
+  lc.port = server_port;
   lc.name = "Leaver";
   lc.alloc = &w.cac.hook;
+  lc.log = net_quiet_log;
   rmt_client *leaver = rmt_client_create(&lc, &err);
   assert_non_null(leaver);
   uint64_t until = rmt__now_ms() + 3000;
@@ -713,7 +712,7 @@ static void test_deaf_flooder(void **state) {
   rmt_server_config sc;
   rmt_server_config_default(&sc);
   sc.alloc = &w.sac.hook;
-  sc.log = quiet;
+  sc.log = net_quiet_log;
   sc.peer_timeout_ms = 3000;
   rmt_error err;
   w.server = rmt_server_create(&sc, &err);
@@ -721,21 +720,8 @@ static void test_deaf_flooder(void **state) {
   server_port = rmt_server_port(w.server);
   assert_int_equal(rmt_server_create_remote(w.server, "Echo", RMT_REMOTE_FUNCTION, &w.echo), 0);
   assert_int_equal(rmt_server_create_remote(w.server, "Ev", RMT_REMOTE_EVENT, &w.ev), 0);
-  rmt_server_on_invoke(w.server, w.echo, echo_handler, &w);
-  rmt_client_config cc;
-  rmt_client_config_default(&cc);
-  cc.port = server_port;
-  cc.name = "Good";
-  cc.alloc = &w.cac.hook;
-  cc.log = quiet;
-  w.good = rmt_client_create(&cc, &err);
-  assert_non_null(w.good);
-  for (uint64_t t = rmt__now_ms() + 3000;
-       rmt_client_get_state(w.good) == RMT_CLIENT_CONNECTING && rmt__now_ms() < t;) {
-    rmt_server_service(w.server, 1);
-    rmt_client_service(w.good, 0);
-  }
-  assert_int_equal(rmt_client_get_state(w.good), RMT_CLIENT_CONNECTED);
+  rmt_server_on_invoke(w.server, w.echo, net_echo_handler, &w);
+  join_good(&w);
   pump_for(&w, 300);
   long rss0 = rss_kib(), max_rss = rss0;
   rmt_stats st0;

@@ -13,8 +13,6 @@ static void pump_once(world *w, rmt_client *bot) {
   if (bot) rmt_client_service(bot, 0);
 }
 
-static void pump(world *w, double seconds) { lua_world_pump(w, seconds); }
-
 /* The Lua heap in bytes after two full collections. */
 static double heap_bytes(rmt_host *h) {
   lua_gc(h->L, LUA_GCCOLLECT, 0);
@@ -49,20 +47,10 @@ static const char *const watcher =
 static void max_players_64(rmt_server_config *c) { c->max_players = 64; }
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof *w);
-  if (!w || lua_world_serve(w, NULL, max_players_64, place, "place.server.lua") ||
-      lua_world_join_host(w, "Watcher"))
-    return -1;
+  if (lua_world_setup(state, max_players_64, place, "place.server.lua", "Watcher")) return -1;
+  lua_world *w = *state;
   rmt_host_run_string(w->ch, watcher, "watcher.client.lua");
-  pump(w, 0.1);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  lua_world_free(w);
-  free(w);
+  lua_world_pump(w, 0.1);
   return 0;
 }
 
@@ -115,11 +103,11 @@ static void test_join_leave_heap_is_flat(void **state) {
    * 50 joins the next 600 still grew 35-50 KB by table resizes alone, with or without a leak
    * (a plateau, not proportional to n); after 300 they grow 10-15 KB */
   for (i = 0; i < warm; i++) join_and_leave(w, i);
-  pump(w, 0.4); /* the watcher's WaitForChild timeouts (cancelled, still in the heap) expire */
+  lua_world_pump(w, 0.4); /* the watcher's WaitForChild timeouts (cancelled, still in the heap) expire */
   s0 = heap_bytes(w->sh);
   c0 = heap_bytes(w->ch);
   for (; i < warm + n; i++) join_and_leave(w, i);
-  pump(w, 0.4);
+  lua_world_pump(w, 0.4);
   s1 = heap_bytes(w->sh);
   c1 = heap_bytes(w->ch);
   fprintf(stderr, "%d joins/leaves: server heap %.0f -> %.0f bytes, client heap %.0f -> %.0f\n",
@@ -141,7 +129,7 @@ static void test_join_leave_heap_is_flat(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_join_leave_heap_is_flat, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_join_leave_heap_is_flat, setup, lua_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,13 +9,6 @@
 
 #include "test_lua_util.h"
 
-static rmt_host *guarded_host(capture *cap, alloc_counter *ac, double timeout, size_t memory) {
-  rmt_host_config hc;
-  test_host_config(&hc, RMT_HOST_SERVER, cap, ac);
-  hc.script_timeout = timeout;
-  hc.memory_limit = memory;
-  return test_host_create(&hc);
-}
 
 /* ---- a Lua server against a plain C client that sends what Lua cannot take ---- */
 
@@ -72,7 +65,7 @@ static void answer_too_many(void *ud, rmt_invocation *inv, const rmt_value *args
 
 static int world_setup(void **state) {
   world *w = calloc(1, sizeof *w);
-  if (!w || lua_world_serve(&w->lw, NULL, NULL, SERVER_SCRIPT, "server.lua") ||
+  if (!w || lua_world_serve(&w->lw, NULL, SERVER_SCRIPT, "server.lua") ||
       lua_world_join_plain(&w->lw, "Raw"))
     return -1;
   lua_world_pump(&w->lw, 0.1);
@@ -206,7 +199,7 @@ static void test_script_timeout_in_compiled_loops(void **state) {
   rmt_host *h;
   (void)state;
   alloc_counter_init(&ac);
-  h = guarded_host(&cap, &ac, 0.2, 0);
+  h = test_host_guarded(RMT_HOST_SERVER, &cap, &ac, 0.2, 0);
   assert_non_null(h);
   /* each spin runs far past LuaJIT's hot-loop threshold, so it is a compiled trace when the
    * deadline passes; a pcall that swallows the error and spins on gets it again */
@@ -236,7 +229,7 @@ static void test_stop_ends_a_spin(void **state) {
   capture cap;
   rmt_host *h;
   (void)state;
-  h = guarded_host(&cap, NULL, -1 /* no timeout */, 0);
+  h = test_host_guarded(RMT_HOST_SERVER, &cap, NULL, -1 /* no timeout */, 0);
   assert_non_null(h);
   rmt_host_stop_at(h, rmt_host_clock() + 0.1);
   rmt_host_run_string(h, "while true do end", "forever.lua");
@@ -252,7 +245,7 @@ static void test_memory_limit(void **state) {
   int i;
   (void)state;
   alloc_counter_init(&ac);
-  h = guarded_host(&cap, &ac, 0, 16u << 20);
+  h = test_host_guarded(RMT_HOST_SERVER, &cap, &ac, 0, 16u << 20);
   assert_non_null(h);
   rmt_host_run_string(h,
                       "local keep = {}\n"
@@ -303,7 +296,7 @@ static void test_raising_gc_never_panics(void **state) {
   rmt_host *h;
   int i;
   (void)state;
-  h = guarded_host(&cap, NULL, 0, 0);
+  h = test_host_guarded(RMT_HOST_SERVER, &cap, NULL, 0, 0);
   assert_non_null(h);
   /* Luau never runs __gc. Here a finalizer that raised would run inside whatever allocation
    * steps the collector: outside a crossing that is LuaJIT's panic (exit) */

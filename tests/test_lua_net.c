@@ -8,8 +8,6 @@
 
 typedef lua_world world;
 
-static void pump(world *w, double seconds) { lua_world_pump(w, seconds); }
-
 static const char *SERVER_SCRIPT =
     "local rs = game:GetService('ReplicatedStorage')\n"
     "local folder = Instance.new('Folder') folder.Name = 'Remotes' folder.Parent = rs\n"
@@ -43,19 +41,7 @@ static const char *CLIENT_SCRIPT =
     "assert(not pcall(function() ping:FireClient(game.Players.LocalPlayer) end))\n";
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof *w);
-  if (!w || lua_world_serve(w, NULL, NULL, SERVER_SCRIPT, "server.lua") ||
-      lua_world_join_host(w, "Tester"))
-    return -1;
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  lua_world_free(w);
-  free(w);
-  return 0;
+  return lua_world_setup(state, NULL, SERVER_SCRIPT, "server.lua", "Tester");
 }
 
 static void dump(world *w) {
@@ -65,7 +51,7 @@ static void dump(world *w) {
 static void test_remotes_end_to_end(void **state) {
   world *w = *state;
   rmt_host_run_string(w->ch, CLIENT_SCRIPT, "client.lua");
-  pump(w, 0.6);
+  lua_world_pump(w, 0.6);
   if (w->scap.errors || w->ccap.errors != 0) dump(w);
   assert_int_equal(w->scap.errors, 0);
   assert_int_equal(w->ccap.errors, 0);
@@ -90,14 +76,14 @@ static void test_destroy_and_reparent_replicate(void **state) {
                       "rs:WaitForChild('Moved'):WaitForChild('Ask')\n"
                       "print('moved', rs.Moved.Ask.ClassName, rs.Remotes:FindFirstChild('Ask'))\n",
                       "client.lua");
-  pump(w, 0.2);
+  lua_world_pump(w, 0.2);
   rmt_host_run_string(w->sh,
                       "local rs = game.ReplicatedStorage\n"
                       "rs.Remotes.Ping:Destroy()\n"
                       "local moved = Instance.new('Folder') moved.Name = 'Moved' moved.Parent = rs\n"
                       "rs.Remotes.Ask.Parent = moved\n",
                       "server2.lua");
-  pump(w, 0.4);
+  lua_world_pump(w, 0.4);
   if (w->scap.errors || w->ccap.errors) dump(w);
   assert_true(has_line(&w->ccap, "P removed Ping"));
   assert_true(has_line(&w->ccap, "P removed Ask"));
@@ -106,20 +92,20 @@ static void test_destroy_and_reparent_replicate(void **state) {
 
 static void test_player_removing_on_leave(void **state) {
   world *w = *state;
-  pump(w, 0.1);
+  lua_world_pump(w, 0.1);
   rmt_host_destroy(w->ch); /* leaves politely, destroying its client */
   w->ch = NULL;
   w->client = NULL;
-  pump(w, 0.5);
+  lua_world_pump(w, 0.5);
   assert_true(has_line(&w->scap, "P removing Tester"));
   assert_int_equal(w->sh->players_present, 0);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_remotes_end_to_end, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_destroy_and_reparent_replicate, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_player_removing_on_leave, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_remotes_end_to_end, setup, lua_world_teardown),
+      cmocka_unit_test_setup_teardown(test_destroy_and_reparent_replicate, setup, lua_world_teardown),
+      cmocka_unit_test_setup_teardown(test_player_removing_on_leave, setup, lua_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,8 +9,6 @@
 
 typedef lua_world world;
 
-static void pump(world *w, double seconds) { lua_world_pump(w, seconds); }
-
 static const char *SERVER_SCRIPT =
     "local rs = game.ReplicatedStorage\n"
     "local remotes = Instance.new('Folder') remotes.Name = 'Remotes'\n"
@@ -24,19 +22,8 @@ static const char *SERVER_SCRIPT =
     "coins.Value = 3\n";
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof *w);
-  if (!w || lua_world_serve(w, NULL, NULL, SERVER_SCRIPT, "server.lua") ||
-      lua_world_join_host(w, "Tester"))
-    return -1;
-  pump(w, 0.1);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  lua_world_free(w);
-  free(w);
+  if (lua_world_setup(state, NULL, SERVER_SCRIPT, "server.lua", "Tester")) return -1;
+  lua_world_pump(*state, 0.1);
   return 0;
 }
 
@@ -114,21 +101,21 @@ static void test_subtrees_move_in_and_out(void **state) {
                       "client.lua");
   rmt_host_run_string(w->sh, "game.ServerStorage.Loot.Parent = game.ReplicatedStorage\n",
                       "server2.lua");
-  pump(w, 0.2);
+  lua_world_pump(w, 0.2);
   loot = child_named(c, rs, "Loot");
   assert_int_not_equal(loot, 0);
   assert_int_equal(count_children(c, loot), 1);
   assert_true(has_line(&w->ccap, "P in Loot 3"));
   rmt_host_run_string(w->sh, "game.ReplicatedStorage.Loot.Parent = game.ServerStorage\n",
                       "server3.lua");
-  pump(w, 0.2);
+  lua_world_pump(w, 0.2);
   assert_int_equal(child_named(c, rs, "Loot"), 0);
   assert_int_not_equal(rmt_client_instance_info(c, loot, &info), 0);
   assert_true(has_line(&w->ccap, "P out Loot nil"));
   /* moved back in: a fresh copy */
   rmt_host_run_string(w->sh, "game.ServerStorage.Loot.Parent = game.ReplicatedStorage\n",
                       "server4.lua");
-  pump(w, 0.2);
+  lua_world_pump(w, 0.2);
   assert_int_not_equal(child_named(c, rs, "Loot"), 0);
   assert_int_not_equal(child_named(c, rs, "Loot"), loot);
   if (w->ccap.errors || w->scap.errors || w->scap.warns) dump(w);
@@ -145,13 +132,13 @@ static void test_client_edits_stay_local(void **state) {
                       "gold.Name = 'Mine'\n"
                       "print('client', gold.Value)\n",
                       "client.lua");
-  pump(w, 0.2);
+  lua_world_pump(w, 0.2);
   rmt_host_run_string(w->sh,
                       "local gold = game.ReplicatedStorage.Gold\n"
                       "print('server', gold.Name, gold.Value, gold:GetAttribute('Hacked'))\n"
                       "gold.Value = 6\n",
                       "server2.lua");
-  pump(w, 0.2);
+  lua_world_pump(w, 0.2);
   rmt_host_run_string(w->ch,
                       "local gold = game.ReplicatedStorage.Mine\n"
                       "print('client now', gold.Value)\n",
@@ -165,9 +152,9 @@ static void test_client_edits_stay_local(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_what_the_server_mirrors, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_subtrees_move_in_and_out, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_client_edits_stay_local, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_what_the_server_mirrors, setup, lua_world_teardown),
+      cmocka_unit_test_setup_teardown(test_subtrees_move_in_and_out, setup, lua_world_teardown),
+      cmocka_unit_test_setup_teardown(test_client_edits_stay_local, setup, lua_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,17 @@ static inline rmt_host *test_host(rmt_host_side side, capture *cap, alloc_counte
   return test_host_create(&hc);
 }
 
+/* A host with its guards set: script_timeout (seconds, 0 = default, < 0 = never) and
+ * memory_limit (bytes, 0 = the side's default). */
+static inline rmt_host *test_host_guarded(rmt_host_side side, capture *cap, alloc_counter *ac,
+                                          double script_timeout, size_t memory_limit) {
+  rmt_host_config hc;
+  test_host_config(&hc, side, cap, ac);
+  hc.script_timeout = script_timeout;
+  hc.memory_limit = memory_limit;
+  return test_host_create(&hc);
+}
+
 static inline void sleep_ms(int ms) {
   struct timespec ts;
   ts.tv_sec = ms / 1000;
@@ -210,27 +221,16 @@ static inline void lua_world_pump(lua_world *w, double seconds) {
   while (rmt_host_clock() - start < seconds);
 }
 
-/* The server host (config through sh_config if given, e.g. for guards), its engine with
- * `adjust` applied to the config (may be NULL), and `script` run as a Script (may be NULL). */
-static inline int lua_world_serve(lua_world *w, const rmt_host_config *sh_config,
-                                  void (*adjust)(rmt_server_config *), const char *script,
-                                  const char *chunkname) {
+/* The server host, its engine with `adjust` applied to the config (may be NULL), and `script`
+ * run as a Script (may be NULL). */
+static inline int lua_world_serve(lua_world *w, void (*adjust)(rmt_server_config *),
+                                  const char *script, const char *chunkname) {
   rmt_server_config sc;
   rmt_error err;
-  rmt_host_config hc;
   memset(w, 0, sizeof *w);
   alloc_counter_init(&w->sac);
   alloc_counter_init(&w->cac);
-  if (sh_config) {
-    hc = *sh_config;
-    memset(&w->scap, 0, sizeof w->scap);
-    hc.output = capture_output;
-    hc.output_ud = &w->scap;
-    hc.alloc = &w->sac.hook;
-  } else {
-    test_host_config(&hc, RMT_HOST_SERVER, &w->scap, &w->sac);
-  }
-  w->sh = test_host_create(&hc);
+  w->sh = test_host(RMT_HOST_SERVER, &w->scap, &w->sac);
   if (!w->sh) return -1;
   rmt_server_config_default(&sc);
   sc.port = 0;
@@ -291,6 +291,25 @@ static inline void lua_world_free(lua_world *w) {
   rmt_host_destroy(w->sh);
   assert_int_equal(w->sac.live_blocks, 0);
   assert_int_equal(w->cac.live_blocks, 0);
+}
+
+/* cmocka's setup for a lua_world: a server host running `script` and a client host named
+ * `name` joined; *state is the world (free it with lua_world_teardown). */
+static inline int lua_world_setup(void **state, void (*adjust)(rmt_server_config *),
+                                  const char *script, const char *chunkname, const char *name) {
+  lua_world *w = calloc(1, sizeof *w);
+  if (!w) return -1;
+  *state = w;
+  if (lua_world_serve(w, adjust, script, chunkname) || lua_world_join_host(w, name))
+    return -1;
+  return 0;
+}
+
+static inline int lua_world_teardown(void **state) {
+  lua_world *w = *state;
+  lua_world_free(w);
+  free(w);
+  return 0;
 }
 
 #endif /* RMT_TEST_LUA_UTIL_H */

@@ -3,6 +3,7 @@
 #include "engine.h"
 #include "net_fixture.h"
 #include "protocol.h"
+#include "raw_peer.h"
 
 #define MAXC 4
 
@@ -637,15 +638,9 @@ static void raw_hello(world *w, uint32_t version, const char *name, int *status,
     ENetEvent ev;
     while (enet_host_service(h, &ev, 0) > 0) {
       if (ev.type == ENET_EVENT_TYPE_CONNECT) {
-        rmt_buf body = {0}, msg = {0};
-        uint8_t magic[4] = {0x31, 0x54, 0x4d, 0x52};
-        rmt_buf_append(&body, magic, 4);
-        rmt__put_varint(&body, version);
-        rmt__put_lstr(&body, name, strlen(name));
-        rmt__put_lstr(&body, "", 0);
-        rmt__msg_put(&msg, RMT_MSG_CONTROL, RMT_CTL_HELLO, NULL, 0, body.data, body.len);
+        rmt_buf msg = {0};
+        put_hello_version(&msg, version, name);
         enet_peer_send(peer, 0, enet_packet_create(msg.data, msg.len, ENET_PACKET_FLAG_RELIABLE));
-        rmt_buf_free(&body);
         rmt_buf_free(&msg);
       } else if (ev.type == ENET_EVENT_TYPE_RECEIVE) {
         size_t off = 0;
