@@ -124,7 +124,9 @@ static void test_wait_for_child(void **state) {
             "task.delay(0.05, function() local x = Instance.new('Folder') x.Name = 'Late' x.Parent = f end)\n"
             "assert(f:WaitForChild('Late').Name == 'Late')\n"
             "local t0 = time()\n"
-            "assert(f:WaitForChild('Never', 0.1) == nil and time() - t0 >= 0.1)\n"
+            /* on the test clock: gives up at the first frame at or after its 0.1 s */
+            "local gone = f:WaitForChild('Never', 0.1)\n"
+            "assert(gone == nil and time() - t0 >= 0.1 and time() - t0 < 0.1 + 1/60)\n"
             "local renamed = Instance.new('Folder', f)\n"
             "task.delay(0.02, function() renamed.Name = 'Renamed' end)\n"
             "assert(f:WaitForChild('Renamed') == renamed)\n"
@@ -135,7 +137,10 @@ static void test_infinite_yield_warning(void **state) {
   fixture *f = *state;
   rmt_host_run_string(f->host,
                       "game:GetService('ReplicatedStorage'):WaitForChild('Missing')", "w.lua");
-  run_for(f->host, 5.3);
+  /* Roblox warns after 5 s; on the test clock, not a frame before */
+  run_for(f->host, 4.98);
+  assert_int_equal(f->cap.warns, 0);
+  run_for(f->host, 0.05);
   assert_true(rmt_host_busy(f->host));
   assert_int_equal(f->cap.warns, 1);
   assert_true(has_line(&f->cap,
@@ -305,8 +310,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_tree, lua_fixture_setup, lua_fixture_teardown),
       cmocka_unit_test_setup_teardown(test_attributes_and_values, lua_fixture_setup, lua_fixture_teardown),
       cmocka_unit_test_setup_teardown(test_services_and_datatypes, lua_fixture_setup, lua_fixture_teardown),
-      cmocka_unit_test_setup_teardown(test_wait_for_child, lua_fixture_setup, lua_fixture_teardown),
-      cmocka_unit_test_setup_teardown(test_infinite_yield_warning, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_wait_for_child, lua_fixture_setup_clocked,
+                                      lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_infinite_yield_warning, lua_fixture_setup_clocked,
+                                      lua_fixture_teardown),
       cmocka_unit_test_setup_teardown(test_require_once_and_bindables, lua_fixture_setup, lua_fixture_teardown),
       cmocka_unit_test_setup_teardown(test_bindable_warnings, lua_fixture_setup, lua_fixture_teardown),
       cmocka_unit_test_setup_teardown(test_place_server, lua_fixture_setup, lua_fixture_teardown),
