@@ -191,6 +191,36 @@ static void test_luau_libraries(void **state) {
   assert_true(has_line(&f->cap, "P 2"));
 }
 
+/* The engine under a host keeps time on the host's clock; a host without one leaves a clock
+ * set on the engine's config alone. */
+static void test_host_clock_reaches_engine(void **state) {
+  fixture *f = *state;
+  rmt_server_config sc;
+  rmt_client_config cc;
+  test_clock other;
+  rmt_server_config_default(&sc);
+  rmt_client_config_default(&cc);
+  rmt_host_server_config(f->host, &sc);
+  rmt_host_client_config(f->host, &cc);
+  assert_ptr_equal(sc.clock, test_clock_read);
+  assert_ptr_equal(sc.clock_ud, &f->clock);
+  assert_ptr_equal(cc.clock, test_clock_read);
+  assert_ptr_equal(cc.clock_ud, &f->clock);
+  /* the scheduler's now is that clock's, from the host's creation */
+  test_clock_advance_ms(&f->clock, 1500);
+  assert_true(fabs(rmt_host_now(f->host) - 1.5) < 1e-9);
+
+  capture cap;
+  rmt_host *plain = test_host(RMT_HOST_SERVER, &cap, NULL);
+  assert_non_null(plain);
+  test_clock_init(&other);
+  sc.clock_ud = &other;
+  rmt_host_server_config(plain, &sc);
+  assert_ptr_equal(sc.clock, test_clock_read);
+  assert_ptr_equal(sc.clock_ud, &other);
+  rmt_host_destroy(plain);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_luau_libraries, lua_fixture_setup_clocked, lua_fixture_teardown),
@@ -204,6 +234,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_busy_while_waiting, lua_fixture_setup_clocked, lua_fixture_teardown),
       cmocka_unit_test_setup_teardown(test_print_formatting, lua_fixture_setup_clocked, lua_fixture_teardown),
       cmocka_unit_test_setup_teardown(test_syntax_error_reported, lua_fixture_setup_clocked, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_host_clock_reaches_engine, lua_fixture_setup_clocked,
+                                      lua_fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
