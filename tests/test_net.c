@@ -1,5 +1,7 @@
 /* test_net.c - the networking engine over real UDP on loopback, server and clients in one
- * process pumped in turn: sessions, registry, events, queues, rate limits, invokes, kicks. */
+ * process pumped in turn: sessions, registry, events, queues, rate limits, invokes, kicks.
+ * The engine's deadlines run on net_fixture.h's manual clock, so timeouts and refills are
+ * checked to the millisecond; only the lost-peer test (ENet's own timer) waits in real time. */
 #include "engine.h"
 #include "net_fixture.h"
 #include "protocol.h"
