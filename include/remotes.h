@@ -596,6 +596,19 @@ typedef void (*rmt_result_fn)(void *ud, int status, const rmt_value *results, si
 typedef int (*rmt_verify_fn)(void *ud, const uint8_t *ticket, size_t ticket_len, char *name,
                              uint64_t *user_id, char *reason);
 
+/* A clock for the engine's own timekeeping: microseconds on any monotonic scale (it must
+ * never go back; its origin does not matter). Set as `clock`/`clock_ud` in a server or client
+ * config (NULL = CLOCK_MONOTONIC), it is what every deadline the engine keeps is measured on:
+ * invoke timeouts, queued invocations waiting for a handler, the handshake and connect
+ * timeouts, rate-limit token buckets, WaitForChild-style remote waits. Microseconds rather than
+ * milliseconds so one clock can also drive the Lua host's scheduler, whose frame deltas need
+ * finer steps than a millisecond. Not on it: ENet's own time (enet_time_get: retransmission,
+ * peer_timeout_ms, pings), which cannot be injected, and the calls that block the caller
+ * (rmt_client_wait_connected, rmt_client_wait_remote_sync, the linger in destroy), which bound
+ * real time because nothing can advance a clock while they block. Called from service and
+ * from API calls, on the thread that uses the server or client. */
+typedef uint64_t (*rmt_clock_fn)(void *ud);
+
 /* ---- server ---- */
 typedef struct rmt_server_config {
   const char *bind_host;        /* default "127.0.0.1"; "0.0.0.0" for all interfaces */
@@ -634,6 +647,8 @@ typedef struct rmt_server_config {
   void *drop_ud;
   rmt_log_fn log;               /* NULL = warnings and errors to stderr */
   void *log_ud;
+  rmt_clock_fn clock;           /* NULL = the monotonic clock (see rmt_clock_fn) */
+  void *clock_ud;
 } rmt_server_config;
 RMT_API void rmt_server_config_default(rmt_server_config *config);
 
@@ -756,6 +771,8 @@ typedef struct rmt_client_config {
   void *registry_ud;
   rmt_log_fn log;
   void *log_ud;
+  rmt_clock_fn clock;           /* NULL = the monotonic clock (see rmt_clock_fn) */
+  void *clock_ud;
 } rmt_client_config;
 RMT_API void rmt_client_config_default(rmt_client_config *config);
 

@@ -70,6 +70,10 @@ void rmt_client_config_default(rmt_client_config *c) {
   c->linger_ms = 200;
 }
 
+/* Every deadline of the client is on the config's clock (rmt_clock_fn); the blocking waits
+ * below bound real time instead, since nothing can advance a clock while they block. */
+static uint64_t client_now(const rmt_client *c) { return rmt__clock_ms(c->cfg.clock, c->cfg.clock_ud); }
+
 static void set_error(rmt_client *c, const char *msg) {
   snprintf(c->last_error, sizeof c->last_error, "%s", msg);
 }
@@ -511,7 +515,7 @@ rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
   c->calls.by_id.alloc = cfg.alloc;
   rmt__tree_init(&c->tree, cfg.alloc);
   c->state = RMT_CLIENT_CONNECTING;
-  c->now = rmt__now_ms();
+  c->now = client_now(c);
   c->connect_deadline = c->now + cfg.connect_timeout_ms;
   snprintf(c->name, sizeof c->name, "%s", cfg.name);
   c->cfg.name = c->name;
@@ -612,7 +616,7 @@ int rmt_client_service(rmt_client *c, uint32_t timeout_ms) {
   if (!c) return RMT_EINVAL;
   if (c->in_service) return RMT_ESTATE;
   c->in_service = 1;
-  c->now = rmt__now_ms();
+  c->now = client_now(c);
   drain_queues(c);
   rmt_client_flush(c);
   int handled = 0, rc = 0;
@@ -620,14 +624,14 @@ int rmt_client_service(rmt_client *c, uint32_t timeout_ms) {
   if (c->host) {
     rc = enet_host_service(c->host, &ev, timeout_ms);
     while (rc > 0) {
-      c->now = rmt__now_ms();
+      c->now = client_now(c);
       handle_event(c, &ev);
       if (++handled >= 65536) break;
       rc = enet_host_check_events(c->host, &ev);
       if (rc == 0) rc = enet_host_service(c->host, &ev, 0);
     }
   }
-  c->now = rmt__now_ms();
+  c->now = client_now(c);
   if (c->state == RMT_CLIENT_CONNECTING && c->now >= c->connect_deadline) {
     if (c->peer) enet_peer_reset(c->peer);
     c->peer = NULL;
@@ -719,7 +723,7 @@ int rmt_client_wait_remote(rmt_client *c, const char *name, uint32_t timeout_ms,
     return RMT_ENOMEM;
   }
   memcpy(w->name, name, w->name_len + 1);
-  w->deadline = timeout_ms ? rmt__now_ms() + timeout_ms : 0;
+  w->deadline = timeout_ms ? client_now(c) + timeout_ms : 0;
   w->found = found;
   w->ud = ud;
   rmt_remote_entry *r = rmt__registry_find(&c->remotes, name, w->name_len);
@@ -812,7 +816,7 @@ int rmt_client_invoke(rmt_client *c, rmt_remote_id remote, const rmt_value *args
   if (r->kind != RMT_REMOTE_FUNCTION)
     return rmt__seterr(err, RMT_ETYPE, "'%s' is not a RemoteFunction", r->name);
   if (!timeout_ms) timeout_ms = c->cfg.invoke_timeout_ms;
-  rmt_pending *p = rmt__calls_new(&c->calls, 0, remote, rmt__now_ms() + timeout_ms, done, ud);
+  rmt_pending *p = rmt__calls_new(&c->calls, 0, remote, client_now(c) + timeout_ms, done, ud);
   if (!p) return rmt__seterr(err, RMT_ENOMEM, "out of memory");
   rmt_buf *b = &c->link.out[RMT_CHANNEL_RELIABLE];
   rmt_msg_mark mark;
@@ -894,7 +898,7 @@ int rmt_client_remote_stats(const rmt_client *c, rmt_remote_id remote, rmt_stats
 
 void rmt__client_feed(rmt_client *c, const rmt_fed_packet *packet) {
   c->in_service = 1;
-  c->now = rmt__now_ms();
+  c->now = client_now(c);
   handle_packet(c, packet->data, packet->len, packet->channel & 1);
   drain_queues(c);
   free_graveyard(c);

@@ -12,6 +12,10 @@
 
 /* Monotonic milliseconds. */
 uint64_t rmt__now_ms(void);
+/* Milliseconds on a config's clock (microseconds, see rmt_clock_fn), or rmt__now_ms(). */
+static inline uint64_t rmt__clock_ms(rmt_clock_fn clock, void *ud) {
+  return clock ? clock(ud) / 1000u : rmt__now_ms();
+}
 /* Initialises ENet once per process, with allocation failures reported instead of abort. */
 int rmt__enet_init(void);
 /* Formats "host:port" resolution failures etc. into err. */

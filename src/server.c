@@ -100,6 +100,9 @@ static void set_error(rmt_server *s, const char *msg) {
   snprintf(s->last_error, sizeof s->last_error, "%s", msg);
 }
 
+/* Every deadline and rate window of the server is on the config's clock (rmt_clock_fn). */
+static uint64_t server_now(const rmt_server *s) { return rmt__clock_ms(s->cfg.clock, s->cfg.clock_ud); }
+
 void rmt_server_config_default(rmt_server_config *c) {
   memset(c, 0, sizeof *c);
   c->bind_host = "127.0.0.1";
@@ -833,7 +836,7 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
     }
   }
   s->remotes.next_id = 1;
-  s->now = rmt__now_ms();
+  s->now = server_now(s);
   ENetAddress addr;
   if (rmt__resolve(c.bind_host, c.port, &addr, err)) goto fail;
   s->player_added = rmt_signal_create(c.alloc);
@@ -874,7 +877,7 @@ static void free_graveyard(rmt_server *s) {
 
 void rmt_server_destroy(rmt_server *s) {
   if (!s) return;
-  s->now = rmt__now_ms();
+  s->now = server_now(s);
   for (player *p = s->first; p; p = p->next) {
     s->scratch.len = 0;
     if (!rmt__put_lstr(&s->scratch, "server shut down", 16)) send_control(p, RMT_CTL_KICK, &s->scratch);
@@ -977,7 +980,7 @@ int rmt_server_service(rmt_server *s, uint32_t timeout_ms) {
   if (!s) return RMT_EINVAL;
   if (s->in_service) return RMT_ESTATE;
   s->in_service = 1;
-  s->now = rmt__now_ms();
+  s->now = server_now(s);
   remove_leaving(s);
   drain_queues(s);
   rmt_server_flush(s);
@@ -985,14 +988,14 @@ int rmt_server_service(rmt_server *s, uint32_t timeout_ms) {
   ENetEvent ev;
   int rc = enet_host_service(s->host, &ev, timeout_ms);
   while (rc > 0) {
-    s->now = rmt__now_ms();
+    s->now = server_now(s);
     handle_event(s, &ev);
     handled++;
     if (handled >= 65536) break; /* keep frames bounded under floods */
     rc = enet_host_check_events(s->host, &ev);
     if (rc == 0) rc = enet_host_service(s->host, &ev, 0);
   }
-  s->now = rmt__now_ms();
+  s->now = server_now(s);
   remove_leaving(s);
   rmt__calls_expire(&s->calls, s->now, &s->totals);
   drain_queues(s);
@@ -1208,7 +1211,7 @@ int rmt_server_invoke_client(rmt_server *s, rmt_player_id player_id, rmt_remote_
   player *p = joined(s, player_id);
   if (!p) return rmt__seterr(err, RMT_ENOTFOUND, "no player with id %u", player_id);
   if (!timeout_ms) timeout_ms = s->cfg.invoke_timeout_ms;
-  rmt_pending *pc = rmt__calls_new(&s->calls, player_id, remote, rmt__now_ms() + timeout_ms,
+  rmt_pending *pc = rmt__calls_new(&s->calls, player_id, remote, server_now(s) + timeout_ms,
                                    done, ud);
   if (!pc) return rmt__seterr(err, RMT_ENOMEM, "out of memory");
   repl_flush(s);
@@ -1313,7 +1316,7 @@ void rmt__server_feed(rmt_server *s, const rmt_fed_packet *packets, size_t n) {
   ENetPeer peer;
   memset(&peer, 0, sizeof peer);
   s->in_service = 1;
-  s->now = rmt__now_ms();
+  s->now = server_now(s);
   on_connect(s, &peer);
   player *p = peer.data;
   for (size_t i = 0; p && i < n; i++) {

@@ -66,4 +66,28 @@ static inline void alloc_counter_init(alloc_counter *ac) {
   ac->hook.ud = ac;
 }
 
+#ifdef cmocka_unit_test /* with cmocka.h included first */
+/* Nothing left, and every osize matched what was asked for. */
+static inline void alloc_counter_assert_clean(const alloc_counter *ac) {
+  assert_int_equal(ac->live_blocks, 0);
+  assert_int_equal(ac->live_bytes, 0);
+  assert_false(ac->bad_osize);
+}
+
+/* Defines `static alloc_counter name` and the cmocka setup/teardown of a group whose tests all
+ * allocate through it: a fresh counter before each test, the leak check after it. */
+#define ALLOC_COUNTER_FIXTURE(name)                                                            \
+  static alloc_counter name;                                                                   \
+  static int setup(void **state) {                                                             \
+    (void)state;                                                                               \
+    alloc_counter_init(&name);                                                                 \
+    return 0;                                                                                  \
+  }                                                                                            \
+  static int teardown(void **state) {                                                          \
+    (void)state;                                                                               \
+    alloc_counter_assert_clean(&name);                                                         \
+    return 0;                                                                                  \
+  }
+#endif
+
 #endif

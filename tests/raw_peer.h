@@ -1,7 +1,7 @@
 /* raw_peer.h - a raw ENet peer ("bot") that speaks (or abuses) the remotes protocol by hand:
  * connect, say HELLO, send any bytes on either channel, read WELCOME/REFUSE/ERROR and the
- * registry. Shared by tests/test_hostile.c and tests/test_abuse.c (the engine against hostile
- * peers, in one process) and tests/tools/attacker.c (the same attacks from separate processes
+ * registry. Shared by tests/test_hostile.c, test_abuse.c, test_soak.c and test_net.c (the
+ * engine against hand-made peers, in one process) and tests/tools/attacker.c (the same attacks from separate processes
  * against `remotes serve`, driven by tests/cli_hostile.py). Header-only; needs the engine's
  * internal headers (protocol.h, engine.h), so users build with src/ on the include path. */
 #ifndef RMT_TEST_RAW_PEER_H
@@ -160,15 +160,20 @@ static inline void bot_send_buf(bot *b, int channel, const rmt_buf *msg) {
   bot_send(b, channel, msg->data, msg->len);
 }
 
-static inline void put_hello(rmt_buf *msg, const char *name) {
+/* A HELLO claiming protocol `version` (tests of the version check send a wrong one). */
+static inline void put_hello_version(rmt_buf *msg, uint32_t version, const char *name) {
   rmt_buf body = {0};
   uint8_t magic[4] = {0x31, 0x54, 0x4d, 0x52};
   rmt_buf_append(&body, magic, 4);
-  rmt__put_varint(&body, RMT_PROTOCOL_VERSION);
+  rmt__put_varint(&body, version);
   rmt__put_lstr(&body, name, strlen(name));
   rmt__put_lstr(&body, "", 0);
   rmt__msg_put(msg, RMT_MSG_CONTROL, RMT_CTL_HELLO, NULL, 0, body.data, body.len);
   rmt_buf_free(&body);
+}
+
+static inline void put_hello(rmt_buf *msg, const char *name) {
+  put_hello_version(msg, RMT_PROTOCOL_VERSION, name);
 }
 
 static inline void bot_hello(bot *b, const char *name) {

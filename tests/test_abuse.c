@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "alloc_counter.h"
+#include "net_fixture.h"
 #include "engine.h"
 #include "protocol.h"
 #include "raw_peer.h"
@@ -54,7 +55,7 @@ static void count_enet_allocations(void) {
 /* ---- the world: one server, one good client ---- */
 
 typedef struct world {
-  alloc_counter sac, cac;
+  net_world net; /* on real time: the floods and their refills are real */
   rmt_server *server;
   rmt_client *good;
   rmt_remote_id echo, ev, unrel;
@@ -65,12 +66,6 @@ typedef struct world {
   double last_len; /* unreliable listener: length of the last string received */
 } world;
 
-static void quiet(void *ud, rmt_log_level level, const char *msg) {
-  (void)ud;
-  (void)level;
-  (void)msg;
-}
-
 static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason) {
   world *w = ud;
   (void)r;
@@ -78,11 +73,6 @@ static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason 
     w->drops[reason]++;
     w->drop_player[reason] = p;
   }
-}
-
-static void echo_handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t nargs) {
-  (void)ud;
-  rmt_invocation_return(inv, nargs > 1 ? args + 1 : NULL, nargs > 1 ? nargs - 1 : 0);
 }
 
 static void on_unrel(void *ud, const rmt_value *args, size_t nargs) {
@@ -99,8 +89,7 @@ static void pump(world *w) {
 static world *new_world(void) {
   static world w;
   memset(&w, 0, sizeof w);
-  alloc_counter_init(&w.sac);
-  alloc_counter_init(&w.cac);
+  net_world_init(&w.net, NET_CLOCK_REAL);
   return &w;
 }
 
@@ -108,34 +97,23 @@ static void start_server(world *w, const rmt_server_config *cfg) {
   rmt_server_config sc;
   if (cfg) sc = *cfg;
   else rmt_server_config_default(&sc);
-  sc.alloc = &w->sac.hook;
-  sc.log = quiet;
+  sc.alloc = &w->net.sac.hook;
+  sc.log = net_quiet_log;
   sc.on_drop = on_drop;
   sc.drop_ud = w;
-  rmt_error err;
-  w->server = rmt_server_create(&sc, &err);
-  assert_non_null(w->server);
+  w->server = net_start_server(&w->net, &sc);
   assert_int_equal(rmt_server_create_remote(w->server, "Echo", RMT_REMOTE_FUNCTION, &w->echo), 0);
   assert_int_equal(rmt_server_create_remote(w->server, "Ev", RMT_REMOTE_EVENT, &w->ev), 0);
   assert_int_equal(rmt_server_create_remote(w->server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w->unrel), 0);
-  rmt_server_on_invoke(w->server, w->echo, echo_handler, w);
+  rmt_server_on_invoke(w->server, w->echo, net_echo_handler, w);
 }
 
 static rmt_client *join_client(world *w, const char *name) {
   rmt_client_config cc;
-  rmt_client_config_default(&cc);
-  cc.port = rmt_server_port(w->server);
-  cc.name = name;
-  cc.alloc = &w->cac.hook;
-  cc.log = quiet;
-  rmt_client *c = rmt_client_create(&cc, NULL);
-  assert_non_null(c);
-  for (uint64_t t = rmt__now_ms() + 5000;
-       rmt_client_get_state(c) == RMT_CLIENT_CONNECTING && rmt__now_ms() < t;) {
-    rmt_server_service(w->server, 1);
-    rmt_client_service(c, 0);
-    if (w->good && w->good != c) rmt_client_service(w->good, 0);
-  }
+  net_client_config(&w->net, &cc, name);
+  cc.log = net_quiet_log;
+  rmt_client *c = net_add_client(&w->net, &cc);
+  net_settle(&w->net, c);
   return c;
 }
 
@@ -169,13 +147,7 @@ static long good_calls(world *w, int n) {
   return w->answered;
 }
 
-static void finish(world *w) {
-  rmt_client_destroy(w->good);
-  rmt_server_destroy(w->server);
-  assert_int_equal(w->sac.live_blocks, 0);
-  assert_int_equal(w->cac.live_blocks, 0);
-  assert_false(w->sac.bad_osize);
-}
+static void finish(world *w) { net_world_finish(&w->net); }
 
 static void sleep_us(long us) {
   struct timespec ts = {0, us * 1000};
@@ -436,7 +408,7 @@ static void test_queue_fair_per_sender(void **state) {
   assert_int_equal(got.count, 20);
   assert_true(got.in_order);
   assert_int_equal(got.other, 128); /* its share: queue_limit / 2 players */
-  rmt_client_destroy(flooder);
+  net_drop_client(&w->net, flooder);
   finish(w);
 }
 
@@ -474,8 +446,8 @@ static void test_duplicate_name_refused(void **state) {
   rmt_error err;
   assert_int_equal(rmt_client_wait_connected(twin, 10, &err), RMT_EREFUSED);
   assert_string_equal(rmt_client_last_error(twin), "a player named \"Good\" is already in the game");
-  rmt_client_destroy(twin);
-  rmt_client_destroy(w->good);
+  net_drop_client(&w->net, twin);
+  net_drop_client(&w->net, w->good);
   w->good = NULL;
   for (int i = 0; i < 50; i++) pump(w);
   assert_int_equal(rmt_server_players(w->server, NULL, 0), 0);
@@ -531,7 +503,7 @@ static void test_connections_per_address(void **state) {
   assert_int_equal(rmt_client_get_state(extra), RMT_CLIENT_DISCONNECTED);
   assert_string_equal(rmt_client_last_error(extra),
                       "too many connections from your address (limit 3)");
-  rmt_client_destroy(extra);
+  net_drop_client(&w->net, extra);
   assert_int_equal(rmt_server_players(w->server, NULL, 0), 2);
   /* The good client is still served; once one connection goes, a new one is accepted. */
   assert_int_equal(good_calls(w, 5), 5);
@@ -543,7 +515,7 @@ static void test_connections_per_address(void **state) {
   for (int i = 0; i < 20; i++) pump(w);
   rmt_client *later = join_client(w, "Later");
   assert_int_equal(rmt_client_get_state(later), RMT_CLIENT_CONNECTED);
-  rmt_client_destroy(later);
+  net_drop_client(&w->net, later);
   bot_close(&a);
   bot_close(&b);
   bot_close(&c);
@@ -623,7 +595,7 @@ static void test_deaf_joins_get_snapshot_paced(void **state) {
   rmt_server_flush(w->server);
   count_enet_allocations();
   long long base = enet_live;
-  size_t live_before = w->sac.live_bytes;
+  size_t live_before = w->net.sac.live_bytes;
   fflush(NULL);
   pid_t pid = fork();
   assert_true(pid >= 0);
@@ -645,7 +617,7 @@ static void test_deaf_joins_get_snapshot_paced(void **state) {
   }
   assert_int_equal(rmt_server_players(w->server, NULL, 0), NDEAF + NSTALL);
   long long grown = enet_peak - base;
-  long long ours = (long long)w->sac.peak_bytes - (long long)live_before;
+  long long ours = (long long)w->net.sac.peak_bytes - (long long)live_before;
   /* Per player: its WELCOME, the player list and at most a window of snapshot in ENet, far
    * below a snapshot; the server's own heap also holds one shared copy of the snapshot. */
   long long bound = (NDEAF + NSTALL) * 96LL * 1024 + 512 * 1024;
@@ -661,13 +633,9 @@ static void test_deaf_joins_get_snapshot_paced(void **state) {
   /* A good client still gets the whole tree. */
   tree_seen seen = {0};
   rmt_client_config cc;
-  rmt_client_config_default(&cc);
-  cc.port = rmt_server_port(w->server);
-  cc.name = "Good";
-  cc.alloc = &w->cac.hook;
-  cc.log = quiet;
-  w->good = rmt_client_create(&cc, NULL);
-  assert_non_null(w->good);
+  net_client_config(&w->net, &cc, "Good");
+  cc.log = net_quiet_log;
+  w->good = net_add_client(&w->net, &cc);
   rmt_client_on_replica(w->good, on_replica, &seen);
   long expect = 1 + NVALUES + NDEAF + NSTALL + 1;
   for (uint64_t t = rmt__now_ms() + 10000; seen.created < expect && rmt__now_ms() < t;) pump(w);

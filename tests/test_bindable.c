@@ -12,21 +12,7 @@
 #include "alloc_counter.h"
 #include "remotes.h"
 
-static alloc_counter g_ac;
-
-static int setup(void **state) {
-  (void)state;
-  alloc_counter_init(&g_ac);
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  assert_int_equal(g_ac.live_blocks, 0);
-  assert_int_equal(g_ac.live_bytes, 0);
-  assert_false(g_ac.bad_osize);
-  return 0;
-}
+ALLOC_COUNTER_FIXTURE(g_ac)
 
 /* The sender's argument list lives in buffers the test can scribble on, to prove a
  * listener sees a copy and never the sender's memory. */

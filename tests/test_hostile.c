@@ -17,6 +17,7 @@
 #include "relay.h" /* only for relay_udp_socket: raw datagrams that are not ENet at all */
 
 #include "alloc_counter.h"
+#include "net_fixture.h"
 #include "engine.h"
 #include "protocol.h"
 #include "remotes.h"
@@ -30,8 +31,8 @@ static uint16_t server_port;
 #define MAXBOTS 96
 
 typedef struct world {
-  alloc_counter sac; /* the server's memory, measured on its own */
-  alloc_counter cac; /* the good client's */
+  net_world net; /* real clock: latency under attack is real time; net.sac is the server's
+                    memory, measured on its own, net.cac the good client's */
   rmt_server *server;
   rmt_client *good;
   rmt_remote_id echo, slow, ev, unrel, unheard;
@@ -62,11 +63,6 @@ static uint64_t rnd(world *w) {
   return z ^ (z >> 31);
 }
 
-static void echo_handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t nargs) {
-  (void)ud;
-  rmt_invocation_return(inv, nargs > 1 ? args + 1 : NULL, nargs > 1 ? nargs - 1 : 0);
-}
-
 /* Never answers at once: holds the call (until the test completes it, or destroy frees it). */
 static void slow_handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t nargs) {
   world *w = ud;
@@ -88,12 +84,6 @@ static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason 
   if ((int)reason < 8) w->drops[reason]++;
   /* The good client never breaks a rule, so nothing of its may be dropped. */
   if (w->good && p && p == rmt_client_player_id(w->good)) w->wrong++;
-}
-
-static void quiet(void *ud, rmt_log_level level, const char *msg) {
-  (void)ud;
-  (void)level;
-  (void)msg;
 }
 
 static void on_answer(void *ud, int status, const rmt_value *res, size_t nres, const char *msg) {
@@ -145,6 +135,24 @@ static void pump_for(world *w, uint32_t ms) {
   while (rmt__now_ms() < until) pump(w);
 }
 
+/* The server on the fixture with `sc` (from net_server_config), Echo answering at once and Ev;
+ * then the well-behaved client joins. */
+static void start(world *w, const rmt_server_config *sc) {
+  w->server = net_start_server(&w->net, sc);
+  server_port = rmt_server_port(w->server);
+  assert_int_equal(rmt_server_create_remote(w->server, "Echo", RMT_REMOTE_FUNCTION, &w->echo), 0);
+  assert_int_equal(rmt_server_create_remote(w->server, "Ev", RMT_REMOTE_EVENT, &w->ev), 0);
+  rmt_server_on_invoke(w->server, w->echo, net_echo_handler, w);
+}
+
+static void join_good(world *w) {
+  rmt_client_config cc;
+  net_client_config(&w->net, &cc, "Good");
+  cc.log = net_quiet_log;
+  w->good = net_add_client(&w->net, &cc);
+  net_join(&w->net, w->good);
+}
+
 static bot *new_bot(world *w) {
   assert_true(w->nbots < MAXBOTS);
   bot *b = &w->bots[w->nbots++];
@@ -186,12 +194,10 @@ static void test_hostile_clients(void **state) {
   static world w;
   memset(&w, 0, sizeof w);
   w.rng = 0x407715;
-  alloc_counter_init(&w.sac);
-  alloc_counter_init(&w.cac);
+  net_world_init(&w.net, NET_CLOCK_REAL);
   rmt_server_config sc;
-  rmt_server_config_default(&sc);
-  sc.alloc = &w.sac.hook;
-  sc.log = quiet;
+  net_server_config(&w.net, &sc);
+  sc.log = net_quiet_log;
   sc.max_per_address = 0; /* every bot comes from 127.0.0.1 */
   sc.on_drop = on_drop;
   sc.drop_ud = &w;
@@ -201,41 +207,22 @@ static void test_hostile_clients(void **state) {
   sc.limits.max_bytes = 64 * 1024;
   sc.limits.max_string = 32 * 1024;
   sc.queue_limit = 256;
-  rmt_error err;
-  w.server = rmt_server_create(&sc, &err);
-  assert_non_null(w.server);
-  server_port = rmt_server_port(w.server);
-  assert_int_equal(rmt_server_create_remote(w.server, "Echo", RMT_REMOTE_FUNCTION, &w.echo), 0);
+  start(&w, &sc);
   assert_int_equal(rmt_server_create_remote(w.server, "Slow", RMT_REMOTE_FUNCTION, &w.slow), 0);
-  assert_int_equal(rmt_server_create_remote(w.server, "Ev", RMT_REMOTE_EVENT, &w.ev), 0);
   assert_int_equal(rmt_server_create_remote(w.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w.unrel), 0);
   assert_int_equal(rmt_server_create_remote(w.server, "Unheard", RMT_REMOTE_EVENT, &w.unheard), 0);
-  rmt_server_on_invoke(w.server, w.echo, echo_handler, &w);
   rmt_server_on_invoke(w.server, w.slow, slow_handler, &w);
   rmt_signal_connect(rmt_server_event_signal(w.server, w.ev), on_event, &w);
   rmt_signal_connect(rmt_server_event_signal(w.server, w.unrel), on_event, &w);
 
-  rmt_client_config cc;
-  rmt_client_config_default(&cc);
-  cc.port = server_port;
-  cc.name = "Good";
-  cc.alloc = &w.cac.hook;
-  cc.log = quiet;
-  w.good = rmt_client_create(&cc, &err);
-  assert_non_null(w.good);
-  for (uint64_t t = rmt__now_ms() + 3000;
-       rmt_client_get_state(w.good) == RMT_CLIENT_CONNECTING && rmt__now_ms() < t;) {
-    rmt_server_service(w.server, 1);
-    rmt_client_service(w.good, 0);
-  }
-  assert_int_equal(rmt_client_get_state(w.good), RMT_CLIENT_CONNECTED);
+  join_good(&w);
   /* Quiet baseline for the good client's latency. */
   pump_for(&w, 1000);
   qsort(w.lat_us, w.nlat, sizeof w.lat_us[0], cmp_u32);
   double quiet_p50 = percentile_ms(&w, 0.5), quiet_p99 = percentile_ms(&w, 0.99);
   long quiet_n = (long)w.nlat;
   w.nlat = 0;
-  size_t baseline_peak = w.sac.peak_bytes, baseline_live = w.sac.live_bytes;
+  size_t baseline_peak = w.net.sac.peak_bytes, baseline_live = w.net.sac.live_bytes;
   uint64_t attack_start = rmt__now_ms();
   rmt_buf msg = {0}, body = {0};
   uint8_t raw[4096];
@@ -535,10 +522,13 @@ static void test_hostile_clients(void **state) {
     bot_send_buf(ghost, 0, &msg);
     rmt_buf_free(&msg);
   }
-  rmt_client_config lc = cc;
+  rmt_client_config lc;
+  rmt_client_config_default(&lc);
+  lc.port = server_port;
   lc.name = "Leaver";
-  lc.alloc = &w.cac.hook;
-  rmt_client *leaver = rmt_client_create(&lc, &err);
+  lc.alloc = &w.net.cac.hook;
+  lc.log = net_quiet_log;
+  rmt_client *leaver = rmt_client_create(&lc, NULL);
   assert_non_null(leaver);
   uint64_t until = rmt__now_ms() + 3000;
   while (rmt_client_get_state(leaver) != RMT_CLIENT_CONNECTED && rmt__now_ms() < until) {
@@ -600,7 +590,7 @@ static void test_hostile_clients(void **state) {
                 (unsigned long long)st.dropped_queue_overflow,
                 (unsigned long long)mute_dropped_ms);
   print_message("server memory: %zu bytes before the attack, peak %zu, %zu live now\n",
-                baseline_peak, w.sac.peak_bytes, w.sac.live_bytes);
+                baseline_peak, w.net.sac.peak_bytes, w.net.sac.live_bytes);
 
   assert_int_equal(w.failed, 0);
   assert_int_equal(w.wrong, 0);
@@ -622,7 +612,7 @@ static void test_hostile_clients(void **state) {
    * batches of about batch_bytes (4 KiB is generous); one remote's queue of at most
    * max_bytes; a decode arena of at most a few times max_bytes. Measured: about 41 KiB. */
   size_t bound = 256 * 1024 + (size_t)(sc.max_players + 16) * 4096 + 5 * (size_t)sc.limits.max_bytes;
-  assert_true(w.sac.peak_bytes < bound);
+  assert_true(w.net.sac.peak_bytes < bound);
 
   /* Every bot gone (the silent ones by timeout): memory returns to the baseline plus the
    * queued events of the remote nobody listens to. */
@@ -634,15 +624,10 @@ static void test_hostile_clients(void **state) {
   rmt_stats unheard;
   rmt_server_remote_stats(w.server, w.unheard, &unheard);
   print_message("server memory after the bots left: %zu live (baseline %zu; bound %zu)\n",
-                w.sac.live_bytes, baseline_live, bound);
-  assert_true(w.sac.live_bytes <= baseline_live + 32 * 1024);
+                w.net.sac.live_bytes, baseline_live, bound);
+  assert_true(w.net.sac.live_bytes <= baseline_live + 32 * 1024);
   assert_int_equal(w.failed, 0);
-  rmt_client_destroy(w.good);
-  rmt_server_destroy(w.server);
-  assert_int_equal(w.sac.live_blocks, 0);
-  assert_int_equal(w.cac.live_blocks, 0);
-  assert_false(w.sac.bad_osize);
-  assert_false(w.cac.bad_osize);
+  net_world_finish(&w.net);
 }
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -708,34 +693,13 @@ static void test_deaf_flooder(void **state) {
   (void)state;
   static world w;
   memset(&w, 0, sizeof w);
-  alloc_counter_init(&w.sac);
-  alloc_counter_init(&w.cac);
+  net_world_init(&w.net, NET_CLOCK_REAL);
   rmt_server_config sc;
-  rmt_server_config_default(&sc);
-  sc.alloc = &w.sac.hook;
-  sc.log = quiet;
+  net_server_config(&w.net, &sc);
+  sc.log = net_quiet_log;
   sc.peer_timeout_ms = 3000;
-  rmt_error err;
-  w.server = rmt_server_create(&sc, &err);
-  assert_non_null(w.server);
-  server_port = rmt_server_port(w.server);
-  assert_int_equal(rmt_server_create_remote(w.server, "Echo", RMT_REMOTE_FUNCTION, &w.echo), 0);
-  assert_int_equal(rmt_server_create_remote(w.server, "Ev", RMT_REMOTE_EVENT, &w.ev), 0);
-  rmt_server_on_invoke(w.server, w.echo, echo_handler, &w);
-  rmt_client_config cc;
-  rmt_client_config_default(&cc);
-  cc.port = server_port;
-  cc.name = "Good";
-  cc.alloc = &w.cac.hook;
-  cc.log = quiet;
-  w.good = rmt_client_create(&cc, &err);
-  assert_non_null(w.good);
-  for (uint64_t t = rmt__now_ms() + 3000;
-       rmt_client_get_state(w.good) == RMT_CLIENT_CONNECTING && rmt__now_ms() < t;) {
-    rmt_server_service(w.server, 1);
-    rmt_client_service(w.good, 0);
-  }
-  assert_int_equal(rmt_client_get_state(w.good), RMT_CLIENT_CONNECTED);
+  start(&w, &sc);
+  join_good(&w);
   pump_for(&w, 300);
   long rss0 = rss_kib(), max_rss = rss0;
   rmt_stats st0;
@@ -786,10 +750,7 @@ static void test_deaf_flooder(void **state) {
   assert_int_equal(rmt_server_players(w.server, NULL, 0), 1);
   assert_int_equal(w.failed, 0);
   assert_int_equal(w.wrong, 0);
-  rmt_client_destroy(w.good);
-  rmt_server_destroy(w.server);
-  assert_int_equal(w.sac.live_blocks, 0);
-  assert_int_equal(w.cac.live_blocks, 0);
+  net_world_finish(&w.net);
 }
 
 int main(int argc, char **argv) {

@@ -2,35 +2,15 @@
  * watched by a Lua client: the Lua heap of both sides stays flat however many come and go
  * (a leaving Player and its replicated copies are destroyed and collected). */
 #define _POSIX_C_SOURCE 200809L
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
-
-#include <cmocka.h>
 
 #include "test_lua_util.h"
 
-typedef struct world {
-  alloc_counter sac, cac;
-  capture scap, ccap;
-  rmt_host *sh, *ch;
-} world;
+typedef lua_world world;
 
 static void pump_once(world *w, rmt_client *bot) {
-  rmt_server_service(w->sh->server, 0);
-  rmt_host_step(w->sh);
+  lua_world_pump_once(w);
   if (bot) rmt_client_service(bot, 0);
-  rmt_client_service(w->ch->client, 0);
-  rmt_host_step(w->ch);
-}
-
-static void pump(world *w, double seconds) {
-  double start = rmt_host_clock();
-  do {
-    pump_once(w, NULL);
-    sleep_ms(1);
-  } while (rmt_host_clock() - start < seconds);
 }
 
 /* The Lua heap in bytes after two full collections. */
@@ -64,52 +44,13 @@ static const char *const watcher =
     "end)\n"
     "Players.PlayerRemoving:Connect(function(p) _G.seenLeaving = (_G.seenLeaving or 0) + 1 end)\n";
 
-static int setup(void **state) {
-  world *w = calloc(1, sizeof *w);
-  rmt_server_config sc;
-  rmt_client_config cc;
-  rmt_server *server;
-  rmt_client *client;
-  rmt_error err;
-  double start;
-  alloc_counter_init(&w->sac);
-  alloc_counter_init(&w->cac);
-  w->sh = test_host(RMT_HOST_SERVER, &w->scap, &w->sac);
-  w->ch = test_host(RMT_HOST_CLIENT, &w->ccap, &w->cac);
-  if (!w->sh || !w->ch) return -1;
-  rmt_server_config_default(&sc);
-  sc.port = 0;
-  sc.max_players = 64;
-  rmt_host_server_config(w->sh, &sc);
-  server = rmt_server_create(&sc, &err);
-  if (!server) return -1;
-  rmt_host_attach_server(w->sh, server);
-  rmt_host_run_string(w->sh, place, "place.server.lua");
-  rmt_client_config_default(&cc);
-  cc.port = rmt_server_port(server);
-  cc.name = "Watcher";
-  rmt_host_client_config(w->ch, &cc);
-  client = rmt_client_create(&cc, &err);
-  if (!client) return -1;
-  rmt_host_attach_client(w->ch, client);
-  start = rmt_host_clock();
-  while (rmt_client_get_state(client) == RMT_CLIENT_CONNECTING && rmt_host_clock() - start < 5)
-    pump_once(w, NULL);
-  if (rmt_client_get_state(client) != RMT_CLIENT_CONNECTED) return -1;
-  rmt_host_client_joined(w->ch);
-  rmt_host_run_string(w->ch, watcher, "watcher.client.lua");
-  pump(w, 0.1);
-  *state = w;
-  return 0;
-}
+static void max_players_64(rmt_server_config *c) { c->max_players = 64; }
 
-static int teardown(void **state) {
-  world *w = *state;
-  rmt_host_destroy(w->ch);
-  rmt_host_destroy(w->sh);
-  assert_int_equal(w->sac.live_blocks, 0);
-  assert_int_equal(w->cac.live_blocks, 0);
-  free(w);
+static int setup(void **state) {
+  if (lua_world_setup(state, max_players_64, place, "place.server.lua", "Watcher")) return -1;
+  lua_world *w = *state;
+  rmt_host_run_string(w->ch, watcher, "watcher.client.lua");
+  lua_world_pump(w, 0.1);
   return 0;
 }
 
@@ -162,11 +103,11 @@ static void test_join_leave_heap_is_flat(void **state) {
    * 50 joins the next 600 still grew 35-50 KB by table resizes alone, with or without a leak
    * (a plateau, not proportional to n); after 300 they grow 10-15 KB */
   for (i = 0; i < warm; i++) join_and_leave(w, i);
-  pump(w, 0.4); /* the watcher's WaitForChild timeouts (cancelled, still in the heap) expire */
+  lua_world_pump(w, 0.4); /* the watcher's WaitForChild timeouts (cancelled, still in the heap) expire */
   s0 = heap_bytes(w->sh);
   c0 = heap_bytes(w->ch);
   for (; i < warm + n; i++) join_and_leave(w, i);
-  pump(w, 0.4);
+  lua_world_pump(w, 0.4);
   s1 = heap_bytes(w->sh);
   c1 = heap_bytes(w->ch);
   fprintf(stderr, "%d joins/leaves: server heap %.0f -> %.0f bytes, client heap %.0f -> %.0f\n",
@@ -188,7 +129,7 @@ static void test_join_leave_heap_is_flat(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_join_leave_heap_is_flat, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_join_leave_heap_is_flat, setup, lua_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

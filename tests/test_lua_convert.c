@@ -2,37 +2,11 @@
  * what Roblox mangles (functions, mixed tables, non-string keys) with warnings naming the
  * argument and path, cycles and limits refused, players as refs; nothing leaked. */
 #define _POSIX_C_SOURCE 200809L
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
-
-#include <cmocka.h>
 
 #include "test_lua_util.h"
 
-typedef struct fixture {
-  alloc_counter ac;
-  capture cap;
-  rmt_host *host;
-} fixture;
-
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  alloc_counter_init(&f->ac);
-  f->host = test_host(RMT_HOST_SERVER, &f->cap, &f->ac);
-  if (!f->host) return -1;
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  rmt_host_destroy(f->host);
-  assert_int_equal(f->ac.live_blocks, 0);
-  free(f);
-  return 0;
-}
+typedef lua_fixture fixture;
 
 /* Evaluates "return <exprs>" on the host's state; returns the number of values pushed. */
 static int eval(fixture *f, const char *exprs) {
@@ -184,10 +158,10 @@ static void test_players_as_refs(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_every_type_round_trip, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_lossy_steps_warn, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_cycles_and_limits_refused, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_players_as_refs, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_every_type_round_trip, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_lossy_steps_warn, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_cycles_and_limits_refused, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_players_as_refs, lua_fixture_setup, lua_fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,23 +12,6 @@
 #include "protocol.h"
 #include "test_lua_util.h"
 
-static rmt_host *capped_host(rmt_host_side side, capture *cap, alloc_counter *ac,
-                             size_t memory) {
-  rmt_host_config hc;
-  rmt_error err;
-  rmt_host *h;
-  memset(&hc, 0, sizeof hc);
-  memset(cap, 0, sizeof *cap);
-  hc.side = side;
-  hc.origin = side == RMT_HOST_SERVER ? "Server" : "Player1";
-  hc.output = capture_output;
-  hc.output_ud = cap;
-  hc.alloc = &ac->hook;
-  hc.memory_limit = memory;
-  h = rmt_host_create(&hc, &err);
-  if (!h) fprintf(stderr, "host: %s\n", err.message);
-  return h;
-}
 
 /* Found by fuzz_host: a crossing that filled the cap with many small objects (a message of
  * many small tables; here a script) left the state holding more than the cap in garbage.
@@ -41,7 +24,7 @@ static void test_cap_filled_with_small_objects_recovers(void **state) {
   int i;
   (void)state;
   alloc_counter_init(&ac);
-  h = capped_host(RMT_HOST_SERVER, &cap, &ac, 8u << 20);
+  h = test_host_guarded(RMT_HOST_SERVER, &cap, &ac, 0, 8u << 20);
   assert_non_null(h);
   rmt_host_run_string(h, "local k = {} for i = 1, 1e9 do k[i] = {} end", "hog.lua");
   assert_non_null(strstr(cap.text, "not enough memory"));
@@ -63,7 +46,7 @@ static rmt_host *fed_client_host(capture *cap, alloc_counter *ac) {
   rmt_client *client;
   rmt_buf body = {0}, msg = {0};
   rmt_fed_packet p;
-  rmt_host *h = capped_host(RMT_HOST_CLIENT, cap, ac, 0);
+  rmt_host *h = test_host_guarded(RMT_HOST_CLIENT, cap, ac, 0, 0);
   if (!h) return NULL;
   rmt_client_config_default(&cc);
   cc.port = 9;

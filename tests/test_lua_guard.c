@@ -5,59 +5,24 @@
  * "not enough memory" to the allocating script and the host goes on; a raising __gc cannot
  * reach LuaJIT's panic. */
 #define _POSIX_C_SOURCE 200809L
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
-
-#include <cmocka.h>
 
 #include "test_lua_util.h"
 
-static rmt_host *guarded_host(capture *cap, alloc_counter *ac, double timeout, size_t memory) {
-  rmt_host_config hc;
-  rmt_error err;
-  rmt_host *h;
-  memset(&hc, 0, sizeof hc);
-  memset(cap, 0, sizeof *cap);
-  hc.side = RMT_HOST_SERVER;
-  hc.origin = "Server";
-  hc.output = capture_output;
-  hc.output_ud = cap;
-  hc.alloc = ac ? &ac->hook : NULL;
-  hc.script_timeout = timeout;
-  hc.memory_limit = memory;
-  h = rmt_host_create(&hc, &err);
-  if (!h) fprintf(stderr, "host: %s\n", err.message);
-  return h;
-}
 
 /* ---- a Lua server against a plain C client that sends what Lua cannot take ---- */
 
 typedef struct world {
-  alloc_counter sac;
-  capture scap;
-  rmt_host *sh;
-  rmt_server *server;
-  rmt_client *client;
+  lua_world lw;       /* lw.client is the plain C client */
   int answers;        /* the client's invoke callbacks */
   int last_status;
   size_t last_n;
   char last_message[256];
 } world;
 
-static void pump(world *w, double seconds) {
-  double start = rmt_host_clock();
-  do {
-    rmt_server_service(w->server, 1);
-    rmt_host_step(w->sh);
-    rmt_client_service(w->client, 1);
-  } while (rmt_host_clock() - start < seconds);
-}
-
 static void pump_until(world *w, int (*done)(world *), double max_seconds) {
   double start = rmt_host_clock();
-  while (!done(w) && rmt_host_clock() - start < max_seconds) pump(w, 0);
+  while (!done(w) && rmt_host_clock() - start < max_seconds) lua_world_pump_once(&w->lw);
 }
 
 static const char *SERVER_SCRIPT =
@@ -100,45 +65,23 @@ static void answer_too_many(void *ud, rmt_invocation *inv, const rmt_value *args
 
 static int world_setup(void **state) {
   world *w = calloc(1, sizeof *w);
-  rmt_server_config sc;
-  rmt_client_config cc;
-  rmt_error err;
-  double start;
-  alloc_counter_init(&w->sac);
-  w->sh = guarded_host(&w->scap, &w->sac, 0, 0);
-  if (!w->sh) return -1;
-  rmt_server_config_default(&sc);
-  sc.port = 0;
-  rmt_host_server_config(w->sh, &sc);
-  w->server = rmt_server_create(&sc, &err);
-  if (!w->server) return -1;
-  rmt_host_attach_server(w->sh, w->server);
-  rmt_host_run_string(w->sh, SERVER_SCRIPT, "server.lua");
-  rmt_client_config_default(&cc); /* a plain C client: no max_args of its own */
-  cc.port = rmt_server_port(w->server);
-  cc.name = "Raw";
-  w->client = rmt_client_create(&cc, &err);
-  if (!w->client) return -1;
-  start = rmt_host_clock();
-  while (rmt_client_get_state(w->client) == RMT_CLIENT_CONNECTING && rmt_host_clock() - start < 5)
-    pump(w, 0);
-  if (rmt_client_get_state(w->client) != RMT_CLIENT_CONNECTED) return -1;
-  pump(w, 0.1);
+  if (!w || lua_world_serve(&w->lw, NULL, SERVER_SCRIPT, "server.lua") ||
+      lua_world_join_plain(&w->lw, "Raw"))
+    return -1;
+  lua_world_pump(&w->lw, 0.1);
   *state = w;
   return 0;
 }
 
 static int world_teardown(void **state) {
   world *w = *state;
-  rmt_client_destroy(w->client);
-  rmt_host_destroy(w->sh); /* destroys the server too */
-  assert_int_equal(w->sac.live_blocks, 0);
+  lua_world_free(&w->lw);
   free(w);
   return 0;
 }
 
 static int got_good_event(world *w) {
-  return strstr(w->scap.text, "P event 1 good") != NULL;
+  return strstr(w->lw.scap.text, "P event 1 good") != NULL;
 }
 
 static int got_answer(world *w) {
@@ -149,19 +92,19 @@ static void test_too_many_arguments_event(void **state) {
   world *w = *state;
   rmt_value *nils = calloc(8000, sizeof *nils); /* zeroed: RMT_TNIL */
   rmt_value good = rmt_str("good");
-  rmt_remote_id ev = rmt_client_find_remote(w->client, "Ev");
+  rmt_remote_id ev = rmt_client_find_remote(w->lw.client, "Ev");
   rmt_stats st;
   assert_true(ev != 0);
   /* 8,000 nils: 8 KB, inside every byte and element limit, more than a Lua call takes */
-  assert_int_equal(rmt_client_fire(w->client, ev, nils, 8000, NULL), 0);
-  assert_int_equal(rmt_client_fire(w->client, ev, &good, 1, NULL), 0);
+  assert_int_equal(rmt_client_fire(w->lw.client, ev, nils, 8000, NULL), 0);
+  assert_int_equal(rmt_client_fire(w->lw.client, ev, &good, 1, NULL), 0);
   pump_until(w, got_good_event, 5);
-  if (!got_good_event(w)) fprintf(stderr, "%s", w->scap.text);
+  if (!got_good_event(w)) fprintf(stderr, "%s", w->lw.scap.text);
   assert_true(got_good_event(w));
-  assert_null(strstr(w->scap.text, "P event 8000"));
-  if (!strstr(w->scap.text, "more than max_args 4096")) fprintf(stderr, "%s", w->scap.text);
-  assert_non_null(strstr(w->scap.text, "more than max_args 4096"));
-  assert_int_equal(rmt_server_remote_stats(w->server, 0, &st), 0);
+  assert_null(strstr(w->lw.scap.text, "P event 8000"));
+  if (!strstr(w->lw.scap.text, "more than max_args 4096")) fprintf(stderr, "%s", w->lw.scap.text);
+  assert_non_null(strstr(w->lw.scap.text, "more than max_args 4096"));
+  assert_int_equal(rmt_server_remote_stats(w->lw.server, 0, &st), 0);
   assert_true(st.dropped_malformed >= 1);
   free(nils);
 }
@@ -170,16 +113,16 @@ static void test_too_many_arguments_invoke(void **state) {
   world *w = *state;
   rmt_value *nils = calloc(8000, sizeof *nils);
   rmt_value one = rmt_num(1);
-  rmt_remote_id fn = rmt_client_find_remote(w->client, "Fn");
+  rmt_remote_id fn = rmt_client_find_remote(w->lw.client, "Fn");
   assert_true(fn != 0);
-  assert_int_equal(rmt_client_invoke(w->client, fn, nils, 8000, 5000, on_answer, w, NULL), 0);
+  assert_int_equal(rmt_client_invoke(w->lw.client, fn, nils, 8000, 5000, on_answer, w, NULL), 0);
   pump_until(w, got_answer, 5);
   assert_int_equal(w->answers, 1);
   assert_true(w->last_status != RMT_OK); /* refused with a reason, not a hang */
   assert_non_null(strstr(w->last_message, "max_args"));
   /* the same remote still answers a good call */
   w->answers = 0;
-  assert_int_equal(rmt_client_invoke(w->client, fn, &one, 1, 5000, on_answer, w, NULL), 0);
+  assert_int_equal(rmt_client_invoke(w->lw.client, fn, &one, 1, 5000, on_answer, w, NULL), 0);
   pump_until(w, got_answer, 5);
   assert_int_equal(w->answers, 1);
   assert_int_equal(w->last_status, RMT_OK);
@@ -188,20 +131,20 @@ static void test_too_many_arguments_invoke(void **state) {
 }
 
 static int got_back(world *w) {
-  return strstr(w->scap.text, "P back") != NULL;
+  return strstr(w->lw.scap.text, "P back") != NULL;
 }
 
 static void test_too_many_values_in_an_answer(void **state) {
   world *w = *state;
-  rmt_remote_id back = rmt_client_find_remote(w->client, "Back");
+  rmt_remote_id back = rmt_client_find_remote(w->lw.client, "Back");
   assert_true(back != 0);
-  assert_int_equal(rmt_client_on_invoke(w->client, back, answer_too_many, w), 0);
-  rmt_host_run_string(w->sh, "askBack(game.Players:GetPlayers()[1])", "ask.lua");
+  assert_int_equal(rmt_client_on_invoke(w->lw.client, back, answer_too_many, w), 0);
+  rmt_host_run_string(w->lw.sh, "askBack(game.Players:GetPlayers()[1])", "ask.lua");
   pump_until(w, got_back, 5);
-  if (!got_back(w)) fprintf(stderr, "%s", w->scap.text);
+  if (!got_back(w)) fprintf(stderr, "%s", w->lw.scap.text);
   /* the invoking thread gets an error it can catch; the server goes on */
-  assert_non_null(strstr(w->scap.text, "P back false"));
-  assert_non_null(strstr(w->scap.text, "max_args"));
+  assert_non_null(strstr(w->lw.scap.text, "P back false"));
+  assert_non_null(strstr(w->lw.scap.text, "max_args"));
 }
 
 typedef struct got_event {
@@ -222,7 +165,7 @@ static void on_buf_event(void *ud, const rmt_value *args, size_t n) {
 }
 
 static int got_buffer_line(world *w) {
-  return strstr(w->scap.text, "P buffer") != NULL;
+  return strstr(w->lw.scap.text, "P buffer") != NULL;
 }
 
 /* Luau's buffer crosses remotes as Roblox lets it (Zap, Blink and ByteNet send nothing else):
@@ -231,16 +174,16 @@ static int got_buffer_line(world *w) {
 static void test_buffer_crosses_remotes(void **state) {
   world *w = *state;
   got_event g;
-  rmt_remote_id buf = rmt_client_find_remote(w->client, "Buf");
+  rmt_remote_id buf = rmt_client_find_remote(w->lw.client, "Buf");
   rmt_value arg = rmt_bytes("a\0b", 3);
   memset(&g, 0, sizeof g);
   assert_true(buf != 0);
-  assert_true(rmt_signal_connect(rmt_client_event_signal(w->client, buf), on_buf_event, &g) != 0);
-  assert_int_equal(rmt_client_fire(w->client, buf, &arg, 1, NULL), 0);
+  assert_true(rmt_signal_connect(rmt_client_event_signal(w->lw.client, buf), on_buf_event, &g) != 0);
+  assert_int_equal(rmt_client_fire(w->lw.client, buf, &arg, 1, NULL), 0);
   pump_until(w, got_buffer_line, 5);
-  pump(w, 0.1);
-  if (!got_buffer_line(w)) fprintf(stderr, "%s", w->scap.text);
-  assert_true(has_line(&w->scap, "P buffer buffer 3 0 true"));
+  lua_world_pump(&w->lw, 0.1);
+  if (!got_buffer_line(w)) fprintf(stderr, "%s", w->lw.scap.text);
+  assert_true(has_line(&w->lw.scap, "P buffer buffer 3 0 true"));
   assert_int_equal(g.n, 1);
   assert_int_equal(g.first, RMT_TBUFFER);
   assert_int_equal(g.len, 4);
@@ -256,7 +199,7 @@ static void test_script_timeout_in_compiled_loops(void **state) {
   rmt_host *h;
   (void)state;
   alloc_counter_init(&ac);
-  h = guarded_host(&cap, &ac, 0.2, 0);
+  h = test_host_guarded(RMT_HOST_SERVER, &cap, &ac, 0.2, 0);
   assert_non_null(h);
   /* each spin runs far past LuaJIT's hot-loop threshold, so it is a compiled trace when the
    * deadline passes; a pcall that swallows the error and spins on gets it again */
@@ -286,7 +229,7 @@ static void test_stop_ends_a_spin(void **state) {
   capture cap;
   rmt_host *h;
   (void)state;
-  h = guarded_host(&cap, NULL, -1 /* no timeout */, 0);
+  h = test_host_guarded(RMT_HOST_SERVER, &cap, NULL, -1 /* no timeout */, 0);
   assert_non_null(h);
   rmt_host_stop_at(h, rmt_host_clock() + 0.1);
   rmt_host_run_string(h, "while true do end", "forever.lua");
@@ -302,7 +245,7 @@ static void test_memory_limit(void **state) {
   int i;
   (void)state;
   alloc_counter_init(&ac);
-  h = guarded_host(&cap, &ac, 0, 16u << 20);
+  h = test_host_guarded(RMT_HOST_SERVER, &cap, &ac, 0, 16u << 20);
   assert_non_null(h);
   rmt_host_run_string(h,
                       "local keep = {}\n"
@@ -353,7 +296,7 @@ static void test_raising_gc_never_panics(void **state) {
   rmt_host *h;
   int i;
   (void)state;
-  h = guarded_host(&cap, NULL, 0, 0);
+  h = test_host_guarded(RMT_HOST_SERVER, &cap, NULL, 0, 0);
   assert_non_null(h);
   /* Luau never runs __gc. Here a finalizer that raised would run inside whatever allocation
    * steps the collector: outside a crossing that is LuaJIT's panic (exit) */

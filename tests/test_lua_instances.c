@@ -1,41 +1,13 @@
 /* test_lua_instances.c - the Lua host's instance tree (Roblox semantics checked from Lua with
  * assert), datatypes, services, require, bindables and place loading; nothing leaked. */
 #define _POSIX_C_SOURCE 200809L
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-
 #include "test_lua_util.h"
 
-typedef struct fixture {
-  alloc_counter ac;
-  capture cap;
-  rmt_host *host;
-} fixture;
-
-static int setup_side(void **state, rmt_host_side side) {
-  fixture *f = calloc(1, sizeof *f);
-  alloc_counter_init(&f->ac);
-  f->host = test_host(side, &f->cap, &f->ac);
-  if (!f->host) return -1;
-  *state = f;
-  return 0;
-}
-static int setup(void **state) { return setup_side(state, RMT_HOST_SERVER); }
-static int setup_client(void **state) { return setup_side(state, RMT_HOST_CLIENT); }
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  rmt_host_destroy(f->host);
-  assert_int_equal(f->ac.live_blocks, 0);
-  free(f);
-  return 0;
-}
+typedef lua_fixture fixture;
 
 /* Runs a Lua check script that prints "done" at its end; any error fails the test. */
 static void check_lua(fixture *f, const char *src) {
@@ -152,7 +124,9 @@ static void test_wait_for_child(void **state) {
             "task.delay(0.05, function() local x = Instance.new('Folder') x.Name = 'Late' x.Parent = f end)\n"
             "assert(f:WaitForChild('Late').Name == 'Late')\n"
             "local t0 = time()\n"
-            "assert(f:WaitForChild('Never', 0.1) == nil and time() - t0 >= 0.1)\n"
+            /* on the test clock: gives up at the first frame at or after its 0.1 s */
+            "local gone = f:WaitForChild('Never', 0.1)\n"
+            "assert(gone == nil and time() - t0 >= 0.1 and time() - t0 < 0.1 + 1/60)\n"
             "local renamed = Instance.new('Folder', f)\n"
             "task.delay(0.02, function() renamed.Name = 'Renamed' end)\n"
             "assert(f:WaitForChild('Renamed') == renamed)\n"
@@ -163,7 +137,10 @@ static void test_infinite_yield_warning(void **state) {
   fixture *f = *state;
   rmt_host_run_string(f->host,
                       "game:GetService('ReplicatedStorage'):WaitForChild('Missing')", "w.lua");
-  run_for(f->host, 5.3);
+  /* Roblox warns after 5 s; on the test clock, not a frame before */
+  run_for(f->host, 4.98);
+  assert_int_equal(f->cap.warns, 0);
+  run_for(f->host, 0.05);
   assert_true(rmt_host_busy(f->host));
   assert_int_equal(f->cap.warns, 1);
   assert_true(has_line(&f->cap,
@@ -330,16 +307,18 @@ static void test_place_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_tree, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_attributes_and_values, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_services_and_datatypes, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_wait_for_child, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_infinite_yield_warning, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_require_once_and_bindables, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_bindable_warnings, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_place_server, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_place_client_filter, setup_client, teardown),
-      cmocka_unit_test_setup_teardown(test_place_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_tree, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_attributes_and_values, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_services_and_datatypes, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_wait_for_child, lua_fixture_setup_clocked,
+                                      lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_infinite_yield_warning, lua_fixture_setup_clocked,
+                                      lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_require_once_and_bindables, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_bindable_warnings, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_place_server, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_place_client_filter, lua_fixture_setup_client, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_place_errors, lua_fixture_setup, lua_fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

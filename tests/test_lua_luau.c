@@ -495,24 +495,18 @@ static void test_out_of_memory(void **state) {
 
 /* Through the host: a Luau script runs, and a Luau syntax error names file, line, column. */
 static void test_host_runs_luau(void **state) {
-  alloc_counter ac;
-  capture cap;
-  rmt_host *h;
-  (void)state;
-  alloc_counter_init(&ac);
-  h = test_host(RMT_HOST_SERVER, &cap, &ac);
-  assert_non_null(h);
-  assert_int_equal(run_lua(h, &cap,
+  lua_fixture *f = *state;
+  rmt_host *h = f->host;
+  capture *cap = &f->cap;
+  assert_int_equal(run_lua(h, cap,
                            "local n: number = 1\nn += 2\nfor i = 1, 3 do if i == 2 then continue end "
                            "print(`i={i} n={n}`) end\nprint(if n > 2 then 'big' else 'small', 7 // 2)\n"),
                    0);
-  assert_true(has_line(&cap, "P i=1 n=3"));
-  assert_true(has_line(&cap, "P i=3 n=3"));
-  assert_true(has_line(&cap, "P big 3"));
-  assert_int_equal(run_lua(h, &cap, "local x = 1\nx += \n"), 1);
-  assert_true(has_line(&cap, "E test.lua:3:1: unexpected symbol near <eof>"));
-  rmt_host_destroy(h);
-  assert_int_equal(ac.live_blocks, 0);
+  assert_true(has_line(cap, "P i=1 n=3"));
+  assert_true(has_line(cap, "P i=3 n=3"));
+  assert_true(has_line(cap, "P big 3"));
+  assert_int_equal(run_lua(h, cap, "local x = 1\nx += \n"), 1);
+  assert_true(has_line(cap, "E test.lua:3:1: unexpected symbol near <eof>"));
 }
 
 int main(void) {
@@ -520,7 +514,7 @@ int main(void) {
       cmocka_unit_test(test_pairs),          cmocka_unit_test(test_lines_kept),
       cmocka_unit_test(test_valid_lua_unchanged), cmocka_unit_test(test_run),
       cmocka_unit_test(test_runtime_error_line), cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_out_of_memory),  cmocka_unit_test(test_host_runs_luau),
+      cmocka_unit_test(test_out_of_memory),  cmocka_unit_test_setup_teardown(test_host_runs_luau, lua_fixture_setup, lua_fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

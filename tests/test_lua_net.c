@@ -2,34 +2,11 @@
  * one process: remotes by path replicated as instances, fires with the player first, invokes
  * yielding only the caller, handler errors reaching the client, destroy, PlayerRemoving. */
 #define _POSIX_C_SOURCE 200809L
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
-
-#include <cmocka.h>
 
 #include "test_lua_util.h"
 
-typedef struct world {
-  alloc_counter sac, cac;
-  capture scap, ccap;
-  rmt_host *sh, *ch;
-} world;
-
-static void pump(world *w, double seconds) {
-  double start = rmt_host_clock();
-  do {
-    if (w->sh) {
-      rmt_server_service(w->sh->server, 1);
-      rmt_host_step(w->sh);
-    }
-    if (w->ch) {
-      rmt_client_service(w->ch->client, 1);
-      rmt_host_step(w->ch);
-    }
-  } while (rmt_host_clock() - start < seconds);
-}
+typedef lua_world world;
 
 static const char *SERVER_SCRIPT =
     "local rs = game:GetService('ReplicatedStorage')\n"
@@ -64,49 +41,7 @@ static const char *CLIENT_SCRIPT =
     "assert(not pcall(function() ping:FireClient(game.Players.LocalPlayer) end))\n";
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof *w);
-  rmt_server_config sc;
-  rmt_client_config cc;
-  rmt_server *server;
-  rmt_client *client;
-  rmt_error err;
-  double start;
-  alloc_counter_init(&w->sac);
-  alloc_counter_init(&w->cac);
-  w->sh = test_host(RMT_HOST_SERVER, &w->scap, &w->sac);
-  w->ch = test_host(RMT_HOST_CLIENT, &w->ccap, &w->cac);
-  if (!w->sh || !w->ch) return -1;
-  rmt_server_config_default(&sc);
-  sc.port = 0;
-  server = rmt_server_create(&sc, &err);
-  if (!server) return -1;
-  rmt_host_attach_server(w->sh, server);
-  rmt_host_run_string(w->sh, SERVER_SCRIPT, "server.lua");
-
-  rmt_client_config_default(&cc);
-  cc.port = rmt_server_port(server);
-  cc.name = "Tester";
-  rmt_host_client_config(w->ch, &cc);
-  client = rmt_client_create(&cc, &err);
-  if (!client) return -1;
-  rmt_host_attach_client(w->ch, client);
-  start = rmt_host_clock();
-  while (rmt_client_get_state(client) == RMT_CLIENT_CONNECTING && rmt_host_clock() - start < 5)
-    pump(w, 0);
-  if (rmt_client_get_state(client) != RMT_CLIENT_CONNECTED) return -1;
-  rmt_host_client_joined(w->ch);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  rmt_host_destroy(w->ch);
-  rmt_host_destroy(w->sh);
-  assert_int_equal(w->sac.live_blocks, 0);
-  assert_int_equal(w->cac.live_blocks, 0);
-  free(w);
-  return 0;
+  return lua_world_setup(state, NULL, SERVER_SCRIPT, "server.lua", "Tester");
 }
 
 static void dump(world *w) {
@@ -116,7 +51,7 @@ static void dump(world *w) {
 static void test_remotes_end_to_end(void **state) {
   world *w = *state;
   rmt_host_run_string(w->ch, CLIENT_SCRIPT, "client.lua");
-  pump(w, 0.6);
+  lua_world_pump(w, 0.6);
   if (w->scap.errors || w->ccap.errors != 0) dump(w);
   assert_int_equal(w->scap.errors, 0);
   assert_int_equal(w->ccap.errors, 0);
@@ -141,14 +76,14 @@ static void test_destroy_and_reparent_replicate(void **state) {
                       "rs:WaitForChild('Moved'):WaitForChild('Ask')\n"
                       "print('moved', rs.Moved.Ask.ClassName, rs.Remotes:FindFirstChild('Ask'))\n",
                       "client.lua");
-  pump(w, 0.2);
+  lua_world_pump(w, 0.2);
   rmt_host_run_string(w->sh,
                       "local rs = game.ReplicatedStorage\n"
                       "rs.Remotes.Ping:Destroy()\n"
                       "local moved = Instance.new('Folder') moved.Name = 'Moved' moved.Parent = rs\n"
                       "rs.Remotes.Ask.Parent = moved\n",
                       "server2.lua");
-  pump(w, 0.4);
+  lua_world_pump(w, 0.4);
   if (w->scap.errors || w->ccap.errors) dump(w);
   assert_true(has_line(&w->ccap, "P removed Ping"));
   assert_true(has_line(&w->ccap, "P removed Ask"));
@@ -157,20 +92,20 @@ static void test_destroy_and_reparent_replicate(void **state) {
 
 static void test_player_removing_on_leave(void **state) {
   world *w = *state;
-  pump(w, 0.1);
-  rmt_host_destroy(w->ch); /* leaves politely */
+  lua_world_pump(w, 0.1);
+  rmt_host_destroy(w->ch); /* leaves politely, destroying its client */
   w->ch = NULL;
-  pump(w, 0.5);
+  w->client = NULL;
+  lua_world_pump(w, 0.5);
   assert_true(has_line(&w->scap, "P removing Tester"));
   assert_int_equal(w->sh->players_present, 0);
-  w->ch = test_host(RMT_HOST_CLIENT, &w->ccap, &w->cac); /* teardown destroys one */
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_remotes_end_to_end, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_destroy_and_reparent_replicate, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_player_removing_on_leave, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_remotes_end_to_end, setup, lua_world_teardown),
+      cmocka_unit_test_setup_teardown(test_destroy_and_reparent_replicate, setup, lua_world_teardown),
+      cmocka_unit_test_setup_teardown(test_player_removing_on_leave, setup, lua_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,85 +3,27 @@
  * must not: remotes, the camera, ServerStorage), subtrees moving in and out, one folder for
  * a remote's path and its replicated copy, and a client's local edits staying local. */
 #define _POSIX_C_SOURCE 200809L
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdlib.h>
-
-#include <cmocka.h>
 
 #include "test_lua_util.h"
 
-typedef struct world {
-  alloc_counter sac, cac;
-  capture scap, ccap;
-  rmt_host *sh, *ch;
-} world;
+typedef lua_world world;
 
-static void pump(world *w, double seconds) {
-  double start = rmt_host_clock();
-  do {
-    rmt_server_service(w->sh->server, 1);
-    rmt_host_step(w->sh);
-    rmt_client_service(w->ch->client, 1);
-    rmt_host_step(w->ch);
-  } while (rmt_host_clock() - start < seconds);
-}
+static const char *SERVER_SCRIPT =
+    "local rs = game.ReplicatedStorage\n"
+    "local remotes = Instance.new('Folder') remotes.Name = 'Remotes'\n"
+    "Instance.new('RemoteEvent', remotes).Name = 'Ping'\n"
+    "Instance.new('StringValue', remotes).Name = 'Motd'\n"
+    "remotes.Parent = rs\n"
+    "local gold = Instance.new('IntValue') gold.Name = 'Gold' gold.Value = 5\n"
+    "gold.Parent = rs\n"
+    "local loot = Instance.new('Folder', game.ServerStorage) loot.Name = 'Loot'\n"
+    "local coins = Instance.new('IntValue', loot) coins.Name = 'Coins'\n"
+    "coins.Value = 3\n";
 
 static int setup(void **state) {
-  world *w = calloc(1, sizeof *w);
-  rmt_server_config sc;
-  rmt_client_config cc;
-  rmt_server *server;
-  rmt_client *client;
-  rmt_error err;
-  double start;
-  alloc_counter_init(&w->sac);
-  alloc_counter_init(&w->cac);
-  w->sh = test_host(RMT_HOST_SERVER, &w->scap, &w->sac);
-  w->ch = test_host(RMT_HOST_CLIENT, &w->ccap, &w->cac);
-  if (!w->sh || !w->ch) return -1;
-  rmt_server_config_default(&sc);
-  sc.port = 0;
-  server = rmt_server_create(&sc, &err);
-  if (!server) return -1;
-  rmt_host_attach_server(w->sh, server);
-  rmt_host_run_string(w->sh,
-                      "local rs = game.ReplicatedStorage\n"
-                      "local remotes = Instance.new('Folder') remotes.Name = 'Remotes'\n"
-                      "Instance.new('RemoteEvent', remotes).Name = 'Ping'\n"
-                      "Instance.new('StringValue', remotes).Name = 'Motd'\n"
-                      "remotes.Parent = rs\n"
-                      "local gold = Instance.new('IntValue') gold.Name = 'Gold' gold.Value = 5\n"
-                      "gold.Parent = rs\n"
-                      "local loot = Instance.new('Folder', game.ServerStorage) loot.Name = 'Loot'\n"
-                      "local coins = Instance.new('IntValue', loot) coins.Name = 'Coins'\n"
-                      "coins.Value = 3\n",
-                      "server.lua");
-  rmt_client_config_default(&cc);
-  cc.port = rmt_server_port(server);
-  cc.name = "Tester";
-  rmt_host_client_config(w->ch, &cc);
-  client = rmt_client_create(&cc, &err);
-  if (!client) return -1;
-  rmt_host_attach_client(w->ch, client);
-  start = rmt_host_clock();
-  while (rmt_client_get_state(client) == RMT_CLIENT_CONNECTING && rmt_host_clock() - start < 5)
-    pump(w, 0);
-  if (rmt_client_get_state(client) != RMT_CLIENT_CONNECTED) return -1;
-  rmt_host_client_joined(w->ch);
-  pump(w, 0.1);
-  *state = w;
-  return 0;
-}
-
-static int teardown(void **state) {
-  world *w = *state;
-  rmt_host_destroy(w->ch);
-  rmt_host_destroy(w->sh);
-  assert_int_equal(w->sac.live_blocks, 0);
-  assert_int_equal(w->cac.live_blocks, 0);
-  free(w);
+  if (lua_world_setup(state, NULL, SERVER_SCRIPT, "server.lua", "Tester")) return -1;
+  lua_world_pump(*state, 0.1);
   return 0;
 }
 
@@ -159,21 +101,21 @@ static void test_subtrees_move_in_and_out(void **state) {
                       "client.lua");
   rmt_host_run_string(w->sh, "game.ServerStorage.Loot.Parent = game.ReplicatedStorage\n",
                       "server2.lua");
-  pump(w, 0.2);
+  lua_world_pump(w, 0.2);
   loot = child_named(c, rs, "Loot");
   assert_int_not_equal(loot, 0);
   assert_int_equal(count_children(c, loot), 1);
   assert_true(has_line(&w->ccap, "P in Loot 3"));
   rmt_host_run_string(w->sh, "game.ReplicatedStorage.Loot.Parent = game.ServerStorage\n",
                       "server3.lua");
-  pump(w, 0.2);
+  lua_world_pump(w, 0.2);
   assert_int_equal(child_named(c, rs, "Loot"), 0);
   assert_int_not_equal(rmt_client_instance_info(c, loot, &info), 0);
   assert_true(has_line(&w->ccap, "P out Loot nil"));
   /* moved back in: a fresh copy */
   rmt_host_run_string(w->sh, "game.ServerStorage.Loot.Parent = game.ReplicatedStorage\n",
                       "server4.lua");
-  pump(w, 0.2);
+  lua_world_pump(w, 0.2);
   assert_int_not_equal(child_named(c, rs, "Loot"), 0);
   assert_int_not_equal(child_named(c, rs, "Loot"), loot);
   if (w->ccap.errors || w->scap.errors || w->scap.warns) dump(w);
@@ -190,13 +132,13 @@ static void test_client_edits_stay_local(void **state) {
                       "gold.Name = 'Mine'\n"
                       "print('client', gold.Value)\n",
                       "client.lua");
-  pump(w, 0.2);
+  lua_world_pump(w, 0.2);
   rmt_host_run_string(w->sh,
                       "local gold = game.ReplicatedStorage.Gold\n"
                       "print('server', gold.Name, gold.Value, gold:GetAttribute('Hacked'))\n"
                       "gold.Value = 6\n",
                       "server2.lua");
-  pump(w, 0.2);
+  lua_world_pump(w, 0.2);
   rmt_host_run_string(w->ch,
                       "local gold = game.ReplicatedStorage.Mine\n"
                       "print('client now', gold.Value)\n",
@@ -210,9 +152,9 @@ static void test_client_edits_stay_local(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_what_the_server_mirrors, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_subtrees_move_in_and_out, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_client_edits_stay_local, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_what_the_server_mirrors, setup, lua_world_teardown),
+      cmocka_unit_test_setup_teardown(test_subtrees_move_in_and_out, setup, lua_world_teardown),
+      cmocka_unit_test_setup_teardown(test_client_edits_stay_local, setup, lua_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,38 +1,11 @@
 /* test_lua_sched.c - the Lua host's scheduler: resume ordering of spawn/defer/wait, task.*
- * timing within tolerance, errors in listeners, Signal:Wait, busy/idle, nothing leaked. */
+ * timing (exact: every host here runs on a test clock that the run loops move from one frame
+ * to the next), errors in listeners, Signal:Wait, busy/idle, nothing leaked. */
 #define _POSIX_C_SOURCE 200809L
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-
-#include <cmocka.h>
 
 #include "test_lua_util.h"
 
-typedef struct fixture {
-  alloc_counter ac;
-  capture cap;
-  rmt_host *host;
-} fixture;
-
-static int setup(void **state) {
-  fixture *f = calloc(1, sizeof *f);
-  alloc_counter_init(&f->ac);
-  f->host = test_host(RMT_HOST_SERVER, &f->cap, &f->ac);
-  if (!f->host) return -1;
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture *f = *state;
-  rmt_host_destroy(f->host);
-  /* the Lua heap and every host block go through the counting hook */
-  assert_int_equal(f->ac.live_blocks, 0);
-  assert_false(f->ac.bad_osize);
-  free(f);
-  return 0;
-}
+typedef lua_fixture fixture;
 
 static void expect_clean(fixture *f) {
   if (f->cap.errors || f->cap.warns) fprintf(stderr, "%s", f->cap.text);
@@ -59,11 +32,13 @@ static void test_wait_timing(void **state) {
           "local t0 = time()\n"
           "local e = task.wait(0.2)\n"
           "local real = time() - t0\n"
-          "print('wait', e >= 0.2 and e < 0.27, math.abs(e - real) < 0.02)\n"
+          /* timers fire at frames: the first frame at or after the deadline */
+          "print('wait', e >= 0.2 and e < 0.2 + 1/60, e == real)\n"
           "local e2 = wait(0.1)\n"
-          "print('legacy', e2 >= 0.1 and e2 < 0.17)\n"
+          "print('legacy', e2 >= 0.1 and e2 < 0.1 + 1/60)\n"
           "local e3 = task.wait()\n"
-          "print('frame', e3 > 0 and e3 < 0.05)\n");
+          /* the next frame, never the one it was called in (frames are 1/60 s, to the us) */
+          "print('frame', math.abs(e3 - 1/60) < 1e-6)\n");
   expect_clean(f);
   assert_true(has_line(&f->cap, "P wait true true"));
   assert_true(has_line(&f->cap, "P legacy true"));
@@ -153,7 +128,9 @@ static void test_heartbeat_rate_and_busy(void **state) {
   run_lua(f->host, &f->cap,
           "local s = shared.hb\n"
           "s.conn:Disconnect()\n"
-          "print('rate', s.count >= 20 and s.count <= 36, math.abs(s.total / s.count - 1/60) < 0.01)\n"
+          /* frames at 0, 1/60, 2/60 ... s (to the us): 30 in the half second, the next one
+           * would fall at 500.01 ms */
+          "print('rate', s.count == 30, math.abs(s.total / s.count - 1/60) < 1e-6)\n"
           "print('globals are per script', rawget(getfenv(1), 'conn') == nil)\n");
   expect_clean(f);
   assert_true(has_line(&f->cap, "P rate true true"));
@@ -214,19 +191,51 @@ static void test_luau_libraries(void **state) {
   assert_true(has_line(&f->cap, "P 2"));
 }
 
+/* The engine under a host keeps time on the host's clock; a host without one leaves a clock
+ * set on the engine's config alone. */
+static void test_host_clock_reaches_engine(void **state) {
+  fixture *f = *state;
+  rmt_server_config sc;
+  rmt_client_config cc;
+  test_clock other;
+  rmt_server_config_default(&sc);
+  rmt_client_config_default(&cc);
+  rmt_host_server_config(f->host, &sc);
+  rmt_host_client_config(f->host, &cc);
+  assert_ptr_equal(sc.clock, test_clock_read);
+  assert_ptr_equal(sc.clock_ud, &f->clock);
+  assert_ptr_equal(cc.clock, test_clock_read);
+  assert_ptr_equal(cc.clock_ud, &f->clock);
+  /* the scheduler's now is that clock's, from the host's creation */
+  test_clock_advance_ms(&f->clock, 1500);
+  assert_true(fabs(rmt_host_now(f->host) - 1.5) < 1e-9);
+
+  capture cap;
+  rmt_host *plain = test_host(RMT_HOST_SERVER, &cap, NULL);
+  assert_non_null(plain);
+  test_clock_init(&other);
+  sc.clock_ud = &other;
+  rmt_host_server_config(plain, &sc);
+  assert_ptr_equal(sc.clock, test_clock_read);
+  assert_ptr_equal(sc.clock_ud, &other);
+  rmt_host_destroy(plain);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_luau_libraries, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_order_spawn_defer_wait, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_wait_timing, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_delay_and_cancel, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_listener_errors_isolated, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_signal_wait_once_disconnect, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_yielding_listener_does_not_block, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_heartbeat_rate_and_busy, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_busy_while_waiting, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_print_formatting, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_syntax_error_reported, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_luau_libraries, lua_fixture_setup_clocked, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_order_spawn_defer_wait, lua_fixture_setup_clocked, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_wait_timing, lua_fixture_setup_clocked, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_delay_and_cancel, lua_fixture_setup_clocked, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_listener_errors_isolated, lua_fixture_setup_clocked, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_signal_wait_once_disconnect, lua_fixture_setup_clocked, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_yielding_listener_does_not_block, lua_fixture_setup_clocked, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_heartbeat_rate_and_busy, lua_fixture_setup_clocked, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_busy_while_waiting, lua_fixture_setup_clocked, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_print_formatting, lua_fixture_setup_clocked, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_syntax_error_reported, lua_fixture_setup_clocked, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_host_clock_reaches_engine, lua_fixture_setup_clocked,
+                                      lua_fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,39 +1,24 @@
 /* test_net.c - the networking engine over real UDP on loopback, server and clients in one
- * process pumped in turn: sessions, registry, events, queues, rate limits, invokes, kicks. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "alloc_counter.h"
+ * process pumped in turn: sessions, registry, events, queues, rate limits, invokes, kicks.
+ * The engine's deadlines run on net_fixture.h's manual clock, so timeouts and refills are
+ * checked to the millisecond; only the lost-peer test (ENet's own timer) waits in real time. */
 #include "engine.h"
+#include "net_fixture.h"
 #include "protocol.h"
-#include "remotes.h"
+#include "raw_peer.h"
 
 #define MAXC 4
 
+/* The fixture's world with what these tests record: drops by reason, each client's
+ * disconnect, and whether verify refuses everyone. */
 typedef struct world {
-  alloc_counter ac;
-  rmt_server *server;
-  rmt_client *clients[MAXC];
-  int nclients;
-  char log[2048];
+  net_world net;
   int drops[8];
   int disc_status[MAXC];
   char disc_reason[MAXC][256];
   int disc_count[MAXC];
   int verify_refuse;
 } world;
-
-static void on_log(void *ud, rmt_log_level level, const char *msg) {
-  world *w = ud;
-  (void)level;
-  size_t n = strlen(w->log);
-  snprintf(w->log + n, sizeof w->log - n, "%s\n", msg);
-}
 
 static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason) {
   world *w = ud;
@@ -69,76 +54,39 @@ static void on_disconnect(void *ud, int status, const char *reason) {
   s->w->disc_count[s->index]++;
 }
 
-static void pump(world *w, int rounds) {
-  for (int i = 0; i < rounds; i++) {
-    rmt_server_service(w->server, 1);
-    for (int c = 0; c < w->nclients; c++)
-      if (w->clients[c]) rmt_client_service(w->clients[c], 0);
-  }
-}
-
-/* Pumps until *flag becomes non-zero or about 3 s pass. */
-static void pump_until(world *w, volatile int *flag) {
-  for (int i = 0; i < 3000 && !*flag; i++) pump(w, 1);
-}
-
-static void start_server(world *w, rmt_server_config *cfg) {
+/* adjust (may be NULL) changes the fixture's server config before create. */
+static void start_server(world *w, void (*adjust)(rmt_server_config *)) {
   rmt_server_config c;
-  if (cfg) c = *cfg;
-  else rmt_server_config_default(&c);
-  c.port = 0;
-  c.alloc = &w->ac.hook;
-  c.log = on_log;
-  c.log_ud = w;
+  net_server_config(&w->net, &c);
+  if (adjust) adjust(&c);
   c.on_drop = on_drop;
   c.drop_ud = w;
   c.verify = verify;
   c.verify_ud = w;
-  rmt_error err;
-  w->server = rmt_server_create(&c, &err);
-  assert_non_null(w->server);
+  net_start_server(&w->net, &c);
 }
 
 static rmt_client *new_client(world *w, const char *name, const char *ticket) {
-  int i = w->nclients++;
+  int i = w->net.nclients;
+  assert_true(i < MAXC);
   slots[i].w = w;
   slots[i].index = i;
   rmt_client_config c;
-  rmt_client_config_default(&c);
-  c.port = rmt_server_port(w->server);
-  c.name = name;
-  c.alloc = &w->ac.hook;
+  net_client_config(&w->net, &c, name);
   c.on_disconnect = on_disconnect;
   c.disconnect_ud = &slots[i];
-  c.log = on_log;
-  c.log_ud = w;
   c.invoke_timeout_ms = 2000;
   if (ticket) {
     c.ticket = (const uint8_t *)ticket;
     c.ticket_len = strlen(ticket);
   }
-  rmt_error err;
-  w->clients[i] = rmt_client_create(&c, &err);
-  assert_non_null(w->clients[i]);
-  return w->clients[i];
-}
-
-static void join(world *w, rmt_client *c) {
-  for (int i = 0; i < 3000 && rmt_client_get_state(c) == RMT_CLIENT_CONNECTING; i++) pump(w, 1);
-  assert_int_equal(rmt_client_get_state(c), RMT_CLIENT_CONNECTED);
-}
-
-static void finish(world *w) {
-  for (int i = 0; i < w->nclients; i++) rmt_client_destroy(w->clients[i]);
-  rmt_server_destroy(w->server);
-  assert_int_equal(w->ac.live_blocks, 0);
-  assert_false(w->ac.bad_osize);
+  return net_add_client(&w->net, &c);
 }
 
 static world *new_world(void) {
   static world w;
   memset(&w, 0, sizeof w);
-  alloc_counter_init(&w.ac);
+  net_world_init(&w.net, NET_CLOCK_MANUAL);
   return &w;
 }
 
@@ -172,26 +120,26 @@ static void test_join_registry_and_players(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id early;
-  assert_int_equal(rmt_server_create_remote(w->server, "Remotes/PlayerAction", RMT_REMOTE_EVENT, &early), 0);
-  assert_int_equal(rmt_server_create_remote(w->server, "Remotes/PlayerAction", RMT_REMOTE_EVENT, NULL), RMT_EEXIST);
-  assert_int_equal(rmt_server_create_remote(w->server, "bad//name", RMT_REMOTE_EVENT, NULL), RMT_EINVAL);
+  assert_int_equal(rmt_server_create_remote(w->net.server, "Remotes/PlayerAction", RMT_REMOTE_EVENT, &early), 0);
+  assert_int_equal(rmt_server_create_remote(w->net.server, "Remotes/PlayerAction", RMT_REMOTE_EVENT, NULL), RMT_EEXIST);
+  assert_int_equal(rmt_server_create_remote(w->net.server, "bad//name", RMT_REMOTE_EVENT, NULL), RMT_EINVAL);
   seen added = {0};
-  rmt_signal_connect(rmt_server_player_added(w->server), record_seq, &added);
+  rmt_signal_connect(rmt_server_player_added(w->net.server), record_seq, &added);
   rmt_client *a = new_client(w, "Alice", NULL);
-  join(w, a);
+  net_join(&w->net, a);
   assert_int_equal(added.count, 1);
   assert_string_equal(rmt_client_player_name(a), "Alice");
   assert_true(rmt_client_player_id(a) != 0);
-  assert_string_equal(rmt_server_player_name(w->server, rmt_client_player_id(a)), "Alice");
+  assert_string_equal(rmt_server_player_name(w->net.server, rmt_client_player_id(a)), "Alice");
   assert_int_equal(rmt_client_find_remote(a, "Remotes/PlayerAction"), early);
   assert_int_equal(rmt_client_remote_kind(a, early), RMT_REMOTE_EVENT);
 
   /* Created while connected: the client learns it, and a blocking wait finds it. */
   rmt_remote_id later;
-  assert_int_equal(rmt_server_create_remote(w->server, "GetPlayerData", RMT_REMOTE_FUNCTION, &later), 0);
+  assert_int_equal(rmt_server_create_remote(w->net.server, "GetPlayerData", RMT_REMOTE_FUNCTION, &later), 0);
   rmt_remote_id found = 0;
   for (int i = 0; i < 2000 && !found; i++) {
-    pump(w, 1);
+    net_pump(&w->net, 1);
     found = rmt_client_find_remote(a, "GetPlayerData");
   }
   assert_int_equal(found, later);
@@ -199,24 +147,24 @@ static void test_join_registry_and_players(void **state) {
   assert_int_equal(rmt_client_wait_remote_sync(a, "Nope", 50, &found), RMT_ETIMEDOUT);
 
   rmt_client *b = new_client(w, "Bob", NULL);
-  join(w, b);
-  pump(w, 20);
+  net_join(&w->net, b);
+  net_pump(&w->net, 20);
   assert_int_equal(rmt_client_players(a, NULL, 0), 2);
   assert_int_equal(rmt_client_players(b, NULL, 0), 2);
   assert_string_equal(rmt_client_player_name_of(a, rmt_client_player_id(b)), "Bob");
   rmt_player_id ids[4];
-  assert_int_equal(rmt_server_players(w->server, ids, 4), 2);
+  assert_int_equal(rmt_server_players(w->net.server, ids, 4), 2);
   assert_int_equal(ids[0], rmt_client_player_id(a));
 
   /* Destroyed remotes disappear on clients; firing one is a clear error. */
-  assert_int_equal(rmt_server_destroy_remote(w->server, early), 0);
-  for (int i = 0; i < 2000 && rmt_client_find_remote(a, "Remotes/PlayerAction"); i++) pump(w, 1);
+  assert_int_equal(rmt_server_destroy_remote(w->net.server, early), 0);
+  for (int i = 0; i < 2000 && rmt_client_find_remote(a, "Remotes/PlayerAction"); i++) net_pump(&w->net, 1);
   assert_int_equal(rmt_client_find_remote(a, "Remotes/PlayerAction"), 0);
   rmt_error err;
   rmt_value arg = rmt_num(1);
   assert_int_equal(rmt_client_fire(a, early, &arg, 1, &err), RMT_ENOTFOUND);
-  assert_int_equal(rmt_server_fire_all(w->server, early, &arg, 1, &err), RMT_ENOTFOUND);
-  finish(w);
+  assert_int_equal(rmt_server_fire_all(w->net.server, early, &arg, 1, &err), RMT_ENOTFOUND);
+  net_world_finish(&w->net);
 }
 
 typedef struct wait_cb {
@@ -234,59 +182,64 @@ static void test_wait_remote_callback(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_client *a = new_client(w, "Alice", NULL);
-  join(w, a);
+  net_join(&w->net, a);
   wait_cb later = {0}, never = {0};
   assert_int_equal(rmt_client_wait_remote(a, "Later", 0, on_found, &later), 0);
   assert_int_equal(rmt_client_wait_remote(a, "Never", 100, on_found, &never), 0);
-  pump(w, 5);
+  net_pump(&w->net, 5);
   assert_int_equal(later.calls, 0);
   rmt_remote_id id;
-  rmt_server_create_remote(w->server, "Later", RMT_REMOTE_EVENT, &id);
-  for (int i = 0; i < 2000 && (!later.calls || !never.calls); i++) pump(w, 1);
+  rmt_server_create_remote(w->net.server, "Later", RMT_REMOTE_EVENT, &id);
+  for (int i = 0; i < NET_ROUNDS && !later.calls; i++) net_pump(&w->net, 1);
   assert_int_equal(later.calls, 1);
   assert_int_equal(later.id, id);
+  /* "Never" gives up on the client's clock: not at 99 ms, at 100. */
+  net_advance(&w->net, 99);
+  assert_int_equal(never.calls, 0);
+  net_advance(&w->net, 1);
   assert_int_equal(never.calls, 1);
   assert_int_equal(never.id, 0);
   /* Already known: reported once, inside the next service. */
   wait_cb known = {0};
   rmt_client_wait_remote(a, "Later", 0, on_found, &known);
   assert_int_equal(known.calls, 0);
-  pump(w, 1);
+  net_pump(&w->net, 1);
   assert_int_equal(known.calls, 1);
   assert_int_equal(known.id, id);
-  finish(w);
+  net_world_finish(&w->net);
+}
+
+static void unlimited_rates(rmt_server_config *c) {
+  c->event_rate = (rmt_rate){0, 0};
+  c->byte_rate = (rmt_rate){0, 0};
 }
 
 static void test_fire_order_exactly_once(void **state) {
   (void)state;
   world *w = new_world();
-  rmt_server_config cfg;
-  rmt_server_config_default(&cfg);
-  cfg.event_rate = (rmt_rate){0, 0};
-  cfg.byte_rate = (rmt_rate){0, 0};
-  start_server(w, &cfg);
+  start_server(w, unlimited_rates);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->server, "PlayerAction", RMT_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w->net.server, "PlayerAction", RMT_REMOTE_EVENT, &ev);
   seen got = {.in_order = 1};
-  rmt_signal_connect(rmt_server_event_signal(w->server, ev), record_seq, &got);
+  rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);
   rmt_client *a = new_client(w, "Alice", NULL);
-  join(w, a);
+  net_join(&w->net, a);
   const int N = 20000;
   for (int i = 1; i <= N; i++) {
     rmt_value args[2] = {rmt_str("jump"), rmt_num(i)};
     assert_int_equal(rmt_client_fire(a, ev, args, 2, NULL), 0);
-    if (i % 500 == 0) pump(w, 1);
+    if (i % 500 == 0) net_pump(&w->net, 1);
   }
-  for (int i = 0; i < 5000 && got.count < N; i++) pump(w, 1);
-  pump(w, 20);
+  for (int i = 0; i < 5000 && got.count < N; i++) net_pump(&w->net, 1);
+  net_pump(&w->net, 20);
   assert_int_equal(got.count, N);
   assert_true(got.in_order);
   assert_int_equal(got.player, (int)rmt_client_player_id(a));
   assert_string_equal(got.text, "jump");
   rmt_stats st;
-  rmt_server_remote_stats(w->server, ev, &st);
+  rmt_server_remote_stats(w->net.server, ev, &st);
   assert_int_equal(st.events_in, (uint64_t)N);
-  finish(w);
+  net_world_finish(&w->net);
 }
 
 static void test_server_fires(void **state) {
@@ -294,75 +247,74 @@ static void test_server_fires(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->server, "Notify", RMT_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w->net.server, "Notify", RMT_REMOTE_EVENT, &ev);
   seen got[3] = {{.in_order = 1}, {.in_order = 1}, {.in_order = 1}};
   rmt_client *c[3];
   const char *names[3] = {"P1", "P2", "P3"};
   for (int i = 0; i < 3; i++) {
     c[i] = new_client(w, names[i], NULL);
-    join(w, c[i]);
+    net_join(&w->net, c[i]);
     rmt_signal_connect(rmt_client_event_signal(c[i], ev), record_seq, &got[i]);
   }
   rmt_player_id id[3];
   for (int i = 0; i < 3; i++) id[i] = rmt_client_player_id(c[i]);
   rmt_value a1[2] = {rmt_str("all"), rmt_num(1)};
-  assert_int_equal(rmt_server_fire_all(w->server, ev, a1, 2, NULL), 0);
+  assert_int_equal(rmt_server_fire_all(w->net.server, ev, a1, 2, NULL), 0);
   rmt_value a2[2] = {rmt_str("one"), rmt_num(2)};
-  assert_int_equal(rmt_server_fire_client(w->server, id[1], ev, a2, 2, NULL), 0);
+  assert_int_equal(rmt_server_fire_client(w->net.server, id[1], ev, a2, 2, NULL), 0);
   rmt_value a3[2] = {rmt_str("list"), rmt_num(2)};
   rmt_player_id list[2] = {id[0], id[2]};
-  assert_int_equal(rmt_server_fire_list(w->server, list, 2, ev, a3, 2, NULL), 0);
+  assert_int_equal(rmt_server_fire_list(w->net.server, list, 2, ev, a3, 2, NULL), 0);
   rmt_value a4[2] = {rmt_str("except"), rmt_num(3)};
-  assert_int_equal(rmt_server_fire_all_except(w->server, id[1], ev, a4, 2, NULL), 0);
-  for (int i = 0; i < 2000 && (got[0].count < 3 || got[1].count < 2 || got[2].count < 3); i++) pump(w, 1);
-  pump(w, 10);
+  assert_int_equal(rmt_server_fire_all_except(w->net.server, id[1], ev, a4, 2, NULL), 0);
+  for (int i = 0; i < 2000 && (got[0].count < 3 || got[1].count < 2 || got[2].count < 3); i++) net_pump(&w->net, 1);
+  net_pump(&w->net, 10);
   assert_int_equal(got[0].count, 3);
   assert_int_equal(got[1].count, 2);
   assert_int_equal(got[2].count, 3);
   for (int i = 0; i < 3; i++) assert_true(got[i].in_order);
   assert_string_equal(got[0].text, "except");
   assert_string_equal(got[1].text, "one");
-  assert_int_equal(rmt_server_fire_client(w->server, 9999, ev, a1, 2, NULL), RMT_ENOTFOUND);
-  finish(w);
+  assert_int_equal(rmt_server_fire_client(w->net.server, 9999, ev, a1, 2, NULL), RMT_ENOTFOUND);
+  net_world_finish(&w->net);
 }
+
+static void queue_16(rmt_server_config *c) { c->queue_limit = 16; }
 
 static void test_queue_before_listen_and_overflow(void **state) {
   (void)state;
   world *w = new_world();
-  rmt_server_config cfg;
-  rmt_server_config_default(&cfg);
-  cfg.queue_limit = 16;
-  start_server(w, &cfg);
+  start_server(w, queue_16);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->server, "Early", RMT_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w->net.server, "Early", RMT_REMOTE_EVENT, &ev);
   rmt_client *a = new_client(w, "Alice", NULL);
-  join(w, a);
+  net_join(&w->net, a);
   for (int i = 1; i <= 21; i++) {
     rmt_value arg = rmt_num(i);
     rmt_client_fire(a, ev, &arg, 1, NULL);
   }
   rmt_stats st = {0};
   for (int i = 0; i < 2000 && st.events_in < 21; i++) {
-    pump(w, 1);
-    rmt_server_remote_stats(w->server, ev, &st);
+    net_pump(&w->net, 1);
+    rmt_server_remote_stats(w->net.server, ev, &st);
   }
   assert_int_equal(st.dropped_queue_overflow, 5);
   assert_int_equal(w->drops[RMT_DROP_QUEUE_OVERFLOW], 5);
-  assert_non_null(strstr(w->log, "Remote event invocation queue exhausted for ReplicatedStorage.Early; "
+  assert_non_null(strstr(w->net.log, "Remote event invocation queue exhausted for ReplicatedStorage.Early; "
                                  "did you forget to implement OnServerEvent? (5 events dropped)"));
   seen got = {.in_order = 1};
-  rmt_signal_connect(rmt_server_event_signal(w->server, ev), record_seq, &got);
-  pump(w, 2);
+  rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);
+  net_pump(&w->net, 2);
   assert_int_equal(got.count, 16);
   assert_true(got.in_order);
   assert_int_equal((int)got.last_seq, 16);
   /* Once drained, new events go straight to the listener. */
   rmt_value arg = rmt_num(17);
   rmt_client_fire(a, ev, &arg, 1, NULL);
-  for (int i = 0; i < 2000 && got.count < 17; i++) pump(w, 1);
+  for (int i = 0; i < 2000 && got.count < 17; i++) net_pump(&w->net, 1);
   assert_int_equal(got.count, 17);
   assert_true(got.in_order);
-  finish(w);
+  net_world_finish(&w->net);
 }
 
 static void test_client_queue_before_listen(void **state) {
@@ -370,79 +322,85 @@ static void test_client_queue_before_listen(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->server, "Notify", RMT_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w->net.server, "Notify", RMT_REMOTE_EVENT, &ev);
   rmt_client *a = new_client(w, "Alice", NULL);
-  join(w, a);
+  net_join(&w->net, a);
   for (int i = 1; i <= 5; i++) {
     rmt_value arg = rmt_num(i);
-    rmt_server_fire_all(w->server, ev, &arg, 1, NULL);
+    rmt_server_fire_all(w->net.server, ev, &arg, 1, NULL);
   }
-  pump(w, 50);
+  net_pump(&w->net, 50);
   seen got = {.in_order = 1};
   rmt_signal_connect(rmt_client_event_signal(a, ev), record_seq, &got);
-  pump(w, 2);
+  net_pump(&w->net, 2);
   assert_int_equal(got.count, 5);
   assert_true(got.in_order);
-  finish(w);
+  net_world_finish(&w->net);
 }
 
+static void events_10_per_second(rmt_server_config *c) { c->event_rate = (rmt_rate){10, 10}; }
+
+/* The buckets are on the fixture's clock, which stands still unless advanced: the counts are
+ * exact. */
 static void test_rate_limits(void **state) {
   (void)state;
   world *w = new_world();
-  rmt_server_config cfg;
-  rmt_server_config_default(&cfg);
-  cfg.event_rate = (rmt_rate){10, 10};
-  start_server(w, &cfg);
+  start_server(w, events_10_per_second);
   rmt_remote_id ev, buy;
-  rmt_server_create_remote(w->server, "Spam", RMT_REMOTE_EVENT, &ev);
-  rmt_server_create_remote(w->server, "Purchase", RMT_REMOTE_EVENT, &buy);
-  rmt_server_set_remote_rate(w->server, buy, (rmt_rate){2, 2});
+  rmt_server_create_remote(w->net.server, "Spam", RMT_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w->net.server, "Purchase", RMT_REMOTE_EVENT, &buy);
+  rmt_server_set_remote_rate(w->net.server, buy, (rmt_rate){2, 2});
   seen got = {.in_order = 1}, bought = {.in_order = 1};
-  rmt_signal_connect(rmt_server_event_signal(w->server, ev), record_seq, &got);
-  rmt_signal_connect(rmt_server_event_signal(w->server, buy), record_seq, &bought);
+  rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);
+  rmt_signal_connect(rmt_server_event_signal(w->net.server, buy), record_seq, &bought);
   rmt_client *a = new_client(w, "Alice", NULL);
-  join(w, a);
+  net_join(&w->net, a);
   for (int i = 1; i <= 50; i++) {
     rmt_value arg = rmt_num(i);
     rmt_client_fire(a, ev, &arg, 1, NULL);
   }
   rmt_stats st = {0};
   for (int i = 0; i < 2000 && got.count + st.dropped_rate_limit < 50; i++) {
-    pump(w, 1);
-    rmt_server_player_stats(w->server, rmt_client_player_id(a), &st);
+    net_pump(&w->net, 1);
+    rmt_server_player_stats(w->net.server, rmt_client_player_id(a), &st);
   }
-  /* A burst of 10, plus the few tokens refilled while the burst was in flight. */
-  assert_true(got.count >= 10 && got.count <= 13);
-  assert_int_equal(got.count + (int)st.dropped_rate_limit, 50);
+  /* The burst of 10 and nothing more: no time passed, so nothing refilled. */
+  assert_int_equal(got.count, 10);
+  assert_int_equal(st.dropped_rate_limit, 40);
   assert_int_equal(w->drops[RMT_DROP_RATE_LIMIT], (int)st.dropped_rate_limit);
   assert_true(got.in_order); /* the survivors are the first ones, still in order */
-  /* The player's bucket is shared by every RemoteEvent: let it refill before the next part. */
-  for (uint64_t until = rmt__now_ms() + 1100; rmt__now_ms() < until;) pump(w, 1);
+  /* 300 ms refill exactly 3 tokens at 10/s: three more pass, the fourth is dropped. */
+  net_advance(&w->net, 300);
+  for (int i = 51; i <= 54; i++) {
+    rmt_value arg = rmt_num(i);
+    rmt_client_fire(a, ev, &arg, 1, NULL);
+  }
+  for (int i = 0; i < NET_ROUNDS && got.count + st.dropped_rate_limit < 54; i++) {
+    net_pump(&w->net, 1);
+    rmt_server_player_stats(w->net.server, rmt_client_player_id(a), &st);
+  }
+  assert_int_equal(got.count, 13);
+  assert_int_equal(st.dropped_rate_limit, 41);
+  /* The player's bucket is shared by every RemoteEvent: a full second refills it (capped at
+   * the burst) before the next part. */
+  net_advance(&w->net, 1000);
   for (int i = 1; i <= 5; i++) {
     rmt_value arg = rmt_num(i);
     rmt_client_fire(a, buy, &arg, 1, NULL);
   }
-  pump(w, 100);
-  assert_int_equal(bought.count, 2);
-  finish(w);
+  net_pump(&w->net, 100);
+  assert_int_equal(bought.count, 2); /* the remote's own bucket: 2 a second, burst 2 */
+  net_advance(&w->net, 500); /* one token back in the remote's bucket */
+  for (int i = 6; i <= 7; i++) {
+    rmt_value arg = rmt_num(i);
+    rmt_client_fire(a, buy, &arg, 1, NULL);
+  }
+  net_pump(&w->net, 100);
+  assert_int_equal(bought.count, 3);
+  net_world_finish(&w->net);
 }
 
 /* ---- invokes ---- */
-
-typedef struct result {
-  int done;
-  int status;
-  double number;
-  char message[256];
-} result;
-
-static void on_result(void *ud, int status, const rmt_value *v, size_t n, const char *msg) {
-  result *r = ud;
-  r->done++;
-  r->status = status;
-  r->number = n && v[0].type == RMT_TNUMBER ? v[0].as.number : -1;
-  snprintf(r->message, sizeof r->message, "%s", msg);
-}
 
 static rmt_invocation *deferred;
 static void handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t n) {
@@ -466,57 +424,67 @@ static void test_invoke(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id fn;
-  rmt_server_create_remote(w->server, "GetPlayerData", RMT_REMOTE_FUNCTION, &fn);
+  rmt_server_create_remote(w->net.server, "GetPlayerData", RMT_REMOTE_FUNCTION, &fn);
   rmt_client *a = new_client(w, "Alice", NULL);
-  join(w, a);
+  net_join(&w->net, a);
 
-  /* No handler yet: the call waits, then fails with "no handler" before its deadline. */
-  result nh = {0};
+  /* No handler yet: the call waits, then fails with "no handler" before its deadline: at a
+   * quarter of the caller's 400 ms before it, i.e. exactly 300 ms after it arrived. */
+  net_result nh = {0};
   rmt_value gold = rmt_str("Gold");
-  assert_int_equal(rmt_client_invoke(a, fn, &gold, 1, 400, on_result, &nh, NULL), 0);
-  pump_until(w, &nh.done);
+  assert_int_equal(rmt_client_invoke(a, fn, &gold, 1, 400, net_on_result, &nh, NULL), 0);
+  net_pump(&w->net, 20);
+  net_advance(&w->net, 299);
+  net_pump(&w->net, 20);
+  assert_int_equal(nh.done, 0);
+  net_advance(&w->net, 1);
+  net_pump_flag(&w->net, &nh.done);
   assert_int_equal(nh.status, RMT_ENOHANDLER);
   assert_non_null(strstr(nh.message, "no handler"));
 
   /* An invoke that waits for a handler is answered once one is set. */
-  result waited = {0};
-  rmt_client_invoke(a, fn, &gold, 1, 2000, on_result, &waited, NULL);
-  pump(w, 20);
+  net_result waited = {0};
+  rmt_client_invoke(a, fn, &gold, 1, 2000, net_on_result, &waited, NULL);
+  net_pump(&w->net, 20);
   assert_int_equal(waited.done, 0);
-  rmt_server_on_invoke(w->server, fn, handler, NULL);
-  pump_until(w, &waited.done);
+  rmt_server_on_invoke(w->net.server, fn, handler, NULL);
+  net_pump_flag(&w->net, &waited.done);
   assert_int_equal(waited.status, RMT_OK);
   assert_true(waited.number == 150);
 
   /* Handler results and handler errors. (The blocking form, rmt_client_invoke_sync, pumps
    * only the client, so it is exercised across processes by tests/examples.sh.) */
   rmt_error err;
-  result ok = {0}, bad = {0};
-  rmt_client_invoke(a, fn, &gold, 1, 0, on_result, &ok, NULL);
+  net_result ok = {0}, bad = {0};
+  rmt_client_invoke(a, fn, &gold, 1, 0, net_on_result, &ok, NULL);
   rmt_value other = rmt_str("Gems");
-  rmt_client_invoke(a, fn, &other, 1, 0, on_result, &bad, NULL);
-  pump_until(w, &bad.done);
+  rmt_client_invoke(a, fn, &other, 1, 0, net_on_result, &bad, NULL);
+  net_pump_flag(&w->net, &bad.done);
   assert_int_equal(ok.status, RMT_OK);
   assert_int_equal(bad.status, RMT_EHANDLER);
   assert_string_equal(bad.message, "unknown stat");
 
   /* Late reply: the handler answers after the caller timed out; it is discarded. */
-  result late = {0};
+  net_result late = {0};
   rmt_value later = rmt_str("later");
-  rmt_client_invoke(a, fn, &later, 1, 100, on_result, &late, NULL);
-  pump_until(w, &late.done);
+  rmt_client_invoke(a, fn, &later, 1, 100, net_on_result, &late, NULL);
+  net_pump(&w->net, 20);
+  net_advance(&w->net, 99);
+  assert_int_equal(late.done, 0);
+  net_advance(&w->net, 1); /* the caller's deadline, to the millisecond */
+  assert_int_equal(late.done, 1);
   assert_int_equal(late.status, RMT_ETIMEDOUT);
   assert_non_null(deferred);
   rmt_value v = rmt_num(1);
   assert_int_equal(rmt_invocation_return(deferred, &v, 1), 0);
   deferred = NULL;
-  pump(w, 20);
+  net_pump(&w->net, 20);
   assert_int_equal(late.done, 1);
 
   /* Answers are not invocations: counts agree between the remote and the totals. */
   rmt_stats per_remote, totals;
-  rmt_server_remote_stats(w->server, fn, &per_remote);
-  rmt_server_remote_stats(w->server, 0, &totals);
+  rmt_server_remote_stats(w->net.server, fn, &per_remote);
+  rmt_server_remote_stats(w->net.server, 0, &totals);
   assert_int_equal(per_remote.invokes_in, 5);
   assert_int_equal(per_remote.invokes_in, totals.invokes_in);
   assert_int_equal(per_remote.invokes_out, 0);
@@ -525,7 +493,7 @@ static void test_invoke(void **state) {
 
   /* Wrong kind at the caller. */
   assert_int_equal(rmt_client_fire(a, fn, &gold, 1, &err), RMT_ETYPE);
-  finish(w);
+  net_world_finish(&w->net);
 }
 
 static void test_disconnect_mid_call(void **state) {
@@ -533,20 +501,20 @@ static void test_disconnect_mid_call(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id fn;
-  rmt_server_create_remote(w->server, "Slow", RMT_REMOTE_FUNCTION, &fn);
-  rmt_server_on_invoke(w->server, fn, handler, NULL);
+  rmt_server_create_remote(w->net.server, "Slow", RMT_REMOTE_FUNCTION, &fn);
+  rmt_server_on_invoke(w->net.server, fn, handler, NULL);
   rmt_client *a = new_client(w, "Alice", NULL);
-  join(w, a);
-  result r = {0};
+  net_join(&w->net, a);
+  net_result r = {0};
   rmt_value later = rmt_str("later");
-  rmt_client_invoke(a, fn, &later, 1, 5000, on_result, &r, NULL);
-  for (int i = 0; i < 2000 && !deferred; i++) pump(w, 1);
+  rmt_client_invoke(a, fn, &later, 1, 5000, net_on_result, &r, NULL);
+  for (int i = 0; i < 2000 && !deferred; i++) net_pump(&w->net, 1);
   assert_non_null(deferred);
   /* The server kicks the caller while its call is pending: the call ends at once. */
-  assert_int_equal(rmt_server_kick(w->server, rmt_client_player_id(a), "Bye now"), 0);
-  pump_until(w, &r.done);
+  assert_int_equal(rmt_server_kick(w->net.server, rmt_client_player_id(a), "Bye now"), 0);
+  net_pump_flag(&w->net, &r.done);
   assert_int_equal(r.status, RMT_EDISCONNECTED);
-  for (int i = 0; i < 2000 && !w->disc_count[0]; i++) pump(w, 1);
+  for (int i = 0; i < 2000 && !w->disc_count[0]; i++) net_pump(&w->net, 1);
   assert_int_equal(w->disc_count[0], 1);
   assert_int_equal(w->disc_status[0], RMT_EREFUSED);
   assert_string_equal(w->disc_reason[0], "Bye now");
@@ -554,8 +522,8 @@ static void test_disconnect_mid_call(void **state) {
   rmt_value v = rmt_num(1);
   assert_int_equal(rmt_invocation_return(deferred, &v, 1), 0);
   deferred = NULL;
-  assert_int_equal(rmt_server_players(w->server, NULL, 0), 0);
-  finish(w);
+  assert_int_equal(rmt_server_players(w->net.server, NULL, 0), 0);
+  net_world_finish(&w->net);
 }
 
 static void client_handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t n) {
@@ -569,34 +537,41 @@ static void test_invoke_client(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id fn;
-  rmt_server_create_remote(w->server, "Ask", RMT_REMOTE_FUNCTION, &fn);
+  rmt_server_create_remote(w->net.server, "Ask", RMT_REMOTE_FUNCTION, &fn);
   rmt_client *a = new_client(w, "Alice", NULL);
-  join(w, a);
+  net_join(&w->net, a);
   rmt_player_id pid = rmt_client_player_id(a);
   /* A client that never answers cannot hang the server: the call times out. */
-  result r1 = {0};
+  net_result r1 = {0};
   rmt_value x = rmt_num(21);
-  assert_int_equal(rmt_server_invoke_client(w->server, pid, fn, &x, 1, 300, on_result, &r1, NULL), 0);
-  pump_until(w, &r1.done);
-  assert_true(r1.status == RMT_ENOHANDLER || r1.status == RMT_ETIMEDOUT);
+  assert_int_equal(rmt_server_invoke_client(w->net.server, pid, fn, &x, 1, 300, net_on_result, &r1, NULL), 0);
+  net_pump(&w->net, 20);
+  net_advance(&w->net, 224);
+  net_pump(&w->net, 20);
+  assert_int_equal(r1.done, 0);
+  /* the client answers "no handler" a quarter of the 300 ms before the server's deadline */
+  net_advance(&w->net, 1);
+  net_pump_flag(&w->net, &r1.done);
+  assert_int_equal(r1.status, RMT_ENOHANDLER);
   rmt_client_on_invoke(a, fn, client_handler, NULL);
-  result r2 = {0};
-  rmt_server_invoke_client(w->server, pid, fn, &x, 1, 1000, on_result, &r2, NULL);
-  pump_until(w, &r2.done);
+  net_result r2 = {0};
+  rmt_server_invoke_client(w->net.server, pid, fn, &x, 1, 1000, net_on_result, &r2, NULL);
+  net_pump_flag(&w->net, &r2.done);
   assert_int_equal(r2.status, RMT_OK);
   assert_true(r2.number == 42);
   /* Pending at destroy: completed with ECANCELED during destroy. */
-  result r3 = {0};
+  net_result r3 = {0};
   rmt_client_on_invoke(a, fn, NULL, NULL);
-  rmt_server_invoke_client(w->server, pid, fn, &x, 1, 5000, on_result, &r3, NULL);
-  pump(w, 5);
+  rmt_server_invoke_client(w->net.server, pid, fn, &x, 1, 5000, net_on_result, &r3, NULL);
+  net_pump(&w->net, 5);
   rmt_client_destroy(a);
-  w->clients[0] = NULL;
-  rmt_server_destroy(w->server);
+  w->net.clients[0] = NULL;
+  rmt_server_destroy(w->net.server);
   assert_int_equal(r3.done, 1);
   assert_int_equal(r3.status, RMT_ECANCELED);
-  w->server = NULL;
-  assert_int_equal(w->ac.live_blocks, 0);
+  w->net.server = NULL;
+  assert_int_equal(w->net.sac.live_blocks, 0);
+  assert_int_equal(w->net.cac.live_blocks, 0);
 }
 
 static void test_unreliable(void **state) {
@@ -604,25 +579,25 @@ static void test_unreliable(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->server, "Pos", RMT_UNRELIABLE_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w->net.server, "Pos", RMT_UNRELIABLE_REMOTE_EVENT, &ev);
   seen got = {.in_order = 1};
-  rmt_signal_connect(rmt_server_event_signal(w->server, ev), record_seq, &got);
+  rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);
   rmt_client *a = new_client(w, "Alice", NULL);
-  join(w, a);
+  net_join(&w->net, a);
   char big[1100];
   memset(big, 'x', sizeof big);
   rmt_value arg = rmt_lstr(big, sizeof big);
   rmt_error err;
   assert_int_equal(rmt_client_fire(a, ev, &arg, 1, &err), RMT_ETOOBIG);
   assert_non_null(strstr(err.message, "limit is 1000"));
-  assert_int_equal(rmt_server_fire_all(w->server, ev, &arg, 1, &err), RMT_ETOOBIG);
+  assert_int_equal(rmt_server_fire_all(w->net.server, ev, &arg, 1, &err), RMT_ETOOBIG);
   rmt_value ok[2] = {rmt_vector3(1, 2, 3), rmt_num(1)};
   assert_int_equal(rmt_client_fire(a, ev, ok, 2, &err), 0);
-  for (int i = 0; i < 2000 && !got.count; i++) pump(w, 1);
+  for (int i = 0; i < 2000 && !got.count; i++) net_pump(&w->net, 1);
   assert_int_equal(got.count, 1); /* loopback does not lose it; never twice */
-  pump(w, 20);
+  net_pump(&w->net, 20);
   assert_int_equal(got.count, 1);
-  finish(w);
+  net_world_finish(&w->net);
 }
 
 static void test_refusals(void **state) {
@@ -631,7 +606,7 @@ static void test_refusals(void **state) {
   start_server(w, NULL);
   rmt_client_config c;
   rmt_client_config_default(&c);
-  c.port = rmt_server_port(w->server);
+  c.port = rmt_server_port(w->net.server);
   c.name = "bad name!";
   rmt_error err;
   assert_null(rmt_client_create(&c, &err));
@@ -639,17 +614,17 @@ static void test_refusals(void **state) {
   assert_non_null(strstr(err.message, "invalid name"));
 
   rmt_client *bad = new_client(w, "Mallory", "bad");
-  for (int i = 0; i < 3000 && !w->disc_count[0]; i++) pump(w, 1);
+  for (int i = 0; i < 3000 && !w->disc_count[0]; i++) net_pump(&w->net, 1);
   assert_int_equal(w->disc_status[0], RMT_EREFUSED);
   assert_string_equal(w->disc_reason[0], "ticket rejected");
   assert_int_equal(rmt_client_wait_connected(bad, 10, &err), RMT_EREFUSED);
 
   rmt_client *admin = new_client(w, "Someone", "admin");
-  join(w, admin);
+  net_join(&w->net, admin);
   assert_string_equal(rmt_client_player_name(admin), "Admin");
   assert_int_equal(rmt_client_user_id(admin), 42);
-  assert_int_equal(rmt_server_players(w->server, NULL, 0), 1);
-  finish(w);
+  assert_int_equal(rmt_server_players(w->net.server, NULL, 0), 1);
+  net_world_finish(&w->net);
 }
 
 /* A hand-made peer speaking the wire protocol with a chosen version and name. */
@@ -657,23 +632,17 @@ static void raw_hello(world *w, uint32_t version, const char *name, int *status,
   ENetHost *h = enet_host_create(NULL, 1, RMT_CHANNEL_COUNT, 0, 0);
   ENetAddress addr;
   enet_address_set_host(&addr, "127.0.0.1");
-  addr.port = rmt_server_port(w->server);
+  addr.port = rmt_server_port(w->net.server);
   ENetPeer *peer = enet_host_connect(h, &addr, RMT_CHANNEL_COUNT, 0);
   *status = 0;
   for (int i = 0; i < 3000 && !*status; i++) {
-    rmt_server_service(w->server, 1);
+    rmt_server_service(w->net.server, 1);
     ENetEvent ev;
     while (enet_host_service(h, &ev, 0) > 0) {
       if (ev.type == ENET_EVENT_TYPE_CONNECT) {
-        rmt_buf body = {0}, msg = {0};
-        uint8_t magic[4] = {0x31, 0x54, 0x4d, 0x52};
-        rmt_buf_append(&body, magic, 4);
-        rmt__put_varint(&body, version);
-        rmt__put_lstr(&body, name, strlen(name));
-        rmt__put_lstr(&body, "", 0);
-        rmt__msg_put(&msg, RMT_MSG_CONTROL, RMT_CTL_HELLO, NULL, 0, body.data, body.len);
+        rmt_buf msg = {0};
+        put_hello_version(&msg, version, name);
         enet_peer_send(peer, 0, enet_packet_create(msg.data, msg.len, ENET_PACKET_FLAG_RELIABLE));
-        rmt_buf_free(&body);
         rmt_buf_free(&msg);
       } else if (ev.type == ENET_EVENT_TYPE_RECEIVE) {
         size_t off = 0;
@@ -711,8 +680,8 @@ static void test_version_and_name_refused_by_server(void **state) {
   assert_non_null(strstr(reason, "invalid name"));
   raw_hello(w, RMT_PROTOCOL_VERSION, "Fine", &status, reason);
   assert_int_equal(status, 1);
-  pump(w, 20);
-  finish(w);
+  net_pump(&w->net, 20);
+  net_world_finish(&w->net);
 }
 
 static void test_server_gone(void **state) {
@@ -720,92 +689,96 @@ static void test_server_gone(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_client *a = new_client(w, "Alice", NULL);
-  join(w, a);
+  net_join(&w->net, a);
   rmt_remote_id fn;
-  rmt_server_create_remote(w->server, "F", RMT_REMOTE_FUNCTION, &fn);
-  pump(w, 20);
-  rmt_server_destroy(w->server);
-  w->server = NULL;
+  rmt_server_create_remote(w->net.server, "F", RMT_REMOTE_FUNCTION, &fn);
+  net_pump(&w->net, 20);
+  rmt_server_destroy(w->net.server);
+  w->net.server = NULL;
   for (int i = 0; i < 3000 && !w->disc_count[0]; i++) rmt_client_service(a, 1);
   assert_int_equal(w->disc_count[0], 1);
   assert_string_equal(w->disc_reason[0], "server shut down");
   rmt_error err;
   rmt_value v = rmt_num(1);
-  assert_int_equal(rmt_client_invoke(a, fn, &v, 1, 100, on_result, NULL, &err), RMT_EDISCONNECTED);
+  assert_int_equal(rmt_client_invoke(a, fn, &v, 1, 100, net_on_result, NULL, &err), RMT_EDISCONNECTED);
   rmt_client_destroy(a);
-  w->clients[0] = NULL;
-  assert_int_equal(w->ac.live_blocks, 0);
+  w->net.clients[0] = NULL;
+  assert_int_equal(w->net.sac.live_blocks, 0);
+  assert_int_equal(w->net.cac.live_blocks, 0);
+}
+
+static void byte_rate_and_two_pending(rmt_server_config *c) {
+  c->byte_rate = (rmt_rate){100, 450}; /* four 100-byte events, then a trickle */
+  c->max_pending_invokes = 2;
 }
 
 static void test_byte_rate_and_pending_cap(void **state) {
   (void)state;
   world *w = new_world();
-  rmt_server_config cfg;
-  rmt_server_config_default(&cfg);
-  cfg.byte_rate = (rmt_rate){100, 450}; /* about four 100-byte events, then a trickle */
-  cfg.max_pending_invokes = 2;
-  start_server(w, &cfg);
+  start_server(w, byte_rate_and_two_pending);
   rmt_remote_id ev, fn;
-  rmt_server_create_remote(w->server, "Big", RMT_REMOTE_EVENT, &ev);
-  rmt_server_create_remote(w->server, "Slow", RMT_REMOTE_FUNCTION, &fn);
-  rmt_server_on_invoke(w->server, fn, handler, NULL);
+  rmt_server_create_remote(w->net.server, "Big", RMT_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w->net.server, "Slow", RMT_REMOTE_FUNCTION, &fn);
+  rmt_server_on_invoke(w->net.server, fn, handler, NULL);
   seen got = {.in_order = 1};
-  rmt_signal_connect(rmt_server_event_signal(w->server, ev), record_seq, &got);
+  rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);
   rmt_client *a = new_client(w, "Alice", NULL);
-  join(w, a);
+  net_join(&w->net, a);
   char payload[96];
   memset(payload, 'z', sizeof payload);
   for (int i = 1; i <= 10; i++) {
     rmt_value args[2] = {rmt_lstr(payload, sizeof payload), rmt_num(i)};
     rmt_client_fire(a, ev, args, 2, NULL);
   }
-  for (int i = 0; i < 2000 && got.count + w->drops[RMT_DROP_BYTE_RATE] < 10; i++) pump(w, 1);
+  for (int i = 0; i < 2000 && got.count + w->drops[RMT_DROP_BYTE_RATE] < 10; i++) net_pump(&w->net, 1);
   assert_int_equal(got.count, 4);
   assert_int_equal(w->drops[RMT_DROP_BYTE_RATE], 6);
   assert_true(got.in_order);
 
-  /* Two deferred invokes are pending; the third is refused at once, not queued. */
-  for (uint64_t until = rmt__now_ms() + 1100; rmt__now_ms() < until;) pump(w, 1);
-  result r[3] = {{0}};
+  /* Two deferred invokes are pending; the third is refused at once, not queued. (The
+   * byte bucket refills first: 4.5 s at 100 B/s is its whole burst.) */
+  net_advance(&w->net, 4500);
+  net_result r[3] = {{0}};
   rmt_value later = rmt_str("later");
   rmt_invocation *held[2] = {NULL, NULL};
   for (int i = 0; i < 3; i++) {
-    rmt_client_invoke(a, fn, &later, 1, 3000, on_result, &r[i], NULL);
-    for (int k = 0; k < 500 && !deferred && !r[i].done; k++) pump(w, 1);
+    rmt_client_invoke(a, fn, &later, 1, 3000, net_on_result, &r[i], NULL);
+    for (int k = 0; k < 500 && !deferred && !r[i].done; k++) net_pump(&w->net, 1);
     if (i < 2) {
       assert_non_null(deferred);
       held[i] = deferred;
       deferred = NULL;
     }
   }
-  pump_until(w, &r[2].done);
+  net_pump_flag(&w->net, &r[2].done);
   assert_int_equal(r[2].status, RMT_ERATELIMIT);
   assert_non_null(strstr(r[2].message, "too many pending invokes"));
   rmt_value v = rmt_num(7);
   for (int i = 0; i < 2; i++) rmt_invocation_return(held[i], &v, 1);
-  pump_until(w, &r[1].done);
+  net_pump_flag(&w->net, &r[1].done);
   assert_int_equal(r[0].status, RMT_OK);
   assert_int_equal(r[1].status, RMT_OK);
-  finish(w);
+  net_world_finish(&w->net);
 }
 
+static void peer_timeout_600(rmt_server_config *c) { c->peer_timeout_ms = 600; }
+
+/* peer_timeout_ms is ENet's own timer (enet_time_get, not the injectable clock), so this one
+ * waits in real time, bounded. */
 static void test_lost_client_detected(void **state) {
   (void)state;
   world *w = new_world();
-  rmt_server_config cfg;
-  rmt_server_config_default(&cfg);
-  cfg.peer_timeout_ms = 600;
-  start_server(w, &cfg);
+  start_server(w, peer_timeout_600);
   seen removing = {0};
-  rmt_signal_connect(rmt_server_player_removing(w->server), record_seq, &removing);
+  rmt_signal_connect(rmt_server_player_removing(w->net.server), record_seq, &removing);
   rmt_client *a = new_client(w, "Alice", NULL);
-  join(w, a);
+  net_join(&w->net, a);
   /* The client goes silent (a crashed process): the server notices within its timeout. */
   uint64_t start = rmt__now_ms();
-  while (!removing.count && rmt__now_ms() - start < 5000) rmt_server_service(w->server, 5);
+  while (!removing.count && rmt__now_ms() - start < 5000) rmt_server_service(w->net.server, 5);
   assert_int_equal(removing.count, 1);
-  assert_int_equal(rmt_server_players(w->server, NULL, 0), 0);
-  finish(w);
+  assert_int_equal(rmt_server_players(w->net.server, NULL, 0), 0);
+  net_world_finish(&w->net);
 }
 
 int main(void) {

@@ -1,15 +1,6 @@
 /* test_net_schema.c - declared argument schemas enforced by a real server over loopback UDP:
  * failing fires never reach a listener and are counted, failing invokes get RMT_EBADARGS. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "alloc_counter.h"
-#include "remotes.h"
+#include "net_fixture.h"
 
 typedef struct drop_record {
   rmt_player_id player;
@@ -18,7 +9,7 @@ typedef struct drop_record {
 } drop_record;
 
 typedef struct world {
-  alloc_counter ac;
+  net_world net;
   rmt_server *server;
   rmt_client *client;
   drop_record drops[64];
@@ -30,57 +21,19 @@ static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason 
   if (w->ndrops < 64) w->drops[w->ndrops++] = (drop_record){p, r, reason};
 }
 
-static void quiet_log(void *ud, rmt_log_level level, const char *msg) {
-  (void)ud;
-  (void)level;
-  (void)msg;
-}
-
-static void pump(world *w, int rounds) {
-  for (int i = 0; i < rounds; i++) {
-    rmt_server_service(w->server, 1);
-    rmt_client_service(w->client, 0);
-  }
-}
-
 static world *start(void) {
   static world w;
   memset(&w, 0, sizeof w);
-  alloc_counter_init(&w.ac);
+  net_world_init(&w.net, NET_CLOCK_MANUAL);
   rmt_server_config c;
-  rmt_server_config_default(&c);
-  c.port = 0;
-  c.alloc = &w.ac.hook;
+  net_server_config(&w.net, &c);
   c.on_drop = on_drop;
   c.drop_ud = &w;
-  c.log = quiet_log;
-  rmt_error err;
-  w.server = rmt_server_create(&c, &err);
-  assert_non_null(w.server);
+  w.server = net_start_server(&w.net, &c);
   return &w;
 }
 
-static void join(world *w) {
-  rmt_client_config c;
-  rmt_client_config_default(&c);
-  c.port = rmt_server_port(w->server);
-  c.name = "Alice";
-  c.alloc = &w->ac.hook;
-  c.log = quiet_log;
-  rmt_error err;
-  w->client = rmt_client_create(&c, &err);
-  assert_non_null(w->client);
-  for (int i = 0; i < 3000 && rmt_client_get_state(w->client) == RMT_CLIENT_CONNECTING; i++)
-    pump(w, 1);
-  assert_int_equal(rmt_client_get_state(w->client), RMT_CLIENT_CONNECTED);
-}
-
-static void finish(world *w) {
-  rmt_client_destroy(w->client);
-  rmt_server_destroy(w->server);
-  assert_int_equal(w->ac.live_blocks, 0);
-  assert_false(w->ac.bad_osize);
-}
+static void join(world *w) { w->client = net_join_new(&w->net, "Alice"); }
 
 typedef struct heard {
   int count;
@@ -128,8 +81,8 @@ static void test_fire_failing_schema_is_dropped(void **state) {
   fire(w, id, bad_action, 1);
   fire(w, id, extra, 3);
   fire(w, id, purchase, 1);
-  for (int i = 0; i < 3000 && h.count < 2; i++) pump(w, 1);
-  pump(w, 20);
+  for (int i = 0; i < 3000 && h.count < 2; i++) net_pump(&w->net, 1);
+  net_pump(&w->net, 20);
   assert_int_equal(h.count, 2); /* good and purchase only */
   assert_string_equal(h.last, "purchase");
   assert_int_equal(w->ndrops, 3);
@@ -148,10 +101,10 @@ static void test_fire_failing_schema_is_dropped(void **state) {
   /* Clearing the schema lets anything through again. */
   assert_int_equal(rmt_server_set_schema(w->server, action, NULL, &err), 0);
   fire(w, id, bad_action, 1);
-  for (int i = 0; i < 3000 && h.count < 3; i++) pump(w, 1);
+  for (int i = 0; i < 3000 && h.count < 3; i++) net_pump(&w->net, 1);
   assert_int_equal(h.count, 3);
   assert_string_equal(h.last, "hack");
-  finish(w);
+  net_world_finish(&w->net);
 }
 
 /* Events that arrive before anyone listens are checked when they are delivered. */
@@ -171,7 +124,7 @@ static void test_queued_events_are_checked_on_delivery(void **state) {
   fire(w, id, ok, 2);
   rmt_stats st;
   for (int i = 0; i < 3000; i++) {
-    pump(w, 1);
+    net_pump(&w->net, 1);
     rmt_server_remote_stats(w->server, ev, &st);
     if (st.events_in == 3) break;
   }
@@ -179,26 +132,11 @@ static void test_queued_events_are_checked_on_delivery(void **state) {
   assert_int_equal(w->ndrops, 0); /* queued, not yet checked */
   heard h = {0};
   rmt_signal_connect(rmt_server_event_signal(w->server, ev), listener, &h);
-  pump(w, 5);
+  net_pump(&w->net, 5);
   assert_int_equal(h.count, 2);
   assert_int_equal(w->ndrops, 1);
   assert_int_equal(w->drops[0].reason, RMT_DROP_SCHEMA);
-  finish(w);
-}
-
-typedef struct result {
-  int done;
-  int status;
-  double number;
-  char message[256];
-} result;
-
-static void on_result(void *ud, int status, const rmt_value *v, size_t n, const char *msg) {
-  result *r = ud;
-  r->done++;
-  r->status = status;
-  r->number = n && v[0].type == RMT_TNUMBER ? v[0].as.number : -1;
-  snprintf(r->message, sizeof r->message, "%s", msg);
+  net_world_finish(&w->net);
 }
 
 static int handler_calls;
@@ -224,11 +162,11 @@ static void test_invoke_failing_schema_gets_bad_arguments(void **state) {
   rmt_value good[2] = {rmt_str("x"), rmt_num(21)};
   rmt_value bad[2] = {rmt_str("x"), rmt_num(1500)};
   rmt_value nan[2] = {rmt_str("x"), rmt_num(0.0 / 0.0)};
-  result r1 = {0}, r2 = {0}, r3 = {0};
-  assert_int_equal(rmt_client_invoke(w->client, id, good, 2, 2000, on_result, &r1, NULL), 0);
-  assert_int_equal(rmt_client_invoke(w->client, id, bad, 2, 2000, on_result, &r2, NULL), 0);
-  assert_int_equal(rmt_client_invoke(w->client, id, nan, 2, 2000, on_result, &r3, NULL), 0);
-  for (int i = 0; i < 3000 && !(r1.done && r2.done && r3.done); i++) pump(w, 1);
+  net_result r1 = {0}, r2 = {0}, r3 = {0};
+  assert_int_equal(rmt_client_invoke(w->client, id, good, 2, 2000, net_on_result, &r1, NULL), 0);
+  assert_int_equal(rmt_client_invoke(w->client, id, bad, 2, 2000, net_on_result, &r2, NULL), 0);
+  assert_int_equal(rmt_client_invoke(w->client, id, nan, 2, 2000, net_on_result, &r3, NULL), 0);
+  for (int i = 0; i < 3000 && !(r1.done && r2.done && r3.done); i++) net_pump(&w->net, 1);
   assert_int_equal(r1.status, RMT_OK);
   assert_true(r1.number == 42);
   assert_int_equal(r2.status, RMT_EBADARGS);
@@ -241,14 +179,14 @@ static void test_invoke_failing_schema_gets_bad_arguments(void **state) {
   assert_int_equal(w->drops[0].reason, RMT_DROP_SCHEMA);
   /* A missing argument is named as such. (The blocking rmt_client_invoke_sync pumps only the
    * client, so it cannot be used with the server in this same thread.) */
-  result r4 = {0};
-  assert_int_equal(rmt_client_invoke(w->client, id, bad, 1, 2000, on_result, &r4, NULL), 0);
-  for (int i = 0; i < 3000 && !r4.done; i++) pump(w, 1);
+  net_result r4 = {0};
+  assert_int_equal(rmt_client_invoke(w->client, id, bad, 1, 2000, net_on_result, &r4, NULL), 0);
+  for (int i = 0; i < 3000 && !r4.done; i++) net_pump(&w->net, 1);
   assert_int_equal(r4.status, RMT_EBADARGS);
   assert_string_equal(r4.message,
                       "bad arguments: argument 2: expected number in 0..1000, got nil (missing)");
   assert_int_equal(handler_calls, 1);
-  finish(w);
+  net_world_finish(&w->net);
 }
 
 int main(void) {

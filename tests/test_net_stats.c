@@ -1,15 +1,6 @@
 /* test_net_stats.c - byte counters against what actually crossed the wire: every packet the
  * server sends is counted once, including batches split before a flush. Loopback only. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <string.h>
-
-#include <cmocka.h>
-
-#include "alloc_counter.h"
-#include "engine.h"
-#include "remotes.h"
+#include "net_fixture.h"
 
 static void count(void *ud, const rmt_value *args, size_t nargs) {
   (void)args;
@@ -22,34 +13,17 @@ static void count(void *ud, const rmt_value *args, size_t nargs) {
  * answers reported as 0.14 MB under a flood. */
 static void test_bytes_out_counts_split_batches(void **state) {
   (void)state;
-  alloc_counter ac;
-  alloc_counter_init(&ac);
+  net_world w;
+  net_world_init(&w, NET_CLOCK_MANUAL);
   rmt_server_config sc;
-  rmt_server_config_default(&sc);
-  sc.alloc = &ac.hook;
-  rmt_error err;
-  rmt_server *s = rmt_server_create(&sc, &err);
-  assert_non_null(s);
+  net_server_config(&w, &sc);
+  rmt_server *s = net_start_server(&w, &sc);
   rmt_remote_id ev;
   assert_int_equal(rmt_server_create_remote(s, "Ev", RMT_REMOTE_EVENT, &ev), 0);
-  rmt_client_config cc;
-  rmt_client_config_default(&cc);
-  cc.port = rmt_server_port(s);
-  cc.name = "Counter";
-  cc.alloc = &ac.hook;
-  rmt_client *c = rmt_client_create(&cc, &err);
-  assert_non_null(c);
-  for (int i = 0; i < 3000 && rmt_client_get_state(c) != RMT_CLIENT_CONNECTED; i++) {
-    rmt_server_service(s, 1);
-    rmt_client_service(c, 0);
-  }
-  assert_int_equal(rmt_client_get_state(c), RMT_CLIENT_CONNECTED);
+  rmt_client *c = net_join_new(&w, "Counter");
   int got = 0;
   rmt_signal_connect(rmt_client_event_signal(c, ev), count, &got);
-  for (int i = 0; i < 50; i++) {
-    rmt_server_service(s, 1);
-    rmt_client_service(c, 0);
-  }
+  net_pump(&w, 50);
   rmt_stats before_s, before_c;
   rmt_server_player_stats(s, rmt_client_player_id(c), &before_s);
   rmt_client_remote_stats(c, 0, &before_c);
@@ -58,10 +32,7 @@ static void test_bytes_out_counts_split_batches(void **state) {
   memset(payload, 'p', sizeof payload);
   rmt_value arg = rmt_lstr(payload, sizeof payload);
   for (int i = 0; i < 200; i++) assert_int_equal(rmt_server_fire_client(s, rmt_client_player_id(c), ev, &arg, 1, NULL), 0);
-  for (int i = 0; i < 3000 && got < 200; i++) {
-    rmt_server_service(s, 1);
-    rmt_client_service(c, 0);
-  }
+  net_pump_count(&w, &got, 200);
   assert_int_equal(got, 200);
   rmt_stats after_s, after_c;
   rmt_server_player_stats(s, rmt_client_player_id(c), &after_s);
@@ -72,9 +43,7 @@ static void test_bytes_out_counts_split_batches(void **state) {
                 (unsigned long long)sent, (unsigned long long)received);
   assert_true(received >= 200 * sizeof payload);
   assert_int_equal(sent, received);
-  rmt_client_destroy(c);
-  rmt_server_destroy(s);
-  assert_int_equal(ac.live_blocks, 0);
+  net_world_finish(&w);
 }
 
 int main(void) {

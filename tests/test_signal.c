@@ -44,22 +44,8 @@ static void on_record(void *ud, const rmt_value *args, size_t nargs) {
   log_push(p->log, p->tag);
 }
 
-static alloc_counter g_ac;
-
-static int setup(void **state) {
-  (void)state;
-  alloc_counter_init(&g_ac);
-  return 0;
-}
-
-/* Every test ends here: nothing leaked and every osize matched. */
-static int teardown(void **state) {
-  (void)state;
-  assert_int_equal(g_ac.live_blocks, 0);
-  assert_int_equal(g_ac.live_bytes, 0);
-  assert_false(g_ac.bad_osize);
-  return 0;
-}
+/* Every test ends in the teardown: nothing leaked and every osize matched. */
+ALLOC_COUNTER_FIXTURE(g_ac)
 
 static void test_order_args_and_count(void **state) {
   (void)state;

@@ -13,8 +13,9 @@
 
 #include "alloc_counter.h"
 #include "engine.h"
+#include "net_fixture.h"
 #include "protocol.h"
-#include "remotes.h"
+#include "raw_peer.h"
 
 #define SLOTS 8
 #define CALLS_PER_SLOT 64
@@ -58,17 +59,6 @@ static uint64_t rnd(soak *s) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
-}
-
-static void quiet(void *ud, rmt_log_level level, const char *msg) {
-  (void)ud;
-  (void)level;
-  (void)msg;
-}
-
-static void echo_handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t nargs) {
-  (void)ud;
-  rmt_invocation_return(inv, nargs > 1 ? args + 1 : NULL, nargs > 1 ? nargs - 1 : 0);
 }
 
 /* Answers 0-1500 ms later: some callers time out, some leave before the answer. */
@@ -162,7 +152,7 @@ static void join_slot(soak *s, slot *sl) {
   snprintf(name, sizeof name, "P%ld", s->joins);
   cc.name = name;
   cc.alloc = &s->cac.hook;
-  cc.log = quiet;
+  cc.log = net_quiet_log;
   cc.linger_ms = 20;
   rmt_error err;
   sl->client = rmt_client_create(&cc, &err);
@@ -248,15 +238,9 @@ static void ghost_service(soak *s, int i) {
   ENetEvent ev;
   while (enet_host_service(h, &ev, 0) > 0) {
     if (ev.type == ENET_EVENT_TYPE_CONNECT) {
-      rmt_buf body = {0}, msg = {0};
-      uint8_t magic[4] = {0x31, 0x54, 0x4d, 0x52};
-      rmt_buf_append(&body, magic, 4);
-      rmt__put_varint(&body, RMT_PROTOCOL_VERSION);
-      rmt__put_lstr(&body, "Ghost", 5);
-      rmt__put_lstr(&body, "", 0);
-      rmt__msg_put(&msg, RMT_MSG_CONTROL, RMT_CTL_HELLO, NULL, 0, body.data, body.len);
+      rmt_buf msg = {0};
+      put_hello(&msg, "Ghost");
       enet_peer_send(ev.peer, 0, enet_packet_create(msg.data, msg.len, ENET_PACKET_FLAG_RELIABLE));
-      rmt_buf_free(&body);
       rmt_buf_free(&msg);
     } else if (ev.type == ENET_EVENT_TYPE_RECEIVE) {
       enet_packet_destroy(ev.packet);
@@ -277,17 +261,6 @@ static void pump(soak *s) {
   rmt_server_service(s->server, 1);
 }
 
-static long rss_kib(void) {
-  FILE *f = fopen("/proc/self/status", "r");
-  if (!f) return -1;
-  char line[256];
-  long kib = -1;
-  while (fgets(line, sizeof line, f))
-    if (sscanf(line, "VmRSS: %ld", &kib) == 1) break;
-  fclose(f);
-  return kib;
-}
-
 static void test_churn_soak(void **state) {
   (void)state;
   static soak s;
@@ -301,7 +274,7 @@ static void test_churn_soak(void **state) {
   rmt_server_config sc;
   rmt_server_config_default(&sc);
   sc.alloc = &s.sac.hook;
-  sc.log = quiet;
+  sc.log = net_quiet_log;
   sc.max_per_address = 0; /* clients and ghosts all come from 127.0.0.1 */
   sc.peer_timeout_ms = 1000; /* ghosts are found within a cycle */
   sc.handshake_timeout_ms = 1000;
@@ -312,7 +285,7 @@ static void test_churn_soak(void **state) {
   assert_int_equal(rmt_server_create_remote(s.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &s.unrel), 0);
   assert_int_equal(rmt_server_create_remote(s.server, "Echo", RMT_REMOTE_FUNCTION, &s.echo), 0);
   assert_int_equal(rmt_server_create_remote(s.server, "Slow", RMT_REMOTE_FUNCTION, &s.slow), 0);
-  rmt_server_on_invoke(s.server, s.echo, echo_handler, &s);
+  rmt_server_on_invoke(s.server, s.echo, net_echo_handler, &s);
   rmt_server_on_invoke(s.server, s.slow, slow_handler, &s);
   rmt_signal_connect(rmt_server_event_signal(s.server, s.ev), on_event, &s);
   rmt_signal_connect(rmt_server_event_signal(s.server, s.unrel), on_event, &s);

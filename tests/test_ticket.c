@@ -11,7 +11,7 @@
 #include <sodium.h>
 
 #include "alloc_counter.h"
-#include "remotes.h"
+#include "net_fixture.h"
 
 static const uint8_t KEY[RMT_TICKET_KEY_BYTES] = {
     1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
@@ -269,8 +269,7 @@ static void test_table_full(void **state) {
 /* ---- over loopback ---- */
 
 typedef struct world {
-  alloc_counter ac;
-  rmt_server *server;
+  net_world net;
   int added;
   char verify_saw[64];
   uint64_t verify_saw_uid;
@@ -311,10 +310,7 @@ static void on_disc(void *ud, int status, const char *reason) {
  * status: RMT_OK once joined, or the refusal, whose reason lands in o->reason. */
 static rmt_client *try_join(world *w, const char *name, const char *ticket, outcome *o) {
   rmt_client_config c;
-  rmt_client_config_default(&c);
-  c.port = rmt_server_port(w->server);
-  c.name = name;
-  c.alloc = &w->ac.hook;
+  net_client_config(&w->net, &c, name);
   c.on_disconnect = on_disc;
   c.disconnect_ud = o;
   if (ticket) {
@@ -322,18 +318,10 @@ static rmt_client *try_join(world *w, const char *name, const char *ticket, outc
     c.ticket_len = strlen(ticket);
   }
   memset(o, 0, sizeof *o);
-  rmt_client *cl = rmt_client_create(&c, NULL);
-  assert_non_null(cl);
-  for (int i = 0; i < 3000 && rmt_client_get_state(cl) == RMT_CLIENT_CONNECTING; i++) {
-    rmt_server_service(w->server, 1);
-    rmt_client_service(cl, 0);
-  }
-  if (rmt_client_get_state(cl) == RMT_CLIENT_CONNECTED) {
+  rmt_client *cl = net_add_client(&w->net, &c);
+  if (net_settle(&w->net, cl) == RMT_CLIENT_CONNECTED) {
     o->status = RMT_OK;
-    for (int i = 0; i < 20; i++) { /* let PlayerAdded run on the server */
-      rmt_server_service(w->server, 1);
-      rmt_client_service(cl, 0);
-    }
+    net_pump(&w->net, 20); /* let PlayerAdded run on the server */
   } else if (!o->status) {
     o->status = rmt_client_wait_connected(cl, 10, NULL);
   }
@@ -344,11 +332,9 @@ static void test_server_requires_tickets(void **state) {
   (void)state;
   static world w;
   memset(&w, 0, sizeof w);
-  alloc_counter_init(&w.ac);
+  net_world_init(&w.net, NET_CLOCK_MANUAL);
   rmt_server_config cfg;
-  rmt_server_config_default(&cfg);
-  cfg.port = 0;
-  cfg.alloc = &w.ac.hook;
+  net_server_config(&w.net, &cfg);
   uint8_t key_copy[32];
   memcpy(key_copy, KEY, 32);
   cfg.ticket_key = key_copy;
@@ -360,10 +346,9 @@ static void test_server_requires_tickets(void **state) {
   cfg.ticket_max_uses = 1;
   cfg.verify = verify;
   cfg.verify_ud = &w;
-  w.server = rmt_server_create(&cfg, &err);
-  assert_non_null(w.server);
+  rmt_server *server = net_start_server(&w.net, &cfg);
   memset(key_copy, 0, sizeof key_copy); /* the server keeps its own copy */
-  rmt_signal_connect(rmt_server_player_added(w.server), on_added, &w);
+  rmt_signal_connect(rmt_server_player_added(server), on_added, &w);
 
   char good[RMT_TICKET_TEXT_MAX], forged[RMT_TICKET_TEXT_MAX], expired[RMT_TICKET_TEXT_MAX];
   char banned[RMT_TICKET_TEXT_MAX];
@@ -380,9 +365,9 @@ static void test_server_requires_tickets(void **state) {
   assert_string_equal(rmt_client_player_name(c[0]), "Alice");
   assert_int_equal(rmt_client_user_id(c[0]), 42);
   rmt_player_id ids[4];
-  assert_int_equal(rmt_server_players(w.server, ids, 4), 1);
-  assert_string_equal(rmt_server_player_name(w.server, ids[0]), "Alice");
-  assert_int_equal(rmt_server_player_user_id(w.server, ids[0]), 42);
+  assert_int_equal(rmt_server_players(server, ids, 4), 1);
+  assert_string_equal(rmt_server_player_name(server, ids[0]), "Alice");
+  assert_int_equal(rmt_server_player_user_id(server, ids[0]), 42);
   assert_int_equal(w.added, 1);
   /* the application's verify ran after the ticket, seeing the ticket's identity */
   assert_string_equal(w.verify_saw, "Alice");
@@ -407,20 +392,15 @@ static void test_server_requires_tickets(void **state) {
   /* none of them reached the application */
   assert_string_equal(w.verify_saw, "");
   /* a valid ticket the application refuses */
-  rmt_client *cb = NULL;
   outcome ob;
-  cb = try_join(&w, "X", banned, &ob);
+  try_join(&w, "X", banned, &ob);
   assert_int_equal(ob.status, RMT_EREFUSED);
   assert_string_equal(ob.reason, "banned");
   assert_string_equal(w.verify_saw, "Eve");
 
   assert_int_equal(w.added, 1);
-  assert_int_equal(rmt_server_players(w.server, NULL, 0), 1);
-  rmt_client_destroy(cb);
-  for (int i = 0; i < 6; i++) rmt_client_destroy(c[i]);
-  rmt_server_destroy(w.server);
-  assert_int_equal(w.ac.live_blocks, 0);
-  assert_false(w.ac.bad_osize);
+  assert_int_equal(rmt_server_players(server, NULL, 0), 1);
+  net_world_finish(&w.net);
 }
 
 int main(void) {

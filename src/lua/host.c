@@ -25,6 +25,14 @@ double rmt_host_clock(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double host_clock_seconds(const rmt_host *host) {
+  return host->clock ? (double)host->clock(host->clock_ud) / 1e6 : rmt_host_clock();
+}
+
+double rmt_host_now(const rmt_host *host) {
+  return host_clock_seconds(host) - host->t0;
+}
+
 static rmt_host *host_of(lua_State *L) {
   return (rmt_host *)lua_touserdata(L, lua_upvalueindex(1));
 }
@@ -226,7 +234,9 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   host->output = config->output ? config->output : rmt_host_default_output;
   host->output_ud = config->output ? config->output_ud : host;
   host->alloc = config->alloc;
-  host->t0 = rmt_host_clock();
+  host->clock = config->clock;
+  host->clock_ud = config->clock_ud;
+  host->t0 = host_clock_seconds(host);
   host->hooks_ref = LUA_NOREF;
   host->mem_limit = config->memory_limit ? config->memory_limit
                     : host->side == RMT_HOST_SERVER ? RMT_HOST_SERVER_MEMORY_LIMIT
@@ -391,7 +401,7 @@ int rmt_host_run_string(rmt_host *host, const char *source, const char *chunknam
 }
 
 static int step_body(rmt_host *host, lua_State *L, void *ud) {
-  double now = rmt_host_clock() - host->t0;
+  double now = rmt_host_now(host);
   (void)ud;
   /* what engine callbacks and scripts deferred since the last step runs before the frame */
   drain_deferred(host);
@@ -414,7 +424,7 @@ void rmt_host_step(rmt_host *host) {
 }
 
 double rmt_host_next_due(rmt_host *host) {
-  double now = rmt_host_clock() - host->t0;
+  double now = rmt_host_now(host);
   double next = host->last_frame + RMT_FRAME;
   if (host->sched.ndeferred > 0) return 0;
   return next > now ? next - now : 0;

@@ -65,6 +65,9 @@ typedef struct rmt_host_config {
   size_t memory_limit;         /* bytes the Lua state may hold; 0 = the side's default */
   double script_timeout;       /* seconds a script may run without yielding; 0 = default,
                                   < 0 = never */
+  rmt_clock_fn clock;          /* the scheduler's clock (rmt_clock_fn); NULL = monotonic. Also
+                                  handed to the engine by rmt_host_server_config/_client_config */
+  void *clock_ud;
 } rmt_host_config;
 
 /* Defaults of the guards (docs/cli.md: --memory-limit, --script-timeout). */
@@ -113,7 +116,9 @@ struct rmt_host {
   rmt_host_output_fn output;
   void *output_ud;
   const rmt_allocator *alloc;
-  double t0;        /* monotonic clock at creation */
+  rmt_clock_fn clock; /* config.clock: what rmt_host_now reads; NULL = monotonic */
+  void *clock_ud;
+  double t0;        /* that clock at creation, in seconds */
   double now;       /* scheduler time, seconds since t0, updated each step */
   int errors;       /* uncaught script errors so far */
   int closing;      /* set while destroying: callbacks must not touch Lua */
@@ -201,7 +206,12 @@ double rmt_host_next_due(rmt_host *host);
  * host->resumes, which moves whenever a thread ran, restarting the idle window). */
 int rmt_host_busy(rmt_host *host);
 
+/* The monotonic clock in seconds: real time, for what must not stand still with an injected
+ * clock (the script timeout, --duration, blocking waits). */
 double rmt_host_clock(void);
+/* Seconds since the host was created on its clock (config.clock): the scheduler's time, which
+ * task.wait/delay, frames and the output rate windows go by. */
+double rmt_host_now(const rmt_host *host);
 
 /* ---- output (output.c) ---- */
 /* Every line of output goes through here: control bytes but tab and newline are escaped

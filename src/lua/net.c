@@ -303,7 +303,7 @@ static int drop_body(rmt_host *host, lua_State *L, void *ud) {
 
 /* One warning path for every dropped message, the engine's and the host's own. */
 static void report_drop(rmt_host *host, const drop_report *r) {
-  double now = rmt_host_clock();
+  double now = rmt_host_now(host);
   if (now - host->drop_window >= 1.0) {
     flush_hidden_drops(host);
     host->drop_window = now;
@@ -351,6 +351,10 @@ static void warn_undeliverable(rmt_host *host, rmt_player_id player, rmt_remote_
 void rmt_host_server_config(rmt_host *host, rmt_server_config *config) {
   config->on_drop = on_server_drop;
   config->drop_ud = host;
+  if (host->clock) { /* one clock for the scripts and the engine under them */
+    config->clock = host->clock;
+    config->clock_ud = host->clock_ud;
+  }
   /* what Lua can take is what the engine lets in (and out) */
   config->limits.max_args = RMT_LUA_MAX_ARGS;
 }
@@ -635,6 +639,10 @@ void rmt_host_client_config(rmt_host *host, rmt_client_config *config) {
   config->registry_ud = host;
   config->on_disconnect = on_disconnect;
   config->disconnect_ud = host;
+  if (host->clock) {
+    config->clock = host->clock;
+    config->clock_ud = host->clock_ud;
+  }
   config->limits.max_args = RMT_LUA_MAX_ARGS;
 }
 

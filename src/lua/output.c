@@ -127,7 +127,7 @@ static void summarize(rmt_host *host, rmt_out_slot *s) {
 }
 
 void rmt_host_output_tick(rmt_host *host, int final) {
-  double now = rmt_host_clock();
+  double now = rmt_host_now(host);
   size_t i;
   for (i = 0; i < RMT_OUT_SLOTS; i++) {
     rmt_out_slot *s = &host->outlim.slots[i];
@@ -145,7 +145,7 @@ static int admit(rmt_host *host, rmt_host_stream stream, const char *text, size_
   char key[RMT_OUT_KEY];
   size_t klen = source_key(text, len, key), i;
   rmt_out_slot *s = NULL, *free_slot = NULL, *oldest = NULL;
-  double now = rmt_host_clock();
+  double now = rmt_host_now(host);
   for (i = 0; i < RMT_OUT_SLOTS; i++) {
     rmt_out_slot *x = &lim->slots[i];
     if (x->used && now - x->start >= OUT_WINDOW) { /* its window ended */

@@ -245,10 +245,10 @@ static void fire_entry(rmt_host *host, rmt_sched_entry *e) {
   }
   co = lua_tothread(L, -1);
   if (e->is_wait) {
-    lua_pushnumber(co, rmt_host_clock() - host->t0 - e->start);
+    lua_pushnumber(co, rmt_host_now(host) - e->start);
     nargs = 1;
     if (e->is_wait == 2) {
-      lua_pushnumber(co, rmt_host_clock() - host->t0);
+      lua_pushnumber(co, rmt_host_now(host));
       nargs = 2;
     }
   } else if (e->args_ref != LUA_NOREF) {
@@ -274,7 +274,11 @@ void rmt_sched_run(rmt_host *host) {
   rmt_sched *s = &host->sched;
   int budget = RMT_DEFER_BUDGET;
   double now = host->now;
-  while (s->ntimers > 0 && s->timers[0].when <= now) {
+  /* Timers set by the threads this run resumes wait for the next run, even when due: with a
+   * clock that has not moved (an injected one) task.wait() would otherwise resume in the same
+   * frame, and a `while true do task.wait() end` would never give the frame back. */
+  uint64_t set_before = s->seq;
+  while (s->ntimers > 0 && s->timers[0].when <= now && s->timers[0].seq < set_before) {
     rmt_sched_entry e = timer_pop(host);
     fire_entry(host, &e);
     if (host->closing) return;
@@ -297,7 +301,7 @@ static rmt_host *host_of(lua_State *L) {
 static int l_wait_common(lua_State *L, int legacy) {
   rmt_host *host = host_of(L);
   double t = luaL_optnumber(L, 1, 0);
-  double now = rmt_host_clock() - host->t0;
+  double now = rmt_host_now(host);
   rmt_sched_entry e;
   if (lua_pushthread(L)) return luaL_error(L, "cannot wait on the main thread");
   lua_pop(L, 1);
@@ -388,7 +392,7 @@ static int schedule(lua_State *L, double delay, int deferred) {
   e.token = rmt_sched_park(host, co, 1);
   lua_pushvalue(L, -1);
   e.thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  e.when = rmt_host_clock() - host->t0 + delay;
+  e.when = rmt_host_now(host) + delay;
   e.start = e.when - delay;
   rc = deferred ? defer_push(host, &e) : timer_push(host, &e);
   if (rc != 0) return luaL_error(L, "out of memory");
@@ -440,7 +444,7 @@ static int l_wake(lua_State *L) {
 
 static int l_clock(lua_State *L) {
   rmt_host *host = host_of(L);
-  lua_pushnumber(L, rmt_host_clock() - host->t0);
+  lua_pushnumber(L, rmt_host_now(host));
   return 1;
 }
 
