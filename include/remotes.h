@@ -120,7 +120,9 @@ typedef enum rmt_type {
   RMT_TBUFFER,  /* Luau's buffer: bytes (as.string), a msgpack bin on the wire */
   /* Loose input types: accepted only by rmt_values_normalize, which turns them into the
    * types above following Roblox's argument rules. Never produced by the library. */
-  RMT_TFUNCTION, /* a Lua function (or other unsendable thing): arrives as nil */
+  RMT_TFUNCTION, /* a Lua function (or other unsendable thing): arrives as nil. as.string.ptr
+                    may name it for the warning (NUL-terminated, e.g. "Random"; NULL =
+                    "function"); it must live until rmt_values_normalize returns */
   RMT_TTABLE,    /* a Lua table with arbitrary keys, possibly with a metatable */
   /* Appended after the loose types so the numbers above never move (additive ABI). */
   RMT_TDATATYPE, /* one of Roblox's value datatypes (Vector2, UDim2, NumberSequence, ...),

@@ -341,6 +341,11 @@ static const char *value_name(const rmt_value *v) {
 
 const char *rmt_typeof(const rmt_value *v) { return v ? value_name(v) : "nil"; }
 
+/* What a value that cannot cross was, for warnings: a host may name it (a Lua Random). */
+static const char *loose_name(const rmt_value *v) {
+  return v->type == RMT_TFUNCTION && v->as.string.ptr ? v->as.string.ptr : "function";
+}
+
 const rmt_value *rmt_dict_get(const rmt_value *table, const char *key) {
   if (table == NULL || key == NULL) return NULL;
   if (table->type != RMT_TDICT && table->type != RMT_TTABLE) return NULL;
@@ -1026,7 +1031,8 @@ static int plan_dict(norm_ctx *c, const rmt_value *t, const rmt__frame *f, unsig
     keep[i] = 0;
     if (p->value.type == RMT_TNIL) continue; /* absent in Lua terms, nothing lost */
     if (p->value.type == RMT_TFUNCTION) {
-      if ((rc = lossy(c, &cf, "function converted to nil, key dropped"))) return rc;
+      if ((rc = lossy(c, &cf, "%s converted to nil, key dropped", loose_name(&p->value))))
+        return rc;
       continue;
     }
     if (p->key.type == RMT_TSTRING) {
@@ -1258,7 +1264,7 @@ static int norm_value(norm_ctx *c, const rmt_value *src, rmt_value *dst, const r
   }
   case RMT_TFUNCTION:
     if (dst) *dst = rmt_nil();
-    return lossy(c, f, "function converted to nil");
+    return lossy(c, f, "%s converted to nil", loose_name(src));
   case RMT_TARRAY: return norm_strict_array(c, src, dst, f, depth);
   case RMT_TDICT:
   case RMT_TTABLE: return norm_table(c, src, dst, f, depth);

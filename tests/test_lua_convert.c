@@ -124,9 +124,9 @@ static void test_lossy_steps_warn(void **state) {
   assert_non_null(strstr(f->cap.text, "W argument 2: function converted to nil"));
   assert_non_null(strstr(f->cap.text, "W argument 3: mixed table, dictionary keys dropped"));
   assert_non_null(strstr(f->cap.text, "W argument 4: number key converted to string \"5\" (at [5])"));
-  assert_non_null(strstr(f->cap.text, "W argument 5: function converted to nil (at [\"items\"][2])"));
+  assert_non_null(strstr(f->cap.text, "W argument 5: thread converted to nil (at [\"items\"][2])"));
   assert_non_null(strstr(f->cap.text, "W argument 6: "));
-  assert_non_null(strstr(f->cap.text, "W argument 7: function converted to nil"));
+  assert_non_null(strstr(f->cap.text, "W argument 7: Instance converted to nil"));
 }
 
 static void test_cycles_and_limits_refused(void **state) {
@@ -263,6 +263,9 @@ static void test_datatypes_round_trip(void **state) {
   assert_int_equal(v[2].type, RMT_TNIL);
   rmt_values_free(v, &f->ac.hook);
   assert_int_equal(f->cap.warns, 3);
+  assert_non_null(strstr(f->cap.text, "W argument 1: Random converted to nil"));
+  assert_non_null(strstr(f->cap.text, "W argument 2: RBXScriptSignal converted to nil"));
+  assert_non_null(strstr(f->cap.text, "W argument 3: Enum converted to nil"));
 }
 
 /* What a peer can send that this host cannot build arrives as nil, never an error: an enum

@@ -45,6 +45,17 @@ static int build_datatype(conv *c, int idx, rmt_value *out) {
   if (lua_pcall(L, 1, LUA_MULTRET, 0) != 0) goto out;
   n = lua_gettop(L) - base - 1; /* parts after the kind */
   if (n < 0 || n > RMT_SEQUENCE_MAX_KEYPOINTS) goto out;
+  if (lua_type(L, base + 1) == LUA_TBOOLEAN && lua_type(L, base + 2) == LUA_TSTRING) {
+    /* false, typeof(v): a value that does not cross, named for the warning */
+    size_t len;
+    const char *name = lua_tolstring(L, base + 2, &len);
+    char *copy = rmt_arena_alloc(c->arena, len + 1);
+    if (copy) {
+      memcpy(copy, name, len + 1);
+      out->as.string.ptr = copy;
+    }
+    goto out;
+  }
   if (lua_type(L, base + 1) == LUA_TSTRING) { /* "EnumItem", enum name, value */
     size_t len;
     const char *name = lua_tolstring(L, base + 2, &len);
@@ -206,6 +217,7 @@ static void build(conv *c, int idx, rmt_value *out) {
     }
     if (build_datatype(c, idx, out)) return;
     out->type = RMT_TFUNCTION;
+    if (out->as.string.ptr == NULL && is_instance(L, idx)) out->as.string.ptr = "Instance";
     return;
   case LUA_TFUNCTION:
     /* a bindable stays inside one Lua state, so a function arrives as itself, as in Roblox
@@ -218,8 +230,9 @@ static void build(conv *c, int idx, rmt_value *out) {
     }
     out->type = RMT_TFUNCTION;
     return;
-  default: /* functions, threads, light userdata: cannot cross, arrive as nil */
+  default: /* threads, light userdata: cannot cross, arrive as nil */
     out->type = RMT_TFUNCTION;
+    out->as.string.ptr = lua_typename(L, lua_type(L, idx));
     return;
   }
 }

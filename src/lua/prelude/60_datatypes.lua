@@ -368,8 +368,9 @@ end
 -- ---------------------------------------------------------------------------------------
 -- Datatypes across remotes and bindables (src/lua/convert.c calls these; docs/values.md has
 -- the wire form). encode(v) -> the rmt_datatype_kind number of include/remotes.h and the
--- parts (numbers; values for list kinds), or "EnumItem", enum name, value, or nothing for a
--- value that does not cross (Random, signals: nil, as functions). decode(...) -> the value or
+-- parts (numbers; values for list kinds), or "EnumItem", enum name, value, or false and its
+-- typeof for a value that does not cross (Random, signals: nil, as functions; the name is for
+-- the warning). decode(...) -> the value or
 -- nil. BrickColor goes by its Number and comes back through BrickColor.new(number) once the
 -- host defines BrickColor.
 -- ---------------------------------------------------------------------------------------
@@ -396,6 +397,7 @@ do
     if t == "EnumItem" then return "EnumItem", tostring(v.EnumType), v.Value end
     local e = enc[t]
     if e then return e[1], e[2](v) end
+    return false, t
   end
   local dec = {
     function(x, y) return V2.new(x, y) end,
