@@ -290,6 +290,28 @@ static void test_datatypes_unknown_arrive_nil(void **state) {
   lua_settop(L, top);
 }
 
+/* A BindableEvent copies datatypes the same way (they used to arrive as nil there too). */
+static void test_datatypes_through_bindable(void **state) {
+  fixture *f = *state;
+  lua_State *L = f->host->L;
+  rmt_value *v;
+  rmt_error err;
+  int top = lua_gettop(L);
+  int nargs = eval(f, "Vector2.new(1, 2), {Enum.Material.Neon}, TweenInfo.new(3)");
+  assert_int_equal(rmt_lua_to_values(f->host, L, top + 1, nargs, RMT_CONV_BINDABLE, &v, &err), 0);
+  rmt_lua_push_values(f->host, L, v, (size_t)nargs, RMT_CONV_BINDABLE, top + nargs + 1);
+  rmt_values_free(v, &f->ac.hook);
+  luaL_loadstring(L, "local a, b, c = ...\n"
+                     "assert(a == Vector2.new(1, 2) and rawequal(b[1], Enum.Material.Neon))\n"
+                     "assert(c == TweenInfo.new(3))\n"
+                     "return 'ok'");
+  lua_insert(L, top + nargs + 2);
+  if (lua_pcall(L, nargs, 1, 0) != 0) fail_msg("%s", lua_tostring(L, -1));
+  assert_string_equal(lua_tostring(L, -1), "ok");
+  lua_settop(L, top);
+  assert_int_equal(f->cap.warns, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_every_type_round_trip, setup, teardown),
@@ -298,6 +320,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_players_as_refs, setup, teardown),
       cmocka_unit_test_setup_teardown(test_datatypes_round_trip, setup, teardown),
       cmocka_unit_test_setup_teardown(test_datatypes_unknown_arrive_nil, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_datatypes_through_bindable, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
