@@ -422,9 +422,9 @@ static int l_copy_args(lua_State *L) {
 
 /* set_datatype_codec(encode, decode): the prelude's converters for datatypes written in
  * Lua and EnumItems, kept in the registry for build_datatype and push_value. encode(v) returns
- * nothing for a value that does not cross, or an rmt_datatype_kind number and the parts
- * (numbers, or values for list kinds), or "EnumItem", enum name, value; decode takes the
- * same and returns the Lua value or nil. */
+ * an rmt_datatype_kind number and the parts (numbers, or values for list kinds), or
+ * "EnumItem", enum name, value, or false and typeof(v) for a value that does not cross;
+ * decode takes the same (never the false form) and returns the Lua value or nil. */
 static int l_set_datatype_codec(lua_State *L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
   luaL_checktype(L, 2, LUA_TFUNCTION);
