@@ -1,8 +1,8 @@
 /* test_lua_datatypes_net.c - every Roblox datatype that crosses remotes, end to end between a
  * server and a client host over the real engine on loopback: client->server and server->client
  * fires, unreliable fires, invokes both ways and their answers, inside tables too, each equal
- * on arrival (EnumItems the same object); and what does not cross (Random, signals) arrives
- * as nil. */
+ * on arrival (EnumItems the same object); what does not cross (Random, signals) arrives
+ * as nil; a schema naming datatypes drops what does not match. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -94,6 +94,11 @@ static const char *SERVER_SCRIPT =
     "  check('server invoke', ...)\n"
     "  return values()\n"
     "end\n"
+    "local typed = Instance.new('RemoteEvent', rs) typed.Name = 'Typed'\n"
+    "typed:SetSchema('Enum.KeyCode, UDim2?')\n"
+    "typed.OnServerEvent:Connect(function(player, key, size)\n"
+    "  print('server typed', key.Name, size and size.X.Offset)\n"
+    "end)\n"
     "refused.OnServerEvent:Connect(function(player, ...)\n"
     "  local a, b, c = ...\n"
     "  print('server refused', select('#', ...), a, b, c)\n"
@@ -112,7 +117,11 @@ static const char *CLIENT_SCRIPT =
     "ev:FireServer(values())\n"
     "un:FireServer(Vector2.new(7, 8), Enum.KeyCode.Q, UDim2.fromOffset(5, 6))\n"
     "task.spawn(function() check('client invoke answer', fn:InvokeServer(values())) end)\n"
-    "refused:FireServer(Random.new(1), workspace.ChildAdded, 'after')\n";
+    "refused:FireServer(Random.new(1), workspace.ChildAdded, 'after')\n"
+    "local typed = rs:WaitForChild('Typed')\n"
+    "typed:FireServer(Enum.Material.Plastic)\n"
+    "typed:FireServer(Enum.KeyCode.E, UDim2.new(0 / 0, 1, 0, 3))\n"
+    "typed:FireServer(Enum.KeyCode.F, UDim2.fromOffset(7, 3))\n";
 
 static int setup(void **state) {
   world *w = calloc(1, sizeof *w);
@@ -179,6 +188,10 @@ static void test_datatypes_cross_both_ways(void **state) {
   assert_true(has_line(&w->scap, "P server refused 3 nil nil after"));
   assert_true(has_line(&w->ccap, "W argument 1: Random converted to nil"));
   assert_true(has_line(&w->ccap, "W argument 2: RBXScriptSignal converted to nil"));
+  /* a schema naming datatypes: the wrong enum and a NaN inside a UDim2 never reach Lua */
+  assert_true(has_line(&w->scap, "P server typed F 7"));
+  assert_null(strstr(w->scap.text, "P server typed Plastic"));
+  assert_null(strstr(w->scap.text, "P server typed E"));
 }
 
 int main(void) {
