@@ -52,6 +52,34 @@ int main(int argc, char **argv) {
   chain[9] = rmt_array(NULL, 0);
   for (int i = 9; i > 0; i--) chain[i - 1] = rmt_array(&chain[i], 1);
   enc(dir, "deep10", chain, 1);
+  /* Roblox datatypes and EnumItems (ext 5 and 6), alone and inside a table */
+  rmt_value kps[3] = {rmt_datatype(RMT_DT_NUMBERSEQUENCEKEYPOINT, (const double[]){0, 1, 0}, 3),
+                      rmt_datatype(RMT_DT_NUMBERSEQUENCEKEYPOINT, (const double[]){0.5, 2, 0.1}, 3),
+                      rmt_datatype(RMT_DT_NUMBERSEQUENCEKEYPOINT, (const double[]){1, 0, 0}, 3)};
+  rmt_value ckps[2] = {rmt_datatype(RMT_DT_COLORSEQUENCEKEYPOINT, (const double[]){0, 1, 0, 0}, 4),
+                       rmt_datatype(RMT_DT_COLORSEQUENCEKEYPOINT, (const double[]){1, 0, 0, 1}, 4)};
+  rmt_value ray[2] = {rmt_vector3(1, 2, 3), rmt_vector3(0, -1, 0)};
+  rmt_value tween[6] = {rmt_num(1.5), rmt_enum_item("EasingStyle", 1),
+                        rmt_enum_item("EasingDirection", 2), rmt_num(-1), rmt_bool(1), rmt_num(0)};
+  rmt_value dts[14] = {rmt_vector2(1.5, -2), rmt_datatype(RMT_DT_UDIM, (const double[]){0.5, 10}, 2),
+                       rmt_udim2(0.1, 20, 0.3, -40),
+                       rmt_datatype(RMT_DT_RECT, (const double[]){1, 2, 3, 4}, 4),
+                       rmt_datatype(RMT_DT_NUMBERRANGE, (const double[]){-1, 5}, 2),
+                       kps[1], ckps[1], rmt_datatype(RMT_DT_BRICKCOLOR, (const double[]){194}, 1),
+                       rmt_datatype(RMT_DT_DATETIME, (const double[]){1700000000123.0}, 1),
+                       rmt_datatype_list(RMT_DT_NUMBERSEQUENCE, kps, 3),
+                       rmt_datatype_list(RMT_DT_COLORSEQUENCE, ckps, 2),
+                       rmt_datatype_list(RMT_DT_RAY, ray, 2),
+                       rmt_datatype_list(RMT_DT_TWEENINFO, tween, 6),
+                       rmt_enum_item("Material", 256)};
+  enc(dir, "datatypes", dts, 14);
+  rmt_pair dtpair = {rmt_str("fx"), dts[9]};
+  rmt_value dtnest[2] = {rmt_dict(&dtpair, 1), rmt_array(dts + 12, 2)};
+  enc(dir, "datatypes_nested", dtnest, 2);
+  const unsigned char badseq[] = {0x91, 0xc7, 0x07, 0x05, 0x0a, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00};
+  put(dir, "datatype_unsorted_sequence", badseq, sizeof badseq);
+  const unsigned char badenum[] = {0x91, 0xc7, 0x03, 0x06, 0x01, 'A', ' '};
+  put(dir, "enum_bad_name", badenum, sizeof badenum);
   /* hostile seeds */
   const unsigned char huge[] = {0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0};
   put(dir, "huge_count", huge, sizeof huge);

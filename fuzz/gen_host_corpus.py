@@ -66,6 +66,32 @@ def player(pid):
     return pext(4, struct.pack("<I", pid))
 
 
+def pnum(x):  # as pack_number: small ints as ints, else float64 (exact either way)
+    return pint(x) if x == int(x) and -2**31 <= x < 2**31 else pdouble(x)
+
+
+def datatype(kind, *nums):  # ext 5: kind byte + numbers (docs/values.md)
+    return pext(5, bytes([kind]) + b"".join(pnum(x) for x in nums))
+
+
+def enumitem(name, value):  # ext 6: Value + enum name
+    return pext(6, pint(value) + name.encode())
+
+
+def tweeninfo(time, style, direction, repeat, reverses, delay):
+    return pext(5, bytes([13]) + pnum(time) + pint(style) + pint(direction) + pnum(repeat) +
+                (b"\xc3" if reverses else b"\xc2") + pnum(delay))
+
+
+def datatypes_payload():  # every datatype kind, EnumItems, and two this host cannot build
+    return args(datatype(1, 1.5, -2), datatype(3, 0.5, 10, 1, -20), datatype(5, 1, 2),
+                datatype(10, 0, 1, 0, 0.5, 2, 0, 1, 0, 0), datatype(11, 0, 1, 0, 0, 1, 0, 0, 1),
+                datatype(12, 1, 2, 3, 0, -1, 0), datatype(8, 194), tweeninfo(1, 1, 2, 0, True, 0),
+                enumitem("Material", 256),
+                pmap([(pstr("k"), enumitem("KeyCode", 69)), (pstr("t"), datatype(9, 5000))]),
+                enumitem("NoSuchEnum", 1), enumitem("Material", 123456))
+
+
 def args(*vals):  # a top-level argument list is one MessagePack array
     return parr(list(vals))
 
@@ -95,8 +121,9 @@ def main():
         deep = parr([deep])
     deep = args(deep)
     many = b"\xdc" + struct.pack(">H", 300) + b"\x01" * 300  # 300 arguments
+    dtypes = datatypes_payload()
     payloads = {"scalars": scalars, "roblox": roblox, "nested": nested, "deep": deep,
-                "many": many, "empty": args()}
+                "many": many, "empty": args(), "datatypes": dtypes}
     # a tree: 3 args; an array of 2 (string, vector3), a dict, a player ref
     tree = bytes([3, 0xc0, 2, 4, 1, 6]) + struct.pack("<3f", 1, 2, 3) + \
         bytes([0xe0, 2, 1, 0xc0 | 0, 1, 2, 0x41, 10, 0])

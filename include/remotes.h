@@ -138,10 +138,46 @@ typedef enum rmt_type {
   RMT_TBUFFER,  /* Luau's buffer: bytes (as.string), a msgpack bin on the wire */
   /* Loose input types: accepted only by rmt_values_normalize, which turns them into the
    * types above following Roblox's argument rules. Never produced by the library. */
-  RMT_TFUNCTION, /* a Lua function (or other unsendable thing): arrives as nil */
+  RMT_TFUNCTION, /* a Lua function (or other unsendable thing): arrives as nil. as.string.ptr
+                    may name it for the warning (NUL-terminated, e.g. "Random"; NULL =
+                    "function"); it must live until rmt_values_normalize returns */
   RMT_TTABLE,    /* a Lua table with arbitrary keys, possibly with a metatable */
+  /* Appended after the loose types so the numbers above never move (additive ABI). */
+  RMT_TDATATYPE, /* one of Roblox's value datatypes (Vector2, UDim2, NumberSequence, ...),
+                    named by an rmt_datatype_kind: see as.datatype */
+  RMT_TENUM,     /* an EnumItem: enum type name + item value (Enum.Material.Plastic is
+                    "Material", 256) */
   RMT_TYPE_COUNT_
 } rmt_type;
+
+/* The Roblox datatypes an RMT_TDATATYPE value can hold. Numbers are part of the wire format
+ * and the API: new kinds are appended, none is ever renumbered. A kind is either numeric
+ * (its components in as.datatype.u.n, `count` fixed per kind) or a list (its parts as values
+ * in as.datatype.u.items, `count` of them). The component meaning, and the rules
+ * rmt_values_check enforces, are in docs/values.md. */
+typedef enum rmt_datatype_kind {
+  RMT_DT_VECTOR2 = 1,                 /* numbers: X, Y */
+  RMT_DT_UDIM = 2,                    /* numbers: Scale, Offset (an int32) */
+  RMT_DT_UDIM2 = 3,                   /* numbers: X.Scale, X.Offset, Y.Scale, Y.Offset */
+  RMT_DT_RECT = 4,                    /* numbers: Min.X, Min.Y, Max.X, Max.Y */
+  RMT_DT_NUMBERRANGE = 5,             /* numbers: Min, Max (not Min > Max) */
+  RMT_DT_NUMBERSEQUENCEKEYPOINT = 6,  /* numbers: Time, Value, Envelope */
+  RMT_DT_COLORSEQUENCEKEYPOINT = 7,   /* numbers: Time, R, G, B */
+  RMT_DT_BRICKCOLOR = 8,              /* numbers: Number (an integer 0..65535) */
+  RMT_DT_DATETIME = 9,                /* numbers: UnixTimestampMillis (an integer, |x| <= 2^53) */
+  RMT_DT_NUMBERSEQUENCE = 10,         /* list: 2..20 NUMBERSEQUENCEKEYPOINT, Time from 0 to 1,
+                                         never decreasing */
+  RMT_DT_COLORSEQUENCE = 11,          /* list: 2..20 COLORSEQUENCEKEYPOINT, same Time rule */
+  RMT_DT_RAY = 12,                    /* list: Origin (RMT_TVECTOR3), Direction (RMT_TVECTOR3) */
+  RMT_DT_TWEENINFO = 13,              /* list: Time (number), EasingStyle (RMT_TENUM
+                                         "EasingStyle"), EasingDirection (RMT_TENUM
+                                         "EasingDirection"), RepeatCount (number), Reverses
+                                         (boolean), DelayTime (number) */
+  RMT_DT_KIND_COUNT_
+} rmt_datatype_kind;
+#define RMT_DATATYPE_MAX_NUMBERS 5 /* numeric kinds hold at most this many components */
+#define RMT_SEQUENCE_MAX_KEYPOINTS 20 /* Roblox's limit for Number/ColorSequence */
+#define RMT_ENUM_NAME_MAX 64 /* bytes in an enum type name: [A-Za-z0-9_], 1..64 */
 
 typedef struct rmt_value rmt_value;
 typedef struct rmt_pair rmt_pair;
@@ -180,6 +216,23 @@ struct rmt_value {
       float r, g, b;
     } color3;
     uint32_t player;
+    /* RMT_TDATATYPE. `kind` is an rmt_datatype_kind; `count` the numbers in u.n (numeric
+     * kinds) or the values at u.items (list kinds, borrowed like an array's items). */
+    struct {
+      uint32_t kind;
+      uint32_t count;
+      union {
+        double n[RMT_DATATYPE_MAX_NUMBERS];
+        const rmt_value *items;
+      } u;
+    } datatype;
+    /* RMT_TENUM: the enum type's name (binary-safe like a string, `len` bytes) and the
+     * item's Value. */
+    struct {
+      const char *name;
+      size_t len;
+      int32_t value;
+    } enumitem;
   } as;
 };
 
@@ -202,9 +255,26 @@ RMT_API rmt_value rmt_cframe(float x, float y, float z); /* identity rotation */
 RMT_API rmt_value rmt_cframe_full(const float position[3], const float rotation[9]);
 RMT_API rmt_value rmt_color3(float r, float g, float b);
 RMT_API rmt_value rmt_player_ref(uint32_t player_id);
+/* A numeric datatype: copies `count` numbers (at most RMT_DATATYPE_MAX_NUMBERS; more, or a
+ * NULL `numbers` with count > 0, gives nil). Whether kind and count agree is checked where
+ * values are checked (rmt_values_check, rmt_encode, ...), not here. */
+RMT_API rmt_value rmt_datatype(rmt_datatype_kind kind, const double *numbers, size_t count);
+/* A list datatype (sequences, Ray, TweenInfo): `items` is borrowed, like rmt_array's. */
+RMT_API rmt_value rmt_datatype_list(rmt_datatype_kind kind, const rmt_value *items, size_t count);
+RMT_API rmt_value rmt_vector2(double x, double y);
+RMT_API rmt_value rmt_udim2(double x_scale, double x_offset, double y_scale, double y_offset);
+/* An EnumItem by its enum type's name (borrowed, NUL-terminated; NULL gives nil) and Value. */
+RMT_API rmt_value rmt_enum_item(const char *enum_name, int32_t value);
+/* Roblox's name of a datatype kind ("Vector2", "NumberSequence", ...); NULL for a number
+ * that names no kind. Static string. */
+RMT_API const char *rmt_datatype_name(rmt_datatype_kind kind);
+/* For numeric kinds the number of components (2 for Vector2); 0 for list kinds and for
+ * numbers that name no kind. */
+RMT_API size_t rmt_datatype_arity(rmt_datatype_kind kind);
 
 /* Roblox's typeof() name: "nil", "boolean", "number", "string", "table", "Vector3",
- * "CFrame", "Color3", "Instance" (player refs), "function". Static string. */
+ * "CFrame", "Color3", "Instance" (player refs), "function", a datatype's name ("Vector2",
+ * "UDim2", ...; "invalid" for an unknown kind), "EnumItem". Static string. */
 RMT_API const char *rmt_typeof(const rmt_value *v);
 
 /* Dictionary lookup by key; NULL when absent or when `table` is not a dict/table. */

@@ -15,8 +15,13 @@ enum {
   EXT_VECTOR3 = 1, /* 12 bytes: x y z */
   EXT_CFRAME = 2,  /* 12 bytes (x y z, identity rotation) or 48 bytes (x y z r0..r8) */
   EXT_COLOR3 = 3,  /* 12 bytes: r g b */
-  EXT_PLAYER = 4   /* 4 bytes: uint32 little-endian player id */
+  EXT_PLAYER = 4,  /* 4 bytes: uint32 little-endian player id */
+  EXT_DATATYPE = 5, /* kind byte, then the kind's components as MessagePack numbers */
+  EXT_ENUM = 6      /* the item's Value as a MessagePack integer, then the enum's name */
 };
+
+/* Largest datatype body: a ColorSequence of 20 keypoints, 4 numbers of at most 9 bytes. */
+#define DATATYPE_BODY_MAX (1 + RMT_SEQUENCE_MAX_KEYPOINTS * 4 * 9)
 
 static const float identity_rotation[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
 
@@ -258,27 +263,77 @@ static int pack_ext_floats(enc *e, int8_t type, const float *f, size_t n) {
 
 /* Integral doubles go out as the smallest integer (Lua code sends many counts and ids);
  * other values as float32 when that is exact, else float64. -0.0 stays a float so its sign
- * survives. */
-static int pack_number(enc *e, double d) {
-  int rc;
+ * survives. Returns msgpack-c's status. */
+static int pack_num_raw(msgpack_packer *pk, double d) {
   if (d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
     int64_t i = (int64_t)d;
-    if ((double)i == d && !(i == 0 && signbit(d))) {
-      rc = msgpack_pack_int64(&e->pk, i);
-      return rc ? enc_failed(e) : 0;
-    }
+    if ((double)i == d && !(i == 0 && signbit(d))) return msgpack_pack_int64(pk, i);
   } else if (d >= 9223372036854775808.0 && d < 18446744073709551616.0) {
     uint64_t u = (uint64_t)d;
-    if ((double)u == d) {
-      rc = msgpack_pack_uint64(&e->pk, u);
-      return rc ? enc_failed(e) : 0;
-    }
+    if ((double)u == d) return msgpack_pack_uint64(pk, u);
   }
   if (isnan(d) || isinf(d) || (fabs(d) <= FLT_MAX && (double)(float)d == d))
-    rc = msgpack_pack_float(&e->pk, (float)d);
-  else
-    rc = msgpack_pack_double(&e->pk, d);
-  return rc ? enc_failed(e) : 0;
+    return msgpack_pack_float(pk, (float)d);
+  return msgpack_pack_double(pk, d);
+}
+
+static int pack_number(enc *e, double d) { return pack_num_raw(&e->pk, d) ? enc_failed(e) : 0; }
+
+/* A datatype's body is built on the stack first: the ext header needs its length. */
+typedef struct body_buf {
+  uint8_t data[DATATYPE_BODY_MAX];
+  size_t len;
+} body_buf;
+
+static int body_write(void *ud, const char *p, size_t n) {
+  body_buf *b = ud;
+  if (n > sizeof b->data - b->len) return -1;
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+  return 0;
+}
+
+static int pack_body(enc *e, int8_t type, const body_buf *b) {
+  if (msgpack_pack_ext(&e->pk, b->len, type) || msgpack_pack_ext_body(&e->pk, b->data, b->len))
+    return enc_failed(e);
+  return 0;
+}
+
+/* Body of an already checked datatype: the kind byte, then numbers (and, for TweenInfo, one
+ * boolean), never nested ext headers, so a sequence costs 1-9 bytes per component. */
+static int pack_datatype(enc *e, const rmt_value *v, const rmt__frame *f) {
+  body_buf b;
+  msgpack_packer pk;
+  uint32_t kind = v->as.datatype.kind, n = v->as.datatype.count;
+  const rmt_value *it = v->as.datatype.u.items;
+  int rc = 0;
+  b.len = 0;
+  msgpack_packer_init(&pk, &b, body_write);
+  b.data[b.len++] = (uint8_t)kind;
+  switch (kind) {
+  case RMT_DT_NUMBERSEQUENCE:
+  case RMT_DT_COLORSEQUENCE:
+    for (uint32_t i = 0; i < n && rc == 0; i++)
+      for (uint32_t j = 0; j < it[i].as.datatype.count && rc == 0; j++)
+        rc = pack_num_raw(&pk, it[i].as.datatype.u.n[j]);
+    break;
+  case RMT_DT_RAY:
+    for (uint32_t i = 0; i < 2 && rc == 0; i++)
+      rc = pack_num_raw(&pk, it[i].as.vector3.x) || pack_num_raw(&pk, it[i].as.vector3.y) ||
+           pack_num_raw(&pk, it[i].as.vector3.z);
+    break;
+  case RMT_DT_TWEENINFO:
+    rc = pack_num_raw(&pk, it[0].as.number) || msgpack_pack_int32(&pk, it[1].as.enumitem.value) ||
+         msgpack_pack_int32(&pk, it[2].as.enumitem.value) || pack_num_raw(&pk, it[3].as.number) ||
+         (it[4].as.boolean ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk)) ||
+         pack_num_raw(&pk, it[5].as.number);
+    break;
+  default:
+    for (uint32_t i = 0; i < n && rc == 0; i++) rc = pack_num_raw(&pk, v->as.datatype.u.n[i]);
+    break;
+  }
+  if (rc) return rmt__path_error(e->err, RMT_EINVAL, f, "datatype body too large");
+  return pack_body(e, EXT_DATATYPE, &b);
 }
 
 /* A string (msgpack str) or a buffer's bytes (bin): the same limits, another header. */
@@ -377,6 +432,30 @@ static int enc_value(enc *e, const rmt_value *v, const rmt__frame *f, uint32_t d
   case RMT_TTABLE:
     return rmt__path_error(e->err, RMT_ETYPE, f,
                            "loose table not allowed (convert it with rmt_values_normalize)");
+  case RMT_TENUM:
+  case RMT_TDATATYPE: {
+    char msg[160];
+    if (rmt__datatype_check(v, msg, sizeof msg))
+      return rmt__path_error(e->err, RMT_EINVAL, f, "%s", msg);
+    if (v->type == RMT_TDATATYPE) {
+      /* a list kind's parts are values on the wire too (rmt_values_check counts them) */
+      if (rmt__datatype_is_list(v->as.datatype.kind)) {
+        if (v->as.datatype.count > e->lim.max_elements - e->elements)
+          return rmt__path_error(e->err, RMT_ELIMIT, f, "more than max_elements %u values",
+                                 (unsigned)e->lim.max_elements);
+        e->elements += v->as.datatype.count;
+      }
+      return pack_datatype(e, v, f);
+    }
+    body_buf b;
+    msgpack_packer pk;
+    b.len = 0;
+    msgpack_packer_init(&pk, &b, body_write);
+    (void)msgpack_pack_int32(&pk, v->as.enumitem.value); /* at most 5 bytes: always fits */
+    memcpy(b.data + b.len, v->as.enumitem.name, v->as.enumitem.len);
+    b.len += v->as.enumitem.len;
+    return pack_body(e, EXT_ENUM, &b);
+  }
   default:
     return rmt__path_error(e->err, RMT_EINVAL, f, "invalid value type %d", (int)v->type);
   }
@@ -581,11 +660,203 @@ static int dec_map(dec *d, size_t n, rmt_value *out, uint32_t depth, size_t at) 
   return 0;
 }
 
+/* A reader over one ext body: running past its end is a malformed body, not truncation. */
+typedef struct body_reader {
+  const uint8_t *p, *end;
+} body_reader;
+
+static int body_num(body_reader *r, double *out) {
+  if (r->p >= r->end) return -1;
+  uint8_t t = *r->p++;
+  size_t left = (size_t)(r->end - r->p), w;
+  if (t <= 0x7f) {
+    *out = t;
+    return 0;
+  }
+  if (t >= 0xe0) {
+    *out = (int8_t)t;
+    return 0;
+  }
+  switch (t) {
+  case 0xca: {
+    if (left < 4) return -1;
+    uint32_t u = (uint32_t)load_be(r->p, 4);
+    float f;
+    memcpy(&f, &u, 4);
+    *out = f;
+    r->p += 4;
+    return 0;
+  }
+  case 0xcb: {
+    if (left < 8) return -1;
+    uint64_t u = load_be(r->p, 8);
+    memcpy(out, &u, 8);
+    r->p += 8;
+    return 0;
+  }
+  case 0xcc:
+  case 0xcd:
+  case 0xce:
+  case 0xcf:
+    w = (size_t)1 << (t - 0xcc);
+    if (left < w) return -1;
+    *out = (double)load_be(r->p, w);
+    r->p += w;
+    return 0;
+  case 0xd0:
+  case 0xd1:
+  case 0xd2:
+  case 0xd3: {
+    w = (size_t)1 << (t - 0xd0);
+    if (left < w) return -1;
+    uint64_t u = load_be(r->p, w), sign = (uint64_t)1 << (8 * w - 1);
+    int64_t i;
+    if (w == 8)
+      memcpy(&i, &u, 8);
+    else
+      i = (int64_t)(u ^ sign) - (int64_t)sign;
+    *out = (double)i;
+    r->p += w;
+    return 0;
+  }
+  default: return -1;
+  }
+}
+
+static int body_int32(body_reader *r, int32_t *out) {
+  double x;
+  if (body_num(r, &x) || !(x >= -2147483648.0 && x <= 2147483647.0) || x != floor(x)) return -1;
+  *out = (int32_t)x;
+  return 0;
+}
+
+static void set_dt(rmt_value *o, uint32_t kind, uint32_t count) {
+  o->type = RMT_TDATATYPE;
+  o->as.datatype.kind = kind;
+  o->as.datatype.count = count;
+}
+
+static rmt_value *dec_parts(dec *d, size_t n, size_t at, int *rc) {
+  if (n > d->lim.max_elements - d->elements) {
+    *rc = rmt__seterr(d->err, RMT_ELIMIT, "more than max_elements %u values at byte %zu",
+                      (unsigned)d->lim.max_elements, at);
+    return NULL;
+  }
+  d->elements += n;
+  rmt_value *items = arena_alloc_aligned(d->arena, n * sizeof(rmt_value), alignof(rmt_value));
+  if (items == NULL) *rc = rmt__seterr(d->err, RMT_ENOMEM, "out of memory decoding");
+  return items;
+}
+
+/* ext 5: reads the body's components for its kind, then applies the same shape rules as
+ * rmt_values_check, so nothing a peer sends can be a datatype Lua could not construct. */
+static int dec_datatype(dec *d, const uint8_t *b, size_t len, rmt_value *out, size_t at) {
+  int rc = 0;
+  if (len < 1) return dec_bad(d, at, "empty datatype body");
+  body_reader r = {b + 1, b + len};
+  uint32_t kind = b[0];
+  const char *name = rmt_datatype_name((rmt_datatype_kind)kind);
+  if (name == NULL) return dec_bad(d, at, "unknown datatype kind");
+  size_t arity = rmt_datatype_arity((rmt_datatype_kind)kind);
+  if (arity) {
+    set_dt(out, kind, (uint32_t)arity);
+    for (size_t i = 0; i < arity; i++)
+      if (body_num(&r, &out->as.datatype.u.n[i])) return dec_bad(d, at, "bad datatype number");
+  } else if (kind == RMT_DT_NUMBERSEQUENCE || kind == RMT_DT_COLORSEQUENCE) {
+    uint32_t kp = kind == RMT_DT_NUMBERSEQUENCE ? RMT_DT_NUMBERSEQUENCEKEYPOINT
+                                                : RMT_DT_COLORSEQUENCEKEYPOINT;
+    size_t per = rmt_datatype_arity((rmt_datatype_kind)kp);
+    rmt_value tmp[RMT_SEQUENCE_MAX_KEYPOINTS];
+    size_t n = 0;
+    while (r.p < r.end) {
+      if (n == RMT_SEQUENCE_MAX_KEYPOINTS) return dec_bad(d, at, "sequence with too many keypoints");
+      set_dt(&tmp[n], kp, (uint32_t)per);
+      for (size_t j = 0; j < per; j++)
+        if (body_num(&r, &tmp[n].as.datatype.u.n[j])) return dec_bad(d, at, "bad keypoint number");
+      n++;
+    }
+    rmt_value *items = dec_parts(d, n, at, &rc);
+    if (items == NULL) return rc;
+    memcpy(items, tmp, n * sizeof *items);
+    set_dt(out, kind, (uint32_t)n);
+    out->as.datatype.u.items = items;
+  } else if (kind == RMT_DT_RAY) {
+    double x[6];
+    for (int i = 0; i < 6; i++)
+      /* NaN and inf pass (a float holds them); a finite double beyond float cannot */
+      if (body_num(&r, &x[i]) || (fabs(x[i]) > FLT_MAX && !isinf(x[i])))
+        return dec_bad(d, at, "bad Ray number");
+    rmt_value *items = dec_parts(d, 2, at, &rc);
+    if (items == NULL) return rc;
+    for (int i = 0; i < 2; i++) {
+      items[i].type = RMT_TVECTOR3;
+      items[i].as.vector3.x = (float)x[3 * i];
+      items[i].as.vector3.y = (float)x[3 * i + 1];
+      items[i].as.vector3.z = (float)x[3 * i + 2];
+    }
+    set_dt(out, kind, 2);
+    out->as.datatype.u.items = items;
+  } else { /* RMT_DT_TWEENINFO */
+    double t, rep, delay;
+    int32_t style, dir;
+    if (body_num(&r, &t) || body_int32(&r, &style) || body_int32(&r, &dir) ||
+        body_num(&r, &rep) || r.p >= r.end || (*r.p != 0xc2 && *r.p != 0xc3))
+      return dec_bad(d, at, "bad TweenInfo body");
+    int reverses = *r.p++ == 0xc3;
+    if (body_num(&r, &delay)) return dec_bad(d, at, "bad TweenInfo body");
+    rmt_value *it = dec_parts(d, 6, at, &rc);
+    if (it == NULL) return rc;
+    set_num(&it[0], t);
+    it[1].type = it[2].type = RMT_TENUM;
+    it[1].as.enumitem.name = "EasingStyle";
+    it[1].as.enumitem.len = 11;
+    it[1].as.enumitem.value = style;
+    it[2].as.enumitem.name = "EasingDirection";
+    it[2].as.enumitem.len = 15;
+    it[2].as.enumitem.value = dir;
+    set_num(&it[3], rep);
+    it[4].type = RMT_TBOOLEAN;
+    it[4].as.boolean = reverses;
+    set_num(&it[5], delay);
+    set_dt(out, kind, 6);
+    out->as.datatype.u.items = it;
+  }
+  if (r.p != r.end) return dec_bad(d, at, "trailing bytes in datatype body");
+  char msg[160];
+  if (rmt__datatype_check(out, msg, sizeof msg))
+    return rmt__seterr(d->err, RMT_EDECODE, "malformed input: %s at byte %zu", msg, at);
+  return 0;
+}
+
+static int dec_enum(dec *d, const uint8_t *b, size_t len, rmt_value *out, size_t at) {
+  body_reader r = {b, b + len};
+  int32_t value;
+  if (body_int32(&r, &value)) return dec_bad(d, at, "bad EnumItem value");
+  size_t nlen = (size_t)(r.end - r.p);
+  if (!rmt__enum_name_ok((const char *)r.p, nlen)) return dec_bad(d, at, "bad EnumItem name");
+  char *s = arena_alloc_aligned(d->arena, nlen + 1, 1);
+  if (s == NULL) return rmt__seterr(d->err, RMT_ENOMEM, "out of memory decoding");
+  memcpy(s, r.p, nlen);
+  s[nlen] = '\0';
+  out->type = RMT_TENUM;
+  out->as.enumitem.name = s;
+  out->as.enumitem.len = nlen;
+  out->as.enumitem.value = value;
+  return 0;
+}
+
 static int dec_ext(dec *d, size_t len, rmt_value *out, size_t at) {
   if (dec_left(d) < 1 + len) return dec_trunc(d, "ext");
   int8_t type = (int8_t)*d->p++;
   const uint8_t *b = d->p;
+  int rc;
   switch (type) {
+  case EXT_DATATYPE:
+    if ((rc = dec_datatype(d, b, len, out, at))) return rc;
+    break;
+  case EXT_ENUM:
+    if ((rc = dec_enum(d, b, len, out, at))) return rc;
+    break;
   case EXT_VECTOR3:
   case EXT_COLOR3:
     if (len != 12) return dec_bad(d, at, "bad ext length for Vector3/Color3");

@@ -498,6 +498,23 @@ static uint32_t parse_term(parser *p) {
     tmp.num = tok_is(p, k, "true");
     return finish_node(p, RMT_SK_LIT_BOOL, &tmp);
   }
+  for (uint32_t kind = 1; kind < RMT_DT_KIND_COUNT_; kind++) {
+    const char *name = rmt_datatype_name((rmt_datatype_kind)kind);
+    if (name == NULL || !tok_is(p, k, name)) continue;
+    tmp.count = kind;
+    return finish_node(p, RMT_SK_DATATYPE, &tmp);
+  }
+  if (tok_is(p, k, "EnumItem")) return finish_node(p, RMT_SK_ENUM, &tmp);
+  if (tok_is(p, k, "Enum") && k.end < p->len && p->text[k.end] == '.') {
+    /* Enum.Material: the lexer has no single '.', so the name is read here */
+    p->pos = k.end + 1;
+    token e = next_tok(p);
+    if (e.type != T_IDENT || e.end - e.start > RMT_ENUM_NAME_MAX)
+      return fail_at(p, e.start, "expected an enum name after 'Enum.'");
+    if (pool_put(p->s, p->text + e.start, e.end - e.start, &tmp.str)) return oom(p);
+    tmp.str_len = (uint32_t)(e.end - e.start);
+    return finish_node(p, RMT_SK_ENUM, &tmp);
+  }
   for (size_t i = 0; i < sizeof simple_types / sizeof simple_types[0]; i++) {
     if (!tok_is(p, k, simple_types[i].name)) continue;
     rmt_schema_kind kind = simple_types[i].kind;
@@ -753,6 +770,10 @@ static size_t describe(const rmt_schema *s, uint32_t idx, char *out, size_t cap,
     }
     return o;
   case RMT_SK_FIELD: return describe(s, n->child, out, cap, o);
+  case RMT_SK_DATATYPE: return append(out, cap, o, "%s", rmt_datatype_name(n->count));
+  case RMT_SK_ENUM:
+    if (n->str_len == 0) return append(out, cap, o, "EnumItem");
+    return append(out, cap, o, "Enum.%.*s", (int)n->str_len, s->pool + n->str);
   }
   return o;
 }
@@ -772,6 +793,8 @@ static const char *value_type_name(const rmt_value *v) {
   case RMT_TPLAYER: return "Player";
   case RMT_TFUNCTION: return "function";
   case RMT_TTABLE: return "table";
+  case RMT_TDATATYPE: return rmt_typeof(v);
+  case RMT_TENUM: return "EnumItem";
   default: return "unknown value";
   }
 }
@@ -862,8 +885,30 @@ static int compatible(const rmt_schema *s, uint32_t idx, const rmt_value *v) {
       if (compatible(s, t, v)) return 1;
     return 0;
   case RMT_SK_FIELD: return compatible(s, n->child, v);
+  case RMT_SK_DATATYPE: return v->type == RMT_TDATATYPE && v->as.datatype.kind == n->count;
+  case RMT_SK_ENUM: return v->type == RMT_TENUM;
   }
   return 0;
+}
+
+/* Every number inside a datatype is finite (as for a declared Vector3: a NaN size or an
+ * infinite time is how a handler gets poisoned). */
+static int datatype_finite(const rmt_value *v) {
+  uint32_t n = v->as.datatype.count;
+  if (rmt_datatype_arity((rmt_datatype_kind)v->as.datatype.kind)) {
+    for (uint32_t i = 0; i < n && i < RMT_DATATYPE_MAX_NUMBERS; i++)
+      if (!isfinite(v->as.datatype.u.n[i])) return 0;
+    return 1;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    const rmt_value *it = &v->as.datatype.u.items[i];
+    if (it->type == RMT_TNUMBER && !isfinite(it->as.number)) return 0;
+    if (it->type == RMT_TVECTOR3 &&
+        !(isfinite(it->as.vector3.x) && isfinite(it->as.vector3.y) && isfinite(it->as.vector3.z)))
+      return 0;
+    if (it->type == RMT_TDATATYPE && !datatype_finite(it)) return 0;
+  }
+  return 1;
 }
 
 static size_t path_push_index(checker *c, size_t i) {
@@ -1019,6 +1064,26 @@ static int check_node(checker *c, uint32_t idx, const rmt_value *v) {
       return fail_expected(c, idx, "Color3 with a NaN or infinite component");
     return 1;
   case RMT_SK_PLAYER: return v->type == RMT_TPLAYER ? 1 : fail_type(c, idx, v);
+  case RMT_SK_DATATYPE:
+    if (v->type != RMT_TDATATYPE || v->as.datatype.kind != n->count) return fail_type(c, idx, v);
+    if (!datatype_finite(v)) {
+      if (c->quiet || !c->err) return 0;
+      char got[80];
+      snprintf(got, sizeof got, "%s with a NaN or infinite number", rmt_typeof(v));
+      return fail_expected(c, idx, got);
+    }
+    return 1;
+  case RMT_SK_ENUM:
+    if (v->type != RMT_TENUM) return fail_type(c, idx, v);
+    if (n->str_len && (v->as.enumitem.len != n->str_len ||
+                       memcmp(v->as.enumitem.name, s->pool + n->str, n->str_len) != 0)) {
+      if (c->quiet || !c->err) return 0;
+      char got[96];
+      snprintf(got, sizeof got, "an item of Enum.%.*s", (int)(v->as.enumitem.len > 64 ? 64 : v->as.enumitem.len),
+               v->as.enumitem.name);
+      return fail_expected(c, idx, got);
+    }
+    return 1;
   case RMT_SK_TABLE:
     return v->type == RMT_TARRAY || v->type == RMT_TDICT ? 1 : fail_type(c, idx, v);
   case RMT_SK_LIT_STRING:

@@ -29,7 +29,9 @@ typedef enum rmt_schema_kind {
   RMT_SK_DICT,      /* child = first FIELD */
   RMT_SK_MAP,       /* key = key rule, child = value rule; entries in lo..hi */
   RMT_SK_ALT,       /* child = first term, linked through next */
-  RMT_SK_FIELD      /* an argument or a dictionary field: child = rule, name in str */
+  RMT_SK_FIELD,     /* an argument or a dictionary field: child = rule, name in str */
+  RMT_SK_DATATYPE,  /* count = rmt_datatype_kind; every number in it finite */
+  RMT_SK_ENUM       /* an EnumItem; of the enum named by str/str_len, or any when str_len 0 */
 } rmt_schema_kind;
 
 typedef struct rmt_schema_node {

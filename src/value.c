@@ -10,6 +10,10 @@
 #include "value_internal.h"
 
 _Static_assert(sizeof(rmt_pair) == 2 * sizeof(rmt_value), "a pair is two values");
+/* The datatype and enum members were added without growing the union: arrays of rmt_value
+ * built by programs compiled against the older header must keep their layout. */
+_Static_assert(sizeof(((rmt_value *)0)->as) == sizeof(((rmt_value *)0)->as.cframe),
+               "CFrame stays the largest member of rmt_value");
 
 /* ---------------------------------------------------------------------------------------
  * Constructors and accessors
@@ -115,6 +119,196 @@ rmt_value rmt_bytes(const void *ptr, size_t len) {
   return v;
 }
 
+rmt_value rmt_datatype(rmt_datatype_kind kind, const double *numbers, size_t count) {
+  rmt_value v = rmt_nil();
+  if (count > RMT_DATATYPE_MAX_NUMBERS || (numbers == NULL && count)) return v;
+  v.type = RMT_TDATATYPE;
+  v.as.datatype.kind = (uint32_t)kind;
+  v.as.datatype.count = (uint32_t)count;
+  for (size_t i = 0; i < count; i++) v.as.datatype.u.n[i] = numbers[i];
+  return v;
+}
+
+rmt_value rmt_datatype_list(rmt_datatype_kind kind, const rmt_value *items, size_t count) {
+  rmt_value v = rmt_nil();
+  if (count > UINT32_MAX) return v;
+  v.type = RMT_TDATATYPE;
+  v.as.datatype.kind = (uint32_t)kind;
+  v.as.datatype.count = items ? (uint32_t)count : 0;
+  v.as.datatype.u.items = items;
+  return v;
+}
+
+rmt_value rmt_vector2(double x, double y) {
+  const double n[2] = {x, y};
+  return rmt_datatype(RMT_DT_VECTOR2, n, 2);
+}
+
+rmt_value rmt_udim2(double x_scale, double x_offset, double y_scale, double y_offset) {
+  const double n[4] = {x_scale, x_offset, y_scale, y_offset};
+  return rmt_datatype(RMT_DT_UDIM2, n, 4);
+}
+
+rmt_value rmt_enum_item(const char *enum_name, int32_t value) {
+  rmt_value v = rmt_nil();
+  if (enum_name == NULL) return v;
+  v.type = RMT_TENUM;
+  v.as.enumitem.name = enum_name;
+  v.as.enumitem.len = strlen(enum_name);
+  v.as.enumitem.value = value;
+  return v;
+}
+
+/* One row per rmt_datatype_kind: Roblox's name, and the component count of numeric kinds
+ * (0 = a list kind). */
+static const struct {
+  const char *name;
+  unsigned char arity;
+} datatype_kinds[RMT_DT_KIND_COUNT_] = {
+    [RMT_DT_VECTOR2] = {"Vector2", 2},
+    [RMT_DT_UDIM] = {"UDim", 2},
+    [RMT_DT_UDIM2] = {"UDim2", 4},
+    [RMT_DT_RECT] = {"Rect", 4},
+    [RMT_DT_NUMBERRANGE] = {"NumberRange", 2},
+    [RMT_DT_NUMBERSEQUENCEKEYPOINT] = {"NumberSequenceKeypoint", 3},
+    [RMT_DT_COLORSEQUENCEKEYPOINT] = {"ColorSequenceKeypoint", 4},
+    [RMT_DT_BRICKCOLOR] = {"BrickColor", 1},
+    [RMT_DT_DATETIME] = {"DateTime", 1},
+    [RMT_DT_NUMBERSEQUENCE] = {"NumberSequence", 0},
+    [RMT_DT_COLORSEQUENCE] = {"ColorSequence", 0},
+    [RMT_DT_RAY] = {"Ray", 0},
+    [RMT_DT_TWEENINFO] = {"TweenInfo", 0},
+};
+
+const char *rmt_datatype_name(rmt_datatype_kind kind) {
+  if ((unsigned)kind >= RMT_DT_KIND_COUNT_) return NULL;
+  return datatype_kinds[kind].name;
+}
+
+size_t rmt_datatype_arity(rmt_datatype_kind kind) {
+  if ((unsigned)kind >= RMT_DT_KIND_COUNT_) return 0;
+  return datatype_kinds[kind].arity;
+}
+
+int rmt__datatype_is_list(uint32_t kind) {
+  return kind < RMT_DT_KIND_COUNT_ && datatype_kinds[kind].name && datatype_kinds[kind].arity == 0;
+}
+
+static int is_int_in(double x, double lo, double hi) { return x >= lo && x <= hi && x == floor(x); }
+
+static int why(char *out, size_t cap, const char *fmt, ...) RMT_PRINTF(3, 4);
+static int why(char *out, size_t cap, const char *fmt, ...) {
+  if (out && cap) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, cap, fmt, ap);
+    va_end(ap);
+  }
+  return RMT_EINVAL;
+}
+
+int rmt__enum_name_ok(const char *name, size_t len) {
+  if (name == NULL || len == 0 || len > RMT_ENUM_NAME_MAX) return 0;
+  for (size_t i = 0; i < len; i++) {
+    char ch = name[i];
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+          ch == '_'))
+      return 0;
+  }
+  return 1;
+}
+
+static int enum_named(const rmt_value *v, const char *name) {
+  size_t n = strlen(name);
+  return v->type == RMT_TENUM && v->as.enumitem.len == n &&
+         memcmp(v->as.enumitem.name, name, n) == 0;
+}
+
+/* Keypoints of a sequence: the right kind, Time from 0 to 1 and never decreasing (what
+ * NumberSequence.new/ColorSequence.new insist on, so a peer cannot build one Lua could not). */
+static int check_sequence(const rmt_value *v, uint32_t kp_kind, const char *name, char *out,
+                          size_t cap) {
+  uint32_t n = v->as.datatype.count;
+  const rmt_value *it = v->as.datatype.u.items;
+  if (n < 2 || n > RMT_SEQUENCE_MAX_KEYPOINTS)
+    return why(out, cap, "%s with %u keypoints (2..%d allowed)", name, (unsigned)n,
+               RMT_SEQUENCE_MAX_KEYPOINTS);
+  for (uint32_t i = 0; i < n; i++) {
+    if (it[i].type != RMT_TDATATYPE || it[i].as.datatype.kind != kp_kind ||
+        it[i].as.datatype.count != datatype_kinds[kp_kind].arity)
+      return why(out, cap, "%s keypoint %u is not a %s", name, (unsigned)i + 1,
+                 datatype_kinds[kp_kind].name);
+    double t = it[i].as.datatype.u.n[0];
+    if (i == 0 ? !(t == 0) : !(t >= it[i - 1].as.datatype.u.n[0]))
+      return why(out, cap, "%s keypoint times must start at 0 and never decrease", name);
+  }
+  if (!(it[n - 1].as.datatype.u.n[0] == 1))
+    return why(out, cap, "%s keypoint times must end at 1", name);
+  return 0;
+}
+
+int rmt__datatype_check(const rmt_value *v, char *out, size_t cap) {
+  if (v->type == RMT_TENUM) {
+    if (!rmt__enum_name_ok(v->as.enumitem.name, v->as.enumitem.len))
+      return why(out, cap, "EnumItem with a bad enum name (1..%d bytes of [A-Za-z0-9_])",
+                 RMT_ENUM_NAME_MAX);
+    return 0;
+  }
+  uint32_t kind = v->as.datatype.kind, n = v->as.datatype.count;
+  if (kind >= RMT_DT_KIND_COUNT_ || datatype_kinds[kind].name == NULL)
+    return why(out, cap, "unknown datatype kind %u", (unsigned)kind);
+  const char *name = datatype_kinds[kind].name;
+  unsigned arity = datatype_kinds[kind].arity;
+  if (arity) {
+    const double *x = v->as.datatype.u.n;
+    if (n != arity)
+      return why(out, cap, "%s with %u numbers (expected %u)", name, (unsigned)n, arity);
+    switch (kind) {
+    case RMT_DT_UDIM:
+      if (!is_int_in(x[1], -2147483648.0, 2147483647.0))
+        return why(out, cap, "UDim Offset must be an int32");
+      break;
+    case RMT_DT_UDIM2:
+      if (!is_int_in(x[1], -2147483648.0, 2147483647.0) ||
+          !is_int_in(x[3], -2147483648.0, 2147483647.0))
+        return why(out, cap, "UDim2 Offsets must be int32");
+      break;
+    case RMT_DT_NUMBERRANGE:
+      if (x[0] > x[1]) return why(out, cap, "NumberRange with Min greater than Max");
+      break;
+    case RMT_DT_BRICKCOLOR:
+      if (!is_int_in(x[0], 0, 65535)) return why(out, cap, "BrickColor number must be 0..65535");
+      break;
+    case RMT_DT_DATETIME:
+      if (!is_int_in(x[0], -9007199254740992.0, 9007199254740992.0))
+        return why(out, cap, "DateTime milliseconds must be an integer within 2^53");
+      break;
+    default: break;
+    }
+    return 0;
+  }
+  const rmt_value *it = v->as.datatype.u.items;
+  if (n && it == NULL) return why(out, cap, "%s with NULL items", name);
+  switch (kind) {
+  case RMT_DT_NUMBERSEQUENCE:
+    return check_sequence(v, RMT_DT_NUMBERSEQUENCEKEYPOINT, name, out, cap);
+  case RMT_DT_COLORSEQUENCE:
+    return check_sequence(v, RMT_DT_COLORSEQUENCEKEYPOINT, name, out, cap);
+  case RMT_DT_RAY:
+    if (n != 2 || it[0].type != RMT_TVECTOR3 || it[1].type != RMT_TVECTOR3)
+      return why(out, cap, "Ray must be two Vector3 (Origin, Direction)");
+    return 0;
+  case RMT_DT_TWEENINFO:
+    if (n != 6 || it[0].type != RMT_TNUMBER || !enum_named(&it[1], "EasingStyle") ||
+        !enum_named(&it[2], "EasingDirection") || it[3].type != RMT_TNUMBER ||
+        it[4].type != RMT_TBOOLEAN || it[5].type != RMT_TNUMBER)
+      return why(out, cap, "TweenInfo must be (number, Enum.EasingStyle, "
+                           "Enum.EasingDirection, number, boolean, number)");
+    return 0;
+  default: return why(out, cap, "unknown datatype kind %u", (unsigned)kind);
+  }
+}
+
 static const char *type_name(rmt_type t) {
   switch (t) {
   case RMT_TNIL: return "nil";
@@ -130,11 +324,27 @@ static const char *type_name(rmt_type t) {
   case RMT_TCOLOR3: return "Color3";
   case RMT_TPLAYER: return "Instance";
   case RMT_TFUNCTION: return "function";
+  case RMT_TDATATYPE: return "datatype";
+  case RMT_TENUM: return "EnumItem";
   default: return "invalid";
   }
 }
 
-const char *rmt_typeof(const rmt_value *v) { return v ? type_name(v->type) : "nil"; }
+/* type_name, but a datatype says which one ("Vector2"). */
+static const char *value_name(const rmt_value *v) {
+  if (v->type == RMT_TDATATYPE) {
+    const char *n = rmt_datatype_name((rmt_datatype_kind)v->as.datatype.kind);
+    return n ? n : "invalid";
+  }
+  return type_name(v->type);
+}
+
+const char *rmt_typeof(const rmt_value *v) { return v ? value_name(v) : "nil"; }
+
+/* What a value that cannot cross was, for warnings: a host may name it (a Lua Random). */
+static const char *loose_name(const rmt_value *v) {
+  return v->type == RMT_TFUNCTION && v->as.string.ptr ? v->as.string.ptr : "function";
+}
 
 const rmt_value *rmt_dict_get(const rmt_value *table, const char *key) {
   if (table == NULL || key == NULL) return NULL;
@@ -207,6 +417,23 @@ int rmt_value_equal(const rmt_value *a, const rmt_value *b) {
            floats_equal(&a->as.color3.g, &b->as.color3.g, 1) &&
            floats_equal(&a->as.color3.b, &b->as.color3.b, 1);
   case RMT_TPLAYER: return a->as.player == b->as.player;
+  case RMT_TENUM:
+    return a->as.enumitem.value == b->as.enumitem.value &&
+           a->as.enumitem.len == b->as.enumitem.len &&
+           (a->as.enumitem.len == 0 ||
+            memcmp(a->as.enumitem.name, b->as.enumitem.name, a->as.enumitem.len) == 0);
+  case RMT_TDATATYPE: {
+    uint32_t n = a->as.datatype.count;
+    if (a->as.datatype.kind != b->as.datatype.kind || n != b->as.datatype.count) return 0;
+    if (rmt__datatype_is_list(a->as.datatype.kind)) {
+      for (uint32_t i = 0; i < n; i++)
+        if (!rmt_value_equal(&a->as.datatype.u.items[i], &b->as.datatype.u.items[i])) return 0;
+      return 1;
+    }
+    for (uint32_t i = 0; i < n && i < RMT_DATATYPE_MAX_NUMBERS; i++)
+      if (!num_equal(a->as.datatype.u.n[i], b->as.datatype.u.n[i])) return 0;
+    return 1;
+  }
   default: return 0;
   }
 }
@@ -303,7 +530,7 @@ static void put_key(text *t, const rmt_value *k) {
   }
   case RMT_TNUMBER: text_putf(t, "[%.14g]", k->as.number); break;
   case RMT_TBOOLEAN: text_putf(t, "[%s]", k->as.boolean ? "true" : "false"); break;
-  default: text_putf(t, "[<%s>]", type_name(k->type)); break;
+  default: text_putf(t, "[<%s>]", value_name(k)); break;
   }
 }
 
@@ -416,7 +643,7 @@ static int check_value(check_ctx *c, const rmt_value *v, const rmt__frame *f, ui
       if (p->key.type != RMT_TSTRING)
         return rmt__path_error(c->err, RMT_ETYPE, &cf,
                                "%s dictionary key not allowed (only strings)",
-                               type_name(p->key.type));
+                               value_name(&p->key));
       if (p->key.as.string.ptr == NULL && p->key.as.string.len)
         return rmt__path_error(c->err, RMT_EINVAL, &cf, "key with NULL data");
       if (p->key.as.string.len > c->lim.max_string)
@@ -432,6 +659,27 @@ static int check_value(check_ctx *c, const rmt_value *v, const rmt__frame *f, ui
   case RMT_TTABLE:
     return rmt__path_error(c->err, RMT_ETYPE, f,
                            "loose table not allowed (convert it with rmt_values_normalize)");
+  case RMT_TENUM:
+  case RMT_TDATATYPE: {
+    char msg[160];
+    if (rmt__datatype_check(v, msg, sizeof msg))
+      return rmt__path_error(c->err, RMT_EINVAL, f, "%s", msg);
+    if (v->type == RMT_TENUM) {
+      c->nbytes += v->as.enumitem.len + 1;
+      return 0;
+    }
+    if (!rmt__datatype_is_list(v->as.datatype.kind)) return 0;
+    /* The parts of a list datatype count as values, as they do on the wire; they are never
+     * tables (the kind rules say so), so they cannot deepen or cycle. */
+    uint32_t n = v->as.datatype.count;
+    c->nvalues += n;
+    for (uint32_t i = 0; i < n; i++) {
+      rmt__frame cf = {f, v->as.datatype.u.items, RMT__SEG_INDEX, (size_t)i + 1, NULL};
+      int rc = check_value(c, &v->as.datatype.u.items[i], &cf, depth);
+      if (rc) return rc;
+    }
+    return 0;
+  }
   default:
     return rmt__path_error(c->err, RMT_EINVAL, f, "invalid value type %d", (int)v->type);
   }
@@ -543,6 +791,17 @@ static void copy_value(block_cursor *cur, const rmt_value *src, rmt_value *dst) 
     dst->as.table.has_metatable = 0;
     break;
   }
+  case RMT_TENUM:
+    dst->as.enumitem.name = take_string(cur, src->as.enumitem.name, src->as.enumitem.len);
+    break;
+  case RMT_TDATATYPE:
+    if (rmt__datatype_is_list(src->as.datatype.kind)) {
+      uint32_t n = src->as.datatype.count;
+      rmt_value *items = n ? take_values(cur, n) : NULL;
+      for (uint32_t i = 0; i < n; i++) copy_value(cur, &src->as.datatype.u.items[i], &items[i]);
+      dst->as.datatype.u.items = items;
+    }
+    break;
   default: break;
   }
 }
@@ -772,7 +1031,8 @@ static int plan_dict(norm_ctx *c, const rmt_value *t, const rmt__frame *f, unsig
     keep[i] = 0;
     if (p->value.type == RMT_TNIL) continue; /* absent in Lua terms, nothing lost */
     if (p->value.type == RMT_TFUNCTION) {
-      if ((rc = lossy(c, &cf, "function converted to nil, key dropped"))) return rc;
+      if ((rc = lossy(c, &cf, "%s converted to nil, key dropped", loose_name(&p->value))))
+        return rc;
       continue;
     }
     if (p->key.type == RMT_TSTRING) {
@@ -781,11 +1041,11 @@ static int plan_dict(norm_ctx *c, const rmt_value *t, const rmt__frame *f, unsig
     }
     char buf[KEY_TEXT_MAX];
     if (key_to_text(&p->key, buf, sizeof buf) == 0) {
-      if ((rc = lossy(c, &cf, "%s key dropped (no string form)", type_name(p->key.type))))
+      if ((rc = lossy(c, &cf, "%s key dropped (no string form)", value_name(&p->key))))
         return rc;
       continue;
     }
-    if ((rc = lossy(c, &cf, "%s key converted to string \"%s\"", type_name(p->key.type), buf)))
+    if ((rc = lossy(c, &cf, "%s key converted to string \"%s\"", value_name(&p->key), buf)))
       return rc;
     keep[i] = 2;
     converted++;
@@ -944,6 +1204,44 @@ out:
   return rc;
 }
 
+/* Datatypes are strict already (nothing about them is lossy); they are checked, and a list
+ * kind's parts copied, like any other value. */
+static int norm_datatype(norm_ctx *c, const rmt_value *src, rmt_value *dst, const rmt__frame *f,
+                         uint32_t depth) {
+  if (!c->emitting) {
+    char msg[160];
+    if (rmt__datatype_check(src, msg, sizeof msg))
+      return rmt__path_error(c->err, RMT_EINVAL, f, "%s", msg);
+  }
+  if (src->type == RMT_TENUM) {
+    if (!c->emitting) {
+      c->nbytes += src->as.enumitem.len + 1;
+      return 0;
+    }
+    const char *s = take_string(&c->cur, src->as.enumitem.name, src->as.enumitem.len);
+    if (s == NULL) return internal_error(c);
+    *dst = *src;
+    dst->as.enumitem.name = s;
+    return 0;
+  }
+  if (dst) *dst = *src;
+  if (!rmt__datatype_is_list(src->as.datatype.kind)) return 0;
+  uint32_t n = src->as.datatype.count;
+  rmt_value *items = NULL;
+  if (c->emitting) {
+    if (n && (items = take_values(&c->cur, n)) == NULL) return internal_error(c);
+    dst->as.datatype.u.items = items;
+  } else {
+    c->nvalues += n;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    rmt__frame cf = {f, src->as.datatype.u.items, RMT__SEG_INDEX, (size_t)i + 1, NULL};
+    int rc = norm_value(c, &src->as.datatype.u.items[i], items ? &items[i] : NULL, &cf, depth);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 static int norm_value(norm_ctx *c, const rmt_value *src, rmt_value *dst, const rmt__frame *f,
                       uint32_t depth) {
   int rc = count_element(c, f);
@@ -966,10 +1264,12 @@ static int norm_value(norm_ctx *c, const rmt_value *src, rmt_value *dst, const r
   }
   case RMT_TFUNCTION:
     if (dst) *dst = rmt_nil();
-    return lossy(c, f, "function converted to nil");
+    return lossy(c, f, "%s converted to nil", loose_name(src));
   case RMT_TARRAY: return norm_strict_array(c, src, dst, f, depth);
   case RMT_TDICT:
   case RMT_TTABLE: return norm_table(c, src, dst, f, depth);
+  case RMT_TENUM:
+  case RMT_TDATATYPE: return norm_datatype(c, src, dst, f, depth);
   default:
     return rmt__path_error(c->err, RMT_EINVAL, f, "invalid value type %d", (int)src->type);
   }

@@ -42,4 +42,13 @@ void rmt__limits_resolve(const rmt_limits *in, rmt_limits *out);
 /* Identity of a table value for cycle detection (NULL for non-tables and empty ones). */
 const void *rmt__table_id(const rmt_value *v);
 
+/* Shape rules of an RMT_TDATATYPE or RMT_TENUM value (kind, counts, integer components,
+ * sequence order, enum name): 0, or RMT_EINVAL with the reason (no path) in out. Does not
+ * recurse beyond a list kind's direct parts, which the rules restrict to non-tables. */
+int rmt__datatype_check(const rmt_value *v, char *out, size_t cap);
+/* 1 for kinds whose parts are values (as.datatype.u.items), 0 for numeric/unknown kinds. */
+int rmt__datatype_is_list(uint32_t kind);
+/* 1 when name[0..len) is a valid enum type name. */
+int rmt__enum_name_ok(const char *name, size_t len);
+
 #endif /* RMT_VALUE_INTERNAL_H */

@@ -252,6 +252,66 @@ static const char *random_bytes(pool *p, size_t *len) {
   return s;
 }
 
+static double random_int(double lo, double hi) {
+  return lo + (double)(rnd() % (uint64_t)(hi - lo + 1));
+}
+
+/* A random valid datatype or EnumItem (list kinds take their parts from the pool). */
+static rmt_value random_datatype(pool *p) {
+  static const char *const enums[] = {"Material", "KeyCode", "EasingStyle", "A_1"};
+  unsigned kind = 1 + (unsigned)(rnd() % (RMT_DT_KIND_COUNT_));
+  if (kind == RMT_DT_KIND_COUNT_)
+    return rmt_enum_item(enums[rnd() % 4], (int32_t)(uint32_t)rnd());
+  size_t arity = rmt_datatype_arity((rmt_datatype_kind)kind);
+  if (arity) {
+    double n[RMT_DATATYPE_MAX_NUMBERS];
+    for (size_t i = 0; i < arity; i++) n[i] = random_number();
+    switch (kind) {
+    case RMT_DT_UDIM: n[1] = random_int(-2147483648.0, 2147483647.0); break;
+    case RMT_DT_UDIM2:
+      n[1] = random_int(-100000, 100000);
+      n[3] = random_int(-2147483648.0, 2147483647.0);
+      break;
+    case RMT_DT_NUMBERRANGE:
+      if (n[0] > n[1]) {
+        double t = n[0];
+        n[0] = n[1];
+        n[1] = t;
+      }
+      break;
+    case RMT_DT_BRICKCOLOR: n[0] = random_int(0, 65535); break;
+    case RMT_DT_DATETIME: n[0] = random_int(-4e12, 4e12); break;
+    default: break;
+    }
+    return rmt_datatype((rmt_datatype_kind)kind, n, arity);
+  }
+  size_t n = kind == RMT_DT_RAY ? 2 : kind == RMT_DT_TWEENINFO ? 6 : 2 + rnd() % 19;
+  if (p->nv + n > sizeof p->values / sizeof p->values[0]) return rmt_nil();
+  rmt_value *it = p->values + p->nv;
+  p->nv += n;
+  if (kind == RMT_DT_RAY) {
+    it[0] = rmt_vector3(random_float(), random_float(), random_float());
+    it[1] = rmt_vector3(random_float(), random_float(), random_float());
+  } else if (kind == RMT_DT_TWEENINFO) {
+    it[0] = rmt_num(random_number());
+    it[1] = rmt_enum_item("EasingStyle", (int32_t)(rnd() % 12));
+    it[2] = rmt_enum_item("EasingDirection", (int32_t)(rnd() % 3));
+    it[3] = rmt_num(random_number());
+    it[4] = rmt_bool((int)(rnd() & 1));
+    it[5] = rmt_num(random_number());
+  } else {
+    rmt_datatype_kind kp = kind == RMT_DT_NUMBERSEQUENCE ? RMT_DT_NUMBERSEQUENCEKEYPOINT
+                                                         : RMT_DT_COLORSEQUENCEKEYPOINT;
+    double t = 0;
+    for (size_t i = 0; i < n; i++) {
+      double c[4] = {i == n - 1 ? 1.0 : t, random_number(), random_number(), random_number()};
+      it[i] = rmt_datatype(kp, c, rmt_datatype_arity(kp));
+      if (rnd() & 1) t += (1.0 - t) / 4; /* equal times are allowed too */
+    }
+  }
+  return rmt_datatype_list((rmt_datatype_kind)kind, it, n);
+}
+
 static rmt_value random_value(pool *p, int depth) {
   unsigned kind = (unsigned)(rnd() % (depth < 5 ? 11 : 9));
   size_t len;
@@ -272,7 +332,7 @@ static rmt_value random_value(pool *p, int depth) {
     return rmt_cframe_full(pos, rot);
   }
   case 7: return rmt_color3(random_float(), random_float(), random_float());
-  case 8: return rmt_player_ref((uint32_t)rnd());
+  case 8: return (rnd() & 1) ? rmt_player_ref((uint32_t)rnd()) : random_datatype(p);
   case 9: {
     size_t n = rnd() % 6;
     if (p->nv + n > sizeof p->values / sizeof p->values[0]) n = 0;
@@ -714,6 +774,228 @@ static void test_buf(void **state) {
   assert_int_equal(ca.bad_osize, 0);
 }
 
+/* ---- datatypes and EnumItems --------------------------------------------------------- */
+
+static void test_datatypes_wire_form(void **state) {
+  (void)state;
+  rmt_value v2 = rmt_vector2(3, -1.5);
+  static const uint8_t want_v2[] = {0x91, 0xc7, 0x07, 0x05, RMT_DT_VECTOR2, 0x03,
+                                    0xca, 0xbf, 0xc0, 0x00, 0x00};
+  expect_bytes(&v2, 1, want_v2, sizeof want_v2);
+  rmt_value plastic = rmt_enum_item("Material", 256);
+  static const uint8_t want_enum[] = {0x91, 0xc7, 0x0b, 0x06, 0xcd, 0x01, 0x00,
+                                      'M', 'a', 't', 'e', 'r', 'i', 'a', 'l'};
+  expect_bytes(&plastic, 1, want_enum, sizeof want_enum);
+  rmt_value kps[2] = {rmt_datatype(RMT_DT_NUMBERSEQUENCEKEYPOINT, (const double[]){0, 5, 0}, 3),
+                      rmt_datatype(RMT_DT_NUMBERSEQUENCEKEYPOINT, (const double[]){1, 7, 0}, 3)};
+  rmt_value seq = rmt_datatype_list(RMT_DT_NUMBERSEQUENCE, kps, 2);
+  static const uint8_t want_seq[] = {0x91, 0xc7, 0x07, 0x05, RMT_DT_NUMBERSEQUENCE,
+                                     0, 5, 0, 1, 7, 0};
+  expect_bytes(&seq, 1, want_seq, sizeof want_seq);
+  assert_string_equal(rmt_typeof(&v2), "Vector2");
+  assert_string_equal(rmt_typeof(&seq), "NumberSequence");
+  assert_string_equal(rmt_typeof(&plastic), "EnumItem");
+  assert_null(rmt_datatype_name((rmt_datatype_kind)0));
+  assert_null(rmt_datatype_name(RMT_DT_KIND_COUNT_));
+  assert_int_equal(rmt_datatype_arity(RMT_DT_UDIM2), 4);
+  assert_int_equal(rmt_datatype_arity(RMT_DT_RAY), 0);
+}
+
+/* Every kind survives encode/decode/copy/normalize equal, inside a table too. */
+static void test_datatypes_round_trip(void **state) {
+  (void)state;
+  rmt_value ray_parts[2] = {rmt_vector3(1, 2, 3), rmt_vector3(0, -1, 0.5f)};
+  rmt_value tw[6] = {rmt_num(0.25), rmt_enum_item("EasingStyle", 1),
+                     rmt_enum_item("EasingDirection", 2), rmt_num(-1), rmt_bool(1), rmt_num(0.1)};
+  rmt_value ckp[3] = {
+      rmt_datatype(RMT_DT_COLORSEQUENCEKEYPOINT, (const double[]){0, 1, 0, 0}, 4),
+      rmt_datatype(RMT_DT_COLORSEQUENCEKEYPOINT, (const double[]){0.5, 0, 1, 0}, 4),
+      rmt_datatype(RMT_DT_COLORSEQUENCEKEYPOINT, (const double[]){1, 0, 0, 1}, 4)};
+  rmt_value all[14] = {
+      rmt_vector2(0.1, NAN),
+      rmt_datatype(RMT_DT_UDIM, (const double[]){0.5, -20}, 2),
+      rmt_udim2(1, 2, 0.3, -4),
+      rmt_datatype(RMT_DT_RECT, (const double[]){0, 1, 2, 3}, 4),
+      rmt_datatype(RMT_DT_NUMBERRANGE, (const double[]){-1, 1e300}, 2),
+      rmt_datatype(RMT_DT_NUMBERSEQUENCEKEYPOINT, (const double[]){0.5, 2, 0.1}, 3),
+      ckp[1],
+      rmt_datatype(RMT_DT_BRICKCOLOR, (const double[]){194}, 1),
+      rmt_datatype(RMT_DT_DATETIME, (const double[]){1700000000123.0}, 1),
+      rmt_datatype_list(RMT_DT_COLORSEQUENCE, ckp, 3),
+      rmt_datatype_list(RMT_DT_RAY, ray_parts, 2),
+      rmt_datatype_list(RMT_DT_TWEENINFO, tw, 6),
+      rmt_enum_item("KeyCode", -3),
+      rmt_nil()};
+  rmt_pair pair = kv(rmt_str("in"), all[10]);
+  all[13] = rmt_dict(&pair, 1);
+  rmt_buf b = {0};
+  rmt_error err;
+  assert_int_equal(rmt_values_check(all, 14, NULL, &err), 0);
+  assert_int_equal(rmt_encode(&b, all, 14, NULL, &err), 0);
+  rmt_arena *a = rmt_arena_create(NULL);
+  rmt_value *out, *copy, *norm;
+  size_t n;
+  if (rmt_decode(a, b.data, b.len, NULL, &out, &n, &err)) fail_msg("%s", err.message);
+  assert_int_equal(n, 14);
+  assert_int_equal(rmt_values_copy(out, n, NULL, &copy, &err), 0);
+  assert_int_equal(rmt_values_normalize(all, 14, RMT_CONVERT_STRICT, NULL, NULL, NULL, NULL,
+                                        &norm, &err), 0);
+  for (size_t i = 0; i < 14; i++) {
+    if (!rmt_value_equal(&all[i], &out[i])) fail_msg("argument %zu changed", i + 1);
+    assert_true(rmt_value_equal(&all[i], &copy[i]));
+    assert_true(rmt_value_equal(&all[i], &norm[i]));
+  }
+  /* the copy owns its parts: it does not point into the arena or the caller's arrays */
+  assert_ptr_not_equal(copy[9].as.datatype.u.items, ckp);
+  assert_ptr_not_equal(copy[12].as.enumitem.name, all[12].as.enumitem.name);
+  assert_false(rmt_value_equal(&all[0], &all[1]));
+  assert_false(rmt_value_equal(&all[12], &tw[1]));
+  rmt_values_free(copy, NULL);
+  rmt_values_free(norm, NULL);
+  rmt_arena_destroy(a);
+  rmt_buf_free(&b);
+}
+
+static void test_datatype_refusals(void **state) {
+  (void)state;
+  rmt_value v3 = rmt_vector3(0, 0, 0);
+  rmt_value kp0 = rmt_datatype(RMT_DT_NUMBERSEQUENCEKEYPOINT, (const double[]){0, 1, 0}, 3);
+  rmt_value kp1 = rmt_datatype(RMT_DT_NUMBERSEQUENCEKEYPOINT, (const double[]){1, 1, 0}, 3);
+  rmt_value kphalf = rmt_datatype(RMT_DT_NUMBERSEQUENCEKEYPOINT, (const double[]){0.5, 1, 0}, 3);
+  rmt_value back[3] = {kp0, kp1, kphalf}, wrongkind[2] = {kp0, v3}, one[1] = {kp0};
+  rmt_value many[21];
+  for (int i = 0; i < 21; i++) many[i] = i == 0 ? kp0 : kp1;
+  rmt_value tw_bad[6] = {rmt_num(1), rmt_enum_item("EasingDirection", 0),
+                         rmt_enum_item("EasingDirection", 0), rmt_num(0), rmt_bool(0), rmt_num(0)};
+  rmt_value ray_bad[2] = {v3, rmt_num(1)};
+  struct {
+    const char *name;
+    rmt_value v;
+    const char *msg;
+  } cases[] = {
+      {"unknown kind", rmt_datatype((rmt_datatype_kind)99, (const double[]){1}, 1), "unknown datatype kind 99"},
+      {"kind 0", rmt_datatype((rmt_datatype_kind)0, NULL, 0), "unknown datatype kind 0"},
+      {"Vector2 with 3", rmt_datatype(RMT_DT_VECTOR2, (const double[]){1, 2, 3}, 3), "Vector2 with 3 numbers (expected 2)"},
+      {"UDim offset 1.5", rmt_datatype(RMT_DT_UDIM, (const double[]){0, 1.5}, 2), "UDim Offset must be an int32"},
+      {"UDim2 offset 2^31", rmt_udim2(0, 2147483648.0, 0, 0), "UDim2 Offsets must be int32"},
+      {"UDim2 offset NaN", rmt_udim2(0, 0, 0, NAN), "UDim2 Offsets must be int32"},
+      {"NumberRange reversed", rmt_datatype(RMT_DT_NUMBERRANGE, (const double[]){2, 1}, 2), "NumberRange with Min greater than Max"},
+      {"BrickColor -1", rmt_datatype(RMT_DT_BRICKCOLOR, (const double[]){-1}, 1), "BrickColor number must be 0..65535"},
+      {"DateTime inf", rmt_datatype(RMT_DT_DATETIME, (const double[]){INFINITY}, 1), "DateTime milliseconds must be an integer within 2^53"},
+      {"sequence of 1", rmt_datatype_list(RMT_DT_NUMBERSEQUENCE, one, 1), "NumberSequence with 1 keypoints (2..20 allowed)"},
+      {"sequence of 21", rmt_datatype_list(RMT_DT_NUMBERSEQUENCE, many, 21), "NumberSequence with 21 keypoints (2..20 allowed)"},
+      {"sequence backwards", rmt_datatype_list(RMT_DT_NUMBERSEQUENCE, back, 3), "NumberSequence keypoint times must start at 0 and never decrease"},
+      {"sequence not ending at 1", rmt_datatype_list(RMT_DT_NUMBERSEQUENCE, back + 2, 1), "NumberSequence with 1 keypoints (2..20 allowed)"},
+      {"sequence of Vector3", rmt_datatype_list(RMT_DT_NUMBERSEQUENCE, wrongkind, 2), "NumberSequence keypoint 2 is not a NumberSequenceKeypoint"},
+      {"ColorSequence of number keypoints", rmt_datatype_list(RMT_DT_COLORSEQUENCE, back, 2), "ColorSequence keypoint 1 is not a ColorSequenceKeypoint"},
+      {"Ray with a number", rmt_datatype_list(RMT_DT_RAY, ray_bad, 2), "Ray must be two Vector3 (Origin, Direction)"},
+      {"TweenInfo with the wrong enum", rmt_datatype_list(RMT_DT_TWEENINFO, tw_bad, 6), "TweenInfo must be (number, Enum.EasingStyle, Enum.EasingDirection, number, boolean, number)"},
+      {"enum name with a dot", rmt_enum_item("Enum.Material", 1), "EnumItem with a bad enum name (1..64 bytes of [A-Za-z0-9_])"},
+      {"empty enum name", rmt_enum_item("", 1), "EnumItem with a bad enum name (1..64 bytes of [A-Za-z0-9_])"},
+  };
+  rmt_value seq_end = rmt_datatype_list(RMT_DT_NUMBERSEQUENCE, (rmt_value[]){kp0, kphalf}, 2);
+  rmt_error err;
+  char want[300];
+  rmt_buf b = {0};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    snprintf(want, sizeof want, "argument 1: %s", cases[i].msg);
+    int rc = rmt_values_check(&cases[i].v, 1, NULL, &err);
+    if (rc != RMT_EINVAL || strcmp(err.message, want) != 0)
+      fail_msg("%s: check gave %s '%s'", cases[i].name, rmt_err_name(rc), err.message);
+    assert_int_equal(rmt_encode(&b, &cases[i].v, 1, NULL, &err), RMT_EINVAL);
+    assert_string_equal(err.message, want);
+    assert_int_equal(b.len, 0);
+    rmt_value *out = (rmt_value *)&b;
+    assert_int_equal(rmt_values_copy(&cases[i].v, 1, NULL, &out, &err), RMT_EINVAL);
+    assert_null(out);
+    assert_int_equal(rmt_values_normalize(&cases[i].v, 1, RMT_CONVERT_LOSSY, NULL, NULL, NULL,
+                                          NULL, &out, &err), RMT_EINVAL);
+    assert_string_equal(err.message, want);
+  }
+  assert_int_equal(rmt_values_check(&seq_end, 1, NULL, &err), RMT_EINVAL);
+  assert_string_equal(err.message, "argument 1: NumberSequence keypoint times must end at 1");
+  /* the path names where a bad datatype sits, and a part inside a list kind */
+  rmt_pair p = kv(rmt_str("fx"), cases[2].v);
+  rmt_value d = rmt_dict(&p, 1);
+  assert_int_equal(rmt_values_check(&d, 1, NULL, &err), RMT_EINVAL);
+  assert_string_equal(err.message, "argument 1: Vector2 with 3 numbers (expected 2) (at [\"fx\"])");
+  /* constructors refuse what cannot be stored rather than truncate */
+  assert_int_equal(rmt_datatype(RMT_DT_VECTOR2, (const double[]){1, 2, 3, 4, 5, 6}, 6).type, RMT_TNIL);
+  assert_int_equal(rmt_enum_item(NULL, 1).type, RMT_TNIL);
+  /* a list kind's parts count as values against max_elements */
+  rmt_limits lim;
+  rmt_limits_default(&lim);
+  rmt_value ok = rmt_datatype_list(RMT_DT_NUMBERSEQUENCE, (rmt_value[]){kp0, kphalf, kp1}, 3);
+  lim.max_elements = 3;
+  assert_int_equal(rmt_values_check(&ok, 1, &lim, &err), RMT_ELIMIT);
+  assert_int_equal(rmt_encode(&b, &ok, 1, &lim, &err), RMT_ELIMIT);
+  lim.max_elements = 4;
+  assert_int_equal(rmt_values_check(&ok, 1, &lim, &err), 0);
+  assert_int_equal(rmt_encode(&b, &ok, 1, &lim, &err), 0);
+  rmt_arena *a = rmt_arena_create(NULL);
+  rmt_value *out;
+  size_t n;
+  assert_int_equal(rmt_decode(a, b.data, b.len, &lim, &out, &n, &err), 0);
+  lim.max_elements = 3;
+  assert_int_equal(rmt_decode(a, b.data, b.len, &lim, &out, &n, &err), RMT_ELIMIT);
+  rmt_arena_destroy(a);
+  rmt_buf_free(&b);
+}
+
+static void test_decode_hostile_datatypes(void **state) {
+  (void)state;
+  counting_alloc ca;
+  rmt_allocator al = counting_allocator(&ca);
+  rmt_arena *a = rmt_arena_create(&al);
+  rmt_error err;
+  struct {
+    const char *name;
+    uint8_t bytes[32];
+    size_t len;
+    int want;
+    const char *msg;
+  } cases[] = {
+      {"empty datatype body", {0x91, 0xc7, 0, 5}, 4, RMT_EDECODE, "empty datatype body"},
+      {"kind 0", {0x91, 0xd4, 5, 0}, 4, RMT_EDECODE, "unknown datatype kind"},
+      {"kind 200", {0x91, 0xd5, 5, 200, 0}, 5, RMT_EDECODE, "unknown datatype kind"},
+      {"Vector2 one number", {0x91, 0xd5, 5, 1, 7}, 5, RMT_EDECODE, "bad datatype number"},
+      {"Vector2 three numbers", {0x91, 0xc7, 4, 5, 1, 7, 7, 7}, 8, RMT_EDECODE, "trailing bytes in datatype body"},
+      {"Vector2 with a string", {0x91, 0xc7, 3, 5, 1, 7, 0xa0}, 7, RMT_EDECODE, "bad datatype number"},
+      {"float32 cut inside body", {0x91, 0xc7, 4, 5, 1, 7, 0xca, 0}, 8, RMT_EDECODE, "bad datatype number"},
+      {"UDim offset 1.5", {0x91, 0xc7, 7, 5, 2, 0, 0xca, 0x3f, 0xc0, 0, 0}, 11, RMT_EDECODE, "UDim Offset must be an int32"},
+      {"NumberRange reversed", {0x91, 0xc7, 3, 5, 5, 2, 1}, 7, RMT_EDECODE, "NumberRange with Min greater than Max"},
+      {"BrickColor 70000", {0x91, 0xc7, 6, 5, 8, 0xce, 0, 1, 0x11, 0x70}, 10, RMT_EDECODE, "BrickColor number must be 0..65535"},
+      {"sequence of 1", {0x91, 0xc7, 4, 5, 10, 0, 1, 0}, 8, RMT_EDECODE, "NumberSequence with 1 keypoints"},
+      {"sequence half a keypoint", {0x91, 0xc7, 6, 5, 10, 0, 1, 0, 1, 1}, 10, RMT_EDECODE, "bad keypoint number"},
+      {"sequence backwards", {0x91, 0xc7, 7, 5, 10, 1, 1, 0, 0, 1, 0}, 11, RMT_EDECODE, "keypoint times must start at 0"},
+      {"Ray five numbers", {0x91, 0xc7, 6, 5, 12, 1, 2, 3, 4, 5}, 10, RMT_EDECODE, "bad Ray number"},
+      {"Ray beyond float", {0x91, 0xc7, 15, 5, 12, 0xcb, 0x7f, 0xef, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5}, 19, RMT_EDECODE, "bad Ray number"},
+      {"TweenInfo no boolean", {0x91, 0xc7, 7, 5, 13, 1, 1, 1, 0, 0, 0}, 11, RMT_EDECODE, "bad TweenInfo body"},
+      {"TweenInfo style 1.5", {0x91, 0xc7, 11, 5, 13, 1, 0xca, 0x3f, 0xc0, 0, 0, 1, 0, 0xc2, 0}, 15, RMT_EDECODE, "bad TweenInfo body"},
+      {"enum without a name", {0x91, 0xd4, 6, 1}, 4, RMT_EDECODE, "bad EnumItem name"},
+      {"enum value a string", {0x91, 0xc7, 3, 6, 0xa1, 'A', 'B'}, 7, RMT_EDECODE, "bad EnumItem value"},
+      {"enum value 2^31", {0x91, 0xc7, 6, 6, 0xce, 0x80, 0, 0, 0, 'A'}, 10, RMT_EDECODE, "bad EnumItem value"},
+      {"enum name with a space", {0x91, 0xc7, 3, 6, 1, 'A', ' '}, 7, RMT_EDECODE, "bad EnumItem name"},
+      {"enum name NUL", {0x91, 0xc7, 3, 6, 1, 'A', 0}, 7, RMT_EDECODE, "bad EnumItem name"},
+      {"datatype ext claims more than left", {0x91, 0xc7, 40, 5, 1, 1, 1}, 7, RMT_ETRUNC, "ext"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    int rc = decode_guarded(a, cases[i].bytes, cases[i].len, NULL, &err);
+    if (rc != cases[i].want || strstr(err.message, cases[i].msg) == NULL)
+      fail_msg("%s: got %s (%s), want %s", cases[i].name, rmt_err_name(rc), err.message,
+               rmt_err_name(cases[i].want));
+  }
+  /* an enum name of 65 bytes is refused, 64 accepted */
+  uint8_t e[80] = {0x91, 0xc7, 66, 6, 1};
+  memset(e + 5, 'x', 65);
+  assert_int_equal(decode_guarded(a, e, 70, NULL, &err), RMT_EDECODE);
+  e[2] = 65;
+  assert_int_equal(decode_guarded(a, e, 69, NULL, &err), 0);
+  assert_true(ca.peak < 16384);
+  rmt_arena_destroy(a);
+  assert_int_equal(ca.live, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_numbers_wire_form),
@@ -730,6 +1012,10 @@ int main(void) {
       cmocka_unit_test(test_decode_failure_rolls_back_arena),
       cmocka_unit_test(test_oom_encode_decode_arena),
       cmocka_unit_test(test_buf),
+      cmocka_unit_test(test_datatypes_wire_form),
+      cmocka_unit_test(test_datatypes_round_trip),
+      cmocka_unit_test(test_datatype_refusals),
+      cmocka_unit_test(test_decode_hostile_datatypes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

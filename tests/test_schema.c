@@ -307,6 +307,40 @@ static void test_check_scalars(void **state) {
   expect_no_leak();
 }
 
+static void test_check_datatypes(void **state) {
+  (void)state;
+  setup_counter();
+  static const rmt_value ray_parts[2] = {{RMT_TVECTOR3, {.vector3 = {0, 0, 0}}},
+                                         {RMT_TVECTOR3, {.vector3 = {0, INFINITY, 0}}}};
+  const check_case cases[] = {
+      {"Vector2", {rmt_vector2(1, 2)}, 1, NULL},
+      {"Vector2", {rmt_vector2(1, NAN)}, 1,
+       "argument 1: expected Vector2, got Vector2 with a NaN or infinite number"},
+      {"Vector2", {rmt_udim2(0, 1, 0, 1)}, 1, "argument 1: expected Vector2, got UDim2"},
+      {"Vector2", {rmt_vector3(1, 2, 3)}, 1, "argument 1: expected Vector2, got Vector3"},
+      {"UDim2 | Vector2", {rmt_udim2(0.5, 0, 0.5, 0)}, 1, NULL},
+      {"{size: UDim2}", {rmt_str("x")}, 1, "argument 1: expected dictionary, got string"},
+      {"Ray", {rmt_datatype_list(RMT_DT_RAY, ray_parts, 2)}, 1,
+       "argument 1: expected Ray, got Ray with a NaN or infinite number"},
+      {"DateTime", {rmt_datatype(RMT_DT_DATETIME, (const double[]){5}, 1)}, 1, NULL},
+      {"EnumItem", {rmt_enum_item("KeyCode", 69)}, 1, NULL},
+      {"EnumItem", {N(69)}, 1, "argument 1: expected EnumItem, got number"},
+      {"Enum.KeyCode", {rmt_enum_item("KeyCode", 69)}, 1, NULL},
+      {"Enum.KeyCode", {rmt_enum_item("Material", 256)}, 1,
+       "argument 1: expected Enum.KeyCode, got an item of Enum.Material"},
+      {"Enum.KeyCode | Enum.UserInputType", {rmt_enum_item("UserInputType", 0)}, 1, NULL},
+      {"Enum.KeyCode?", {rmt_nil()}, 1, NULL},
+      {"{Enum.Material}(1..2)", {rmt_str("x")}, 1, "argument 1: expected array of 1..2 items, got string"},
+  };
+  run_cases(cases, sizeof cases / sizeof cases[0]);
+  rmt_error err;
+  assert_null(rmt_schema_parse("Enum.", NULL, &err));
+  assert_string_equal(err.message, "column 6: expected an enum name after 'Enum.'");
+  assert_null(rmt_schema_parse("vector2", NULL, &err));
+  assert_string_equal(err.message, "column 1: unknown type 'vector2'");
+  expect_no_leak();
+}
+
 static void test_check_argument_count(void **state) {
   (void)state;
   setup_counter();
@@ -505,6 +539,7 @@ int main(void) {
       cmocka_unit_test(test_parse_limits_and_null),
       cmocka_unit_test(test_parse_out_of_memory),
       cmocka_unit_test(test_check_scalars),
+      cmocka_unit_test(test_check_datatypes),
       cmocka_unit_test(test_check_argument_count),
       cmocka_unit_test(test_check_tables),
       cmocka_unit_test(test_check_never_allocates),

@@ -75,7 +75,9 @@ static size_t model(const rmt_schema *s, uint32_t idx, const rmt_value *v) {
   case RMT_SK_CFRAME: return packed_size(v) == 15 ? 13 : 49;
   case RMT_SK_PLAYER: return varint_len(v->as.player);
   case RMT_SK_ANY:
-  case RMT_SK_TABLE: return packed_size(v);
+  case RMT_SK_TABLE:
+  case RMT_SK_DATATYPE: /* not modelled: counted at their tagged size, no saving claimed */
+  case RMT_SK_ENUM: return packed_size(v);
   case RMT_SK_ARRAY: {
     size_t count = v->type == RMT_TARRAY ? v->as.array.count : 0;
     size_t total = n->has_lo && n->has_hi && n->lo == n->hi ? 0 : varint_len(count);

@@ -755,8 +755,60 @@ static void test_norm_property_random_loose(void **state) {
   assert_true(strict_ok > 100 && strict_refused > 100);
 }
 
+/* Datatypes and EnumItems through normalize: carried through loose tables unchanged (a list
+ * kind's parts copied into the block), dropped as dictionary keys, a named loose value
+ * warned about by its name; equality sees every component and part. */
+static void test_norm_datatypes(void **state) {
+  (void)state;
+  rmt_value kps[2] = {rmt_datatype(RMT_DT_NUMBERSEQUENCEKEYPOINT, (const double[]){0, 1, 0}, 3),
+                      rmt_datatype(RMT_DT_NUMBERSEQUENCEKEYPOINT, (const double[]){1, 2, 0}, 3)};
+  rmt_value seq = rmt_datatype_list(RMT_DT_NUMBERSEQUENCE, kps, 2);
+  rmt_value rnd = fn();
+  rnd.as.string.ptr = "Random";
+  rmt_pair pairs[4] = {kv(rmt_str("seq"), seq), kv(rmt_str("key"), rmt_enum_item("KeyCode", 69)),
+                       kv(rmt_vector2(1, 2), rmt_num(1)), kv(rmt_str("rng"), rnd)};
+  rmt_value args[2] = {loose(pairs, 4, NULL, 0), rnd};
+  norm_result r = run(args, 2, RMT_CONVERT_LOSSY, NULL);
+  assert_int_equal(r.rc, 0);
+  assert_int_equal(r.w.count, 3);
+  assert_string_equal(r.w.text[0], "argument 1: Vector2 key dropped (no string form) (at [<Vector2>])");
+  assert_string_equal(r.w.text[1], "argument 1: Random converted to nil, key dropped (at [\"rng\"])");
+  assert_string_equal(r.w.text[2], "argument 2: Random converted to nil");
+  const rmt_value *got = rmt_dict_get(&r.out[0], "seq");
+  assert_non_null(got);
+  assert_true(rmt_value_equal(got, &seq));
+  assert_ptr_not_equal(got->as.datatype.u.items, kps); /* copied into the block */
+  assert_true(rmt_value_equal(rmt_dict_get(&r.out[0], "key"), &pairs[1].value));
+  assert_int_equal(r.out[1].type, RMT_TNIL);
+  rmt_values_free(r.out, &g_al);
+
+  /* equality: kind, every number, every part, enum name and value */
+  rmt_value kps2[2] = {kps[0], rmt_datatype(RMT_DT_NUMBERSEQUENCEKEYPOINT, (const double[]){1, 2, 1e-9}, 3)};
+  rmt_value seq2 = rmt_datatype_list(RMT_DT_NUMBERSEQUENCE, kps2, 2);
+  assert_false(rmt_value_equal(&seq, &seq2));
+  rmt_value a = rmt_vector2(NAN, 1), b = rmt_vector2(NAN, 1), c = rmt_vector2(1, 1);
+  assert_true(rmt_value_equal(&a, &b));
+  assert_false(rmt_value_equal(&b, &c));
+  rmt_value u = rmt_datatype(RMT_DT_UDIM, (const double[]){1, 1}, 2);
+  assert_false(rmt_value_equal(&c, &u)); /* same numbers, another kind */
+  rmt_value e1 = rmt_enum_item("KeyCode", 1), e2 = rmt_enum_item("KeyCodf", 1),
+            e3 = rmt_enum_item("KeyCode", 2);
+  assert_false(rmt_value_equal(&e1, &e2));
+  assert_false(rmt_value_equal(&e1, &e3));
+
+  /* STRICT refuses the same lossy steps with the first message; datatypes alone pass */
+  r = run(args, 2, RMT_CONVERT_STRICT, NULL);
+  assert_int_equal(r.rc, RMT_ELOSSY);
+  assert_string_equal(r.err.message, "argument 1: Vector2 key dropped (no string form) (at [<Vector2>])");
+  r = run(&seq, 1, RMT_CONVERT_STRICT, NULL);
+  assert_int_equal(r.rc, 0);
+  assert_true(rmt_value_equal(&r.out[0], &seq));
+  rmt_values_free(r.out, &g_al);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_norm_datatypes, setup, teardown),
       cmocka_unit_test(test_constructors_and_typeof),
       cmocka_unit_test(test_dict_get_and_equal),
       cmocka_unit_test(test_limits_default),

@@ -32,6 +32,77 @@ static int is_instance(lua_State *L, int idx) {
 
 static void build(conv *c, int idx, rmt_value *out);
 
+/* A Roblox datatype written in Lua (60_datatypes.lua) or an EnumItem: the prelude's encoder
+ * (H.set_datatype_codec) names its kind and parts. Returns 0 when the value is not one that
+ * crosses (Random, signals, ...), and the caller sends nil as Roblox would. */
+static int build_datatype(conv *c, int idx, rmt_value *out) {
+  lua_State *L = c->L;
+  int base = lua_gettop(L), n, i, ok = 0;
+  if (!lua_checkstack(L, RMT_SEQUENCE_MAX_KEYPOINTS + 8)) return 0;
+  lua_getfield(L, LUA_REGISTRYINDEX, "rmt.DTEncode");
+  if (!lua_isfunction(L, -1)) goto out;
+  lua_pushvalue(L, idx);
+  if (lua_pcall(L, 1, LUA_MULTRET, 0) != 0) goto out;
+  n = lua_gettop(L) - base - 1; /* parts after the kind */
+  if (n < 0 || n > RMT_SEQUENCE_MAX_KEYPOINTS) goto out;
+  if (lua_type(L, base + 1) == LUA_TBOOLEAN && lua_type(L, base + 2) == LUA_TSTRING) {
+    /* false, typeof(v): a value that does not cross, named for the warning */
+    size_t len;
+    const char *name = lua_tolstring(L, base + 2, &len);
+    char *copy = rmt_arena_alloc(c->arena, len + 1);
+    if (copy) {
+      memcpy(copy, name, len + 1);
+      out->as.string.ptr = copy;
+    }
+    goto out;
+  }
+  if (lua_type(L, base + 1) == LUA_TSTRING) { /* "EnumItem", enum name, value */
+    size_t len;
+    const char *name = lua_tolstring(L, base + 2, &len);
+    char *copy;
+    double value;
+    if (n != 2 || name == NULL || lua_type(L, base + 3) != LUA_TNUMBER) goto out;
+    value = lua_tonumber(L, base + 3);
+    if (!(value >= -2147483648.0 && value <= 2147483647.0) || value != (double)(int32_t)value)
+      goto out;
+    /* the name is copied: the Lua string may be collected before normalize reads it */
+    copy = rmt_arena_alloc(c->arena, len + 1);
+    if (!copy) {
+      c->nomem = 1;
+      goto out;
+    }
+    memcpy(copy, name, len + 1);
+    *out = rmt_enum_item(copy, (int32_t)value);
+    out->as.enumitem.len = len;
+    ok = 1;
+  } else if (lua_type(L, base + 1) == LUA_TNUMBER) {
+    rmt_datatype_kind kind = (rmt_datatype_kind)lua_tointeger(L, base + 1);
+    size_t arity = rmt_datatype_arity(kind);
+    if (rmt_datatype_name(kind) == NULL) goto out;
+    if (arity) {
+      double num[RMT_DATATYPE_MAX_NUMBERS];
+      if ((size_t)n != arity) goto out;
+      for (i = 0; i < n; i++) {
+        if (lua_type(L, base + 2 + i) != LUA_TNUMBER) goto out;
+        num[i] = lua_tonumber(L, base + 2 + i);
+      }
+      *out = rmt_datatype(kind, num, arity);
+    } else {
+      rmt_value *items = n ? rmt_arena_alloc(c->arena, (size_t)n * sizeof *items) : NULL;
+      if (n && !items) {
+        c->nomem = 1;
+        goto out;
+      }
+      for (i = 0; i < n; i++) build(c, base + 2 + i, &items[i]);
+      *out = rmt_datatype_list(kind, items, (size_t)n);
+    }
+    ok = 1;
+  }
+out:
+  lua_settop(L, base);
+  return ok;
+}
+
 static void build_table(conv *c, int idx, rmt_value *out) {
   lua_State *L = c->L;
   const void *id = lua_topointer(L, idx);
@@ -144,7 +215,9 @@ static void build(conv *c, int idx, rmt_value *out) {
       }
       lua_pop(L, 2);
     }
+    if (build_datatype(c, idx, out)) return;
     out->type = RMT_TFUNCTION;
+    if (out->as.string.ptr == NULL && is_instance(L, idx)) out->as.string.ptr = "Instance";
     return;
   case LUA_TFUNCTION:
     /* a bindable stays inside one Lua state, so a function arrives as itself, as in Roblox
@@ -157,8 +230,9 @@ static void build(conv *c, int idx, rmt_value *out) {
     }
     out->type = RMT_TFUNCTION;
     return;
-  default: /* functions, threads, light userdata: cannot cross, arrive as nil */
+  default: /* threads, light userdata: cannot cross, arrive as nil */
     out->type = RMT_TFUNCTION;
+    out->as.string.ptr = lua_typename(L, lua_type(L, idx));
     return;
   }
 }
@@ -261,6 +335,33 @@ static void push_value(rmt_host *host, lua_State *L, const rmt_value *v, rmt_con
   case RMT_TCOLOR3:
     rmt_push_color3(L, v->as.color3.r, v->as.color3.g, v->as.color3.b);
     break;
+  case RMT_TDATATYPE:
+  case RMT_TENUM: {
+    /* the prelude's decoder rebuilds the Lua datatype; it answers nil for what this host
+     * cannot build (an unknown enum, BrickColor before it exists) */
+    int top = lua_gettop(L);
+    if (!lua_checkstack(L, RMT_SEQUENCE_MAX_KEYPOINTS + 8)) luaL_error(L, "value nested too deeply");
+    lua_getfield(L, LUA_REGISTRYINDEX, "rmt.DTDecode");
+    if (!lua_isfunction(L, -1)) {
+      lua_settop(L, top);
+      lua_pushnil(L);
+      break;
+    }
+    if (v->type == RMT_TENUM) {
+      lua_pushliteral(L, "EnumItem");
+      lua_pushlstring(L, v->as.enumitem.name, v->as.enumitem.len);
+      lua_pushnumber(L, v->as.enumitem.value);
+    } else {
+      lua_pushnumber(L, v->as.datatype.kind);
+      if (rmt_datatype_arity((rmt_datatype_kind)v->as.datatype.kind))
+        for (i = 0; i < v->as.datatype.count; i++) lua_pushnumber(L, v->as.datatype.u.n[i]);
+      else
+        for (i = 0; i < v->as.datatype.count; i++)
+          push_value(host, L, &v->as.datatype.u.items[i], mode, inst_idx);
+    }
+    lua_call(L, lua_gettop(L) - top - 1, 1);
+    break;
+  }
   case RMT_TPLAYER:
     if (mode == RMT_CONV_BINDABLE) {
       lua_rawgeti(L, inst_idx, (int)v->as.player);
@@ -319,8 +420,24 @@ static int l_copy_args(lua_State *L) {
   return n;
 }
 
+/* set_datatype_codec(encode, decode): the prelude's converters for datatypes written in
+ * Lua and EnumItems, kept in the registry for build_datatype and push_value. encode(v) returns
+ * an rmt_datatype_kind number and the parts (numbers, or values for list kinds), or
+ * "EnumItem", enum name, value, or false and typeof(v) for a value that does not cross;
+ * decode takes the same (never the false form) and returns the Lua value or nil. */
+static int l_set_datatype_codec(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_settop(L, 2);
+  lua_setfield(L, LUA_REGISTRYINDEX, "rmt.DTDecode");
+  lua_setfield(L, LUA_REGISTRYINDEX, "rmt.DTEncode");
+  return 0;
+}
+
 void rmt_convert_open(rmt_host *host, lua_State *L, int idx) {
   idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+  lua_pushcfunction(L, l_set_datatype_codec);
+  lua_setfield(L, idx, "set_datatype_codec");
   lua_pushlightuserdata(L, host);
   lua_pushcclosure(L, l_copy_args, 1);
   lua_setfield(L, idx, "copy_args");

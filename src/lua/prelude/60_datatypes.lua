@@ -364,3 +364,65 @@ do
   }
 end
 
+
+-- ---------------------------------------------------------------------------------------
+-- Datatypes across remotes and bindables (src/lua/convert.c calls these; docs/values.md has
+-- the wire form). encode(v) -> the rmt_datatype_kind number of include/remotes.h and the
+-- parts (numbers; values for list kinds), or "EnumItem", enum name, value, or false and its
+-- typeof for a value that does not cross (Random, signals: nil, as functions; the name is for
+-- the warning). decode(...) -> the value or
+-- nil. BrickColor goes by its Number and comes back through BrickColor.new(number) once the
+-- host defines BrickColor.
+-- ---------------------------------------------------------------------------------------
+do
+  local enc = {
+    Vector2 = { 1, function(v) return v.X, v.Y end },
+    UDim = { 2, function(v) return v.Scale, v.Offset end },
+    UDim2 = { 3, function(v) return v.X.Scale, v.X.Offset, v.Y.Scale, v.Y.Offset end },
+    Rect = { 4, function(v) return v.Min.X, v.Min.Y, v.Max.X, v.Max.Y end },
+    NumberRange = { 5, function(v) return v.Min, v.Max end },
+    NumberSequenceKeypoint = { 6, function(v) return v.Time, v.Value, v.Envelope end },
+    ColorSequenceKeypoint = { 7, function(v) return v.Time, v.Value.R, v.Value.G, v.Value.B end },
+    BrickColor = { 8, function(v) return v.Number end },
+    DateTime = { 9, function(v) return v.UnixTimestampMillis end },
+    NumberSequence = { 10, function(v) return unpack(v.Keypoints) end },
+    ColorSequence = { 11, function(v) return unpack(v.Keypoints) end },
+    Ray = { 12, function(v) return v.Origin, v.Direction end },
+    TweenInfo = { 13, function(v)
+      return v.Time, v.EasingStyle, v.EasingDirection, v.RepeatCount, v.Reverses, v.DelayTime
+    end },
+  }
+  local function encode(v)
+    local t = typeof(v)
+    if t == "EnumItem" then return "EnumItem", tostring(v.EnumType), v.Value end
+    local e = enc[t]
+    if e then return e[1], e[2](v) end
+    return false, t
+  end
+  local dec = {
+    function(x, y) return V2.new(x, y) end,
+    function(s, o) return G.UDim.new(s, o) end,
+    function(a, b, c, d) return G.UDim2.new(a, b, c, d) end,
+    function(a, b, c, d) return G.Rect.new(a, b, c, d) end,
+    function(a, b) return G.NumberRange.new(a, b) end,
+    function(t, v, e) return G.NumberSequenceKeypoint.new(t, v, e) end,
+    function(t, r, g, b) return G.ColorSequenceKeypoint.new(t, G.Color3.new(r, g, b)) end,
+    function(n) return G.BrickColor and G.BrickColor.new(n) end,
+    function(ms) return G.DateTime.fromUnixTimestampMillis(ms) end,
+    function(...) return G.NumberSequence.new({ ... }) end,
+    function(...) return G.ColorSequence.new({ ... }) end,
+    function(o, d) return G.Ray.new(o, d) end,
+    function(...) return G.TweenInfo.new(...) end,
+  }
+  local function enumItem(name, value)
+    local e = G.Enum[name]
+    if typeof(e) == "Enum" then return e:FromValue(value) end
+  end
+  local function decode(kind, ...)
+    local f = kind == "EnumItem" and enumItem or dec[kind]
+    if not f then return nil end
+    local ok, v = pcall(f, ...)
+    if ok then return v end
+  end
+  H.set_datatype_codec(encode, decode)
+end
