@@ -1399,6 +1399,31 @@ int rmt_server_instance_set_attribute(rmt_server *s, rmt_instance_id id, const c
   return rc ? rc : rmt__tree_mark(&s->tree, inst, RMT_DIRTY_ATTRS);
 }
 
+static int set_tag(rmt_server *s, rmt_instance_id id, const char *tag, int add) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst) return RMT_ENOTFOUND;
+  if (!tag) return RMT_EINVAL;
+  size_t len = strlen(tag);
+  if (!len || len > RMT_MAX_TAG_LEN) {
+    set_error(s, "tags are 1..100 bytes");
+    return RMT_EINVAL;
+  }
+  int changed;
+  int rc = add ? rmt__tree_add_tag(&s->tree, inst, tag, len, &changed)
+               : rmt__tree_remove_tag(&s->tree, inst, tag, len, &changed);
+  if (rc == RMT_ELIMIT) set_error(s, "an instance has at most 64 tags");
+  if (rc || !changed) return rc;
+  return rmt__tree_mark(&s->tree, inst, RMT_DIRTY_TAGS);
+}
+
+int rmt_server_instance_add_tag(rmt_server *s, rmt_instance_id id, const char *tag) {
+  return set_tag(s, id, tag, 1);
+}
+
+int rmt_server_instance_remove_tag(rmt_server *s, rmt_instance_id id, const char *tag) {
+  return set_tag(s, id, tag, 0);
+}
+
 int rmt_server_instance_info(const rmt_server *s, rmt_instance_id id, rmt_instance_info *out) {
   rmt_inst *inst = server_inst(s, id);
   if (!inst || !out) return RMT_ENOTFOUND;

@@ -1,7 +1,8 @@
 /* test_lua_replication.c - the Lua host's replication over the real engine on loopback (server
  * and client hosts in one process): what the server mirrors into the engine tree (and what it
- * must not: remotes, the camera, ServerStorage), subtrees moving in and out, one folder for
- * a remote's path and its replicated copy, and a client's local edits staying local. */
+ * must not: the camera, ServerStorage), subtrees moving in and out, one folder and one remote
+ * for a remote's path and its replicated copy, CollectionService tags, and a client's local
+ * edits staying local. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -121,10 +122,12 @@ static void test_what_the_server_mirrors(void **state) {
   assert_int_not_equal(me, 0);
   /* the camera stays on its side; the workspace has nothing else */
   assert_int_equal(count_children(c, ws), 0);
-  /* the remote travels by the registry only: its folder replicates without it */
+  /* the remote replicates as an instance too (its tags and attributes travel with it) */
   remotes = child_named(c, rs, "Remotes");
   assert_int_not_equal(remotes, 0);
-  assert_int_equal(count_children(c, remotes), 1);
+  assert_int_equal(count_children(c, remotes), 2);
+  assert_int_equal(rmt_client_instance_info(c, child_named(c, remotes, "Ping"), &info), 0);
+  assert_string_equal(info.class_name, "RemoteEvent");
   assert_int_not_equal(child_named(c, remotes, "Motd"), 0);
   gold = child_named(c, rs, "Gold");
   assert_int_equal(rmt_client_instance_info(c, gold, &info), 0);
@@ -133,7 +136,8 @@ static void test_what_the_server_mirrors(void **state) {
   assert_int_equal(info.value->type, RMT_TNUMBER);
   assert_true(info.value->as.number == 5);
 
-  /* on the Lua side: one Remotes folder holding the remote and the value */
+  /* on the Lua side: one Remotes folder holding the remote (the registry's and the replica's
+   * are one instance) and the value */
   rmt_host_run_string(w->ch,
                       "local rs = game.ReplicatedStorage\n"
                       "print('rs', #rs:GetChildren(), #rs.Remotes:GetChildren(),\n"
