@@ -57,7 +57,11 @@ static int setup(void **state) {
                       "gold.Parent = rs\n"
                       "local loot = Instance.new('Folder', game.ServerStorage) loot.Name = 'Loot'\n"
                       "local coins = Instance.new('IntValue', loot) coins.Name = 'Coins'\n"
-                      "coins.Value = 3\n",
+                      "coins.Value = 3\n"
+                      "local CS = game:GetService('CollectionService')\n"
+                      "CS:AddTag(remotes.Ping, 'NetManagedEvent')\n"
+                      "gold:AddTag('Currency')\n"
+                      "loot:AddTag('Hidden')\n",
                       "server.lua");
   rmt_client_config_default(&cc);
   cc.port = rmt_server_port(server);
@@ -212,11 +216,104 @@ static void test_client_edits_stay_local(void **state) {
   assert_true(has_line(&w->ccap, "P client now 6"));
 }
 
+/* Tags: set before the client joined (on a remote, a value and a server-only folder), added
+ * and removed later, on a new instance, a client's own, and a remote renamed while tagged. */
+static void test_tags(void **state) {
+  world *w = *state;
+  rmt_host_run_string(w->ch,
+                      "local CS = game:GetService('CollectionService')\n"
+                      "local rs = game.ReplicatedStorage\n"
+                      "local net = CS:GetTagged('NetManagedEvent')\n"
+                      "print('tagged', #net, net[1] == rs.Remotes.Ping, rs.Remotes.Ping:HasTag('NetManagedEvent'))\n"
+                      "print('gold', table.concat(rs.Gold:GetTags(), ','), #CS:GetTagged('Hidden'))\n"
+                      "_G.ping = rs.Remotes.Ping\n"
+                      "_G.ping.OnClientEvent:Connect(function(x) print('ping got', x) end)\n"
+                      "CS:GetInstanceAddedSignal('Later'):Connect(function(x)\n"
+                      "  print('added', x.Name, x.Parent and x.Parent.Name)\n"
+                      "end)\n"
+                      "CS:GetInstanceRemovedSignal('Currency'):Connect(function(x)\n"
+                      "  print('removed', x.Name, x:HasTag('Currency'))\n"
+                      "end)\n"
+                      "rs.Gold:AddTag('Mine')\n",
+                      "client.lua");
+  rmt_host_run_string(w->sh,
+                      "local CS = game:GetService('CollectionService')\n"
+                      "local rs = game.ReplicatedStorage\n"
+                      "print('server mine', rs.Gold:HasTag('Mine'))\n"
+                      "rs.Gold:AddTag('Later')\n"
+                      "CS:RemoveTag(rs.Gold, 'Currency')\n"
+                      "local p = Instance.new('Part') p.Name = 'Crate'\n"
+                      "CS:AddTag(p, 'Later')\n"
+                      "p.Parent = workspace\n"
+                      "local e = Instance.new('RemoteEvent') e.Name = 'Fresh' e:AddTag('NetManagedEvent')\n"
+                      "e.Parent = rs.Remotes\n",
+                      "server2.lua");
+  pump(w, 0.3);
+  rmt_host_run_string(w->ch,
+                      "local CS = game:GetService('CollectionService')\n"
+                      "local rs = game.ReplicatedStorage\n"
+                      "print('gold now', table.concat(rs.Gold:GetTags(), ','))\n"
+                      "local names = {}\n"
+                      "for _, x in ipairs(CS:GetTagged('NetManagedEvent')) do names[#names + 1] = x.Name end\n"
+                      "table.sort(names)\n"
+                      "print('net now', table.concat(names, ','), #rs.Remotes:GetChildren())\n",
+                      "client2.lua");
+  /* renamed on the server: the client's instance (held in _G.ping) follows, still bound */
+  rmt_host_run_string(w->sh,
+                      "local ping = game.ReplicatedStorage.Remotes.Ping\n"
+                      "ping.Name = 'Pong'\n"
+                      "ping:RemoveTag('NetManagedEvent')\n",
+                      "server3.lua");
+  pump(w, 0.3);
+  rmt_host_run_string(w->sh, "game.ReplicatedStorage.Remotes.Pong:FireAllClients('hi')\n",
+                      "server4.lua");
+  pump(w, 0.3);
+  rmt_host_run_string(w->ch,
+                      "local rs = game.ReplicatedStorage\n"
+                      "print('renamed', _G.ping.Name, rs.Remotes.Pong == _G.ping,\n"
+                      "  #rs.Remotes:GetChildren(), _G.ping:HasTag('NetManagedEvent'))\n",
+                      "client3.lua");
+  if (w->ccap.errors || w->scap.errors || w->scap.warns) dump(w);
+  assert_true(has_line(&w->ccap, "P tagged 1 true true"));
+  assert_true(has_line(&w->ccap, "P gold Currency 0"));
+  assert_true(has_line(&w->scap, "P server mine false"));
+  assert_true(has_line(&w->ccap, "P added Gold ReplicatedStorage"));
+  assert_true(has_line(&w->ccap, "P added Crate Workspace"));
+  assert_true(has_line(&w->ccap, "P removed Gold false"));
+  assert_true(has_line(&w->ccap, "P gold now Later,Mine"));
+  assert_true(has_line(&w->ccap, "P net now Fresh,Ping 3"));
+  assert_true(has_line(&w->ccap, "P ping got hi"));
+  assert_true(has_line(&w->ccap, "P renamed Pong true 3 false"));
+  assert_int_equal(w->ccap.errors, 0);
+  assert_int_equal(w->scap.errors + w->scap.warns, 0);
+}
+
+/* A server tag the engine refuses stays on the server, with one warning naming it. */
+static void test_tag_over_limit_warns(void **state) {
+  world *w = *state;
+  rmt_host_run_string(w->sh,
+                      "local gold = game.ReplicatedStorage.Gold\n"
+                      "gold:AddTag(string.rep('x', 101))\n"
+                      "gold:AddTag(string.rep('x', 101))\n"
+                      "print('kept', gold:HasTag(string.rep('x', 101)))\n",
+                      "server2.lua");
+  pump(w, 0.2);
+  rmt_host_run_string(w->ch,
+                      "print('client tags', #game.ReplicatedStorage.Gold:GetTags())\n",
+                      "client.lua");
+  if (w->scap.warns != 1) dump(w);
+  assert_int_equal(w->scap.warns, 1);
+  assert_true(has_line(&w->scap, "P kept true"));
+  assert_true(has_line(&w->ccap, "P client tags 1"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_what_the_server_mirrors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_subtrees_move_in_and_out, setup, teardown),
       cmocka_unit_test_setup_teardown(test_client_edits_stay_local, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_tags, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_tag_over_limit_warns, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
