@@ -1029,6 +1029,9 @@ int rmt_server_create_remote(rmt_server *s, const char *name, rmt_remote_kind ki
     return RMT_ENOMEM;
   }
   s->remotes.next_id++;
+  /* Instance changes made before this (the remote's own replicated copy) reach clients
+   * first, as they do before a remote message: a client binds the copy it already has. */
+  repl_flush(s);
   s->scratch.len = 0;
   if (!put_remote_info(&s->scratch, r)) broadcast_control(s, RMT_CTL_REMOTE_ADDED, 0);
   if (out_id) *out_id = id;
@@ -1055,6 +1058,7 @@ int rmt_server_destroy_remote(rmt_server *s, rmt_remote_id remote) {
     }
     pc = next;
   }
+  repl_flush(s); /* as in create_remote: earlier instance changes go first */
   s->scratch.len = 0;
   if (!rmt__put_varint(&s->scratch, remote)) broadcast_control(s, RMT_CTL_REMOTE_REMOVED, 0);
   if (s->in_service) {

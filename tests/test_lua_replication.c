@@ -217,7 +217,8 @@ static void test_client_edits_stay_local(void **state) {
 }
 
 /* Tags: set before the client joined (on a remote, a value and a server-only folder), added
- * and removed later, on a new instance, a client's own, and a remote renamed while tagged. */
+ * and removed later, on a new instance, a client's own, a remote renamed while tagged, and a
+ * remote whose name holds a '/' (as @rbxts/net's namespaces make). */
 static void test_tags(void **state) {
   world *w = *state;
   rmt_host_run_string(w->ch,
@@ -246,7 +247,9 @@ static void test_tags(void **state) {
                       "CS:AddTag(p, 'Later')\n"
                       "p.Parent = workspace\n"
                       "local e = Instance.new('RemoteEvent') e.Name = 'Fresh' e:AddTag('NetManagedEvent')\n"
-                      "e.Parent = rs.Remotes\n",
+                      "e.Parent = rs.Remotes\n"
+                      "local sc = Instance.new('RemoteEvent') sc.Name = 'Game/Score%'\n"
+                      "sc.Parent = rs.Remotes\n",
                       "server2.lua");
   pump(w, 0.3);
   rmt_host_run_string(w->ch,
@@ -256,7 +259,8 @@ static void test_tags(void **state) {
                       "local names = {}\n"
                       "for _, x in ipairs(CS:GetTagged('NetManagedEvent')) do names[#names + 1] = x.Name end\n"
                       "table.sort(names)\n"
-                      "print('net now', table.concat(names, ','), #rs.Remotes:GetChildren())\n",
+                      "print('net now', table.concat(names, ','), #rs.Remotes:GetChildren())\n"
+                      "rs.Remotes['Game/Score%'].OnClientEvent:Connect(function(x) print('score got', x) end)\n",
                       "client2.lua");
   /* renamed on the server: the client's instance (held in _G.ping) follows, still bound */
   rmt_host_run_string(w->sh,
@@ -265,7 +269,10 @@ static void test_tags(void **state) {
                       "ping:RemoveTag('NetManagedEvent')\n",
                       "server3.lua");
   pump(w, 0.3);
-  rmt_host_run_string(w->sh, "game.ReplicatedStorage.Remotes.Pong:FireAllClients('hi')\n",
+  rmt_host_run_string(w->sh,
+                      "local r = game.ReplicatedStorage.Remotes\n"
+                      "r.Pong:FireAllClients('hi')\n"
+                      "r['Game/Score%']:FireAllClients(5)\n",
                       "server4.lua");
   pump(w, 0.3);
   rmt_host_run_string(w->ch,
@@ -281,9 +288,11 @@ static void test_tags(void **state) {
   assert_true(has_line(&w->ccap, "P added Crate Workspace"));
   assert_true(has_line(&w->ccap, "P removed Gold false"));
   assert_true(has_line(&w->ccap, "P gold now Later,Mine"));
-  assert_true(has_line(&w->ccap, "P net now Fresh,Ping 3"));
+  /* a remote named with a '/' is one instance, not a folder "Game" holding "Score%" */
+  assert_true(has_line(&w->ccap, "P net now Fresh,Ping 4"));
+  assert_true(has_line(&w->ccap, "P score got 5"));
   assert_true(has_line(&w->ccap, "P ping got hi"));
-  assert_true(has_line(&w->ccap, "P renamed Pong true 3 false"));
+  assert_true(has_line(&w->ccap, "P renamed Pong true 4 false"));
   assert_int_equal(w->ccap.errors, 0);
   assert_int_equal(w->scap.errors + w->scap.warns, 0);
 }

@@ -241,28 +241,6 @@ if not IS_SERVER then
     for _, tag in ipairs(tags) do tagApi.add(inst, tag) end
   end
 
-  -- A remote renamed or moved on the server reaches this client as a registry removal and
-  -- addition (at once) and a replica change (at the next flush): by then the registry has
-  -- made a second instance for the new path. The replicated one, which scripts hold, takes
-  -- over its binding.
-  local function mergeRemote(inst)
-    local d = Inst[inst]
-    if not REMOTE_KIND[d.ClassName] or d.rid or not d.Parent then return end
-    for _, c in ipairs(Inst[d.Parent].children) do
-      local cd = Inst[c]
-      if c ~= inst and cd.rid and not cd.repId and cd.Name == d.Name and cd.ClassName == d.ClassName then
-        local rid, path = cd.rid, cd.rpath
-        if cd.conn then H.net_unlisten(rid, cd.conn) cd.conn = nil end
-        cd.rid, cd.rpath = nil, nil
-        destroy(c)
-        d.rid, d.rpath = rid, path
-        RemotesById[rid] = inst
-        if d.listening and not d.conn then d.conn = H.net_listen(rid) end
-        return
-      end
-    end
-  end
-
   local function map(inst, d, id)
     d.repId = id
     d.pathFolder = nil
@@ -327,7 +305,6 @@ if not IS_SERVER then
     if not pd.destroyed then setParent(inst, d, parent, true) end
     applyTags(inst, info.tags) -- after the parent: an added-signal listener sees it in place
     mergePathFolders(inst)
-    mergeRemote(inst)
     return inst
   end
 
@@ -358,13 +335,11 @@ if not IS_SERVER then
     elseif event == REP_NAME then
       setName(inst, d, info.name)
       mergePathFolders(inst)
-      mergeRemote(inst)
     elseif event == REP_PARENT then
       local p = info.parent ~= 0 and materialize(info.parent) or nil
       if p and Inst[p].destroyed then p = nil end
       setParent(inst, d, p, true)
       mergePathFolders(inst)
-      mergeRemote(inst)
     elseif event == REP_ATTRIBUTE then
       setAttr(inst, d, attribute, H.rep_attr(id, attribute))
     elseif event == REP_TAG_ADDED then

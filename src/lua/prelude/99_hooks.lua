@@ -109,6 +109,9 @@ hooks.registry = function(added, rid, name, kind)
   if added then
     local parent = services.ReplicatedStorage
     local segs = string.split(name, "/")
+    for i, seg in ipairs(segs) do -- names escaped by remotePath (40_remotes)
+      segs[i] = seg:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
+    end
     for i = 1, #segs - 1 do
       local c = findChild(Inst[parent], segs[i])
       if not c then
