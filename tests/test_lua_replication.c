@@ -232,6 +232,9 @@ static void test_tags(void **state) {
                       "CS:GetInstanceAddedSignal('Later'):Connect(function(x)\n"
                       "  print('added', x.Name, x.Parent and x.Parent.Name)\n"
                       "end)\n"
+                      "CS:GetInstanceRemovedSignal('Later'):Connect(function(x)\n"
+                      "  print('gone', x.Name, x:HasTag('Later'), #CS:GetTagged('Later'))\n"
+                      "end)\n"
                       "CS:GetInstanceRemovedSignal('Currency'):Connect(function(x)\n"
                       "  print('removed', x.Name, x:HasTag('Currency'))\n"
                       "end)\n"
@@ -266,7 +269,8 @@ static void test_tags(void **state) {
   rmt_host_run_string(w->sh,
                       "local ping = game.ReplicatedStorage.Remotes.Ping\n"
                       "ping.Name = 'Pong'\n"
-                      "ping:RemoveTag('NetManagedEvent')\n",
+                      "ping:RemoveTag('NetManagedEvent')\n"
+                      "workspace.Crate:Destroy()\n",
                       "server3.lua");
   pump(w, 0.3);
   rmt_host_run_string(w->sh,
@@ -293,6 +297,8 @@ static void test_tags(void **state) {
   assert_true(has_line(&w->ccap, "P score got 5"));
   assert_true(has_line(&w->ccap, "P ping got hi"));
   assert_true(has_line(&w->ccap, "P renamed Pong true 4 false"));
+  /* destroyed on the server: the client's copy leaves GetTagged('Later') (Gold stays) */
+  assert_true(has_line(&w->ccap, "P gone Crate true 1"));
   assert_int_equal(w->ccap.errors, 0);
   assert_int_equal(w->scap.errors + w->scap.warns, 0);
 }

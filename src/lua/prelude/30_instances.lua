@@ -319,6 +319,9 @@ local function destroy(self)
   setParent(self, d, nil, true)
   d.destroyed = true
   d.locked = true
+  -- CollectionService's removed signals fire for a destroyed instance's tags (75_service_behaviour)
+  local cs = classes.CollectionService
+  if cs and cs.tagApi then cs.tagApi.gone(self) end
   for _, s in pairs(d.signals) do disconnectAll(s) end
   if d.propSignals then for _, s in pairs(d.propSignals) do disconnectAll(s) end end
   if d.attrSignals then for _, s in pairs(d.attrSignals) do disconnectAll(s) end end

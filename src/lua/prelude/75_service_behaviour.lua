@@ -181,7 +181,17 @@ do
   })
   -- What replication uses (95_replication); a field, not a chunk local: the prelude is one
   -- chunk and LuaJIT allows it 200 locals.
-  classes.CollectionService.tagApi = { add = addTag, remove = removeTag, list = getTags }
+  -- A destroyed instance leaves GetTagged and fires the removed signal of each of its tags;
+  -- it keeps the tags themselves (GetTags/HasTag still answer), as in Roblox.
+  local function gone(inst)
+    for _, tag in ipairs(getTags(inst)) do
+      if tagged[tag] and tagged[tag][inst] then
+        tagged[tag][inst] = nil
+        fireSignal(tagSignal("removed", tag), inst)
+      end
+    end
+  end
+  classes.CollectionService.tagApi = { add = addTag, remove = removeTag, list = getTags, gone = gone }
 
   -- Debris
   defclass("Debris", "Instance", {
