@@ -801,7 +801,8 @@ RMT_API int rmt_client_remote_stats(const rmt_client *client, rmt_remote_id remo
 /* ---------------------------------------------------------------------------------------
  * Replication: the server's instance tree, copied read-only to every client
  *
- * The server owns a tree of instances (class name, name, an optional `Value`, attributes).
+ * The server owns a tree of instances (class name, name, an optional `Value`, attributes,
+ * CollectionService tags).
  * Every change is sent to every joined player on the reliable channel; a player who joins
  * late first receives the whole tree. Changes are coalesced: between two flush points only
  * the latest state of each instance is sent (ten sets of one Value send one). Flush points
