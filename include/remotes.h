@@ -906,7 +906,8 @@ RMT_API int rmt_client_remote_stats(const rmt_client *client, rmt_remote_id remo
 /* ---------------------------------------------------------------------------------------
  * Replication: the server's instance tree, copied read-only to every client
  *
- * The server owns a tree of instances (class name, name, an optional `Value`, attributes).
+ * The server owns a tree of instances (class name, name, an optional `Value`, attributes,
+ * CollectionService tags).
  * Every change is sent to every joined player on the reliable channel; a player who joins
  * late first receives the whole tree. Changes are coalesced: between two flush points only
  * the latest state of each instance is sent (ten sets of one Value send one). Flush points
@@ -928,7 +929,13 @@ typedef struct rmt_instance_info {
   const rmt_value *value;      /* NULL when the instance has no Value */
   rmt_player_id player;        /* for the "Player" instance of a player, else 0 */
   size_t nattributes;
+  size_t ntags;                /* CollectionService tags */
 } rmt_instance_info;
+
+/* Tags (CollectionService): 1..RMT_MAX_TAG_LEN bytes (no NUL), at most RMT_MAX_TAGS per
+ * instance. A client refuses a replication message that breaks either limit. */
+#define RMT_MAX_TAG_LEN 100
+#define RMT_MAX_TAGS 64
 
 /* Server side. class_name and name: 1..100 bytes. parent must exist (or be 0). */
 RMT_API int rmt_server_instance_create(rmt_server *server, rmt_instance_id parent,
@@ -948,6 +955,11 @@ RMT_API int rmt_server_instance_set_value(rmt_server *server, rmt_instance_id id
 RMT_API int rmt_server_instance_set_attribute(rmt_server *server, rmt_instance_id id,
                                               const char *name, const rmt_value *value,
                                               rmt_error *err);
+/* Adds/removes a tag (a no-op when it is already there/absent). RMT_EINVAL for a bad
+ * tag, RMT_ELIMIT for a tag beyond RMT_MAX_TAGS. */
+RMT_API int rmt_server_instance_add_tag(rmt_server *server, rmt_instance_id id, const char *tag);
+RMT_API int rmt_server_instance_remove_tag(rmt_server *server, rmt_instance_id id,
+                                           const char *tag);
 RMT_API int rmt_server_instance_info(const rmt_server *server, rmt_instance_id id,
                                      rmt_instance_info *out);
 RMT_API rmt_instance_id rmt_server_player_instance(const rmt_server *server,
@@ -960,7 +972,9 @@ typedef enum rmt_replica_event {
   RMT_REPLICA_NAME,
   RMT_REPLICA_PARENT,        /* reparented (info.parent is the new parent) */
   RMT_REPLICA_ATTRIBUTE,     /* `attribute` names the attribute that changed or went */
-  RMT_REPLICA_DESTROYING     /* about to go (children first get their own DESTROYING) */
+  RMT_REPLICA_DESTROYING,    /* about to go (children first get their own DESTROYING) */
+  RMT_REPLICA_TAG_ADDED,     /* `attribute` names the tag (not reported for a CREATED's tags) */
+  RMT_REPLICA_TAG_REMOVED    /* `attribute` names the tag */
 } rmt_replica_event;
 typedef void (*rmt_replica_fn)(void *ud, rmt_replica_event event, rmt_instance_id id,
                                const char *attribute);
@@ -975,6 +989,12 @@ RMT_API const rmt_value *rmt_client_instance_attribute(const rmt_client *client,
 RMT_API int rmt_client_instance_attribute_at(const rmt_client *client, rmt_instance_id id,
                                              size_t index, const char **name,
                                              const rmt_value **value);
+/* Tag by index (0..ntags-1), in the order the server added them; NULL when out of range.
+ * Valid until the instance's tags change. */
+RMT_API const char *rmt_client_instance_tag_at(const rmt_client *client, rmt_instance_id id,
+                                               size_t index);
+RMT_API int rmt_client_instance_has_tag(const rmt_client *client, rmt_instance_id id,
+                                        const char *tag);
 /* Children in creation order; returns the count, writing at most cap ids. id 0 = roots. */
 RMT_API size_t rmt_client_instance_children(const rmt_client *client, rmt_instance_id id,
                                             rmt_instance_id *out, size_t cap);

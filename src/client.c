@@ -935,6 +935,16 @@ int rmt_client_instance_attribute_at(const rmt_client *c, rmt_instance_id id, si
   return RMT_OK;
 }
 
+const char *rmt_client_instance_tag_at(const rmt_client *c, rmt_instance_id id, size_t index) {
+  rmt_inst *inst = c ? rmt__tree_get(&c->tree, id) : NULL;
+  return inst && index < inst->ntags ? inst->tags[index] : NULL;
+}
+
+int rmt_client_instance_has_tag(const rmt_client *c, rmt_instance_id id, const char *tag) {
+  rmt_inst *inst = c && tag ? rmt__tree_get(&c->tree, id) : NULL;
+  return inst ? rmt__tree_has_tag(inst, tag, strlen(tag)) : 0;
+}
+
 size_t rmt_client_instance_children(const rmt_client *c, rmt_instance_id id,
                                     rmt_instance_id *out, size_t cap) {
   if (!c) return 0;

@@ -37,6 +37,8 @@ static void free_inst(rmt_tree *t, rmt_inst *inst) {
     rmt_values_free(inst->attrs[i].value, a);
   }
   rmt__free(a, inst->attrs, inst->cap_attrs * sizeof *inst->attrs);
+  for (size_t i = 0; i < inst->ntags; i++) free_str(a, inst->tags[i]);
+  rmt__free(a, inst->tags, inst->cap_tags * sizeof *inst->tags);
   rmt__free(a, inst->children, inst->cap_children * sizeof *inst->children);
   rmt__free(a, inst, sizeof *inst);
 }
@@ -227,6 +229,48 @@ int rmt__tree_set_attr(rmt_tree *t, rmt_inst *inst, const char *name, size_t len
   return RMT_OK;
 }
 
+static size_t find_tag(const rmt_inst *inst, const char *tag, size_t len) {
+  for (size_t i = 0; i < inst->ntags; i++)
+    if (strlen(inst->tags[i]) == len && memcmp(inst->tags[i], tag, len) == 0) return i;
+  return (size_t)-1;
+}
+
+int rmt__tree_has_tag(const rmt_inst *inst, const char *tag, size_t len) {
+  return find_tag(inst, tag, len) != (size_t)-1;
+}
+
+int rmt__tree_add_tag(rmt_tree *t, rmt_inst *inst, const char *tag, size_t len, int *changed) {
+  if (changed) *changed = 0;
+  if (!len || len > RMT_MAX_TAG_LEN || memchr(tag, 0, len)) return RMT_EINVAL;
+  if (rmt__tree_has_tag(inst, tag, len)) return RMT_OK;
+  if (inst->ntags >= RMT_MAX_TAGS) return RMT_ELIMIT;
+  if (inst->ntags == inst->cap_tags) {
+    size_t ncap = inst->cap_tags ? inst->cap_tags * 2 : 2;
+    if (ncap > RMT_MAX_TAGS) ncap = RMT_MAX_TAGS;
+    char **n = rmt__realloc(t->alloc, inst->tags, inst->cap_tags * sizeof *n, ncap * sizeof *n);
+    if (!n) return RMT_ENOMEM;
+    inst->tags = n;
+    inst->cap_tags = ncap;
+  }
+  char *d = dup_str(t->alloc, tag, len);
+  if (!d) return RMT_ENOMEM;
+  inst->tags[inst->ntags++] = d;
+  if (changed) *changed = 1;
+  return RMT_OK;
+}
+
+int rmt__tree_remove_tag(rmt_tree *t, rmt_inst *inst, const char *tag, size_t len, int *changed) {
+  if (changed) *changed = 0;
+  if (!len || len > RMT_MAX_TAG_LEN) return RMT_EINVAL;
+  size_t i = find_tag(inst, tag, len);
+  if (i == (size_t)-1) return RMT_OK;
+  free_str(t->alloc, inst->tags[i]);
+  memmove(inst->tags + i, inst->tags + i + 1, (inst->ntags - i - 1) * sizeof *inst->tags);
+  inst->ntags--;
+  if (changed) *changed = 1;
+  return RMT_OK;
+}
+
 static void destroy_rec(rmt_tree *t, rmt_inst *inst, void (*each)(void *, rmt_inst *), void *ud) {
   while (inst->nchildren) {
     rmt_inst *child = rmt__tree_get(t, inst->children[inst->nchildren - 1]);
@@ -255,6 +299,7 @@ void rmt__tree_info(const rmt_inst *inst, rmt_instance_info *out) {
   out->value = inst->value;
   out->player = inst->player;
   out->nattributes = inst->nattrs;
+  out->ntags = inst->ntags;
 }
 
 /* ---- server: coalescing and flushing ---- */
@@ -298,6 +343,13 @@ static int put_attrs(rmt_buf *b, const rmt_inst *inst) {
   return rc;
 }
 
+static int put_tags(rmt_buf *b, const rmt_inst *inst) {
+  int rc = rmt__put_varint(b, inst->ntags);
+  for (size_t i = 0; !rc && i < inst->ntags; i++)
+    rc = rmt__put_lstr(b, inst->tags[i], strlen(inst->tags[i]));
+  return rc;
+}
+
 static int put_create(rmt_buf *out, const rmt_inst *inst) {
   rmt_msg_mark mark;
   int rc = rmt__msg_begin(out, RMT_MSG_REPL, inst->id, NULL, 0, &mark);
@@ -311,6 +363,7 @@ static int put_create(rmt_buf *out, const rmt_inst *inst) {
   if (!rc) rc = rmt_buf_append(out, &has_value, 1);
   if (!rc && has_value) rc = put_value(out, inst->value);
   if (!rc) rc = put_attrs(out, inst);
+  if (!rc) rc = put_tags(out, inst);
   if (rc) {
     rmt__msg_abort(out, &mark);
     return rc;
@@ -334,6 +387,7 @@ static int put_change(rmt_buf *out, const rmt_inst *inst, rmt_repl_op op) {
     case RMT_REPL_NAME: rc = rmt__put_lstr(out, inst->name, strlen(inst->name)); break;
     case RMT_REPL_PARENT: rc = rmt__put_varint(out, inst->parent); break;
     case RMT_REPL_ATTRS: rc = put_attrs(out, inst); break;
+    case RMT_REPL_TAGS: rc = put_tags(out, inst); break;
     default: break;
     }
   if (rc) {
@@ -385,6 +439,7 @@ int rmt__tree_flush(rmt_tree *t, rmt_buf *out) {
     if (!rc && (inst->dirty & RMT_DIRTY_NAME)) rc = put_change(out, inst, RMT_REPL_NAME);
     if (!rc && (inst->dirty & RMT_DIRTY_VALUE)) rc = put_change(out, inst, RMT_REPL_VALUE);
     if (!rc && (inst->dirty & RMT_DIRTY_ATTRS)) rc = put_change(out, inst, RMT_REPL_ATTRS);
+    if (!rc && (inst->dirty & RMT_DIRTY_TAGS)) rc = put_change(out, inst, RMT_REPL_TAGS);
     inst->dirty = 0;
   }
   t->nops = 0;
@@ -454,6 +509,55 @@ static int read_attrs(rmt_reader *r, rmt_arena *arena, const rmt_limits *limits,
   return RMT_OK;
 }
 
+typedef struct tag_in {
+  const char *name;
+  size_t len;
+} tag_in;
+
+/* Parses a tag set, refusing what the server would never send: more than RMT_MAX_TAGS,
+ * an empty or over-long name, a NUL inside one, or the same tag twice. */
+static int read_tags(rmt_reader *r, rmt_arena *arena, tag_in **out, size_t *n) {
+  uint64_t count = rmt__get_varint(r);
+  if (r->bad || count > RMT_MAX_TAGS || count > r->len - r->off) return RMT_EDECODE;
+  tag_in *a = count ? rmt_arena_alloc(arena, (size_t)count * sizeof *a) : NULL;
+  if (count && !a) return RMT_ENOMEM;
+  for (uint64_t i = 0; i < count; i++) {
+    const uint8_t *nm = rmt__get_lstr(r, RMT_MAX_TAG_LEN, &a[i].len);
+    if (r->bad || !a[i].len || memchr(nm, 0, a[i].len)) return RMT_EDECODE;
+    a[i].name = (const char *)nm;
+    for (uint64_t k = 0; k < i; k++)
+      if (a[k].len == a[i].len && memcmp(a[k].name, a[i].name, a[i].len) == 0) return RMT_EDECODE;
+  }
+  *out = a;
+  *n = (size_t)count;
+  return RMT_OK;
+}
+
+/* Replaces inst's tags with `in`, reporting each tag that went, then each that came. */
+static int apply_tags(rmt_tree *t, rmt_inst *inst, const tag_in *in, size_t n, apply_ctx *c) {
+  char name[RMT_MAX_TAG_LEN + 1];
+  for (size_t i = inst->ntags; i-- > 0;) {
+    const char *have = inst->tags[i];
+    int keep = 0;
+    for (size_t k = 0; k < n && !keep; k++)
+      keep = strlen(have) == in[k].len && memcmp(have, in[k].name, in[k].len) == 0;
+    if (keep) continue;
+    snprintf(name, sizeof name, "%s", have);
+    rmt__tree_remove_tag(t, inst, name, strlen(name), NULL);
+    if (c->fn) c->fn(c->ud, RMT_REPLICA_TAG_REMOVED, inst->id, name);
+  }
+  for (size_t k = 0; k < n; k++) {
+    int changed;
+    int rc = rmt__tree_add_tag(t, inst, in[k].name, in[k].len, &changed);
+    if (rc) return rc;
+    if (!changed) continue;
+    memcpy(name, in[k].name, in[k].len);
+    name[in[k].len] = 0;
+    if (c->fn) c->fn(c->ud, RMT_REPLICA_TAG_ADDED, inst->id, name);
+  }
+  return RMT_OK;
+}
+
 /* Replaces inst's attributes with `in`, reporting each name that changed or went. */
 static int apply_attrs(rmt_tree *t, rmt_inst *inst, attr_in *in, size_t n, apply_ctx *c) {
   char name[MAX_NAME + 1];
@@ -501,8 +605,11 @@ int rmt__tree_apply(rmt_tree *t, const rmt_msg *m, rmt_arena *arena, const rmt_l
     if (has_value > 1) return RMT_EDECODE;
     if (has_value && read_value(&r, arena, limits, &value)) return RMT_EDECODE;
     attr_in *attrs;
-    size_t nattrs;
-    if (read_attrs(&r, arena, limits, &attrs, &nattrs) || r.off != r.len) return RMT_EDECODE;
+    size_t nattrs, ntags;
+    tag_in *tags;
+    if (read_attrs(&r, arena, limits, &attrs, &nattrs) || read_tags(&r, arena, &tags, &ntags) ||
+        r.off != r.len)
+      return RMT_EDECODE;
     if (parent && !rmt__tree_get(t, parent)) return RMT_EDECODE;
     int rc = rmt__tree_create(t, m->id, parent, (const char *)cls, class_len, (const char *)nm,
                               name_len, &inst);
@@ -511,6 +618,8 @@ int rmt__tree_apply(rmt_tree *t, const rmt_msg *m, rmt_arena *arena, const rmt_l
     if (value) rc = rmt__tree_set_value(t, inst, value, NULL);
     for (size_t i = 0; !rc && i < nattrs; i++)
       rc = rmt__tree_set_attr(t, inst, attrs[i].name, attrs[i].len, attrs[i].value, NULL);
+    for (size_t i = 0; !rc && i < ntags; i++)
+      rc = rmt__tree_add_tag(t, inst, tags[i].name, tags[i].len, NULL);
     if (rc) {
       rmt__tree_destroy(t, inst, NULL, NULL);
       return rc;
@@ -549,6 +658,12 @@ int rmt__tree_apply(rmt_tree *t, const rmt_msg *m, rmt_arena *arena, const rmt_l
     size_t n;
     if (!inst || read_attrs(&r, arena, limits, &attrs, &n) || r.off != r.len) return RMT_EDECODE;
     return apply_attrs(t, inst, attrs, n, &c);
+  }
+  case RMT_REPL_TAGS: {
+    tag_in *tags;
+    size_t n;
+    if (!inst || read_tags(&r, arena, &tags, &n) || r.off != r.len) return RMT_EDECODE;
+    return apply_tags(t, inst, tags, n, &c);
   }
   case RMT_REPL_DESTROY:
     if (!inst || r.off != r.len) return RMT_EDECODE;

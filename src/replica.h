@@ -12,10 +12,17 @@ typedef enum rmt_repl_op {
   RMT_REPL_NAME = 3,    /* name */
   RMT_REPL_PARENT = 4,  /* parent */
   RMT_REPL_ATTRS = 5,   /* the whole attribute set */
-  RMT_REPL_DESTROY = 6  /* the instance and its descendants */
+  RMT_REPL_DESTROY = 6, /* the instance and its descendants */
+  RMT_REPL_TAGS = 7     /* the whole tag set */
 } rmt_repl_op;
 
-enum { RMT_DIRTY_VALUE = 1, RMT_DIRTY_NAME = 2, RMT_DIRTY_PARENT = 4, RMT_DIRTY_ATTRS = 8 };
+enum {
+  RMT_DIRTY_VALUE = 1,
+  RMT_DIRTY_NAME = 2,
+  RMT_DIRTY_PARENT = 4,
+  RMT_DIRTY_ATTRS = 8,
+  RMT_DIRTY_TAGS = 16
+};
 
 typedef struct rmt_attr {
   char *name;
@@ -31,6 +38,8 @@ typedef struct rmt_inst {
   rmt_value *value; /* owned block of one value, or NULL */
   rmt_attr *attrs;
   size_t nattrs, cap_attrs;
+  char **tags; /* CollectionService tags, in the order they were added; at most RMT_MAX_TAGS */
+  size_t ntags, cap_tags;
   rmt_instance_id *children; /* creation order */
   size_t nchildren, cap_children;
   uint8_t dirty;  /* server: RMT_DIRTY_* since the last flush */
@@ -66,6 +75,11 @@ int rmt__tree_set_value(rmt_tree *t, rmt_inst *inst, const rmt_value *value, rmt
 int rmt__tree_set_attr(rmt_tree *t, rmt_inst *inst, const char *name, size_t len,
                        const rmt_value *value, rmt_error *err);
 const rmt_value *rmt__tree_get_attr(const rmt_inst *inst, const char *name, size_t len);
+/* Tags: 1..RMT_MAX_TAG_LEN bytes, at most RMT_MAX_TAGS per instance (RMT_ELIMIT beyond).
+ * *changed (nullable) says whether the set changed. */
+int rmt__tree_add_tag(rmt_tree *t, rmt_inst *inst, const char *tag, size_t len, int *changed);
+int rmt__tree_remove_tag(rmt_tree *t, rmt_inst *inst, const char *tag, size_t len, int *changed);
+int rmt__tree_has_tag(const rmt_inst *inst, const char *tag, size_t len);
 /* 1 when `ancestor` is inst itself or one of its ancestors. */
 int rmt__tree_is_ancestor(const rmt_tree *t, rmt_instance_id ancestor, rmt_instance_id id);
 /* Unlinks and frees inst and its descendants; `each` (nullable) sees every one first,

@@ -1032,6 +1032,9 @@ int rmt_server_create_remote(rmt_server *s, const char *name, rmt_remote_kind ki
     return RMT_ENOMEM;
   }
   s->remotes.next_id++;
+  /* Instance changes made before this (the remote's own replicated copy) reach clients
+   * first, as they do before a remote message: a client binds the copy it already has. */
+  repl_flush(s);
   s->scratch.len = 0;
   if (!put_remote_info(&s->scratch, r)) broadcast_control(s, RMT_CTL_REMOTE_ADDED, 0);
   if (out_id) *out_id = id;
@@ -1058,6 +1061,7 @@ int rmt_server_destroy_remote(rmt_server *s, rmt_remote_id remote) {
     }
     pc = next;
   }
+  repl_flush(s); /* as in create_remote: earlier instance changes go first */
   s->scratch.len = 0;
   if (!rmt__put_varint(&s->scratch, remote)) broadcast_control(s, RMT_CTL_REMOTE_REMOVED, 0);
   if (s->in_service) {
@@ -1400,6 +1404,31 @@ int rmt_server_instance_set_attribute(rmt_server *s, rmt_instance_id id, const c
   if (!name_ok(name, 1)) return rmt__seterr(err, RMT_EINVAL, "attribute names are 1..100 bytes");
   int rc = rmt__tree_set_attr(&s->tree, inst, name, strlen(name), value, err);
   return rc ? rc : rmt__tree_mark(&s->tree, inst, RMT_DIRTY_ATTRS);
+}
+
+static int set_tag(rmt_server *s, rmt_instance_id id, const char *tag, int add) {
+  rmt_inst *inst = server_inst(s, id);
+  if (!inst) return RMT_ENOTFOUND;
+  if (!tag) return RMT_EINVAL;
+  size_t len = strlen(tag);
+  if (!len || len > RMT_MAX_TAG_LEN) {
+    set_error(s, "tags are 1..100 bytes");
+    return RMT_EINVAL;
+  }
+  int changed;
+  int rc = add ? rmt__tree_add_tag(&s->tree, inst, tag, len, &changed)
+               : rmt__tree_remove_tag(&s->tree, inst, tag, len, &changed);
+  if (rc == RMT_ELIMIT) set_error(s, "an instance has at most 64 tags");
+  if (rc || !changed) return rc;
+  return rmt__tree_mark(&s->tree, inst, RMT_DIRTY_TAGS);
+}
+
+int rmt_server_instance_add_tag(rmt_server *s, rmt_instance_id id, const char *tag) {
+  return set_tag(s, id, tag, 1);
+}
+
+int rmt_server_instance_remove_tag(rmt_server *s, rmt_instance_id id, const char *tag) {
+  return set_tag(s, id, tag, 0);
 }
 
 int rmt_server_instance_info(const rmt_server *s, rmt_instance_id id, rmt_instance_info *out) {

@@ -1,7 +1,8 @@
 /* test_lua_replication.c - the Lua host's replication over the real engine on loopback (server
  * and client hosts in one process): what the server mirrors into the engine tree (and what it
- * must not: remotes, the camera, ServerStorage), subtrees moving in and out, one folder for
- * a remote's path and its replicated copy, and a client's local edits staying local. */
+ * must not: the camera, ServerStorage), subtrees moving in and out, one folder and one remote
+ * for a remote's path and its replicated copy, CollectionService tags, and a client's local
+ * edits staying local. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 
@@ -19,7 +20,11 @@ static const char *SERVER_SCRIPT =
     "gold.Parent = rs\n"
     "local loot = Instance.new('Folder', game.ServerStorage) loot.Name = 'Loot'\n"
     "local coins = Instance.new('IntValue', loot) coins.Name = 'Coins'\n"
-    "coins.Value = 3\n";
+    "coins.Value = 3\n"
+    "local CS = game:GetService('CollectionService')\n"
+    "CS:AddTag(remotes.Ping, 'NetManagedEvent')\n"
+    "gold:AddTag('Currency')\n"
+    "loot:AddTag('Hidden')\n";
 
 static int setup(void **state) {
   if (lua_world_setup(state, NULL, SERVER_SCRIPT, "server.lua", "Tester")) return -1;
@@ -63,10 +68,12 @@ static void test_what_the_server_mirrors(void **state) {
   assert_int_not_equal(me, 0);
   /* the camera stays on its side; the workspace has nothing else */
   assert_int_equal(count_children(c, ws), 0);
-  /* the remote travels by the registry only: its folder replicates without it */
+  /* the remote replicates as an instance too (its tags and attributes travel with it) */
   remotes = child_named(c, rs, "Remotes");
   assert_int_not_equal(remotes, 0);
-  assert_int_equal(count_children(c, remotes), 1);
+  assert_int_equal(count_children(c, remotes), 2);
+  assert_int_equal(rmt_client_instance_info(c, child_named(c, remotes, "Ping"), &info), 0);
+  assert_string_equal(info.class_name, "RemoteEvent");
   assert_int_not_equal(child_named(c, remotes, "Motd"), 0);
   gold = child_named(c, rs, "Gold");
   assert_int_equal(rmt_client_instance_info(c, gold, &info), 0);
@@ -75,7 +82,8 @@ static void test_what_the_server_mirrors(void **state) {
   assert_int_equal(info.value->type, RMT_TNUMBER);
   assert_true(info.value->as.number == 5);
 
-  /* on the Lua side: one Remotes folder holding the remote and the value */
+  /* on the Lua side: one Remotes folder holding the remote (the registry's and the replica's
+   * are one instance) and the value */
   rmt_host_run_string(w->ch,
                       "local rs = game.ReplicatedStorage\n"
                       "print('rs', #rs:GetChildren(), #rs.Remotes:GetChildren(),\n"
@@ -150,11 +158,119 @@ static void test_client_edits_stay_local(void **state) {
   assert_true(has_line(&w->ccap, "P client now 6"));
 }
 
+/* Tags: set before the client joined (on a remote, a value and a server-only folder), added
+ * and removed later, on a new instance, a client's own, a remote renamed while tagged, and a
+ * remote whose name holds a '/' (as @rbxts/net's namespaces make). */
+static void test_tags(void **state) {
+  world *w = *state;
+  rmt_host_run_string(w->ch,
+                      "local CS = game:GetService('CollectionService')\n"
+                      "local rs = game.ReplicatedStorage\n"
+                      "local net = CS:GetTagged('NetManagedEvent')\n"
+                      "print('tagged', #net, net[1] == rs.Remotes.Ping, rs.Remotes.Ping:HasTag('NetManagedEvent'))\n"
+                      "print('gold', table.concat(rs.Gold:GetTags(), ','), #CS:GetTagged('Hidden'))\n"
+                      "_G.ping = rs.Remotes.Ping\n"
+                      "_G.ping.OnClientEvent:Connect(function(x) print('ping got', x) end)\n"
+                      "CS:GetInstanceAddedSignal('Later'):Connect(function(x)\n"
+                      "  print('added', x.Name, x.Parent and x.Parent.Name)\n"
+                      "end)\n"
+                      "CS:GetInstanceRemovedSignal('Later'):Connect(function(x)\n"
+                      "  print('gone', x.Name, x:HasTag('Later'), #CS:GetTagged('Later'))\n"
+                      "end)\n"
+                      "CS:GetInstanceRemovedSignal('Currency'):Connect(function(x)\n"
+                      "  print('removed', x.Name, x:HasTag('Currency'))\n"
+                      "end)\n"
+                      "rs.Gold:AddTag('Mine')\n",
+                      "client.lua");
+  rmt_host_run_string(w->sh,
+                      "local CS = game:GetService('CollectionService')\n"
+                      "local rs = game.ReplicatedStorage\n"
+                      "print('server mine', rs.Gold:HasTag('Mine'))\n"
+                      "rs.Gold:AddTag('Later')\n"
+                      "CS:RemoveTag(rs.Gold, 'Currency')\n"
+                      "local p = Instance.new('Part') p.Name = 'Crate'\n"
+                      "CS:AddTag(p, 'Later')\n"
+                      "p.Parent = workspace\n"
+                      "local e = Instance.new('RemoteEvent') e.Name = 'Fresh' e:AddTag('NetManagedEvent')\n"
+                      "e.Parent = rs.Remotes\n"
+                      "local sc = Instance.new('RemoteEvent') sc.Name = 'Game/Score%'\n"
+                      "sc.Parent = rs.Remotes\n",
+                      "server2.lua");
+  lua_world_pump(w, 0.3);
+  rmt_host_run_string(w->ch,
+                      "local CS = game:GetService('CollectionService')\n"
+                      "local rs = game.ReplicatedStorage\n"
+                      "print('gold now', table.concat(rs.Gold:GetTags(), ','))\n"
+                      "local names = {}\n"
+                      "for _, x in ipairs(CS:GetTagged('NetManagedEvent')) do names[#names + 1] = x.Name end\n"
+                      "table.sort(names)\n"
+                      "print('net now', table.concat(names, ','), #rs.Remotes:GetChildren())\n"
+                      "rs.Remotes['Game/Score%'].OnClientEvent:Connect(function(x) print('score got', x) end)\n",
+                      "client2.lua");
+  /* renamed on the server: the client's instance (held in _G.ping) follows, still bound */
+  rmt_host_run_string(w->sh,
+                      "local ping = game.ReplicatedStorage.Remotes.Ping\n"
+                      "ping.Name = 'Pong'\n"
+                      "ping:RemoveTag('NetManagedEvent')\n"
+                      "workspace.Crate:Destroy()\n",
+                      "server3.lua");
+  lua_world_pump(w, 0.3);
+  rmt_host_run_string(w->sh,
+                      "local r = game.ReplicatedStorage.Remotes\n"
+                      "r.Pong:FireAllClients('hi')\n"
+                      "r['Game/Score%']:FireAllClients(5)\n",
+                      "server4.lua");
+  lua_world_pump(w, 0.3);
+  rmt_host_run_string(w->ch,
+                      "local rs = game.ReplicatedStorage\n"
+                      "print('renamed', _G.ping.Name, rs.Remotes.Pong == _G.ping,\n"
+                      "  #rs.Remotes:GetChildren(), _G.ping:HasTag('NetManagedEvent'))\n",
+                      "client3.lua");
+  if (w->ccap.errors || w->scap.errors || w->scap.warns) dump(w);
+  assert_true(has_line(&w->ccap, "P tagged 1 true true"));
+  assert_true(has_line(&w->ccap, "P gold Currency 0"));
+  assert_true(has_line(&w->scap, "P server mine false"));
+  assert_true(has_line(&w->ccap, "P added Gold ReplicatedStorage"));
+  assert_true(has_line(&w->ccap, "P added Crate Workspace"));
+  assert_true(has_line(&w->ccap, "P removed Gold false"));
+  assert_true(has_line(&w->ccap, "P gold now Later,Mine"));
+  /* a remote named with a '/' is one instance, not a folder "Game" holding "Score%" */
+  assert_true(has_line(&w->ccap, "P net now Fresh,Ping 4"));
+  assert_true(has_line(&w->ccap, "P score got 5"));
+  assert_true(has_line(&w->ccap, "P ping got hi"));
+  assert_true(has_line(&w->ccap, "P renamed Pong true 4 false"));
+  /* destroyed on the server: the client's copy leaves GetTagged('Later') (Gold stays) */
+  assert_true(has_line(&w->ccap, "P gone Crate true 1"));
+  assert_int_equal(w->ccap.errors, 0);
+  assert_int_equal(w->scap.errors + w->scap.warns, 0);
+}
+
+/* A server tag the engine refuses stays on the server, with one warning naming it. */
+static void test_tag_over_limit_warns(void **state) {
+  world *w = *state;
+  rmt_host_run_string(w->sh,
+                      "local gold = game.ReplicatedStorage.Gold\n"
+                      "gold:AddTag(string.rep('x', 101))\n"
+                      "gold:AddTag(string.rep('x', 101))\n"
+                      "print('kept', gold:HasTag(string.rep('x', 101)))\n",
+                      "server2.lua");
+  lua_world_pump(w, 0.2);
+  rmt_host_run_string(w->ch,
+                      "print('client tags', #game.ReplicatedStorage.Gold:GetTags())\n",
+                      "client.lua");
+  if (w->scap.warns != 1) dump(w);
+  assert_int_equal(w->scap.warns, 1);
+  assert_true(has_line(&w->scap, "P kept true"));
+  assert_true(has_line(&w->ccap, "P client tags 1"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_what_the_server_mirrors, setup, lua_world_teardown),
       cmocka_unit_test_setup_teardown(test_subtrees_move_in_and_out, setup, lua_world_teardown),
       cmocka_unit_test_setup_teardown(test_client_edits_stay_local, setup, lua_world_teardown),
+      cmocka_unit_test_setup_teardown(test_tags, setup, lua_world_teardown),
+      cmocka_unit_test_setup_teardown(test_tag_over_limit_warns, setup, lua_world_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* test_replica.c - the replicated instance tree over real UDP loopback: snapshot for late
  * joiners, coalescing, order against remote events, players' instances, reparent/rename/
- * attributes/destroy, the read-only rule, and the wire cost of a change. */
+ * attributes/destroy, tags (and a client's refusal of tag sets over the limits), the
+ * read-only rule, and the wire cost of a change. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include "engine.h"
 #include "protocol.h"
 #include "remotes.h"
+#include "replica.h"
 
 typedef struct log_entry {
   rmt_replica_event event;
@@ -278,6 +280,181 @@ static void test_clients_cannot_write(void **state) {
   finish(&w);
 }
 
+static size_t count_named(const observer *o, rmt_replica_event ev, rmt_instance_id id,
+                          const char *name) {
+  size_t n = 0;
+  for (size_t i = 0; i < o->n; i++)
+    if (o->log[i].event == ev && o->log[i].id == id && strcmp(o->log[i].attribute, name) == 0) n++;
+  return n;
+}
+
+static void test_tags_replicate(void **state) {
+  (void)state;
+  world w;
+  start(&w);
+  rmt_instance_id root, a, hidden;
+  assert_int_equal(rmt_server_instance_create(w.server, 0, "Folder", "ReplicatedStorage", &root), RMT_OK);
+  assert_int_equal(rmt_server_instance_create(w.server, root, "RemoteEvent", "Ping", &a), RMT_OK);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, "NetManagedEvent"), RMT_OK);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, "Old"), RMT_OK);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, "Old"), RMT_OK); /* no duplicate */
+  rmt_server_flush(w.server);
+
+  /* Joins after the tags: they come with the snapshot's CREATE, not as separate events. */
+  observer *o = join(&w, "Alice");
+  wait_for(&w, o, RMT_REPLICA_CREATED, a, 1);
+  rmt_instance_info info;
+  assert_int_equal(rmt_client_instance_info(o->client, a, &info), RMT_OK);
+  assert_int_equal(info.ntags, 2);
+  assert_string_equal(rmt_client_instance_tag_at(o->client, a, 0), "NetManagedEvent");
+  assert_string_equal(rmt_client_instance_tag_at(o->client, a, 1), "Old");
+  assert_null(rmt_client_instance_tag_at(o->client, a, 2));
+  assert_int_equal(count(o, RMT_REPLICA_TAG_ADDED, a), 0);
+
+  /* Added and removed later: one event each, naming the tag. */
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, "Late"), RMT_OK);
+  assert_int_equal(rmt_server_instance_remove_tag(w.server, a, "Old"), RMT_OK);
+  assert_int_equal(rmt_server_instance_remove_tag(w.server, a, "Never"), RMT_OK);
+  rmt_server_flush(w.server);
+  wait_for(&w, o, RMT_REPLICA_TAG_REMOVED, a, 1);
+  wait_for(&w, o, RMT_REPLICA_TAG_ADDED, a, 1);
+  assert_int_equal(count_named(o, RMT_REPLICA_TAG_ADDED, a, "Late"), 1);
+  assert_int_equal(count_named(o, RMT_REPLICA_TAG_REMOVED, a, "Old"), 1);
+  assert_true(rmt_client_instance_has_tag(o->client, a, "Late"));
+  assert_false(rmt_client_instance_has_tag(o->client, a, "Old"));
+  assert_true(rmt_client_instance_has_tag(o->client, a, "NetManagedEvent"));
+
+  /* Added and removed between two flushes: the client sees no change at all. */
+  size_t before = o->n;
+  rmt_server_instance_add_tag(w.server, a, "Blink");
+  rmt_server_instance_remove_tag(w.server, a, "Blink");
+  rmt_value v = rmt_num(1);
+  rmt_server_instance_set_attribute(w.server, a, "After", &v, NULL);
+  rmt_server_flush(w.server);
+  wait_for(&w, o, RMT_REPLICA_ATTRIBUTE, a, 1);
+  for (size_t i = before; i < o->n; i++) assert_int_not_equal(o->log[i].event, RMT_REPLICA_TAG_ADDED);
+
+  /* The server refuses what a client would refuse. */
+  char longtag[RMT_MAX_TAG_LEN + 2];
+  memset(longtag, 'x', sizeof longtag - 1);
+  longtag[sizeof longtag - 1] = 0;
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, longtag), RMT_EINVAL);
+  longtag[RMT_MAX_TAG_LEN] = 0;
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, longtag), RMT_OK);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, ""), RMT_EINVAL);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, 9999, "x"), RMT_ENOTFOUND);
+  assert_int_equal(rmt_server_instance_create(w.server, 0, "Folder", "ServerOnly", &hidden), RMT_OK);
+  char tag[16];
+  for (int i = 0; i < RMT_MAX_TAGS; i++) {
+    snprintf(tag, sizeof tag, "t%d", i);
+    assert_int_equal(rmt_server_instance_add_tag(w.server, hidden, tag), RMT_OK);
+  }
+  assert_int_equal(rmt_server_instance_add_tag(w.server, hidden, "one more"), RMT_ELIMIT);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, hidden, "t0"), RMT_OK); /* already there */
+  finish(&w);
+}
+
+/* A message as a hostile server could send it, applied straight to a client's tree. */
+static int apply_raw(rmt_tree *t, rmt_arena *arena, rmt_instance_id id, const rmt_buf *body,
+                     observer *o) {
+  rmt_limits lim;
+  rmt_limits_default(&lim);
+  rmt_msg m = {.kind = RMT_MSG_REPL, .id = id, .body = body->data, .body_len = body->len};
+  return rmt__tree_apply(t, &m, arena, &lim, on_replica, o);
+}
+
+static void create_body(rmt_buf *b, uint64_t ntags, const char *const *tags, const size_t *lens) {
+  uint8_t op = RMT_REPL_CREATE, zero = 0;
+  b->len = 0;
+  rmt_buf_append(b, &op, 1);
+  rmt__put_varint(b, 0);                    /* parent */
+  rmt__put_varint(b, 0);                    /* player */
+  rmt__put_lstr(b, "Folder", 6);
+  rmt__put_lstr(b, "F", 1);
+  rmt_buf_append(b, &zero, 1);              /* no value */
+  rmt__put_varint(b, 0);                    /* no attributes */
+  rmt__put_varint(b, ntags);
+  for (uint64_t i = 0; tags && i < ntags; i++) rmt__put_lstr(b, tags[i], lens[i]);
+}
+
+static void test_hostile_tag_sets_refused(void **state) {
+  (void)state;
+  alloc_counter ac;
+  alloc_counter_init(&ac);
+  rmt_tree t;
+  rmt__tree_init(&t, &ac.hook);
+  rmt_arena *arena = rmt_arena_create(&ac.hook);
+  static observer o;
+  memset(&o, 0, sizeof o);
+  rmt_buf b = {0};
+  b.alloc = &ac.hook;
+  static char names[RMT_MAX_TAGS + 1][8];
+  const char *tags[RMT_MAX_TAGS + 1];
+  size_t lens[RMT_MAX_TAGS + 1];
+  for (int i = 0; i <= RMT_MAX_TAGS; i++) {
+    snprintf(names[i], sizeof names[i], "t%d", i);
+    tags[i] = names[i];
+    lens[i] = strlen(names[i]);
+  }
+
+  create_body(&b, RMT_MAX_TAGS + 1, tags, lens); /* one too many */
+  assert_int_equal(apply_raw(&t, arena, 1, &b, &o), RMT_EDECODE);
+  create_body(&b, 1000000, NULL, NULL); /* a count the message cannot hold */
+  assert_int_equal(apply_raw(&t, arena, 1, &b, &o), RMT_EDECODE);
+  const char *dup[2] = {"a", "a"};
+  size_t duplens[2] = {1, 1};
+  create_body(&b, 2, dup, duplens);
+  assert_int_equal(apply_raw(&t, arena, 1, &b, &o), RMT_EDECODE);
+  char longtag[RMT_MAX_TAG_LEN + 1];
+  memset(longtag, 'x', sizeof longtag);
+  const char *lt[1] = {longtag};
+  size_t ll[1] = {RMT_MAX_TAG_LEN + 1};
+  create_body(&b, 1, lt, ll);
+  assert_int_equal(apply_raw(&t, arena, 1, &b, &o), RMT_EDECODE);
+  const char *nul[1] = {"a\0b"};
+  size_t nullen[1] = {3};
+  create_body(&b, 1, nul, nullen);
+  assert_int_equal(apply_raw(&t, arena, 1, &b, &o), RMT_EDECODE);
+  const char *empty[1] = {""};
+  size_t zlen[1] = {0};
+  create_body(&b, 1, empty, zlen);
+  assert_int_equal(apply_raw(&t, arena, 1, &b, &o), RMT_EDECODE);
+  assert_null(rmt__tree_get(&t, 1)); /* nothing was created by any of them */
+  assert_int_equal(o.n, 0);
+
+  /* The limit itself is fine; then a TAGS change over it is refused and changes nothing. */
+  create_body(&b, RMT_MAX_TAGS, tags, lens);
+  assert_int_equal(apply_raw(&t, arena, 1, &b, &o), RMT_OK);
+  assert_int_equal(rmt__tree_get(&t, 1)->ntags, RMT_MAX_TAGS);
+  uint8_t op = RMT_REPL_TAGS;
+  b.len = 0;
+  rmt_buf_append(&b, &op, 1);
+  rmt__put_varint(&b, RMT_MAX_TAGS + 1);
+  for (int i = 0; i <= RMT_MAX_TAGS; i++) rmt__put_lstr(&b, tags[i], lens[i]);
+  assert_int_equal(apply_raw(&t, arena, 1, &b, &o), RMT_EDECODE);
+  assert_int_equal(rmt__tree_get(&t, 1)->ntags, RMT_MAX_TAGS);
+  assert_int_equal(apply_raw(&t, arena, 2, &b, &o), RMT_EDECODE); /* unknown instance */
+  /* A valid TAGS: one removed, one added, reported as such. */
+  b.len = 0;
+  rmt_buf_append(&b, &op, 1);
+  rmt__put_varint(&b, RMT_MAX_TAGS);
+  for (int i = 1; i <= RMT_MAX_TAGS; i++) rmt__put_lstr(&b, tags[i], lens[i]);
+  o.n = 0;
+  assert_int_equal(apply_raw(&t, arena, 1, &b, &o), RMT_OK);
+  assert_int_equal(count_named(&o, RMT_REPLICA_TAG_REMOVED, 1, "t0"), 1);
+  assert_int_equal(count_named(&o, RMT_REPLICA_TAG_ADDED, 1, names[RMT_MAX_TAGS]), 1);
+  assert_int_equal(o.n, 2);
+  /* Trailing bytes after a tag set are refused. */
+  uint8_t junk = 0;
+  rmt_buf_append(&b, &junk, 1);
+  assert_int_equal(apply_raw(&t, arena, 1, &b, &o), RMT_EDECODE);
+
+  rmt_buf_free(&b);
+  rmt_arena_destroy(arena);
+  rmt__tree_free(&t);
+  assert_int_equal(ac.live_blocks, 0);
+}
+
 static void test_wire_cost(void **state) {
   (void)state;
   world w;
@@ -320,6 +497,8 @@ int main(void) {
       cmocka_unit_test(test_snapshot_changes_and_late_joiner),
       cmocka_unit_test(test_value_before_fire_is_visible),
       cmocka_unit_test(test_clients_cannot_write),
+      cmocka_unit_test(test_tags_replicate),
+      cmocka_unit_test(test_hostile_tag_sets_refused),
       cmocka_unit_test(test_wire_cost),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

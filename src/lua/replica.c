@@ -116,6 +116,29 @@ static int l_rep_set_attr(lua_State *L) {
   return push_status(L, host, rc, &err);
 }
 
+/* rep_add_tag(id, tag) / rep_remove_tag(id, tag) */
+static int set_tag(lua_State *L, int add) {
+  rmt_host *host = host_of(L);
+  rmt_instance_id id = check_id(L, 1);
+  size_t len;
+  const char *tag = luaL_checklstring(L, 2, &len);
+  int rc;
+  if (!host->server) return no_engine(L);
+  /* A NUL would cut the tag short in the engine's C string: refuse rather than rename it. */
+  if (strlen(tag) != len) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "a tag may not contain a NUL byte");
+    lua_pushstring(L, rmt_err_name(RMT_EINVAL));
+    return 3;
+  }
+  rc = add ? rmt_server_instance_add_tag(host->server, id, tag)
+           : rmt_server_instance_remove_tag(host->server, id, tag);
+  return push_status(L, host, rc, NULL);
+}
+
+static int l_rep_add_tag(lua_State *L) { return set_tag(L, 1); }
+static int l_rep_remove_tag(lua_State *L) { return set_tag(L, 0); }
+
 static int l_rep_player_instance(lua_State *L) {
   rmt_host *host = host_of(L);
   lua_Number n = luaL_checknumber(L, 1);
@@ -134,7 +157,8 @@ static void push_one(rmt_host *host, lua_State *L, const rmt_value *v) {
   }
 }
 
-/* rep_info(id) -> { parent, class, name, player, userId, value, attrs = {name = value} } or nil
+/* rep_info(id) -> { parent, class, name, player, userId, value, attrs = {name = value},
+ * tags = {tag, ...} } or nil
  * when the client does not know the instance. */
 static int l_rep_info(lua_State *L) {
   rmt_host *host = host_of(L);
@@ -165,6 +189,14 @@ static int l_rep_info(lua_State *L) {
     lua_setfield(L, -2, name);
   }
   lua_setfield(L, -2, "attrs");
+  lua_createtable(L, (int)info.ntags, 0);
+  for (i = 0; i < info.ntags; i++) {
+    const char *tag = rmt_client_instance_tag_at(host->client, id, i);
+    if (!tag) break;
+    lua_pushstring(L, tag);
+    lua_rawseti(L, -2, (int)i + 1);
+  }
+  lua_setfield(L, -2, "tags");
   return 1;
 }
 
@@ -230,6 +262,8 @@ void rmt_replica_open(rmt_host *host, lua_State *L, int idx) {
                                  {"rep_set_name", l_rep_set_name},
                                  {"rep_set_value", l_rep_set_value},
                                  {"rep_set_attr", l_rep_set_attr},
+                                 {"rep_add_tag", l_rep_add_tag},
+                                 {"rep_remove_tag", l_rep_remove_tag},
                                  {"rep_player_instance", l_rep_player_instance},
                                  {"rep_info", l_rep_info},
                                  {"rep_attr", l_rep_attr},

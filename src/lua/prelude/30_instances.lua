@@ -148,8 +148,10 @@ local function setParent(self, d, newParent, force)
     local nd = Inst[newParent]
     nd.children[#nd.children + 1] = self
   end
-  if rebind then rebind(self) end
+  -- replication first: the engine sends a remote's new copy before its registry entry, so
+  -- a client binds the instance it has instead of making a second one for a moment
   if rep then rep.parent(self, d) end
+  if rebind then rebind(self) end
   if old and Inst[old].signals.ChildRemoved then fireSignal(Inst[old].signals.ChildRemoved, self) end
   if newParent then
     local nd = Inst[newParent]
@@ -168,8 +170,8 @@ local function setName(self, d, v)
   end
   if d.Name == v then return end
   d.Name = v
+  if rep and d.repId then rep.name(self, d) end -- before rebind, as in setParent
   if rebind then rebind(self) end
-  if rep and d.repId then rep.name(self, d) end
   propChanged(self, d, "Name", v)
   if d.Parent then wakeChildWaiters(Inst[d.Parent], v, self) end
 end
@@ -332,6 +334,9 @@ local function destroy(self)
   setParent(self, d, nil, true)
   d.destroyed = true
   d.locked = true
+  -- CollectionService's removed signals fire for a destroyed instance's tags (75_service_behaviour)
+  local cs = classes.CollectionService
+  if cs and cs.tagApi then cs.tagApi.gone(self) end
   for _, s in pairs(d.signals) do disconnectAll(s) end
   if d.propSignals then for _, s in pairs(d.propSignals) do disconnectAll(s) end end
   if d.attrSignals then for _, s in pairs(d.attrSignals) do disconnectAll(s) end end

@@ -141,7 +141,9 @@ local function remotePath(inst)
   while cur do
     local d = Inst[cur]
     if d.ClassName == "ReplicatedStorage" then return table.concat(parts, "/") end
-    tinsert(parts, 1, d.Name)
+    -- '/' separates the path's segments, so a name holding one (@rbxts/net's "Game/Score")
+    -- is escaped, and '%' with it; the client's registry hook undoes this.
+    tinsert(parts, 1, (d.Name:gsub("[%%/]", function(c) return sformat("%%%02X", c:byte()) end)))
     cur = d.Parent
   end
   return nil

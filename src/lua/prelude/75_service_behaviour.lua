@@ -1,6 +1,6 @@
 -- ---------------------------------------------------------------------------------------
 -- Services with behaviour: HttpService (JSON, GUIDs; no network), CollectionService (tags;
--- they do not replicate), Debris, TweenService (server and client, property changes over
+-- the server's replicate with their instance), Debris, TweenService (server and client, property changes over
 -- frames). Their other members come from the facts (inert).
 -- ---------------------------------------------------------------------------------------
 do
@@ -99,7 +99,9 @@ do
     },
   })
 
-  -- CollectionService and the Instance tag methods
+  -- CollectionService and the Instance tag methods. A tag on a replicated instance is sent
+  -- by the server (rep.tag); a client's own AddTag/RemoveTag stay on that client, and the
+  -- server's changes arrive through tagApi (95_replication).
   local tagged = {} -- tag -> { [inst] = true } (weak keys)
   local tagsOf = setmetatable({}, { __mode = "k" }) -- inst -> { tag = true }
   local tagSignals = {} -- "added:tag" / "removed:tag" -> signal
@@ -108,22 +110,31 @@ do
     tagSignals[key] = tagSignals[key] or newSignal(key)
     return tagSignals[key]
   end
+  local function tagName(tag, level)
+    if type(tag) == "number" then return tostring(tag) end
+    if type(tag) ~= "string" then
+      error(sformat("Unable to cast %s to string", typeof(tag)), level + 1)
+    end
+    return tag
+  end
   local function addTag(inst, tag)
-    tag = tostring(tag)
     local set = tagsOf[inst] or {}
     tagsOf[inst] = set
     if set[tag] then return end
     set[tag] = true
     tagged[tag] = tagged[tag] or setmetatable({}, { __mode = "k" })
     tagged[tag][inst] = true
+    local d = Inst[inst]
+    if rep and d.repId then rep.tag(inst, d, tag, true) end
     fireSignal(tagSignal("added", tag), inst)
   end
   local function removeTag(inst, tag)
-    tag = tostring(tag)
     local set = tagsOf[inst]
     if not set or not set[tag] then return end
     set[tag] = nil
     if tagged[tag] then tagged[tag][inst] = nil end
+    local d = Inst[inst]
+    if rep and d.repId then rep.tag(inst, d, tag, false) end
     fireSignal(tagSignal("removed", tag), inst)
   end
   local function getTags(inst)
@@ -132,20 +143,27 @@ do
     tsort(out)
     return out
   end
+  local function hasTag(inst, tag) return (tagsOf[inst] or {})[tag] == true end
+  local function checkInst(inst, fn)
+    if not Inst[inst] then
+      error(sformat("Argument 1 missing or nil for %s (Instance expected, got %s)", fn, typeof(inst)), 3)
+    end
+    return inst
+  end
   local im = classes.Instance.methods
-  im.AddTag = function(self, tag) addTag(self, tag) end
-  im.RemoveTag = function(self, tag) removeTag(self, tag) end
-  im.HasTag = function(self, tag) return (tagsOf[self] or {})[tostring(tag)] == true end
+  im.AddTag = function(self, tag) addTag(self, tagName(tag, 2)) end
+  im.RemoveTag = function(self, tag) removeTag(self, tagName(tag, 2)) end
+  im.HasTag = function(self, tag) return hasTag(self, tagName(tag, 2)) end
   im.GetTags = function(self) return getTags(self) end
   defclass("CollectionService", "Instance", {
     methods = {
-      AddTag = function(_, inst, tag) addTag(inst, tag) end,
-      RemoveTag = function(_, inst, tag) removeTag(inst, tag) end,
-      HasTag = function(_, inst, tag) return (tagsOf[inst] or {})[tostring(tag)] == true end,
-      GetTags = function(_, inst) return getTags(inst) end,
+      AddTag = function(_, inst, tag) addTag(checkInst(inst, "AddTag"), tagName(tag, 2)) end,
+      RemoveTag = function(_, inst, tag) removeTag(checkInst(inst, "RemoveTag"), tagName(tag, 2)) end,
+      HasTag = function(_, inst, tag) return hasTag(checkInst(inst, "HasTag"), tagName(tag, 2)) end,
+      GetTags = function(_, inst) return getTags(checkInst(inst, "GetTags")) end,
       GetTagged = function(_, tag)
         local out = {}
-        for inst in pairs(tagged[tostring(tag)] or {}) do
+        for inst in pairs(tagged[tagName(tag, 2)] or {}) do
           local d = Inst[inst]
           if d and not d.destroyed then out[#out + 1] = inst end
         end
@@ -157,10 +175,23 @@ do
         tsort(out)
         return out
       end,
-      GetInstanceAddedSignal = function(_, tag) return tagSignal("added", tostring(tag)) end,
-      GetInstanceRemovedSignal = function(_, tag) return tagSignal("removed", tostring(tag)) end,
+      GetInstanceAddedSignal = function(_, tag) return tagSignal("added", tagName(tag, 2)) end,
+      GetInstanceRemovedSignal = function(_, tag) return tagSignal("removed", tagName(tag, 2)) end,
     },
   })
+  -- What replication uses (95_replication); a field, not a chunk local: the prelude is one
+  -- chunk and LuaJIT allows it 200 locals.
+  -- A destroyed instance leaves GetTagged and fires the removed signal of each of its tags;
+  -- it keeps the tags themselves (GetTags/HasTag still answer), as in Roblox.
+  local function gone(inst)
+    for _, tag in ipairs(getTags(inst)) do
+      if tagged[tag] and tagged[tag][inst] then
+        tagged[tag][inst] = nil
+        fireSignal(tagSignal("removed", tag), inst)
+      end
+    end
+  end
+  classes.CollectionService.tagApi = { add = addTag, remove = removeTag, list = getTags, gone = gone }
 
   -- Debris
   defclass("Debris", "Instance", {

@@ -3,13 +3,15 @@
 -- the engine's instance tree; a client turns the engine's replica events into instances.
 -- ---------------------------------------------------------------------------------------
 local REP_CREATED, REP_VALUE, REP_NAME, REP_PARENT, REP_ATTRIBUTE, REP_DESTROYING = 1, 2, 3, 4, 5, 6
+local REP_TAG_ADDED, REP_TAG_REMOVED = 7, 8
 local REP_SERVICES = { "ReplicatedStorage", "Workspace" } -- one engine root each, in this order
 local REP_SERVICE = { ReplicatedStorage = true, Workspace = true }
 local ReplicaById = {} -- client: engine instance id -> instance
 
--- Remotes travel by path through the registry (a second copy would duplicate them), and some
--- instances are per side (the camera).
-local function repExcluded(d) return REMOTE_KIND[d.ClassName] or d.noReplicate end
+-- Some instances are per side (the camera). Remotes replicate as instances too (their name,
+-- attributes and tags); what makes one usable on a client is the registry entry of its path,
+-- which the client binds to that same instance.
+local function repExcluded(d) return d.noReplicate end
 
 local function valueDefault(d)
   local p = lookup(d.class, "props", "Value")
@@ -18,12 +20,14 @@ end
 
 if IS_SERVER then
   local repWarned = {}
+  local tagApi = classes.CollectionService.tagApi
   -- Engine refusals other than "already gone" (a value changed while its player leaves) are
   -- reported once per message: replication must never stop a script.
   local function check(inst, what, ok, msg, code)
     if ok == nil and code ~= "RMT_ENOTFOUND" then
       local text = sformat("%s of %s not replicated: %s", what, fullName(inst), tostring(msg))
       if what == "Name" or what == "creation" then text = text .. " (names are at most 100 bytes)" end
+      if what:sub(1, 4) == "tag " then text = text .. " (tags are 1..100 bytes, at most 64 an instance)" end
       if not repWarned[text] then
         repWarned[text] = true
         warn(text)
@@ -57,6 +61,7 @@ if IS_SERVER then
     d.repId = id
     if d.class.valueChanged then check(inst, "Value", H.rep_set_value(id, wireValue(d))) end
     for k, v in pairs(d.attrs) do check(inst, "attribute " .. k, H.rep_set_attr(id, k, v)) end
+    for _, tag in ipairs(tagApi.list(inst)) do check(inst, "tag " .. tag, H.rep_add_tag(id, tag)) end
     for _, c in ipairs(d.children) do
       local cd = Inst[c]
       if not repExcluded(cd) then create(c, cd, id) end
@@ -68,6 +73,9 @@ if IS_SERVER then
     name = function(inst, d) check(inst, "Name", H.rep_set_name(d.repId, d.Name)) end,
     attr = function(inst, d, name, v)
       check(inst, "attribute " .. name, H.rep_set_attr(d.repId, name, v))
+    end,
+    tag = function(inst, d, tag, added)
+      check(inst, "tag " .. tag, (added and H.rep_add_tag or H.rep_remove_tag)(d.repId, tag))
     end,
     -- before a Destroy: the engine drops the whole subtree at once
     detach = function(inst, d)
@@ -104,6 +112,7 @@ if IS_SERVER then
         if id then
           sd.repId, sd.repRoot = id, true
           for k, v in pairs(sd.attrs) do check(svc, "attribute " .. k, H.rep_set_attr(id, k, v)) end
+          for _, tag in ipairs(tagApi.list(svc)) do check(svc, "tag " .. tag, H.rep_add_tag(id, tag)) end
           for _, c in ipairs(sd.children) do rep.parent(c, Inst[c]) end
         end
       end
@@ -115,12 +124,17 @@ local playerObject -- (id, name, userId) -> the side's Player object, made on fi
 
 local materialize
 if not IS_SERVER then
+  local tagApi = classes.CollectionService.tagApi
   -- A Folder the registry made for a remote's path, with this name and no server copy yet.
+  -- Or the remote the registry made for this path (bound, no server copy yet).
   local function adoptable(pd, name, class)
-    if class ~= "Folder" then return nil end
+    if class ~= "Folder" and not REMOTE_KIND[class] then return nil end
     for _, c in ipairs(pd.children) do
       local cd = Inst[c]
-      if not cd.repId and cd.pathFolder and cd.Name == name then return c end
+      if not cd.repId and cd.Name == name and not cd.destroyed then
+        if class == "Folder" and cd.pathFolder then return c end
+        if REMOTE_KIND[class] and cd.rid and cd.ClassName == class then return c end
+      end
     end
     return nil
   end
@@ -222,6 +236,11 @@ if not IS_SERVER then
     for k, v in pairs(attrs) do setAttr(inst, d, k, v) end
   end
 
+  -- The server's tags arrive as additions; a tag this client added itself stays.
+  local function applyTags(inst, tags)
+    for _, tag in ipairs(tags) do tagApi.add(inst, tag) end
+  end
+
   local function map(inst, d, id)
     d.repId = id
     d.pathFolder = nil
@@ -254,9 +273,9 @@ if not IS_SERVER then
       map(inst, d, id)
       d.repKeep = true
       applyAttrs(inst, d, info.attrs)
+      applyTags(inst, info.tags)
       return inst
     end
-    if REMOTE_KIND[info.class] then return nil end -- remotes come from the registry
     local parent = materialize(info.parent)
     if not parent then return nil end
     local pd = Inst[parent]
@@ -266,6 +285,7 @@ if not IS_SERVER then
       map(inst, d, id)
       if d.class.valueChanged then applyValue(inst, d, info) end
       applyAttrs(inst, d, info.attrs)
+      applyTags(inst, info.tags)
       mergePathFolders(inst)
       return inst
     end
@@ -283,6 +303,7 @@ if not IS_SERVER then
     if d.class.valueChanged then d.props.Value = readValue(inst, d, info) end
     for k, v in pairs(info.attrs) do d.attrs[k] = v end
     if not pd.destroyed then setParent(inst, d, parent, true) end
+    applyTags(inst, info.tags) -- after the parent: an added-signal listener sees it in place
     mergePathFolders(inst)
     return inst
   end
@@ -321,6 +342,10 @@ if not IS_SERVER then
       mergePathFolders(inst)
     elseif event == REP_ATTRIBUTE then
       setAttr(inst, d, attribute, H.rep_attr(id, attribute))
+    elseif event == REP_TAG_ADDED then
+      tagApi.add(inst, attribute)
+    elseif event == REP_TAG_REMOVED then
+      tagApi.remove(inst, attribute)
     end
   end
 end

@@ -109,6 +109,9 @@ hooks.registry = function(added, rid, name, kind)
   if added then
     local parent = services.ReplicatedStorage
     local segs = string.split(name, "/")
+    for i, seg in ipairs(segs) do -- names escaped by remotePath (40_remotes)
+      segs[i] = seg:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
+    end
     for i = 1, #segs - 1 do
       local c = findChild(Inst[parent], segs[i])
       if not c then
@@ -120,7 +123,17 @@ hooks.registry = function(added, rid, name, kind)
       end
       parent = c
     end
-    local inst, d = newInstance(KIND_CLASS[kind] or "RemoteEvent", true)
+    local cls = KIND_CLASS[kind] or "RemoteEvent"
+    -- the server's replicated copy of this remote, when it came first, is the one to bind
+    local inst = findChild(Inst[parent], segs[#segs])
+    local d = inst and Inst[inst]
+    if d and d.repId and not d.rid and d.ClassName == cls then
+      d.rid, d.rpath = rid, name
+      RemotesById[rid] = inst
+      if d.listening and not d.conn then d.conn = H.net_listen(rid) end
+      return
+    end
+    inst, d = newInstance(cls, true)
     d.Name = segs[#segs]
     d.rid, d.rpath = rid, name
     RemotesById[rid] = inst
@@ -131,8 +144,9 @@ hooks.registry = function(added, rid, name, kind)
       local d = Inst[inst]
       if d.conn then H.net_unlisten(rid, d.conn) d.conn = nil end
       RemotesById[rid] = nil
-      d.rid = nil
-      destroy(inst)
+      d.rid, d.rpath = nil, nil
+      -- a replicated copy goes when the server's replication says so (it may only be renamed)
+      if not d.repId then destroy(inst) end
     end
   end
 end
