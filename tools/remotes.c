@@ -7,6 +7,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 
 #include <sodium.h>
 
-#include "lua/host.h"
+#include "lua/host_api.h"
 
 #define PROG "remotes"
 #define MAX_PLACES 64
@@ -68,7 +69,40 @@ static void install_signals(void) {
   signal(SIGPIPE, SIG_IGN);
 }
 
+/* The commands, as bits so an option can name the ones that take it. */
+enum {
+  CMD_SERVE = 1 << 0,
+  CMD_JOIN = 1 << 1,
+  CMD_PLAY = 1 << 2,
+  CMD_TICKET = 1 << 3,
+  CMD_KEYGEN = 1 << 4
+};
+#define CMD_ALL (CMD_SERVE | CMD_JOIN | CMD_PLAY | CMD_TICKET | CMD_KEYGEN)
+#define CMD_RUN (CMD_SERVE | CMD_JOIN | CMD_PLAY) /* the commands that run places */
+
+typedef struct command_spec {
+  const char *name;
+  unsigned bit;
+  const char *help; /* lines after the synopsis; the synopsis comes from the option table */
+} command_spec;
+
+static const command_spec COMMANDS[] = {
+    {"serve", CMD_SERVE,
+     "run the server side: Scripts in ServerScriptService, ReplicatedStorage,\n"
+     "ServerStorage"},
+    {"join", CMD_JOIN,
+     "run one client: LocalScripts in StarterPlayerScripts; remotes as the server\n"
+     "replicates them. Leaves when idle (--idle 0: never)"},
+    {"play", CMD_PLAY,
+     "one server and N clients (Player1..PlayerN) over loopback, like Studio's\n"
+     "\"start server with N players\"; output lines are prefixed [Server]/[PlayerN]"},
+    {"ticket", CMD_TICKET, "print a signed join ticket for a server started with --key K"},
+    {"keygen", CMD_KEYGEN, "print a fresh random ticket key (64 hex digits)"},
+};
+#define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
+
 typedef struct options {
+  unsigned cmd; /* CMD_* */
   const char *command;
   const char *places[MAX_PLACES];
   int nplaces;
@@ -85,7 +119,6 @@ typedef struct options {
   const char *key;    /* --key: 64 hex digits or a file holding them */
   const char *ticket; /* --ticket: a ticket's text (join) */
   double user;        /* --user (ticket) */
-  int has_user;
   double ttl;         /* --ticket lifetime (default 3600) */
   int ticket_uses;    /* --ticket-uses (serve/play; default 1) */
   int max_per_address; /* --max-per-address (serve/play); -1 = the library's default */
@@ -93,61 +126,29 @@ typedef struct options {
   int has_key;
   double script_timeout; /* --script-timeout (0 = never; default RMT_HOST_SCRIPT_TIMEOUT) */
   double memory_limit;   /* --memory-limit in bytes (0 = the side's default) */
+  unsigned long given;   /* bit i: OPTIONS[i] was on the command line */
 } options;
 
-static void usage(FILE *f) {
-  fprintf(f,
-          "usage: " PROG " <command> PLACE... [options]\n"
-          "\n"
-          "Runs Roblox-style Lua places (Scripts, LocalScripts, ModuleScripts, remotes) as a\n"
-          "server and clients over UDP.\n"
-          "\n"
-          "commands:\n"
-          "  serve PLACE... [--port 7777] [--bind 127.0.0.1] [--duration S]\n"
-          "      run the server side: Scripts in ServerScriptService, ReplicatedStorage,\n"
-          "      ServerStorage\n"
-          "  join PLACE... [--host 127.0.0.1] [--port 7777] [--name NAME] [--idle S] [--duration S]\n"
-          "      run one client: LocalScripts in StarterPlayerScripts; remotes as the server\n"
-          "      replicates them. Leaves when idle (--idle 0: never)\n"
-          "  play PLACE... [--clients N] [--port P] [--duration S] [--idle S]\n"
-          "      one server and N clients (Player1..PlayerN) over loopback, like Studio's\n"
-          "      \"start server with N players\"; output lines are prefixed [Server]/[PlayerN]\n"
-          "  ticket --key K --user ID --name NAME [--ttl 3600]\n"
-          "      print a signed join ticket for a server started with --key K\n"
-          "  keygen\n"
-          "      print a fresh random ticket key (64 hex digits)\n"
-          "\n"
-          "PLACE is a folder laid out like Rojo (service folders, *.server.lua, *.client.lua,\n"
-          "*.lua, *.model.json, default.project.json) or a single script/model file, placed by\n"
-          "its suffix.\n"
-          "\n"
-          "options:\n"
-          "  --clients N    number of players for play (default 1)\n"
-          "  --port P       UDP port (serve/join default 7777; play picks a free one)\n"
-          "  --bind ADDR    address the server binds (default 127.0.0.1)\n"
-          "  --host ADDR    server address for join (default 127.0.0.1)\n"
-          "  --name NAME    player name for join (default Player1)\n"
-          "  --duration S   stop everything after S seconds\n"
-          "  --idle S       a client leaves once its scripts are idle and nothing arrived for S\n"
-          "  --script-timeout S  a script running S seconds without yielding gets 'Script\n"
-          "                 timeout: exhausted allowed execution time' (default 10; 0: never)\n"
-          "  --memory-limit SIZE  cap on each Lua state (bytes or K/M/G; default 1G server,\n"
-          "                 512M client): past it the allocating script gets 'not enough memory'\n"
-          "                 seconds (default 1)\n"
-          "  --key K        ticket key: 64 hex digits, or a file holding them. serve/play:\n"
-          "                 admit only players with a valid ticket (play mints one per player)\n"
-          "  --ticket-uses N  joins allowed per ticket (serve/play; default 1, 0 = unlimited\n"
-          "                 until it expires)\n"
-          "  --max-per-address N  connections one IP address may hold (serve/play; default 8,\n"
-          "                 0 = unlimited; play raises it to --clients)\n"
-          "  --ticket T     join with this ticket (join); the name comes from the ticket\n"
-          "  --user ID      user id for ticket (0..2^53)\n"
-          "  --ttl S        ticket lifetime in seconds (default 3600)\n"
-          "  --verbose      also show the engine's informational log\n"
-          "  -h, --help     this help\n"
-          "\n"
-          "exit status: 0, or 1 if any script raised an uncaught error; 2 for usage errors.\n");
-}
+struct option_spec;
+/* Stores `val` (NULL for a flag) into o at spec->field; 0, or the exit status of a usage
+ * error it has reported. */
+typedef int (*option_parse_fn)(const struct option_spec *spec, const char *val, options *o);
+
+/* One row per option: everything the parser, the usage text and the misuse errors need, so
+ * that no option name is spelled twice in this file (docs/cli.md's table agrees with it:
+ * tests/cli_options.py checks). */
+typedef struct option_spec {
+  const char *name;      /* "--port" */
+  const char *value;     /* what the value is called in the help; NULL = a flag */
+  unsigned commands;     /* CMD_* bits of the commands that take it */
+  unsigned required;     /* CMD_* bits of the commands that cannot do without it */
+  option_parse_fn parse;
+  size_t field;          /* offsetof the target in options */
+  double min, max;       /* numbers: the range accepted */
+  const char *whole;     /* numbers: NULL, or how a whole value is named in the error */
+  const char *misuse;    /* said after "X is for ..." to a command that does not take it */
+  const char *help;      /* NULL = not listed (internal: play drives its server with them) */
+} option_spec;
 
 static int usage_error(const char *fmt, const char *arg) {
   fprintf(stderr, PROG ": ");
@@ -169,9 +170,51 @@ static int parse_number(const char *opt, const char *s, double min, double max, 
   return 0;
 }
 
+#define FIELD(o, spec, type) ((type *)(void *)((char *)(o) + (spec)->field))
+
+static int opt_string(const option_spec *spec, const char *val, options *o) {
+  *FIELD(o, spec, const char *) = val;
+  return 0;
+}
+
+static int opt_flag(const option_spec *spec, const char *val, options *o) {
+  (void)val;
+  *FIELD(o, spec, int) = 1;
+  return 0;
+}
+
+/* A number in [min, max]; whole when spec->whole says how the error names a whole value. */
+static int opt_double(const option_spec *spec, const char *val, double *out) {
+  char fmt[96];
+  if (parse_number(spec->name, val, spec->min, spec->max, out) != 0) return 2;
+  if (spec->whole && *out != floor(*out)) {
+    snprintf(fmt, sizeof fmt, "%s expects %s, got '%%s'", spec->name, spec->whole);
+    return usage_error(fmt, val);
+  }
+  return 0;
+}
+
+static int opt_number(const option_spec *spec, const char *val, options *o) {
+  return opt_double(spec, val, FIELD(o, spec, double));
+}
+
+static int opt_int(const option_spec *spec, const char *val, options *o) {
+  double v;
+  int rc = opt_double(spec, val, &v);
+  if (rc == 0) *FIELD(o, spec, int) = (int)v;
+  return rc;
+}
+
+/* --script-timeout 0 means never; the host reads 0 as "the default" and < 0 as never. */
+static int opt_timeout(const option_spec *spec, const char *val, options *o) {
+  int rc = opt_number(spec, val, o);
+  if (rc == 0 && o->script_timeout == 0) o->script_timeout = -1;
+  return rc;
+}
+
 /* SIZE: bytes, or a number with a K, M or G suffix (powers of 1024; a trailing B is fine),
  * between 1M and 1000T. */
-static int parse_size(const char *s, double *out) {
+static int opt_size(const option_spec *spec, const char *s, options *o) {
   char *end;
   double v = strtod(s, &end), unit = 1;
   if (end == s || !(v > 0)) return usage_error("--memory-limit expects a size such as 512M, got '%s'", s);
@@ -183,8 +226,145 @@ static int parse_size(const char *s, double *out) {
   if (*end != 0) return usage_error("--memory-limit: unknown size suffix in '%s' (use K, M or G)", s);
   v *= unit;
   if (v < 1024.0 * 1024 || v > 1e15) return usage_error("--memory-limit must be between 1M and 1000T, got '%s'", s);
-  *out = floor(v);
+  *FIELD(o, spec, double) = floor(v);
   return 0;
+}
+
+#define AT(f) offsetof(options, f)
+#define WHOLE "a whole number"
+static const option_spec OPTIONS[] = {
+    /* name, value, commands, required by, parse, field, min, max, whole, misuse, help */
+    {"--clients", "N", CMD_PLAY, 0, opt_int, AT(clients), 0, MAX_CLIENTS, WHOLE, NULL,
+     "number of players (default 1)"},
+    {"--port", "P", CMD_RUN, 0, opt_int, AT(port), 0, 65535, WHOLE, NULL,
+     "UDP port (serve/join default 7777; play picks a free one)"},
+    {"--bind", "ADDR", CMD_SERVE, 0, opt_string, AT(bind), 0, 0, NULL, NULL,
+     "address the server binds (default 127.0.0.1)"},
+    {"--host", "ADDR", CMD_JOIN, 0, opt_string, AT(host), 0, 0, NULL, NULL,
+     "server address (default 127.0.0.1)"},
+    {"--name", "NAME", CMD_JOIN | CMD_TICKET, CMD_TICKET, opt_string, AT(name), 0, 0, NULL, NULL,
+     "player name (join: default Player1, or the ticket's)"},
+    {"--duration", "S", CMD_RUN, 0, opt_number, AT(duration), 0.001, 1e7, NULL, NULL,
+     "stop everything after S seconds"},
+    {"--idle", "S", CMD_JOIN | CMD_PLAY, 0, opt_number, AT(idle), 0, 1e7, NULL, NULL,
+     "a client leaves once its scripts are idle and nothing arrived for S\n"
+     "seconds (default 1; 0: never)"},
+    {"--script-timeout", "S", CMD_RUN, 0, opt_timeout, AT(script_timeout), 0, 1e7, NULL, NULL,
+     "a script running S seconds without yielding gets 'Script timeout:\n"
+     "exhausted allowed execution time' (default 10; 0: never)"},
+    {"--memory-limit", "SIZE", CMD_RUN, 0, opt_size, AT(memory_limit), 0, 0, NULL, NULL,
+     "cap on each Lua state (bytes or K/M/G; default 1G server, 512M\n"
+     "client): past it the allocating script gets 'not enough memory'"},
+    {"--key", "K", CMD_SERVE | CMD_PLAY | CMD_TICKET, CMD_TICKET, opt_string, AT(key), 0, 0, NULL,
+     "; join takes --ticket",
+     "ticket key: 64 hex digits, or a file holding them. serve/play: admit\n"
+     "only players with a valid ticket (play mints one per player)"},
+    {"--ticket-uses", "N", CMD_SERVE | CMD_PLAY, 0, opt_int, AT(ticket_uses), 0, 1e6, WHOLE, NULL,
+     "joins allowed per ticket (default 1, 0 = unlimited until it expires)"},
+    {"--max-per-address", "N", CMD_SERVE | CMD_PLAY, 0, opt_int, AT(max_per_address), 0, 1e6,
+     WHOLE, NULL,
+     "connections one IP address may hold (default 8, 0 = unlimited;\n"
+     "play raises it to --clients)"},
+    {"--ticket", "T", CMD_JOIN, 0, opt_string, AT(ticket), 0, 0, NULL,
+     " (play mints tickets itself with --key)",
+     "join with this ticket; the name comes from the ticket"},
+    {"--user", "ID", CMD_TICKET, CMD_TICKET, opt_number, AT(user), 0, 9007199254740992.0, WHOLE,
+     NULL, "user id for the ticket (0..2^53)"},
+    {"--ttl", "S", CMD_TICKET | CMD_PLAY, 0, opt_number, AT(ttl), 1, 31536000, "whole seconds",
+     NULL, "ticket lifetime in seconds (default 3600; play: with --key)"},
+    {"--verbose", NULL, CMD_ALL, 0, opt_flag, AT(verbose), 0, 0, NULL, NULL,
+     "also show the engine's informational log"},
+    {"--expect", "N", CMD_SERVE, 0, opt_int, AT(expect), 0, 1e6, WHOLE, NULL, NULL},
+    {"--ready-fd", "FD", CMD_SERVE, 0, opt_int, AT(ready_fd), 0, 1e6, WHOLE, NULL, NULL},
+};
+#define NOPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
+_Static_assert(sizeof OPTIONS / sizeof OPTIONS[0] <= 32, "options.given has a bit per option");
+
+static const option_spec *find_option(const char *name, size_t len) {
+  size_t i;
+  for (i = 0; i < NOPTIONS; i++)
+    if (strlen(OPTIONS[i].name) == len && memcmp(OPTIONS[i].name, name, len) == 0)
+      return &OPTIONS[i];
+  return NULL;
+}
+
+static const command_spec *find_command(const char *name) {
+  size_t i;
+  for (i = 0; i < NCOMMANDS; i++)
+    if (strcmp(COMMANDS[i].name, name) == 0) return &COMMANDS[i];
+  return NULL;
+}
+
+/* "serve/join/play": the commands in `bits`, in the table's order. */
+static void command_names(unsigned bits, const char *sep, char *out, size_t cap) {
+  size_t i, n = 0;
+  out[0] = 0;
+  for (i = 0; i < NCOMMANDS; i++) {
+    if (!(bits & COMMANDS[i].bit)) continue;
+    n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s%s", n ? sep : "", COMMANDS[i].name);
+    if (n >= cap) break;
+  }
+}
+
+/* Prints text's lines, each after the first indented by `indent`. */
+static void print_lines(FILE *f, const char *text, int indent) {
+  const char *nl;
+  while ((nl = strchr(text, '\n')) != NULL) {
+    fprintf(f, "%.*s\n%*s", (int)(nl - text), text, indent, "");
+    text = nl + 1;
+  }
+  fprintf(f, "%s\n", text);
+}
+
+#define HELP_WIDTH 78
+
+static void usage(FILE *f) {
+  size_t c, i;
+  fprintf(f,
+          "usage: " PROG " <command> PLACE... [options]\n"
+          "\n"
+          "Runs Roblox-style Lua places (Scripts, LocalScripts, ModuleScripts, remotes) as a\n"
+          "server and clients over UDP.\n"
+          "\n"
+          "commands:\n");
+  for (c = 0; c < NCOMMANDS; c++) {
+    int col = fprintf(f, "  %s%s", COMMANDS[c].name, COMMANDS[c].bit & CMD_RUN ? " PLACE..." : "");
+    for (i = 0; i < 2 * NOPTIONS; i++) { /* the required ones first */
+      const option_spec *op = &OPTIONS[i % NOPTIONS];
+      int req = (op->required & COMMANDS[c].bit) != 0;
+      char word[64];
+      int n;
+      if (!op->help || !(op->commands & COMMANDS[c].bit) || op->commands == CMD_ALL ||
+          req != (i < NOPTIONS))
+        continue;
+      n = snprintf(word, sizeof word, req ? " %s%s%s" : " [%s%s%s]", op->name,
+                   op->value ? " " : "", op->value ? op->value : "");
+      if (col + n > HELP_WIDTH) col = fprintf(f, "\n     ") - 1;
+      col += fprintf(f, "%s", word);
+    }
+    fprintf(f, "\n      ");
+    print_lines(f, COMMANDS[c].help, 6);
+  }
+  fprintf(f,
+          "\n"
+          "PLACE is a folder laid out like Rojo (service folders, *.server.lua, *.client.lua,\n"
+          "*.lua, *.model.json, default.project.json) or a single script/model file, placed by\n"
+          "its suffix.\n"
+          "\n"
+          "options (in parentheses: the commands that take it; --opt V and --opt=V alike):\n");
+  for (i = 0; i < NOPTIONS; i++) {
+    char cmds[64];
+    if (!OPTIONS[i].help) continue;
+    command_names(OPTIONS[i].commands, ", ", cmds, sizeof cmds);
+    fprintf(f, "  %s%s%s  (%s)\n      ", OPTIONS[i].name, OPTIONS[i].value ? " " : "",
+            OPTIONS[i].value ? OPTIONS[i].value : "",
+            OPTIONS[i].commands == CMD_ALL ? "all commands" : cmds);
+    print_lines(f, OPTIONS[i].help, 6);
+  }
+  fprintf(f,
+          "  -h, --help\n      this help\n"
+          "\n"
+          "exit status: 0, or 1 if any script raised an uncaught error; 2 for usage errors.\n");
 }
 
 static int hex_value(char c) {
@@ -233,8 +413,7 @@ static int load_key(const char *arg, uint8_t *out) {
   return 0;
 }
 
-static int parse_args(int argc, char **argv, options *o) {
-  int i;
+static void default_options(options *o) {
   memset(o, 0, sizeof *o);
   o->port = -1;
   o->clients = 1;
@@ -245,6 +424,74 @@ static int parse_args(int argc, char **argv, options *o) {
   o->ttl = 3600;
   o->ticket_uses = 1;
   o->max_per_address = -1;
+}
+
+/* One argument starting with "--" (argv[*i]; its value may be the next one): looked up in
+ * OPTIONS, checked against the command, parsed into o. 0, or the exit status. */
+static int parse_option(int argc, char **argv, int *i, options *o) {
+  const char *a = argv[*i], *eq = strchr(a, '='), *val = NULL;
+  size_t n = eq ? (size_t)(eq - a) : strlen(a);
+  const option_spec *spec = find_option(a, n);
+  char cmds[64];
+  if (!spec) return usage_error("unknown option '%s'", a);
+  if (!(spec->commands & o->cmd)) {
+    char fmt[192];
+    command_names(spec->commands, "/", cmds, sizeof cmds);
+    snprintf(fmt, sizeof fmt, "%s: %%s is for %s%s", o->command, cmds,
+             spec->misuse ? spec->misuse : "");
+    return usage_error(fmt, spec->name);
+  }
+  if (!spec->value) {
+    if (eq) return usage_error("option '%s' takes no value", spec->name);
+  } else if (eq) {
+    val = eq + 1;
+  } else {
+    if (*i + 1 >= argc) return usage_error("option '%s' needs a value", spec->name);
+    val = argv[++*i];
+  }
+  o->given |= 1ul << (spec - OPTIONS);
+  return spec->parse(spec, val, o);
+}
+
+/* usage_error with the command's name first ("join: ..."). */
+static int command_error(const options *o, const char *fmt, const char *arg) {
+  char full[160];
+  snprintf(full, sizeof full, "%s: %s", o->command, fmt);
+  return usage_error(full, arg);
+}
+
+/* What no single option can check: combinations, and the places themselves. */
+static int check_options(options *o) {
+  int k;
+  if (o->key) {
+    if (load_key(o->key, o->keybytes) != 0) return 2;
+    o->has_key = 1;
+  }
+  if ((o->cmd == CMD_KEYGEN || o->cmd == CMD_TICKET) && o->nplaces)
+    return command_error(o, "unexpected argument '%s'", o->places[0]);
+  for (k = 0; k < (int)NOPTIONS; k++)
+    if ((OPTIONS[k].required & o->cmd) && !(o->given & (1ul << k)))
+      return command_error(o, "%s is required", OPTIONS[k].name);
+  if (o->cmd == CMD_KEYGEN || o->cmd == CMD_TICKET) return 0;
+  if (o->ticket_uses != 1 && !o->key) return command_error(o, "%s needs --key", "--ticket-uses");
+  if (o->nplaces == 0) return command_error(o, "no PLACE given%s", "");
+  if (o->cmd == CMD_PLAY && o->clients == 0 && o->duration <= 0)
+    return command_error(o, "--clients 0 needs --duration (nothing would end the server)%s", "");
+  for (k = 0; k < o->nplaces; k++) {
+    struct stat st;
+    if (stat(o->places[k], &st) != 0) {
+      fprintf(stderr, PROG ": %s: %s\n", o->places[k], strerror(errno));
+      return 2;
+    }
+  }
+  return 0;
+}
+
+/* 0 to run o->command, -1 when done already (help, version), else the exit status. */
+static int parse_args(int argc, char **argv, options *o) {
+  const command_spec *cmd;
+  int i;
+  default_options(o);
   if (argc < 2) {
     usage(stderr);
     return 2;
@@ -257,142 +504,27 @@ static int parse_args(int argc, char **argv, options *o) {
     printf(PROG " %d.%d.%d\n", RMT_VERSION_MAJOR, RMT_VERSION_MINOR, RMT_VERSION_PATCH);
     return -1;
   }
-  o->command = argv[1];
-  if (strcmp(o->command, "serve") != 0 && strcmp(o->command, "join") != 0 &&
-      strcmp(o->command, "play") != 0 && strcmp(o->command, "ticket") != 0 &&
-      strcmp(o->command, "keygen") != 0)
+  cmd = find_command(argv[1]);
+  if (!cmd)
     return usage_error("unknown command '%s' (expected serve, join, play, ticket or keygen)",
-                       o->command);
+                       argv[1]);
+  o->command = cmd->name;
+  o->cmd = cmd->bit;
   for (i = 2; i < argc; i++) {
     const char *a = argv[i];
-    const char *val = NULL;
-    char optname[64];
-    double num;
+    int rc;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       usage(stdout);
       return -1;
-    }
-    if (strcmp(a, "--verbose") == 0) {
-      o->verbose = 1;
-      continue;
     }
     if (strncmp(a, "--", 2) != 0) {
       if (o->nplaces >= MAX_PLACES) return usage_error("too many places (at most 64): '%s'", a);
       o->places[o->nplaces++] = a;
       continue;
     }
-    /* --opt=value or --opt value */
-    {
-      const char *eq = strchr(a, '=');
-      size_t n = eq ? (size_t)(eq - a) : strlen(a);
-      if (n >= sizeof optname) return usage_error("unknown option '%s'", a);
-      memcpy(optname, a, n);
-      optname[n] = 0;
-      if (eq) {
-        val = eq + 1;
-      } else if (strcmp(optname, "--port") == 0 || strcmp(optname, "--bind") == 0 ||
-                 strcmp(optname, "--host") == 0 || strcmp(optname, "--name") == 0 ||
-                 strcmp(optname, "--clients") == 0 || strcmp(optname, "--duration") == 0 ||
-                 strcmp(optname, "--idle") == 0 || strcmp(optname, "--expect") == 0 ||
-                 strcmp(optname, "--ready-fd") == 0 || strcmp(optname, "--key") == 0 ||
-                 strcmp(optname, "--ticket") == 0 || strcmp(optname, "--user") == 0 ||
-                 strcmp(optname, "--ttl") == 0 || strcmp(optname, "--ticket-uses") == 0 ||
-                 strcmp(optname, "--script-timeout") == 0 ||
-                 strcmp(optname, "--memory-limit") == 0 ||
-                 strcmp(optname, "--max-per-address") == 0) {
-        if (i + 1 >= argc) return usage_error("option '%s' needs a value", optname);
-        val = argv[++i];
-      } else {
-        return usage_error("unknown option '%s'", a);
-      }
-    }
-    if (strcmp(optname, "--port") == 0) {
-      if (parse_number(optname, val, 0, 65535, &num) != 0) return 2;
-      o->port = (int)num;
-    } else if (strcmp(optname, "--bind") == 0) {
-      o->bind = val;
-    } else if (strcmp(optname, "--host") == 0) {
-      o->host = val;
-    } else if (strcmp(optname, "--name") == 0) {
-      o->name = val;
-    } else if (strcmp(optname, "--clients") == 0) {
-      if (parse_number(optname, val, 0, MAX_CLIENTS, &num) != 0) return 2;
-      if (num != floor(num)) return usage_error("--clients expects a whole number, got '%s'", val);
-      o->clients = (int)num;
-    } else if (strcmp(optname, "--duration") == 0) {
-      if (parse_number(optname, val, 0.001, 1e7, &o->duration) != 0) return 2;
-    } else if (strcmp(optname, "--idle") == 0) {
-      if (parse_number(optname, val, 0, 1e7, &o->idle) != 0) return 2;
-    } else if (strcmp(optname, "--expect") == 0) {
-      if (parse_number(optname, val, 0, 1e6, &num) != 0) return 2;
-      o->expect = (int)num;
-    } else if (strcmp(optname, "--ready-fd") == 0) {
-      if (parse_number(optname, val, 0, 1e6, &num) != 0) return 2;
-      o->ready_fd = (int)num;
-    } else if (strcmp(optname, "--key") == 0) {
-      o->key = val;
-    } else if (strcmp(optname, "--ticket") == 0) {
-      o->ticket = val;
-    } else if (strcmp(optname, "--user") == 0) {
-      if (parse_number(optname, val, 0, 9007199254740992.0, &o->user) != 0) return 2;
-      if (o->user != floor(o->user)) return usage_error("--user expects a whole number, got '%s'", val);
-      o->has_user = 1;
-    } else if (strcmp(optname, "--ttl") == 0) {
-      if (parse_number(optname, val, 1, 31536000, &o->ttl) != 0) return 2;
-      if (o->ttl != floor(o->ttl)) return usage_error("--ttl expects whole seconds, got '%s'", val);
-    } else if (strcmp(optname, "--ticket-uses") == 0) {
-      if (parse_number(optname, val, 0, 1e6, &num) != 0) return 2;
-      if (num != floor(num)) return usage_error("--ticket-uses expects a whole number, got '%s'", val);
-      o->ticket_uses = (int)num;
-    } else if (strcmp(optname, "--script-timeout") == 0) {
-      if (parse_number(optname, val, 0, 1e7, &o->script_timeout) != 0) return 2;
-      if (o->script_timeout == 0) o->script_timeout = -1; /* 0 = never */
-    } else if (strcmp(optname, "--memory-limit") == 0) {
-      if (parse_size(val, &o->memory_limit) != 0) return 2;
-    } else if (strcmp(optname, "--max-per-address") == 0) {
-      if (parse_number(optname, val, 0, 1e6, &num) != 0) return 2;
-      if (num != floor(num))
-        return usage_error("--max-per-address expects a whole number, got '%s'", val);
-      o->max_per_address = (int)num;
-    } else {
-      return usage_error("unknown option '%s'", optname);
-    }
+    if ((rc = parse_option(argc, argv, &i, o)) != 0) return rc;
   }
-  if (o->key) {
-    if (load_key(o->key, o->keybytes) != 0) return 2;
-    o->has_key = 1;
-  }
-  if (strcmp(o->command, "keygen") == 0) {
-    if (o->nplaces) return usage_error("keygen: unexpected argument '%s'", o->places[0]);
-    return 0;
-  }
-  if (strcmp(o->command, "ticket") == 0) {
-    if (o->nplaces) return usage_error("ticket: unexpected argument '%s'", o->places[0]);
-    if (!o->has_key) return usage_error("%s: --key is required", o->command);
-    if (!o->has_user) return usage_error("%s: --user is required", o->command);
-    if (!o->name) return usage_error("%s: --name is required", o->command);
-    return 0;
-  }
-  if (o->ticket && strcmp(o->command, "join") != 0)
-    return usage_error("%s: --ticket is for join (play mints tickets itself with --key)", o->command);
-  if (o->ticket_uses != 1 && !o->key)
-    return usage_error("%s: --ticket-uses needs --key", o->command);
-  if (o->key && strcmp(o->command, "join") == 0)
-    return usage_error("%s: --key is for serve/play/ticket; join takes --ticket", o->command);
-  if (o->nplaces == 0) return usage_error("%s: no PLACE given", o->command);
-  if (strcmp(o->command, "play") == 0 && o->clients == 0 && o->duration <= 0)
-    return usage_error("%s: --clients 0 needs --duration (nothing would end the server)", o->command);
-  {
-    int k;
-    for (k = 0; k < o->nplaces; k++) {
-      struct stat st;
-      if (stat(o->places[k], &st) != 0) {
-        fprintf(stderr, PROG ": %s: %s\n", o->places[k], strerror(errno));
-        return 2;
-      }
-    }
-  }
-  return 0;
+  return check_options(o);
 }
 
 /* Engine log lines become host warnings (errors included: the engine's errors are about
@@ -441,8 +573,7 @@ static int load_places(rmt_host *host, const options *o) {
     rmt_error err;
     memset(&err, 0, sizeof err);
     if (rmt_host_load(host, o->places[i], &err) != 0) {
-      host->errors++;
-      rmt_host_emit(host, RMT_HOST_ERROR, err.message);
+      rmt_host_error(host, "%s", err.message);
       return -1;
     }
   }
@@ -459,6 +590,7 @@ static int run_server(const options *o) {
   rmt_host_config hc;
   rmt_server_config sc;
   rmt_host *host;
+  rmt_host_status st;
   rmt_server *server;
   rmt_error err;
   double start, emptied_at = -1;
@@ -517,14 +649,17 @@ static int run_server(const options *o) {
             (unsigned)rmt_server_port(server));
   }
   start = rmt_host_clock();
-  while (!g_stop && !host->interrupted) {
+  for (;;) {
     double now = rmt_host_clock();
     double wait = rmt_host_next_due(host);
+    rmt_host_get_status(host, &st);
+    if (g_stop || st.stopped) break;
     if (o->duration > 0 && now - start >= o->duration) break;
     rmt_server_service(server, ms_until(wait));
     if (g_stop) break;
     rmt_host_step(host);
-    if (o->expect > 0 && host->players_joined >= o->expect && host->players_present <= 0) {
+    rmt_host_get_status(host, &st);
+    if (o->expect > 0 && st.players_joined >= o->expect && st.players_present <= 0) {
       /* everyone left: let PlayerRemoving handlers finish what they started this frame */
       if (emptied_at < 0) emptied_at = rmt_host_clock();
       if (rmt_host_clock() - emptied_at > 0.1) break;
@@ -533,7 +668,8 @@ static int run_server(const options *o) {
     }
   }
   rmt_server_flush(server);
-  code = host->errors > 0 ? 1 : 0;
+  rmt_host_get_status(host, &st);
+  code = st.errors > 0 ? 1 : 0;
   host_done(host);
   return code;
 }
@@ -542,6 +678,7 @@ static int run_client(const options *o, const char *name) {
   rmt_host_config hc;
   rmt_client_config cc;
   rmt_host *host;
+  rmt_host_status st;
   rmt_client *client;
   rmt_error err;
   double start, last_arrival; /* last arrival or script activity */
@@ -584,8 +721,7 @@ static int run_client(const options *o, const char *name) {
   rmt_host_attach_client(host, client);
   rc = rmt_client_wait_connected(client, 5000, &err);
   if (rc != 0) {
-    host->errors++;
-    rmt_host_emitf(host, RMT_HOST_ERROR, "cannot join %s:%u: %s", cc.host, (unsigned)cc.port,
+    rmt_host_error(host, "cannot join %s:%u: %s", cc.host, (unsigned)cc.port,
                    err.message[0] ? err.message : rmt_strerror(rc));
     host_done(host);
     return 1;
@@ -595,31 +731,36 @@ static int run_client(const options *o, const char *name) {
   rmt_host_step(host);
   rmt_client_flush(client);
   start = last_arrival = rmt_host_clock();
-  resumes = host->resumes;
-  while (!g_stop && !host->quit && !host->interrupted) {
+  rmt_host_get_status(host, &st);
+  resumes = st.resumes;
+  for (;;) {
     double now = rmt_host_clock();
     int n;
+    rmt_host_get_status(host, &st);
+    if (g_stop || st.quit || st.stopped) break;
     if (o->duration > 0 && now - start >= o->duration) break;
     n = rmt_client_service(client, ms_until(rmt_host_next_due(host)));
     if (n > 0) last_arrival = rmt_host_clock();
     if (g_stop) break;
     rmt_host_step(host);
+    rmt_host_get_status(host, &st);
     /* a thread that ran (a timer came due, a listener connected) starts a new idle window:
      * what the engine queued for a remote it just listened to is delivered next service */
-    if (host->resumes != resumes) {
-      resumes = host->resumes;
+    if (st.resumes != resumes) {
+      resumes = st.resumes;
       last_arrival = rmt_host_clock();
     }
-    if (host->disconnected) {
-      if (host->disconnect_status != RMT_OK)
+    if (st.disconnected) {
+      if (st.disconnect_status != RMT_OK)
         rmt_host_emitf(host, RMT_HOST_WARN, "disconnected: %s",
-                       host->disconnect_reason[0] ? host->disconnect_reason
-                                                  : rmt_strerror(host->disconnect_status));
+                       st.disconnect_reason[0] ? st.disconnect_reason
+                                               : rmt_strerror(st.disconnect_status));
       break;
     }
     if (o->idle > 0 && rmt_host_clock() - last_arrival >= o->idle && !rmt_host_busy(host)) break;
   }
-  code = host->errors > 0 ? 1 : 0;
+  rmt_host_get_status(host, &st);
+  code = st.errors > 0 ? 1 : 0;
   host_done(host);
   return code;
 }
@@ -670,30 +811,56 @@ static int wait_for(pid_t pid, double seconds, int *status_out) {
   }
 }
 
-static int run_play(const options *o) {
-  options so = *o, co = *o;
-  int fds[2];
-  pid_t server, clients[MAX_CLIENTS];
-  int client_done[MAX_CLIENTS] = {0};
-  int nclients = o->clients, i, failed = 0, status;
+/* Waits up to `grace` seconds more for `pid`, then SIGKILLs it (its status then counts as 1). */
+static void reap_or_kill(pid_t pid, double grace, int *status) {
+  if (wait_for(pid, grace, status) != 0) {
+    kill(pid, SIGKILL);
+    wait_for(pid, 5, status);
+    *status = 1;
+  }
+}
+
+/* Waits up to `seconds` for `pid` to end by itself, then SIGTERM, then SIGKILL. */
+static void stop_child(pid_t pid, double seconds, int *status) {
+  if (wait_for(pid, seconds, status) != 0) {
+    kill(pid, SIGTERM);
+    reap_or_kill(pid, 5, status);
+  }
+}
+
+/* The processes of one play run. */
+typedef struct play_run {
+  const options *o;
+  pid_t server;
+  int port;
+  int nclients;
+  pid_t clients[MAX_CLIENTS];
+  int done[MAX_CLIENTS]; /* reaped, or never started */
+  int failed;
+} play_run;
+
+/* Forks the server (expecting every player, on a free port by default) and reads the port it
+ * reports once its scripts have started. 0, or 1 with the reason on stderr. */
+static int play_start_server(play_run *p) {
+  options so = *p->o;
+  int fds[2], status;
   char portbuf[32];
   size_t got = 0;
-  double start;
   if (pipe(fds) != 0) {
     fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
     return 1;
   }
-  so.expect = nclients > 0 ? nclients : 0;
+  so.expect = p->nclients > 0 ? p->nclients : 0;
   so.ready_fd = fds[1];
-  so.port = o->port < 0 ? 0 : o->port;
-  so.duration = nclients > 0 ? 0 : o->duration; /* otherwise it stops when its players left */
-  server = spawn_child(server_entry, &so, "Server", fds[0]);
+  so.port = p->o->port < 0 ? 0 : p->o->port;
+  so.duration = p->nclients > 0 ? 0 : p->o->duration; /* else it stops when its players left */
+  p->server = spawn_child(server_entry, &so, "Server", fds[0]);
   close(fds[1]);
-  if (server < 0) {
+  if (p->server < 0) {
+    close(fds[0]);
     fprintf(stderr, PROG ": fork: %s\n", strerror(errno));
     return 1;
   }
-  /* the server reports its port once its scripts have started */
   while (got < sizeof portbuf - 1) {
     struct pollfd pfd = {fds[0], POLLIN, 0};
     ssize_t n;
@@ -705,82 +872,92 @@ static int run_play(const options *o) {
   }
   close(fds[0]);
   portbuf[got] = 0;
-  if (got == 0 || atoi(portbuf) <= 0) {
-    if (wait_for(server, 5, &status) != 0) {
-      kill(server, SIGTERM);
-      wait_for(server, 5, &status);
-    }
+  p->port = got ? atoi(portbuf) : 0;
+  if (p->port <= 0) {
+    stop_child(p->server, 5, &status);
     fprintf(stderr, PROG ": the server did not start\n");
     return 1;
   }
-  co.port = atoi(portbuf);
+  return 0;
+}
+
+/* Forks Player1..PlayerN against the server's port, each with a ticket of its own under
+ * --key. A client that cannot start is counted as failed and done. */
+static void play_start_clients(play_run *p) {
+  options co = *p->o;
+  int i;
+  co.port = p->port;
   co.duration = 0; /* the parent enforces --duration for everyone */
-  for (i = 0; i < nclients; i++) {
+  for (i = 0; i < p->nclients; i++) {
     char name[32];
     char ticket[RMT_TICKET_TEXT_MAX];
     snprintf(name, sizeof name, "Player%d", i + 1);
     co.ticket = NULL;
-    if (o->has_key) {
+    if (p->o->has_key) {
       rmt_error err;
-      if (rmt_ticket_mint(o->keybytes, sizeof o->keybytes, (uint64_t)(i + 1), name,
-                          (uint32_t)o->ttl, ticket, sizeof ticket, &err) != 0) {
+      if (rmt_ticket_mint(p->o->keybytes, sizeof p->o->keybytes, (uint64_t)(i + 1), name,
+                          (uint32_t)p->o->ttl, ticket, sizeof ticket, &err) != 0) {
         fprintf(stderr, PROG ": cannot mint a ticket for %s: %s\n", name, err.message);
-        client_done[i] = 1;
-        failed = 1;
+        p->done[i] = 1;
+        p->failed = 1;
         continue;
       }
       co.ticket = ticket;
     }
-    clients[i] = spawn_child(client_entry, &co, name, -1);
-    if (clients[i] < 0) {
-      client_done[i] = 1;
-      failed = 1;
+    p->clients[i] = spawn_child(client_entry, &co, name, -1);
+    if (p->clients[i] < 0) {
+      p->done[i] = 1;
+      p->failed = 1;
     }
   }
-  start = rmt_host_clock();
+}
+
+/* Until every client has left, or --duration / a signal ends them (SIGTERM first, so the
+ * server still sees them go). */
+static void play_wait_clients(play_run *p) {
+  double start = rmt_host_clock();
+  int i, status;
   for (;;) {
     int running = 0;
-    for (i = 0; i < nclients; i++) {
-      if (client_done[i]) continue;
-      if (wait_for(clients[i], 0, &status) == 0) {
-        client_done[i] = 1;
-        if (status != 0) failed = 1;
+    for (i = 0; i < p->nclients; i++) {
+      if (p->done[i]) continue;
+      if (wait_for(p->clients[i], 0, &status) == 0) {
+        p->done[i] = 1;
+        if (status != 0) p->failed = 1;
       } else {
         running++;
       }
     }
-    if (running == 0) break;
-    if (g_stop || (o->duration > 0 && rmt_host_clock() - start >= o->duration)) {
-      for (i = 0; i < nclients; i++)
-        if (!client_done[i]) kill(clients[i], SIGTERM);
-      for (i = 0; i < nclients; i++) {
-        if (client_done[i]) continue;
-        if (wait_for(clients[i], 5, &status) != 0) {
-          kill(clients[i], SIGKILL);
-          wait_for(clients[i], 5, &status);
-          status = 1;
-        }
-        client_done[i] = 1;
-        if (status != 0) failed = 1;
-      }
-      break;
-    }
+    if (running == 0) return;
+    if (g_stop || (p->o->duration > 0 && rmt_host_clock() - start >= p->o->duration)) break;
     {
       struct timespec ts = {0, 20 * 1000 * 1000};
       nanosleep(&ts, NULL);
     }
   }
-  /* every client left: the server runs PlayerRemoving and stops by itself */
-  if (wait_for(server, nclients > 0 ? 12 : o->duration + 5, &status) != 0) {
-    kill(server, SIGTERM);
-    if (wait_for(server, 5, &status) != 0) {
-      kill(server, SIGKILL);
-      wait_for(server, 5, &status);
-      status = 1;
-    }
+  for (i = 0; i < p->nclients; i++)
+    if (!p->done[i]) kill(p->clients[i], SIGTERM);
+  for (i = 0; i < p->nclients; i++) {
+    if (p->done[i]) continue;
+    reap_or_kill(p->clients[i], 5, &status);
+    p->done[i] = 1;
+    if (status != 0) p->failed = 1;
   }
-  if (status != 0) failed = 1;
-  return failed ? 1 : 0;
+}
+
+static int run_play(const options *o) {
+  play_run p;
+  int status;
+  memset(&p, 0, sizeof p);
+  p.o = o;
+  p.nclients = o->clients;
+  if (play_start_server(&p) != 0) return 1;
+  play_start_clients(&p);
+  play_wait_clients(&p);
+  /* every client left: the server runs PlayerRemoving and stops by itself */
+  stop_child(p.server, p.nclients > 0 ? 12 : o->duration + 5, &status);
+  if (status != 0) p.failed = 1;
+  return p.failed ? 1 : 0;
 }
 
 static int run_ticket(const options *o) {
@@ -814,10 +991,10 @@ int main(int argc, char **argv) {
   int rc = parse_args(argc, argv, &o);
   if (rc != 0) return rc < 0 ? 0 : rc;
   install_signals();
-  if (strcmp(o.command, "serve") == 0) return run_server(&o);
-  if (strcmp(o.command, "ticket") == 0) return run_ticket(&o);
-  if (strcmp(o.command, "keygen") == 0) return run_keygen();
-  if (strcmp(o.command, "join") == 0) {
+  if (o.cmd == CMD_SERVE) return run_server(&o);
+  if (o.cmd == CMD_TICKET) return run_ticket(&o);
+  if (o.cmd == CMD_KEYGEN) return run_keygen();
+  if (o.cmd == CMD_JOIN) {
     /* With a ticket the server names the player; show that name from the start. */
     rmt_ticket t;
     if (o.ticket && !o.name &&

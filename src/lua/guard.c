@@ -22,15 +22,6 @@
 
 /* ---- the counting allocator (lua_Alloc) ---- */
 
-static void *base_realloc(rmt_host *host, void *ptr, size_t osize, size_t nsize) {
-  if (host->alloc && host->alloc->fn) return host->alloc->fn(host->alloc->ud, ptr, osize, nsize);
-  if (nsize == 0) {
-    free(ptr);
-    return NULL;
-  }
-  return realloc(ptr, nsize);
-}
-
 /* The cap is enforced only inside a protected call (protect_depth > 0): there an allocation
  * that fails raises "not enough memory" in the thread that asked, and the crossing catches
  * it. Outside one (the host pushing a few values before its pcall) failing would reach
@@ -40,7 +31,7 @@ void *rmt_guard_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   size_t old = ptr ? osize : 0;
   void *p;
   if (nsize == 0) {
-    base_realloc(host, ptr, osize, 0);
+    rmt_host_free(host, ptr, osize);
     host->mem_used -= old;
     return NULL;
   }
@@ -54,7 +45,7 @@ void *rmt_guard_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     host->mem_grace = host->mem_limit / 8;
     return NULL;
   }
-  p = base_realloc(host, ptr, osize, nsize);
+  p = rmt_host_realloc(host, ptr, osize, nsize);
   if (p) {
     host->mem_used = host->mem_used - old + nsize;
     if (host->mem_used > host->mem_peak) host->mem_peak = host->mem_used;
@@ -167,8 +158,7 @@ int rmt_host_protect(rmt_host *host, rmt_host_body body, void *ud, const char *w
     snprintf(host->cross_error, sizeof host->cross_error, "%s",
              msg ? msg : "error object is not a string");
     if (what) {
-      host->errors++;
-      rmt_host_emitf(host, RMT_HOST_ERROR, "%s: %s", what, host->cross_error);
+      rmt_host_error(host, "%s: %s", what, host->cross_error);
     }
     lua_pop(L, 1);
     c.rc = -1;

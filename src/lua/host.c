@@ -1,37 +1,20 @@
 /*
- * host.c - the Lua host's core: one LuaJIT state per side with Roblox's globals, output
- * (print/warn/errors), the frame loop step and the prelude. It never opens sockets itself.
+ * host.c - the Lua host's wiring: creates one LuaJIT state per side with Roblox's globals and
+ * the prelude, loads places, starts scripts and steps frames. Nothing below it calls back in
+ * here (core.c, output.c and hooks.c are what they share); it never opens sockets itself.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <lualib.h>
 
+#include "common.h"
 #include "host.h"
 #include "luau.h"
 
 #define RMT_FRAME (1.0 / 60.0)
-
-double rmt_host_clock(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double host_clock_seconds(const rmt_host *host) {
-  return host->clock ? (double)host->clock(host->clock_ud) / 1e6 : rmt_host_clock();
-}
-
-double rmt_host_now(const rmt_host *host) {
-  return host_clock_seconds(host) - host->t0;
-}
 
 static rmt_host *host_of(lua_State *L) {
   return (rmt_host *)lua_touserdata(L, lua_upvalueindex(1));
@@ -100,8 +83,7 @@ static int l_report_error(lua_State *L) {
   rmt_host *host = host_of(L);
   size_t len;
   const char *msg = luaL_checklstring(L, 1, &len);
-  host->errors++;
-  rmt_host_emitl(host, RMT_HOST_ERROR, msg, len);
+  rmt_host_errorl(host, msg, len);
   return 0;
 }
 
@@ -150,69 +132,10 @@ static const char *read_prelude(lua_State *L, void *ud, size_t *size) {
   return s;
 }
 
-int rmt_host_call_hook(rmt_host *host, const char *name, int nargs, int nresults) {
-  lua_State *L = host->L;
-  int base = lua_gettop(L) - nargs;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, host->hooks_ref);
-  lua_getfield(L, -1, name);
-  lua_remove(L, -2);
-  lua_insert(L, base + 1);
-  if (lua_pcall(L, nargs, nresults, 0) != 0) {
-    const char *msg = lua_tostring(L, -1);
-    host->errors++;
-    rmt_host_emit(host, RMT_HOST_ERROR, msg ? msg : "error in host hook");
-    lua_pop(L, 1);
-    return -1;
-  }
-  return 0;
-}
-
 /* Only reached by an error outside any protected call (a host bug): say so before exit. */
 static int on_panic(lua_State *L) {
   fprintf(stderr, "remotes: unprotected Lua error: %s\n", lua_tostring(L, -1));
   return 0;
-}
-
-/* The hooks C calls by name (rmt_host_call_hook), declared once here and checked when the
- * prelude has run, so a renamed or missing hook is a clear error at start, not a silent
- * no-op at the first event. */
-static const char *const HOOKS_BOTH[] = {"load", "start_scripts", "run_string", "frame",
-                                         "frame_busy", "remote_event", "remote_invoke",
-                                         "player_added", "player_removing", "registry",
-                                         "remote_dropped", "rep_attach", NULL};
-static const char *const HOOKS_CLIENT[] = {"replica", NULL};
-
-static int check_hooks(rmt_host *host, rmt_error *err) {
-  lua_State *L = host->L;
-  const char *const *lists[2];
-  int k;
-  lists[0] = HOOKS_BOTH;
-  lists[1] = host->side == RMT_HOST_CLIENT ? HOOKS_CLIENT : NULL;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, host->hooks_ref);
-  for (k = 0; k < 2; k++) {
-    const char *const *name;
-    for (name = lists[k]; name && *name; name++) {
-      int ok;
-      lua_getfield(L, -1, *name);
-      ok = lua_isfunction(L, -1);
-      lua_pop(L, 1);
-      if (!ok) {
-        lua_pop(L, 1);
-        if (err) snprintf(err->message, sizeof err->message, "prelude: hook '%s' missing", *name);
-        return -1;
-      }
-    }
-  }
-  lua_pop(L, 1);
-  return 0;
-}
-
-static void free_host_block(rmt_host *host) {
-  if (host->alloc && host->alloc->fn) {
-    host->alloc->fn(host->alloc->ud, host, sizeof *host, 0);
-  } else {
-    free(host);
-  }
 }
 
 rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
@@ -223,9 +146,7 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
     err->code = 0;
     err->message[0] = 0;
   }
-  host = config->alloc && config->alloc->fn
-             ? config->alloc->fn(config->alloc->ud, NULL, 0, sizeof *host)
-             : malloc(sizeof *host);
+  host = rmt__alloc(config->alloc, sizeof *host); /* the one helper; no host to pass yet */
   if (!host) goto nomem;
   memset(host, 0, sizeof *host);
   host->side = config->side;
@@ -236,7 +157,7 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   host->alloc = config->alloc;
   host->clock = config->clock;
   host->clock_ud = config->clock_ud;
-  host->t0 = host_clock_seconds(host);
+  host->t0 = rmt_host_clock_seconds(host);
   host->hooks_ref = LUA_NOREF;
   host->mem_limit = config->memory_limit ? config->memory_limit
                     : host->side == RMT_HOST_SERVER ? RMT_HOST_SERVER_MEMORY_LIMIT
@@ -246,7 +167,7 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   /* the Lua heap goes through the counting allocator (guard.c), which chains to the hook */
   L = lua_newstate(rmt_guard_alloc, host);
   if (!L) {
-    free_host_block(host);
+    rmt_host_free(host, host, sizeof *host);
     goto nomem;
   }
   host->L = L;
@@ -292,8 +213,7 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
     if (err) snprintf(err->message, sizeof err->message, "prelude: %s", lua_tostring(L, -1));
     goto fail;
   }
-  host->hooks_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  if (check_hooks(host, err) != 0) goto fail;
+  if (rmt_host_set_hooks(host, err) != 0) goto fail;
   return host;
 fail:
   if (err) err->code = RMT_EINVAL;
@@ -317,7 +237,7 @@ void rmt_host_destroy(rmt_host *host) {
     lua_close(host->L);
   }
   rmt_host_chunk_free(host);
-  free_host_block(host);
+  rmt_host_free(host, host, sizeof *host);
 }
 
 /* Only the deferred queue: timers wait for a frame, as in Roblox. */
@@ -448,4 +368,16 @@ int rmt_host_busy(rmt_host *host) {
   if (host->pending_invokes > 0) return 1;
   rmt_host_protect(host, busy_body, &busy, "idle check");
   return busy;
+}
+
+void rmt_host_get_status(const rmt_host *host, rmt_host_status *out) {
+  out->errors = host->errors;
+  out->stopped = host->interrupted != 0;
+  out->quit = host->quit;
+  out->resumes = host->resumes;
+  out->players_joined = host->players_joined;
+  out->players_present = host->players_present;
+  out->disconnected = host->disconnected;
+  out->disconnect_status = host->disconnect_status;
+  out->disconnect_reason = host->disconnect_reason;
 }

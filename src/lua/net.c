@@ -14,20 +14,6 @@ typedef struct invoke_ctx {
   double token;
 } invoke_ctx;
 
-static void *host_alloc(rmt_host *host, size_t size) {
-  if (host->alloc && host->alloc->fn) return host->alloc->fn(host->alloc->ud, NULL, 0, size);
-  return malloc(size);
-}
-
-static void host_free(rmt_host *host, void *p, size_t size) {
-  if (!p) return;
-  if (host->alloc && host->alloc->fn) {
-    host->alloc->fn(host->alloc->ud, p, size, 0);
-  } else {
-    free(p);
-  }
-}
-
 static rmt_host *host_of(lua_State *L) {
   return (rmt_host *)lua_touserdata(L, lua_upvalueindex(1));
 }
@@ -86,9 +72,8 @@ static int deliver(rmt_host_bridge *b, rmt_invocation *inv, const rmt_value *arg
     rmt_player_id from = nargs > 0 && args[0].type == RMT_TPLAYER ? args[0].as.player : 0;
     warn_undeliverable(host, from, b->remote, inv ? "invocation" : "event", host->cross_error);
   } else if (rc != 0) {
-    host->errors++;
-    rmt_host_emitf(host, RMT_HOST_ERROR, "delivering a remote %s: %s",
-                   inv ? "invocation" : "event", host->cross_error);
+    rmt_host_error(host, "delivering a remote %s: %s", inv ? "invocation" : "event",
+                   host->cross_error);
   }
   return rc;
 }
@@ -269,7 +254,7 @@ static void on_invoke_done(void *ud, int status, const rmt_value *results, size_
     }
     luaL_unref(host->L, LUA_REGISTRYINDEX, ctx->thread_ref); /* frees a slot, never allocates */
   }
-  host_free(host, ctx, sizeof *ctx);
+  rmt_host_free(host, ctx, sizeof *ctx);
 }
 
 /* Drops are warnings on the server, at most DROP_WARNINGS_PER_SECOND of them: a flooding
@@ -399,7 +384,7 @@ static int l_net_listen(lua_State *L) {
   if (host->side == RMT_HOST_SERVER && host->server) sig = rmt_server_event_signal(host->server, id);
   if (host->side == RMT_HOST_CLIENT && host->client) sig = rmt_client_event_signal(host->client, id);
   if (!sig) return 0;
-  b = host_alloc(host, sizeof *b);
+  b = rmt_host_alloc(host, sizeof *b);
   if (!b) return luaL_error(L, "out of memory");
   memset(b, 0, sizeof *b);
   b->host = host;
@@ -407,7 +392,7 @@ static int l_net_listen(lua_State *L) {
   b->signal = sig;
   b->conn = rmt_signal_connect(sig, on_remote_event, b);
   if (b->conn == 0) {
-    host_free(host, b, sizeof *b);
+    rmt_host_free(host, b, sizeof *b);
     return luaL_error(L, "out of memory");
   }
   b->next = host->bridges;
@@ -425,7 +410,7 @@ static int l_net_unlisten(lua_State *L) {
       rmt_host_bridge *b = *pp;
       *pp = b->next;
       if (b->signal && b->conn) rmt_signal_disconnect(b->signal, b->conn);
-      host_free(host, b, sizeof *b);
+      rmt_host_free(host, b, sizeof *b);
       break;
     }
   }
@@ -437,7 +422,7 @@ static rmt_host_bridge *invoke_bridge(rmt_host *host, rmt_remote_id id) {
   rmt_host_bridge *b;
   for (b = host->bridges; b; b = b->next)
     if (b->remote == id && b->signal == NULL) return b;
-  b = host_alloc(host, sizeof *b);
+  b = rmt_host_alloc(host, sizeof *b);
   if (!b) return NULL;
   memset(b, 0, sizeof *b);
   b->host = host;
@@ -507,7 +492,7 @@ static int l_net_invoke(lua_State *L) {
   memset(&err, 0, sizeof err);
   rc = rmt_lua_to_values(host, L, 3, n, RMT_CONV_NETWORK, &vals, &err);
   if (rc != 0) return raise_where(L, err.message);
-  ctx = host_alloc(host, sizeof *ctx);
+  ctx = rmt_host_alloc(host, sizeof *ctx);
   if (!ctx) {
     rmt_values_free(vals, host->alloc);
     return luaL_error(L, "out of memory");
@@ -529,7 +514,7 @@ static int l_net_invoke(lua_State *L) {
   if (rc != 0) {
     char msg[300];
     luaL_unref(L, LUA_REGISTRYINDEX, ctx->thread_ref);
-    host_free(host, ctx, sizeof *ctx);
+    rmt_host_free(host, ctx, sizeof *ctx);
     /* the park stays harmless: nothing holds its token */
     snprintf(msg, sizeof msg, "%s", err.message[0] ? err.message : rmt_strerror(rc));
     return raise_where(L, msg);
@@ -553,8 +538,7 @@ static int l_net_complete(lua_State *L) {
     rc = rmt_lua_to_values(host, L, 3, n, RMT_CONV_NETWORK, &vals, &err);
     if (rc != 0) {
       rmt_invocation_error(inv, err.message);
-      host->errors++;
-      rmt_host_emit(host, RMT_HOST_ERROR, err.message);
+      rmt_host_errorl(host, err.message, strlen(err.message));
       return 0;
     }
     rmt_invocation_return(inv, vals, (size_t)n);
@@ -702,7 +686,7 @@ void rmt_net_free(rmt_host *host) {
   host->client = NULL;
   while (b) {
     rmt_host_bridge *next = b->next;
-    host_free(host, b, sizeof *b);
+    rmt_host_free(host, b, sizeof *b);
     b = next;
   }
   host->bridges = NULL;

@@ -11,20 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "host.h"
+#include "core.h"
 
 #define OUT_LINES_PER_SOURCE 5 /* warning/error lines a second from one source */
 #define OUT_LINES_TOTAL 50     /* ... and from all sources together */
 #define OUT_WINDOW 1.0         /* seconds */
-
-static void *out_alloc(rmt_host *host, void *p, size_t osize, size_t nsize) {
-  if (host->alloc && host->alloc->fn) return host->alloc->fn(host->alloc->ud, p, osize, nsize);
-  if (nsize == 0) {
-    free(p);
-    return NULL;
-  }
-  return realloc(p, nsize);
-}
 
 static void write_all(int fd, const char *p, size_t n) {
   while (n > 0) {
@@ -53,7 +44,7 @@ void rmt_host_default_output(void *ud, rmt_host_stream stream, const char *text)
   for (p = text; *p; p++)
     if (*p == '\n') lines++;
   cap = strlen(text) + lines * (olen + 4) + strlen(tag) + 1;
-  buf = out_alloc(host, NULL, 0, cap);
+  buf = rmt_host_realloc(host, NULL, 0, cap);
   if (!buf) return;
   p = text;
   for (;;) {
@@ -77,7 +68,7 @@ void rmt_host_default_output(void *ud, rmt_host_stream stream, const char *text)
     p = nl + 1;
   }
   write_all(fd, buf, len);
-  out_alloc(host, buf, cap, 0);
+  rmt_host_realloc(host, buf, cap, 0);
 }
 
 /* ---- rate limit: warnings and errors, per source ---- */
@@ -193,13 +184,13 @@ long rmt_host_chunk_add(rmt_host *host, const char *name, size_t len) {
   if (c->count >= RMT_CHUNK_MAX) return -1;
   if (c->count == c->cap) {
     unsigned ncap = c->cap ? c->cap * 2 : 16;
-    char **nn = out_alloc(host, c->names, c->cap * sizeof *nn, ncap * sizeof *nn);
+    char **nn = rmt_host_realloc(host, c->names, c->cap * sizeof *nn, ncap * sizeof *nn);
     if (!nn) return -1;
     c->names = nn;
     c->cap = ncap;
   }
   if (len > RMT_CHUNK_NAME_MAX) len = RMT_CHUNK_NAME_MAX;
-  copy = out_alloc(host, NULL, 0, len + 1);
+  copy = rmt_host_realloc(host, NULL, 0, len + 1);
   if (!copy) return -1;
   memcpy(copy, name, len);
   copy[len] = 0;
@@ -210,8 +201,8 @@ long rmt_host_chunk_add(rmt_host *host, const char *name, size_t len) {
 void rmt_host_chunk_free(rmt_host *host) {
   rmt_chunk_names *c = &host->chunks;
   unsigned i;
-  for (i = 0; i < c->count; i++) out_alloc(host, c->names[i], strlen(c->names[i]) + 1, 0);
-  if (c->names) out_alloc(host, c->names, c->cap * sizeof *c->names, 0);
+  for (i = 0; i < c->count; i++) rmt_host_realloc(host, c->names[i], strlen(c->names[i]) + 1, 0);
+  if (c->names) rmt_host_realloc(host, c->names, c->cap * sizeof *c->names, 0);
   memset(c, 0, sizeof *c);
 }
 
@@ -294,12 +285,12 @@ static void emit_expanded(rmt_host *host, rmt_host_stream stream, const char *te
     emit_raw(host, stream, text);
     return;
   }
-  buf = out_alloc(host, NULL, 0, n + 1);
+  buf = rmt_host_realloc(host, NULL, 0, n + 1);
   if (!buf) return;
   escape(text, len, buf);
   buf[n] = 0;
   emit_raw(host, stream, buf);
-  out_alloc(host, buf, n + 1, 0);
+  rmt_host_realloc(host, buf, n + 1, 0);
 }
 
 void rmt_host_emitl(rmt_host *host, rmt_host_stream stream, const char *text, size_t len) {
@@ -307,12 +298,12 @@ void rmt_host_emitl(rmt_host *host, rmt_host_stream stream, const char *text, si
   char *buf;
   if (host->chunks.count && memchr(text, 1, len)) { /* long script names by id: show them */
     n = rmt_host_chunk_expand(host, text, len, NULL);
-    buf = out_alloc(host, NULL, 0, n + 1);
+    buf = rmt_host_realloc(host, NULL, 0, n + 1);
     if (buf) {
       rmt_host_chunk_expand(host, text, len, buf);
       buf[n] = 0;
       emit_expanded(host, stream, buf, n);
-      out_alloc(host, buf, n + 1, 0);
+      rmt_host_realloc(host, buf, n + 1, 0);
       return;
     }
   }
@@ -332,4 +323,21 @@ void rmt_host_emitf(rmt_host *host, rmt_host_stream stream, const char *fmt, ...
   va_end(ap);
   if (n < 0) return;
   rmt_host_emitl(host, stream, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+void rmt_host_errorl(rmt_host *host, const char *text, size_t len) {
+  host->errors++;
+  rmt_host_emitl(host, RMT_HOST_ERROR, text, len);
+}
+
+void rmt_host_error(rmt_host *host, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  host->errors++;
+  if (n < 0) return;
+  rmt_host_emitl(host, RMT_HOST_ERROR, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }

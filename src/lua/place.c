@@ -12,16 +12,6 @@
 
 #include "host.h"
 
-/* Temporary blocks go through the host's allocator hook like every host allocation. */
-static void *place_alloc(rmt_host *host, void *ptr, size_t osize, size_t nsize) {
-  if (host->alloc && host->alloc->fn) return host->alloc->fn(host->alloc->ud, ptr, osize, nsize);
-  if (nsize == 0) {
-    free(ptr);
-    return NULL;
-  }
-  return realloc(ptr, nsize);
-}
-
 static int path_kind(const char *path) {
   struct stat st;
   if (stat(path, &st) != 0) return 0;
@@ -63,7 +53,7 @@ static int l_list_dir(lua_State *L) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
     if (n == cap) {
       size_t ncap = cap ? cap * 2 : 32;
-      char **p = place_alloc(host, names, cap * sizeof *names, ncap * sizeof *names);
+      char **p = rmt_host_realloc(host, names, cap * sizeof *names, ncap * sizeof *names);
       if (!p) {
         oom = 1;
         break;
@@ -72,7 +62,7 @@ static int l_list_dir(lua_State *L) {
       cap = ncap;
     }
     len = strlen(e->d_name) + 1;
-    names[n] = place_alloc(host, NULL, 0, len);
+    names[n] = rmt_host_realloc(host, NULL, 0, len);
     if (!names[n]) {
       oom = 1;
       break;
@@ -82,8 +72,8 @@ static int l_list_dir(lua_State *L) {
   }
   closedir(d);
   if (oom) {
-    for (i = 0; i < n; i++) place_alloc(host, names[i], strlen(names[i]) + 1, 0);
-    place_alloc(host, names, cap * sizeof *names, 0);
+    for (i = 0; i < n; i++) rmt_host_realloc(host, names[i], strlen(names[i]) + 1, 0);
+    rmt_host_realloc(host, names, cap * sizeof *names, 0);
     lua_pushnil(L);
     lua_pushfstring(L, "%s: out of memory", path);
     return 2;
@@ -100,9 +90,9 @@ static int l_list_dir(lua_State *L) {
     lua_remove(L, -2);
     lua_setfield(L, -2, "dir");
     lua_rawseti(L, -2, (int)i + 1);
-    place_alloc(host, names[i], strlen(names[i]) + 1, 0);
+    rmt_host_realloc(host, names[i], strlen(names[i]) + 1, 0);
   }
-  place_alloc(host, names, cap * sizeof *names, 0);
+  rmt_host_realloc(host, names, cap * sizeof *names, 0);
   return 1;
 }
 

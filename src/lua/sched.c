@@ -10,15 +10,6 @@
 
 #define RMT_DEFER_BUDGET 100000 /* resumptions per drain, against defer-forever loops */
 
-static void *sched_realloc(rmt_host *host, void *ptr, size_t osize, size_t nsize) {
-  if (host->alloc && host->alloc->fn) return host->alloc->fn(host->alloc->ud, ptr, osize, nsize);
-  if (nsize == 0) {
-    free(ptr);
-    return NULL;
-  }
-  return realloc(ptr, nsize);
-}
-
 int rmt_sched_init(rmt_host *host) {
   lua_State *L = host->L;
   memset(&host->sched, 0, sizeof host->sched);
@@ -34,8 +25,8 @@ int rmt_sched_init(rmt_host *host) {
 
 void rmt_sched_free(rmt_host *host) {
   rmt_sched *s = &host->sched;
-  s->timers = sched_realloc(host, s->timers, s->captimers * sizeof *s->timers, 0);
-  s->deferred = sched_realloc(host, s->deferred, s->capdeferred * sizeof *s->deferred, 0);
+  s->timers = rmt_host_realloc(host, s->timers, s->captimers * sizeof *s->timers, 0);
+  s->deferred = rmt_host_realloc(host, s->deferred, s->capdeferred * sizeof *s->deferred, 0);
   s->ntimers = s->captimers = s->ndeferred = s->capdeferred = 0;
 }
 
@@ -173,7 +164,7 @@ static int timer_push(rmt_host *host, const rmt_sched_entry *e) {
   size_t i;
   if (s->ntimers == s->captimers) {
     size_t ncap = s->captimers ? s->captimers * 2 : 64;
-    void *p = sched_realloc(host, s->timers, s->captimers * sizeof *s->timers,
+    void *p = rmt_host_realloc(host, s->timers, s->captimers * sizeof *s->timers,
                             ncap * sizeof *s->timers);
     if (!p) return RMT_ENOMEM;
     s->timers = p;
@@ -217,7 +208,7 @@ static int defer_push(rmt_host *host, const rmt_sched_entry *e) {
   rmt_sched *s = &host->sched;
   if (s->ndeferred == s->capdeferred) {
     size_t ncap = s->capdeferred ? s->capdeferred * 2 : 64;
-    void *p = sched_realloc(host, s->deferred, s->capdeferred * sizeof *s->deferred,
+    void *p = rmt_host_realloc(host, s->deferred, s->capdeferred * sizeof *s->deferred,
                             ncap * sizeof *s->deferred);
     if (!p) return RMT_ENOMEM;
     s->deferred = p;

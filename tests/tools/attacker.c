@@ -914,6 +914,8 @@ static int run_slots(const char *ip, int n) {
          rc == 0 ? "" : err.message);
   report("slots_joined=%d newcomer_joined=%d", joined, rc == 0);
   bot_close(&b);
+  free(state);
+  free(peers);
   return 0;
 }
 
