@@ -1,4 +1,4 @@
-/* engine.h - what the server and the client share: the clock, ENet setup, id maps, per-peer
+/* engine.h - what the server and the client share: the clock, ENet setup, per-peer
  * batches, token buckets, remote entries with their queues, invocations and pending calls.
  * Internal only; never knows about Lua, and never decides policy (server.c/client.c do). */
 #ifndef RMT_ENGINE_H
@@ -7,6 +7,7 @@
 #include <enet/enet.h>
 
 #include "common.h"
+#include "idmap.h"
 #include "protocol.h"
 #include "remotes.h"
 
@@ -39,19 +40,6 @@ size_t rmt__max_packet(const rmt_limits *l, uint32_t batch_bytes);
 size_t rmt__max_waiting(const rmt_limits *l, uint32_t batch_bytes);
 /* Sets both caps (maximumPacketSize, maximumWaitingData) on a server's or client's host. */
 void rmt__host_limits(ENetHost *host, const rmt_limits *l, uint32_t batch_bytes);
-
-/* ---- u32 -> pointer map (open addressing, backward-shift deletion) ---- */
-typedef struct rmt_idmap {
-  uint32_t *keys; /* 0 = empty slot */
-  void **vals;
-  size_t cap;     /* power of two or 0 */
-  size_t count;
-  const rmt_allocator *alloc;
-} rmt_idmap;
-void *rmt__idmap_get(const rmt_idmap *m, uint32_t key);
-int rmt__idmap_put(rmt_idmap *m, uint32_t key, void *val);
-void rmt__idmap_del(rmt_idmap *m, uint32_t key);
-void rmt__idmap_free(rmt_idmap *m);
 
 /* ---- token bucket ---- */
 typedef struct rmt_bucket {
