@@ -96,7 +96,7 @@ struct rmt_server {
   char last_error[256];
 };
 
-static void set_error(rmt_server *s, const char *msg) {
+static void rmt__server_set_error(rmt_server *s, const char *msg) {
   snprintf(s->last_error, sizeof s->last_error, "%s", msg);
 }
 
@@ -120,7 +120,7 @@ void rmt_server_config_default(rmt_server_config *c) {
 
 /* ---- helpers ---- */
 
-static player *find_player(const rmt_server *s, rmt_player_id id) {
+static player *rmt__server_find_player(const rmt_server *s, rmt_player_id id) {
   player *p = rmt__idmap_get(&s->players_by_id, id);
   return p && !p->removed ? p : NULL;
 }
@@ -169,14 +169,14 @@ static int decode_with_player(rmt_server *s, player *p, rmt_remote_entry *r,
   return RMT_OK;
 }
 
-static void send_control(player *p, rmt_control type, const rmt_buf *body) {
+static void rmt__server_send_control(player *p, rmt_control type, const rmt_buf *body) {
   size_t start = p->link.out[RMT_CHANNEL_RELIABLE].len;
   if (rmt__msg_put(&p->link.out[RMT_CHANNEL_RELIABLE], RMT_MSG_CONTROL, type, NULL, 0,
                    body ? body->data : NULL, body ? body->len : 0) == RMT_OK)
     rmt__link_after_append(&p->link, RMT_CHANNEL_RELIABLE, start);
 }
 
-static void send_error(player *p, rmt_remote_id remote, uint32_t call_id, int status,
+static void rmt__server_send_error(player *p, rmt_remote_id remote, uint32_t call_id, int status,
                        const char *message) {
   rmt__link_put_error(&p->link, remote, call_id, status, message);
 }
@@ -190,15 +190,15 @@ static const rmt_rate refusal_budget = {256, 256};
 static void refuse_call(rmt_server *s, player *p, rmt_remote_id remote, uint32_t call_id,
                         int status, const char *message) {
   if (rmt__bucket_take(&p->refusals, refusal_budget, s->now, 1))
-    send_error(p, remote, call_id, status, message);
+    rmt__server_send_error(p, remote, call_id, status, message);
 }
 
 /* Refuses a connection with a reason the client shows, then lets ENet close it. */
-static void refuse(rmt_server *s, player *p, int status, const char *reason) {
+static void rmt__server_refuse(rmt_server *s, player *p, int status, const char *reason) {
   rmt_buf *body = &s->scratch;
   body->len = 0;
   if (!rmt__put_varint(body, (uint32_t)-status) && !rmt__put_lstr(body, reason, strlen(reason)))
-    send_control(p, RMT_CTL_REFUSE, body);
+    rmt__server_send_control(p, RMT_CTL_REFUSE, body);
   rmt__link_flush(&p->link);
   p->state = PLAYER_LEAVING;
   enet_peer_disconnect_later(p->peer, RMT_DISC_REFUSED);
@@ -211,7 +211,7 @@ static int put_player_info(rmt_buf *b, const player *p) {
   return rc;
 }
 
-static int put_remote_info(rmt_buf *b, const rmt_remote_entry *r) {
+static int rmt__server_put_remote_info(rmt_buf *b, const rmt_remote_entry *r) {
   int rc = rmt__put_varint(b, r->id);
   if (!rc) rc = rmt__put_varint(b, (uint64_t)r->kind);
   if (!rc) rc = rmt__put_lstr(b, r->name, r->name_len);
@@ -219,16 +219,17 @@ static int put_remote_info(rmt_buf *b, const rmt_remote_entry *r) {
 }
 
 /* Sends a control message to every joined player (except one, or 0). */
-static void broadcast_control(rmt_server *s, rmt_control type, rmt_player_id except) {
+static void rmt__server_broadcast_control(rmt_server *s, rmt_control type, rmt_player_id except) {
   for (player *q = s->first; q; q = q->next)
-    if (q->id != except && q->state == PLAYER_JOINED) send_control(q, type, &s->scratch);
+    if (q->id != except && q->state == PLAYER_JOINED)
+      rmt__server_send_control(q, type, &s->scratch);
 }
 
 /* ---- replication ---- */
 
 /* Sends every pending change to every joined player. Called before any remote message is
  * batched (so a Value set before FireClient arrives before the event) and at each flush. */
-static void repl_flush(rmt_server *s) {
+static void rmt__server_repl_flush(rmt_server *s) {
   if (!s->tree.nops) return;
   s->repl_buf.len = 0;
   if (rmt__tree_flush(&s->tree, &s->repl_buf)) {
@@ -255,7 +256,7 @@ static void snapshot_release(rmt_server *s, snapshot *sn) {
   rmt__free(s->alloc, sn, sizeof *sn);
 }
 
-/* The tree as of now (no changes pending: called right after repl_flush). */
+/* The tree as of now (no changes pending: called right after rmt__server_repl_flush). */
 static snapshot *snapshot_get(rmt_server *s) {
   if (s->latest_snap && s->latest_snap->version == s->tree_version) {
     s->latest_snap->refs++;
@@ -277,7 +278,7 @@ static snapshot *snapshot_get(rmt_server *s) {
 }
 
 /* Lets go of a player's snapshot and of the messages held behind it. */
-static void snapshot_end(rmt_server *s, player *p) {
+static void rmt__server_snapshot_end(rmt_server *s, player *p) {
   snapshot_release(s, p->snap);
   p->snap = NULL;
   p->snap_off = 0;
@@ -285,10 +286,10 @@ static void snapshot_end(rmt_server *s, player *p) {
   p->link.hold_reliable = 0;
 }
 
-/* Called at each flush, after repl_flush. A deaf peer (one that never acknowledges) never
- * leaves SNAP_WAITING, and one that stops acknowledging holds at most SNAP_WINDOW + a piece
- * of snapshot in ENet, until ENet's timeout drops it. */
-static void snapshot_pump(rmt_server *s, player *p) {
+/* Called at each flush, after rmt__server_repl_flush. A deaf peer (one that never
+ * acknowledges) never leaves SNAP_WAITING, and one that stops acknowledging holds at most
+ * SNAP_WINDOW + a piece of snapshot in ENet, until ENet's timeout drops it. */
+static void rmt__server_snapshot_pump(rmt_server *s, player *p) {
   ENetPeer *peer = p->peer;
   if (p->snap_state == SNAP_WAITING) {
     if (!enet_list_empty(&peer->outgoingCommands) || !enet_list_empty(&peer->sentReliableCommands))
@@ -314,11 +315,11 @@ static void snapshot_pump(rmt_server *s, player *p) {
     queued += end - p->snap_off;
     p->snap_off = end;
   }
-  if (p->snap_off >= b->len) snapshot_end(s, p);
+  if (p->snap_off >= b->len) rmt__server_snapshot_end(s, p);
 }
 
 /* Destroys an instance and its subtree; clients hear about it if they ever saw it. */
-static void repl_destroy(rmt_server *s, rmt_inst *inst) {
+static void rmt__server_repl_destroy(rmt_server *s, rmt_inst *inst) {
   if (inst->sent) rmt__tree_mark_destroyed(&s->tree, inst->id);
   rmt__tree_destroy(&s->tree, inst, NULL, NULL);
 }
@@ -341,7 +342,7 @@ static int name_taken(const rmt_server *s, const char *name) {
   return 0;
 }
 
-static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
+static void rmt__server_hello(rmt_server *s, player *p, const rmt_msg *m) {
   rmt_reader r = {m->body, m->body_len, 0, 0};
   uint32_t magic = rmt__get_u32le(&r);
   uint64_t version = rmt__get_varint(&r);
@@ -349,7 +350,7 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
   const uint8_t *name = rmt__get_lstr(&r, 64, &name_len);
   const uint8_t *ticket = rmt__get_lstr(&r, 4096, &ticket_len);
   if (r.bad || magic != RMT_PROTOCOL_MAGIC || r.off != r.len) {
-    refuse(s, p, RMT_EREFUSED, "malformed handshake");
+    rmt__server_refuse(s, p, RMT_EREFUSED, "malformed handshake");
     return;
   }
   char reason[160];
@@ -357,16 +358,17 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
     snprintf(reason, sizeof reason,
              "protocol version mismatch: server speaks %u, client speaks %llu",
              RMT_PROTOCOL_VERSION, (unsigned long long)version);
-    refuse(s, p, RMT_EVERSION, reason);
+    rmt__server_refuse(s, p, RMT_EVERSION, reason);
     return;
   }
   /* With tickets the requested name is ignored, so only its wire bounds matter. */
   if (!s->tickets_required && !rmt__player_name_valid((const char *)name, name_len)) {
-    refuse(s, p, RMT_EREFUSED, "invalid name: use 1-32 characters of A-Z, a-z, 0-9 and _");
+    rmt__server_refuse(s, p, RMT_EREFUSED,
+                       "invalid name: use 1-32 characters of A-Z, a-z, 0-9 and _");
     return;
   }
   if (s->nplayers >= s->cfg.max_players) {
-    refuse(s, p, RMT_EREFUSED, "server is full");
+    rmt__server_refuse(s, p, RMT_EREFUSED, "server is full");
     return;
   }
   char chosen[64];
@@ -375,12 +377,13 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
     rmt_ticket t;
     rmt_error terr;
     if (ticket_len == 0) {
-      refuse(s, p, RMT_EREFUSED, "ticket required: this server admits players with a join ticket only");
+      rmt__server_refuse(s, p, RMT_EREFUSED,
+                         "ticket required: this server admits players with a join ticket only");
       return;
     }
     if (rmt_ticket_verify(s->ticket_key, sizeof s->ticket_key, (const char *)ticket, ticket_len,
                           0, s->ticket_guard, &t, &terr) != RMT_TICKET_VALID) {
-      refuse(s, p, RMT_EREFUSED, terr.message);
+      rmt__server_refuse(s, p, RMT_EREFUSED, terr.message);
       return;
     }
     snprintf(chosen, sizeof chosen, "%s", t.name);
@@ -396,7 +399,7 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
     char vreason[128] = "";
     if (s->cfg.verify(s->cfg.verify_ud, ticket, ticket_len, chosen, &user_id, vreason) != 0) {
       vreason[sizeof vreason - 1] = 0;
-      refuse(s, p, RMT_EREFUSED, vreason[0] ? vreason : "join refused");
+      rmt__server_refuse(s, p, RMT_EREFUSED, vreason[0] ? vreason : "join refused");
       return;
     }
     chosen[sizeof chosen - 1] = 0;
@@ -404,15 +407,15 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
   /* Roblox never has two players with one name (names differ by more than case there). */
   if (name_taken(s, chosen)) {
     snprintf(reason, sizeof reason, "a player named \"%s\" is already in the game", chosen);
-    refuse(s, p, RMT_EREFUSED, reason);
+    rmt__server_refuse(s, p, RMT_EREFUSED, reason);
     return;
   }
   if (rmt__idmap_put(&s->players_by_id, id, p)) {
-    refuse(s, p, RMT_ENOMEM, "server out of memory");
+    rmt__server_refuse(s, p, RMT_ENOMEM, "server out of memory");
     return;
   }
   /* Pending changes go to the players already here; the newcomer gets a snapshot. */
-  repl_flush(s);
+  rmt__server_repl_flush(s);
   p->id = id;
   p->user_id = user_id;
   snprintf(p->name, sizeof p->name, "%s", chosen);
@@ -430,18 +433,18 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
   if (!rc) rc = put_player_info(b, p);
   if (!rc) rc = rmt__put_varint(b, s->remotes.count);
   for (size_t i = 1; !rc && i < s->remotes.cap; i++)
-    if (s->remotes.by_id[i]) rc = put_remote_info(b, s->remotes.by_id[i]);
-  if (!rc) send_control(p, RMT_CTL_WELCOME, b);
+    if (s->remotes.by_id[i]) rc = rmt__server_put_remote_info(b, s->remotes.by_id[i]);
+  if (!rc) rmt__server_send_control(p, RMT_CTL_WELCOME, b);
   for (player *q = s->first; q; q = q->next) {
     if (q->state != PLAYER_JOINED) continue;
     b->len = 0;
-    if (!put_player_info(b, q)) send_control(p, RMT_CTL_PLAYER_ADDED, b);
+    if (!put_player_info(b, q)) rmt__server_send_control(p, RMT_CTL_PLAYER_ADDED, b);
   }
   b->len = 0;
-  if (!put_player_info(b, p)) broadcast_control(s, RMT_CTL_PLAYER_ADDED, p->id);
-  /* The tree follows once the client has acknowledged all this (snapshot_pump): a peer that
-   * joins and never listens gets nothing expensive. Until then its reliable batch is held,
-   * so nothing reaches it before the tree it may refer to. */
+  if (!put_player_info(b, p)) rmt__server_broadcast_control(s, RMT_CTL_PLAYER_ADDED, p->id);
+  /* The tree follows once the client has acknowledged all this (rmt__server_snapshot_pump):
+   * a peer that joins and never listens gets nothing expensive. Until then its reliable batch
+   * is held, so nothing reaches it before the tree it may refer to. */
   rmt__link_flush(&p->link);
   p->snap_state = SNAP_WAITING;
   p->link.hold_reliable = 1;
@@ -461,7 +464,7 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
 
 /* Fires PlayerRemoving and cuts every tie to the player; idempotent. The struct itself
  * lives until ENet reports the disconnect (peer->data). */
-static void remove_player(rmt_server *s, player *p) {
+static void rmt__server_remove_player(rmt_server *s, player *p) {
   if (p->removed) return;
   if (p->state == PLAYER_HANDSHAKE || !p->id || !rmt__idmap_get(&s->players_by_id, p->id)) {
     p->removed = 1;
@@ -481,14 +484,15 @@ static void remove_player(rmt_server *s, player *p) {
   s->nplayers--;
   rmt__idmap_del(&s->players_by_id, p->id);
   rmt_inst *inst = rmt__tree_get(&s->tree, p->instance);
-  if (inst) repl_destroy(s, inst);
+  if (inst) rmt__server_repl_destroy(s, inst);
   s->scratch.len = 0;
-  if (!rmt__put_varint(&s->scratch, p->id)) broadcast_control(s, RMT_CTL_PLAYER_REMOVED, 0);
+  if (!rmt__put_varint(&s->scratch, p->id))
+    rmt__server_broadcast_control(s, RMT_CTL_PLAYER_REMOVED, 0);
 }
 
-static void free_player(rmt_server *s, player *p) {
-  remove_player(s, p);
-  snapshot_end(s, p);
+static void rmt__server_free_player(rmt_server *s, player *p) {
+  rmt__server_remove_player(s, p);
+  rmt__server_snapshot_end(s, p);
   if (p->peer) p->peer->data = NULL;
   rmt__link_free(&p->link);
   rmt__free(s->alloc, p->overrides, p->noverrides * sizeof *p->overrides);
@@ -531,7 +535,7 @@ static void dispatch_event(rmt_server *s, player *p, rmt_remote_entry *r, const 
   rmt_error err;
   int rc = decode_with_player(s, p, r, body, len, &argc, &err);
   if (rc) {
-    set_error(s, err.message); /* lets an on_drop hook say which rule failed */
+    rmt__server_set_error(s, err.message); /* lets an on_drop hook say which rule failed */
     drop(s, p, r, rc == RMT_EBADARGS ? RMT_DROP_SCHEMA : RMT_DROP_MALFORMED);
     return;
   }
@@ -547,17 +551,17 @@ static void dispatch_invoke(rmt_server *s, player *p, rmt_remote_entry *r, uint3
   rmt_error err;
   int rc = decode_with_player(s, p, r, body, len, &argc, &err);
   if (rc) {
-    set_error(s, err.message);
+    rmt__server_set_error(s, err.message);
     drop(s, p, r, rc == RMT_EBADARGS ? RMT_DROP_SCHEMA : RMT_DROP_MALFORMED);
     char msg[300];
     snprintf(msg, sizeof msg, "bad arguments: %s", err.message);
-    send_error(p, r->id, call_id, RMT_EBADARGS, msg);
+    rmt__server_send_error(p, r->id, call_id, RMT_EBADARGS, msg);
     return;
   }
   rmt_invocation *inv = rmt__invocation_new(&s->invocations, s->alloc, s, complete_invocation,
                                             p->id, r->id, call_id);
   if (!inv) {
-    send_error(p, r->id, call_id, RMT_ENOMEM, "server out of memory");
+    rmt__server_send_error(p, r->id, call_id, RMT_ENOMEM, "server out of memory");
     return;
   }
   p->pending_invokes++;
@@ -645,7 +649,8 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
   if (rmt__queue_push(&r->waiting, s->alloc, s->cfg.queue_limit, s->cfg.limits.max_bytes,
                         s->nplayers, &q)) {
     drop(s, p, r, RMT_DROP_QUEUE_OVERFLOW);
-    send_error(p, r->id, m->call_id, RMT_ENOHANDLER, "no handler: OnServerInvoke is not set");
+    rmt__server_send_error(p, r->id, m->call_id, RMT_ENOHANDLER,
+                           "no handler: OnServerInvoke is not set");
   }
 }
 
@@ -660,15 +665,16 @@ static void handle_packet(rmt_server *s, player *p, const uint8_t *data, size_t 
     int rc = rmt__msg_next(data, len, &off, &m);
     if (rc == 0) return;
     if (rc < 0) {
-      set_error(s, "a message that does not frame");
+      rmt__server_set_error(s, "a message that does not frame");
       drop(s, p, NULL, RMT_DROP_MALFORMED);
-      if (p->state == PLAYER_HANDSHAKE) refuse(s, p, RMT_EREFUSED, "malformed handshake");
+      if (p->state == PLAYER_HANDSHAKE)
+        rmt__server_refuse(s, p, RMT_EREFUSED, "malformed handshake");
       return;
     }
     if (p->state == PLAYER_HANDSHAKE) {
       if (m.kind == RMT_MSG_CONTROL && m.id == RMT_CTL_HELLO && channel == RMT_CHANNEL_RELIABLE)
-        handle_hello(s, p, &m);
-      else refuse(s, p, RMT_EREFUSED, "expected handshake");
+        rmt__server_hello(s, p, &m);
+      else rmt__server_refuse(s, p, RMT_EREFUSED, "expected handshake");
       continue;
     }
     if (!rmt__bucket_take(&p->bytes, s->cfg.byte_rate, s->now, (double)(off - before))) {
@@ -703,7 +709,7 @@ static uint32_t connections_from(const rmt_server *s, const ENetPeer *peer) {
   return n;
 }
 
-static void on_connect(rmt_server *s, ENetPeer *peer) {
+static void rmt__server_on_connect(rmt_server *s, ENetPeer *peer) {
   player *p = rmt__alloc(s->alloc, sizeof *p);
   if (!p) {
     enet_peer_reset(peer);
@@ -721,7 +727,7 @@ static void on_connect(rmt_server *s, ENetPeer *peer) {
     char reason[96];
     snprintf(reason, sizeof reason, "too many connections from your address (limit %u)",
              (unsigned)s->cfg.max_per_address);
-    refuse(s, p, RMT_EREFUSED, reason);
+    rmt__server_refuse(s, p, RMT_EREFUSED, reason);
   }
 }
 
@@ -730,16 +736,16 @@ static void on_connect(rmt_server *s, ENetPeer *peer) {
 static int complete_invocation(rmt_invocation *inv, int status, const rmt_value *values,
                                size_t nvalues, const char *message) {
   rmt_server *s = inv->owner;
-  player *p = inv->orphaned ? NULL : find_player(s, inv->player);
+  player *p = inv->orphaned ? NULL : rmt__server_find_player(s, inv->player);
   int rc = RMT_OK;
-  if (p) repl_flush(s);
+  if (p) rmt__server_repl_flush(s);
   if (p) {
     size_t before = p->link.out[RMT_CHANNEL_RELIABLE].len;
     if (p->pending_invokes) p->pending_invokes--;
     if (status == RMT_OK)
       rc = rmt__link_put_result(&p->link, inv->remote, inv->call_id, values, nvalues,
                                 &s->cfg.limits);
-    else send_error(p, inv->remote, inv->call_id, status, message);
+    else rmt__server_send_error(p, inv->remote, inv->call_id, status, message);
     rmt_remote_entry *r = rmt__registry_get(&s->remotes, inv->remote);
     size_t after = p->link.out[RMT_CHANNEL_RELIABLE].len;
     /* A split sends what came before, leaving just this answer in the batch. */
@@ -756,7 +762,7 @@ static void drain_remote(rmt_server *s, rmt_remote_entry *r) {
   rmt_queued q;
   while (r->signal && r->queue.count && rmt_signal_listener_count(r->signal) && !r->destroyed &&
          rmt__queue_pop(&r->queue, &q)) {
-    player *p = find_player(s, q.player);
+    player *p = rmt__server_find_player(s, q.player);
     if (p) dispatch_event(s, p, r, q.bytes, q.len);
     rmt__free(s->alloc, q.bytes, q.len);
   }
@@ -764,9 +770,9 @@ static void drain_remote(rmt_server *s, rmt_remote_entry *r) {
     rmt_queued *head = &r->waiting.items[r->waiting.head];
     if (!r->handler && head->deadline > s->now) break;
     rmt__queue_pop(&r->waiting, &q);
-    player *p = find_player(s, q.player);
+    player *p = rmt__server_find_player(s, q.player);
     if (p && r->handler) dispatch_invoke(s, p, r, q.call_id, q.bytes, q.len);
-    else if (p) send_error(p, r->id, q.call_id, RMT_ENOHANDLER,
+    else if (p) rmt__server_send_error(p, r->id, q.call_id, RMT_ENOHANDLER,
                            "no handler: OnServerInvoke was not set before the timeout");
     rmt__free(s->alloc, q.bytes, q.len);
   }
@@ -877,8 +883,9 @@ void rmt_server_destroy(rmt_server *s) {
   s->now = rmt__now_ms();
   for (player *p = s->first; p; p = p->next) {
     s->scratch.len = 0;
-    if (!rmt__put_lstr(&s->scratch, "server shut down", 16)) send_control(p, RMT_CTL_KICK, &s->scratch);
-    snapshot_end(s, p);
+    if (!rmt__put_lstr(&s->scratch, "server shut down", 16))
+      rmt__server_send_control(p, RMT_CTL_KICK, &s->scratch);
+    rmt__server_snapshot_end(s, p);
     rmt__link_flush(&p->link);
   }
   /* Give the shutdown reason a moment to be acknowledged, then close every peer. */
@@ -891,7 +898,7 @@ void rmt_server_destroy(rmt_server *s) {
   rmt__calls_free(&s->calls);
   for (size_t i = 0; i < s->host->peerCount; i++) {
     ENetPeer *peer = &s->host->peers[i];
-    if (peer->data) free_player(s, peer->data);
+    if (peer->data) rmt__server_free_player(s, peer->data);
   }
   rmt__invocation_list_free(&s->invocations);
   enet_host_destroy(s->host);
@@ -912,9 +919,9 @@ void rmt_server_destroy(rmt_server *s) {
 
 int rmt_server_flush(rmt_server *s) {
   if (!s) return RMT_EINVAL;
-  repl_flush(s);
+  rmt__server_repl_flush(s);
   for (player *p = s->first; p; p = p->next) {
-    if (p->snap_state != SNAP_DONE && p->state == PLAYER_JOINED) snapshot_pump(s, p);
+    if (p->snap_state != SNAP_DONE && p->state == PLAYER_JOINED) rmt__server_snapshot_pump(s, p);
     rmt__link_flush(&p->link);
     /* Counted as sent, so batches split mid-service (rmt__link_after_append) count too. */
     uint64_t bytes = rmt__link_take_sent(&p->link);
@@ -941,7 +948,7 @@ static void sweep(rmt_server *s) {
 
 static void handle_event(rmt_server *s, ENetEvent *ev) {
   switch (ev->type) {
-  case ENET_EVENT_TYPE_CONNECT: on_connect(s, ev->peer); break;
+  case ENET_EVENT_TYPE_CONNECT: rmt__server_on_connect(s, ev->peer); break;
   case ENET_EVENT_TYPE_RECEIVE: {
     player *p = ev->peer->data;
     if (p && (p->state == PLAYER_JOINED || p->state == PLAYER_HANDSHAKE))
@@ -949,13 +956,13 @@ static void handle_event(rmt_server *s, ENetEvent *ev) {
     enet_packet_destroy(ev->packet);
     if (p && p->said_bye) {
       enet_peer_disconnect_now(ev->peer, RMT_DISC_NONE);
-      free_player(s, p);
+      rmt__server_free_player(s, p);
     }
     break;
   }
   case ENET_EVENT_TYPE_DISCONNECT: {
     player *p = ev->peer->data;
-    if (p) free_player(s, p);
+    if (p) rmt__server_free_player(s, p);
     break;
   }
   default: break;
@@ -968,7 +975,7 @@ static void remove_leaving(rmt_server *s) {
   player *p = s->first;
   while (p) {
     player *next = p->next;
-    if (p->state == PLAYER_LEAVING) remove_player(s, p);
+    if (p->state == PLAYER_LEAVING) rmt__server_remove_player(s, p);
     p = next;
   }
 }
@@ -1010,11 +1017,12 @@ int rmt_server_create_remote(rmt_server *s, const char *name, rmt_remote_kind ki
   if (!s || !name) return RMT_EINVAL;
   size_t len = strlen(name);
   if (!rmt__remote_name_valid(name, len)) {
-    set_error(s, "invalid remote name: use 1-200 bytes of '/'-separated non-empty segments");
+    rmt__server_set_error(
+        s, "invalid remote name: use 1-200 bytes of '/'-separated non-empty segments");
     return RMT_EINVAL;
   }
   if (kind != RMT_REMOTE_EVENT && kind != RMT_UNRELIABLE_REMOTE_EVENT && kind != RMT_REMOTE_FUNCTION) {
-    set_error(s, "invalid remote kind");
+    rmt__server_set_error(s, "invalid remote kind");
     return RMT_EINVAL;
   }
   if (rmt__registry_find(&s->remotes, name, len)) {
@@ -1030,7 +1038,8 @@ int rmt_server_create_remote(rmt_server *s, const char *name, rmt_remote_kind ki
   }
   s->remotes.next_id++;
   s->scratch.len = 0;
-  if (!put_remote_info(&s->scratch, r)) broadcast_control(s, RMT_CTL_REMOTE_ADDED, 0);
+  if (!rmt__server_put_remote_info(&s->scratch, r))
+    rmt__server_broadcast_control(s, RMT_CTL_REMOTE_ADDED, 0);
   if (out_id) *out_id = id;
   return RMT_OK;
 }
@@ -1043,8 +1052,8 @@ int rmt_server_destroy_remote(rmt_server *s, rmt_remote_id remote) {
   /* Invokes waiting for a handler learn at once; pending invoke_client calls fail. */
   rmt_queued q;
   while (rmt__queue_pop(&r->waiting, &q)) {
-    player *p = find_player(s, q.player);
-    if (p) send_error(p, remote, q.call_id, RMT_ENOTFOUND, "remote was destroyed");
+    player *p = rmt__server_find_player(s, q.player);
+    if (p) rmt__server_send_error(p, remote, q.call_id, RMT_ENOTFOUND, "remote was destroyed");
     rmt__free(s->alloc, q.bytes, q.len);
   }
   for (rmt_pending *pc = s->calls.head; pc;) {
@@ -1056,7 +1065,8 @@ int rmt_server_destroy_remote(rmt_server *s, rmt_remote_id remote) {
     pc = next;
   }
   s->scratch.len = 0;
-  if (!rmt__put_varint(&s->scratch, remote)) broadcast_control(s, RMT_CTL_REMOTE_REMOVED, 0);
+  if (!rmt__put_varint(&s->scratch, remote))
+    rmt__server_broadcast_control(s, RMT_CTL_REMOTE_REMOVED, 0);
   if (s->in_service) {
     r->next_dead = s->graveyard;
     s->graveyard = r;
@@ -1135,7 +1145,7 @@ static int encode_args(rmt_server *s, rmt_remote_entry *r, const rmt_value *args
 }
 
 static int append_event(rmt_server *s, player *p, rmt_remote_entry *r) {
-  repl_flush(s);
+  rmt__server_repl_flush(s);
   int ch = r->kind == RMT_UNRELIABLE_REMOTE_EVENT ? RMT_CHANNEL_UNRELIABLE : RMT_CHANNEL_RELIABLE;
   rmt_buf *b = &p->link.out[ch];
   size_t start = b->len;
@@ -1149,7 +1159,7 @@ static int append_event(rmt_server *s, player *p, rmt_remote_entry *r) {
 }
 
 static player *joined(rmt_server *s, rmt_player_id id) {
-  player *p = find_player(s, id);
+  player *p = rmt__server_find_player(s, id);
   return p && p->state == PLAYER_JOINED ? p : NULL;
 }
 
@@ -1211,7 +1221,7 @@ int rmt_server_invoke_client(rmt_server *s, rmt_player_id player_id, rmt_remote_
   rmt_pending *pc = rmt__calls_new(&s->calls, player_id, remote, rmt__now_ms() + timeout_ms,
                                    done, ud);
   if (!pc) return rmt__seterr(err, RMT_ENOMEM, "out of memory");
-  repl_flush(s);
+  rmt__server_repl_flush(s);
   rmt_buf *b = &p->link.out[RMT_CHANNEL_RELIABLE];
   rmt_msg_mark mark;
   uint32_t fields[2] = {pc->call_id, timeout_ms};
@@ -1270,14 +1280,15 @@ void *rmt_server_player_data(const rmt_server *s, rmt_player_id id) {
 }
 
 int rmt_server_kick(rmt_server *s, rmt_player_id id, const char *reason) {
-  player *p = s ? find_player(s, id) : NULL;
+  player *p = s ? rmt__server_find_player(s, id) : NULL;
   if (!p || p->state != PLAYER_JOINED) return RMT_ENOTFOUND;
   if (!reason) reason = "kicked";
   s->scratch.len = 0;
   size_t len = strlen(reason);
   if (len > 200) len = 200;
-  if (!rmt__put_lstr(&s->scratch, reason, len)) send_control(p, RMT_CTL_KICK, &s->scratch);
-  snapshot_end(s, p); /* the reason goes now, snapshot or not */
+  if (!rmt__put_lstr(&s->scratch, reason, len))
+    rmt__server_send_control(p, RMT_CTL_KICK, &s->scratch);
+  rmt__server_snapshot_end(s, p); /* the reason goes now, snapshot or not */
   rmt__link_flush(&p->link);
   p->state = PLAYER_LEAVING;
   s->leaving_pending = 1;
@@ -1314,7 +1325,7 @@ void rmt__server_feed(rmt_server *s, const rmt_fed_packet *packets, size_t n) {
   memset(&peer, 0, sizeof peer);
   s->in_service = 1;
   s->now = rmt__now_ms();
-  on_connect(s, &peer);
+  rmt__server_on_connect(s, &peer);
   player *p = peer.data;
   for (size_t i = 0; p && i < n; i++) {
     int ch = packets[i].channel & 1;
@@ -1322,7 +1333,7 @@ void rmt__server_feed(rmt_server *s, const rmt_fed_packet *packets, size_t n) {
       handle_packet(s, p, packets[i].data, packets[i].len, ch);
     drain_queues(s);
   }
-  if (p) free_player(s, p);
+  if (p) rmt__server_free_player(s, p);
   free_graveyard(s);
   s->in_service = 0;
 }
@@ -1359,7 +1370,8 @@ static rmt_inst *server_inst(const rmt_server *s, rmt_instance_id id) {
 int rmt_server_instance_destroy(rmt_server *s, rmt_instance_id id) {
   rmt_inst *inst = server_inst(s, id);
   if (!inst) return RMT_ENOTFOUND;
-  if (inst->player && find_player(s, inst->player)) return RMT_EINVAL; /* leaves with its player */
+  /* A player's instance leaves with its player. */
+  if (inst->player && rmt__server_find_player(s, inst->player)) return RMT_EINVAL;
   if (inst->sent && rmt__tree_mark_destroyed(&s->tree, id)) return RMT_ENOMEM;
   rmt__tree_destroy(&s->tree, inst, NULL, NULL);
   return RMT_OK;
@@ -1407,6 +1419,6 @@ int rmt_server_instance_info(const rmt_server *s, rmt_instance_id id, rmt_instan
 }
 
 rmt_instance_id rmt_server_player_instance(const rmt_server *s, rmt_player_id id) {
-  player *p = s ? find_player(s, id) : NULL;
+  player *p = s ? rmt__server_find_player(s, id) : NULL;
   return p ? p->instance : 0;
 }
