@@ -1,0 +1,269 @@
+/* server_handshake.c - a connection's way in: the per-address cap at connect, the HELLO
+ * checks (version, name, capacity, ticket, verify hook), WELCOME with the registry and the
+ * players, and the join snapshot paced by the client's acknowledgements. Never admits a
+ * player before every check passed; never queues a snapshot before its WELCOME was acked. */
+#include <stdio.h>
+#include <string.h>
+
+#include "server_internal.h"
+
+/* Unacknowledged snapshot bytes in ENet per player, and the size of one piece. */
+#define SNAP_WINDOW (64u * 1024u)
+#define SNAP_PIECE (16u * 1024u)
+
+/* Refuses a connection with a reason the client shows, then lets ENet close it. */
+void rmt__server_refuse(rmt_server *s, player *p, int status, const char *reason) {
+  rmt_buf *body = &s->scratch;
+  body->len = 0;
+  if (!rmt__put_varint(body, (uint32_t)-status) && !rmt__put_lstr(body, reason, strlen(reason)))
+    rmt__server_send_control(p, RMT_CTL_REFUSE, body);
+  rmt__link_flush(&p->link);
+  p->state = PLAYER_LEAVING;
+  enet_peer_disconnect_later(p->peer, RMT_DISC_REFUSED);
+}
+
+static int put_player_info(rmt_buf *b, const player *p) {
+  int rc = rmt__put_varint(b, p->id);
+  if (!rc) rc = rmt__put_varint(b, p->user_id);
+  if (!rc) rc = rmt__put_lstr(b, p->name, strlen(p->name));
+  return rc;
+}
+
+/* ---- join snapshots, paced by the joining client's acknowledgements ---- */
+
+static void snapshot_release(rmt_server *s, snapshot *sn) {
+  if (!sn || --sn->refs) return;
+  if (s->latest_snap == sn) s->latest_snap = NULL;
+  rmt_buf_free(&sn->buf);
+  rmt__free(s->alloc, sn, sizeof *sn);
+}
+
+/* The tree as of now (no changes pending: called right after rmt__server_repl_flush). */
+static snapshot *snapshot_get(rmt_server *s) {
+  if (s->latest_snap && s->latest_snap->version == s->tree_version) {
+    s->latest_snap->refs++;
+    return s->latest_snap;
+  }
+  snapshot *sn = rmt__alloc(s->alloc, sizeof *sn);
+  if (!sn) return NULL;
+  memset(sn, 0, sizeof *sn);
+  sn->refs = 1;
+  sn->version = s->tree_version;
+  sn->buf.alloc = s->alloc;
+  if (rmt__tree_snapshot(&s->tree, &sn->buf)) {
+    rmt_buf_free(&sn->buf);
+    rmt__free(s->alloc, sn, sizeof *sn);
+    return NULL;
+  }
+  s->latest_snap = sn;
+  return sn;
+}
+
+/* Lets go of a player's snapshot and of the messages held behind it. */
+void rmt__server_snapshot_end(rmt_server *s, player *p) {
+  snapshot_release(s, p->snap);
+  p->snap = NULL;
+  p->snap_off = 0;
+  p->snap_state = SNAP_DONE;
+  p->link.hold_reliable = 0;
+}
+
+/* Called at each flush, after rmt__server_repl_flush. A deaf peer (one that never
+ * acknowledges) never leaves SNAP_WAITING, and one that stops acknowledging holds at most
+ * SNAP_WINDOW + a piece of snapshot in ENet, until ENet's timeout drops it. */
+void rmt__server_snapshot_pump(rmt_server *s, player *p) {
+  ENetPeer *peer = p->peer;
+  if (p->snap_state == SNAP_WAITING) {
+    if (!enet_list_empty(&peer->outgoingCommands) || !enet_list_empty(&peer->sentReliableCommands))
+      return; /* WELCOME and the player list not acknowledged yet */
+    if (!(p->snap = snapshot_get(s))) return; /* out of memory: try again next flush */
+    p->snap_state = SNAP_STREAMING;
+    p->snap_off = 0;
+  }
+  if (p->snap_state != SNAP_STREAMING || !enet_list_empty(&peer->outgoingCommands)) return;
+  const rmt_buf *b = &p->snap->buf;
+  size_t queued = 0;
+  while (p->snap_off < b->len && queued + peer->reliableDataInTransit < SNAP_WINDOW) {
+    /* Whole messages, about SNAP_PIECE at a time (one bigger message goes alone). */
+    size_t off = p->snap_off, end = off;
+    rmt_msg m;
+    while (rmt__msg_next(b->data, b->len, &off, &m) > 0) {
+      end = off;
+      if (end - p->snap_off >= SNAP_PIECE) break;
+    }
+    if (end == p->snap_off) end = b->len; /* cannot happen: the server encoded it */
+    if (rmt__link_send(&p->link, RMT_CHANNEL_RELIABLE, b->data + p->snap_off, end - p->snap_off))
+      return;
+    queued += end - p->snap_off;
+    p->snap_off = end;
+  }
+  if (p->snap_off >= b->len) rmt__server_snapshot_end(s, p);
+}
+
+/* ---- handshake ---- */
+
+static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
+
+/* Is a joined player called `name`, ignoring ASCII case? */
+static int name_taken(const rmt_server *s, const char *name) {
+  for (const player *q = s->first; q; q = q->next) {
+    if (q->state != PLAYER_JOINED) continue; /* a leaving player is on its way out */
+    const char *a = q->name, *b = name;
+    while (*a && ascii_lower(*a) == ascii_lower(*b)) {
+      a++;
+      b++;
+    }
+    if (!*a && !*b) return 1;
+  }
+  return 0;
+}
+
+void rmt__server_hello(rmt_server *s, player *p, const rmt_msg *m) {
+  rmt_reader r = {m->body, m->body_len, 0, 0};
+  uint32_t magic = rmt__get_u32le(&r);
+  uint64_t version = rmt__get_varint(&r);
+  size_t name_len, ticket_len;
+  const uint8_t *name = rmt__get_lstr(&r, 64, &name_len);
+  const uint8_t *ticket = rmt__get_lstr(&r, 4096, &ticket_len);
+  if (r.bad || magic != RMT_PROTOCOL_MAGIC || r.off != r.len) {
+    rmt__server_refuse(s, p, RMT_EREFUSED, "malformed handshake");
+    return;
+  }
+  char reason[160];
+  if (version != RMT_PROTOCOL_VERSION) {
+    snprintf(reason, sizeof reason,
+             "protocol version mismatch: server speaks %u, client speaks %llu",
+             RMT_PROTOCOL_VERSION, (unsigned long long)version);
+    rmt__server_refuse(s, p, RMT_EVERSION, reason);
+    return;
+  }
+  /* With tickets the requested name is ignored, so only its wire bounds matter. */
+  if (!s->tickets_required && !rmt__player_name_valid((const char *)name, name_len)) {
+    rmt__server_refuse(s, p, RMT_EREFUSED,
+                       "invalid name: use 1-32 characters of A-Z, a-z, 0-9 and _");
+    return;
+  }
+  if (s->nplayers >= s->cfg.max_players) {
+    rmt__server_refuse(s, p, RMT_EREFUSED, "server is full");
+    return;
+  }
+  char chosen[64];
+  uint64_t user_id = 0;
+  if (s->tickets_required) {
+    rmt_ticket t;
+    rmt_error terr;
+    if (ticket_len == 0) {
+      rmt__server_refuse(s, p, RMT_EREFUSED,
+                         "ticket required: this server admits players with a join ticket only");
+      return;
+    }
+    if (rmt_ticket_verify(s->ticket_key, sizeof s->ticket_key, (const char *)ticket, ticket_len,
+                          0, s->ticket_guard, &t, &terr) != RMT_TICKET_VALID) {
+      rmt__server_refuse(s, p, RMT_EREFUSED, terr.message);
+      return;
+    }
+    snprintf(chosen, sizeof chosen, "%s", t.name);
+    user_id = t.user_id;
+  } else {
+    memcpy(chosen, name, name_len);
+    chosen[name_len] = 0;
+  }
+  rmt_player_id id = ++s->next_player_id;
+  if (!s->tickets_required) user_id = id;
+  if (s->cfg.verify) {
+    reason[0] = 0;
+    char vreason[128] = "";
+    if (s->cfg.verify(s->cfg.verify_ud, ticket, ticket_len, chosen, &user_id, vreason) != 0) {
+      vreason[sizeof vreason - 1] = 0;
+      rmt__server_refuse(s, p, RMT_EREFUSED, vreason[0] ? vreason : "join refused");
+      return;
+    }
+    chosen[sizeof chosen - 1] = 0;
+  }
+  /* Roblox never has two players with one name (names differ by more than case there). */
+  if (name_taken(s, chosen)) {
+    snprintf(reason, sizeof reason, "a player named \"%s\" is already in the game", chosen);
+    rmt__server_refuse(s, p, RMT_EREFUSED, reason);
+    return;
+  }
+  if (rmt__idmap_put(&s->players_by_id, id, p)) {
+    rmt__server_refuse(s, p, RMT_ENOMEM, "server out of memory");
+    return;
+  }
+  /* Pending changes go to the players already here; the newcomer gets a snapshot. */
+  rmt__server_repl_flush(s);
+  p->id = id;
+  p->user_id = user_id;
+  snprintf(p->name, sizeof p->name, "%s", chosen);
+  p->state = PLAYER_JOINED;
+  p->prev = s->last;
+  if (s->last) s->last->next = p;
+  else s->first = p;
+  s->last = p;
+  s->nplayers++;
+
+  /* WELCOME carries the whole registry; then every player (itself included). */
+  rmt_buf *b = &s->scratch;
+  b->len = 0;
+  int rc = rmt__put_varint(b, RMT_PROTOCOL_VERSION);
+  if (!rc) rc = put_player_info(b, p);
+  if (!rc) rc = rmt__put_varint(b, s->remotes.count);
+  for (size_t i = 1; !rc && i < s->remotes.cap; i++)
+    if (s->remotes.by_id[i]) rc = rmt__server_put_remote_info(b, s->remotes.by_id[i]);
+  if (!rc) rmt__server_send_control(p, RMT_CTL_WELCOME, b);
+  for (player *q = s->first; q; q = q->next) {
+    if (q->state != PLAYER_JOINED) continue;
+    b->len = 0;
+    if (!put_player_info(b, q)) rmt__server_send_control(p, RMT_CTL_PLAYER_ADDED, b);
+  }
+  b->len = 0;
+  if (!put_player_info(b, p)) rmt__server_broadcast_control(s, RMT_CTL_PLAYER_ADDED, p->id);
+  /* The tree follows once the client has acknowledged all this (rmt__server_snapshot_pump):
+   * a peer that joins and never listens gets nothing expensive. Until then its reliable batch
+   * is held, so nothing reaches it before the tree it may refer to. */
+  rmt__link_flush(&p->link);
+  p->snap_state = SNAP_WAITING;
+  p->link.hold_reliable = 1;
+  rmt_inst *inst;
+  rmt_instance_id iid = s->tree.next_id;
+  if (rmt__tree_create(&s->tree, iid, 0, "Player", 6, p->name, strlen(p->name), &inst) == RMT_OK) {
+    s->tree.next_id++;
+    inst->player = p->id;
+    p->instance = iid;
+    rmt__tree_mark(&s->tree, inst, 0);
+  }
+  rmt_value arg = rmt_player_ref(p->id);
+  rmt_signal_fire(s->player_added, &arg, 1);
+}
+
+/* Connections (any state, refused ones until ENet lets go) from peer's IP address, besides it. */
+static uint32_t connections_from(const rmt_server *s, const ENetPeer *peer) {
+  uint32_t n = 0;
+  for (size_t i = 0; i < s->host->peerCount; i++) {
+    const ENetPeer *q = &s->host->peers[i];
+    if (q != peer && q->data && q->address.host == peer->address.host) n++;
+  }
+  return n;
+}
+
+void rmt__server_on_connect(rmt_server *s, ENetPeer *peer) {
+  player *p = rmt__alloc(s->alloc, sizeof *p);
+  if (!p) {
+    enet_peer_reset(peer);
+    return;
+  }
+  memset(p, 0, sizeof *p);
+  p->state = PLAYER_HANDSHAKE;
+  p->connected_at = s->now;
+  p->peer = peer;
+  rmt__link_init(&p->link, peer, s->cfg.batch_bytes, s->alloc);
+  peer->data = p;
+  enet_peer_timeout(peer, 0, s->cfg.peer_timeout_ms, s->cfg.peer_timeout_ms);
+  /* One machine (or one attacker) cannot take every slot; the reason reaches the client. */
+  if (s->cfg.max_per_address && s->host && connections_from(s, peer) >= s->cfg.max_per_address) {
+    char reason[96];
+    snprintf(reason, sizeof reason, "too many connections from your address (limit %u)",
+             (unsigned)s->cfg.max_per_address);
+    rmt__server_refuse(s, p, RMT_EREFUSED, reason);
+  }
+}
