@@ -118,91 +118,116 @@ static int name_taken(const rmt_server *s, const char *name) {
   return 0;
 }
 
-void rmt__server_hello(rmt_server *s, player *p, const rmt_msg *m) {
+/* A HELLO's fields; name and ticket point into the message body. */
+typedef struct hello {
+  uint64_t version;
+  const uint8_t *name, *ticket;
+  size_t name_len, ticket_len;
+} hello;
+
+/* Who a HELLO joins as, once the ticket and the verify hook had their say. */
+typedef struct identity {
+  char name[64];
+  uint64_t user_id;
+  rmt_player_id id;
+} identity;
+
+/* 0 when the body does not frame as a HELLO of this protocol's magic. */
+static int hello_parse(const rmt_msg *m, hello *h) {
   rmt_reader r = {m->body, m->body_len, 0, 0};
   uint32_t magic = rmt__get_u32le(&r);
-  uint64_t version = rmt__get_varint(&r);
-  size_t name_len, ticket_len;
-  const uint8_t *name = rmt__get_lstr(&r, 64, &name_len);
-  const uint8_t *ticket = rmt__get_lstr(&r, 4096, &ticket_len);
-  if (r.bad || magic != RMT_PROTOCOL_MAGIC || r.off != r.len) {
-    rmt__server_refuse(s, p, RMT_EREFUSED, "malformed handshake");
-    return;
-  }
-  char reason[160];
-  if (version != RMT_PROTOCOL_VERSION) {
+  h->version = rmt__get_varint(&r);
+  h->name = rmt__get_lstr(&r, 64, &h->name_len);
+  h->ticket = rmt__get_lstr(&r, 4096, &h->ticket_len);
+  return !r.bad && magic == RMT_PROTOCOL_MAGIC && r.off == r.len;
+}
+
+/* The refusals that need nothing but the HELLO and the server's size; 1 when refused. */
+static int hello_refuse_early(rmt_server *s, player *p, const hello *h) {
+  if (h->version != RMT_PROTOCOL_VERSION) {
+    char reason[160];
     snprintf(reason, sizeof reason,
              "protocol version mismatch: server speaks %u, client speaks %llu",
-             RMT_PROTOCOL_VERSION, (unsigned long long)version);
+             RMT_PROTOCOL_VERSION, (unsigned long long)h->version);
     rmt__server_refuse(s, p, RMT_EVERSION, reason);
-    return;
+    return 1;
   }
   /* With tickets the requested name is ignored, so only its wire bounds matter. */
-  if (!s->tickets_required && !rmt__player_name_valid((const char *)name, name_len)) {
+  if (!s->tickets_required && !rmt__player_name_valid((const char *)h->name, h->name_len)) {
     rmt__server_refuse(s, p, RMT_EREFUSED,
                        "invalid name: use 1-32 characters of A-Z, a-z, 0-9 and _");
-    return;
+    return 1;
   }
   if (s->nplayers >= s->cfg.max_players) {
     rmt__server_refuse(s, p, RMT_EREFUSED, "server is full");
-    return;
+    return 1;
   }
-  char chosen[64];
-  uint64_t user_id = 0;
-  if (s->tickets_required) {
-    rmt_ticket t;
-    rmt_error terr;
-    if (ticket_len == 0) {
-      rmt__server_refuse(s, p, RMT_EREFUSED,
-                         "ticket required: this server admits players with a join ticket only");
-      return;
-    }
-    if (rmt_ticket_verify(s->ticket_key, sizeof s->ticket_key, (const char *)ticket, ticket_len,
-                          0, s->ticket_guard, &t, &terr) != RMT_TICKET_VALID) {
-      rmt__server_refuse(s, p, RMT_EREFUSED, terr.message);
-      return;
-    }
-    snprintf(chosen, sizeof chosen, "%s", t.name);
-    user_id = t.user_id;
-  } else {
-    memcpy(chosen, name, name_len);
-    chosen[name_len] = 0;
+  return 0;
+}
+
+/* Name and user id from the ticket when the server requires one, else the requested name;
+ * 1 when refused. */
+static int hello_identify(rmt_server *s, player *p, const hello *h, identity *who) {
+  who->user_id = 0;
+  if (!s->tickets_required) {
+    memcpy(who->name, h->name, h->name_len);
+    who->name[h->name_len] = 0;
+    return 0;
   }
-  rmt_player_id id = ++s->next_player_id;
-  if (!s->tickets_required) user_id = id;
-  if (s->cfg.verify) {
-    reason[0] = 0;
-    char vreason[128] = "";
-    if (s->cfg.verify(s->cfg.verify_ud, ticket, ticket_len, chosen, &user_id, vreason) != 0) {
-      vreason[sizeof vreason - 1] = 0;
-      rmt__server_refuse(s, p, RMT_EREFUSED, vreason[0] ? vreason : "join refused");
-      return;
-    }
-    chosen[sizeof chosen - 1] = 0;
+  rmt_ticket t;
+  rmt_error terr;
+  if (h->ticket_len == 0) {
+    rmt__server_refuse(s, p, RMT_EREFUSED,
+                       "ticket required: this server admits players with a join ticket only");
+    return 1;
   }
-  /* Roblox never has two players with one name (names differ by more than case there). */
-  if (name_taken(s, chosen)) {
-    snprintf(reason, sizeof reason, "a player named \"%s\" is already in the game", chosen);
-    rmt__server_refuse(s, p, RMT_EREFUSED, reason);
-    return;
+  if (rmt_ticket_verify(s->ticket_key, sizeof s->ticket_key, (const char *)h->ticket,
+                        h->ticket_len, 0, s->ticket_guard, &t, &terr) != RMT_TICKET_VALID) {
+    rmt__server_refuse(s, p, RMT_EREFUSED, terr.message);
+    return 1;
   }
-  if (rmt__idmap_put(&s->players_by_id, id, p)) {
+  snprintf(who->name, sizeof who->name, "%s", t.name);
+  who->user_id = t.user_id;
+  return 0;
+}
+
+/* The application's verify hook, which may refuse or rename; 1 when refused. */
+static int hello_verify(rmt_server *s, player *p, const hello *h, identity *who) {
+  if (!s->cfg.verify) return 0;
+  char vreason[128] = "";
+  if (s->cfg.verify(s->cfg.verify_ud, h->ticket, h->ticket_len, who->name, &who->user_id,
+                    vreason) != 0) {
+    vreason[sizeof vreason - 1] = 0;
+    rmt__server_refuse(s, p, RMT_EREFUSED, vreason[0] ? vreason : "join refused");
+    return 1;
+  }
+  who->name[sizeof who->name - 1] = 0;
+  return 0;
+}
+
+/* Makes p a joined player, last in join order; 1 when refused (out of memory). */
+static int join_player(rmt_server *s, player *p, const identity *who) {
+  if (rmt__idmap_put(&s->players_by_id, who->id, p)) {
     rmt__server_refuse(s, p, RMT_ENOMEM, "server out of memory");
-    return;
+    return 1;
   }
   /* Pending changes go to the players already here; the newcomer gets a snapshot. */
   rmt__server_repl_flush(s);
-  p->id = id;
-  p->user_id = user_id;
-  snprintf(p->name, sizeof p->name, "%s", chosen);
+  p->id = who->id;
+  p->user_id = who->user_id;
+  snprintf(p->name, sizeof p->name, "%s", who->name);
   p->state = PLAYER_JOINED;
   p->prev = s->last;
   if (s->last) s->last->next = p;
   else s->first = p;
   s->last = p;
   s->nplayers++;
+  return 0;
+}
 
-  /* WELCOME carries the whole registry; then every player (itself included). */
+/* WELCOME carries the whole registry; then every player (itself included) to the newcomer,
+ * and the newcomer to everyone else. */
+static void send_welcome(rmt_server *s, player *p) {
   rmt_buf *b = &s->scratch;
   b->len = 0;
   int rc = rmt__put_varint(b, RMT_PROTOCOL_VERSION);
@@ -218,9 +243,14 @@ void rmt__server_hello(rmt_server *s, player *p, const rmt_msg *m) {
   }
   b->len = 0;
   if (!put_player_info(b, p)) rmt__server_broadcast_control(s, RMT_CTL_PLAYER_ADDED, p->id);
-  /* The tree follows once the client has acknowledged all this (rmt__server_snapshot_pump):
-   * a peer that joins and never listens gets nothing expensive. Until then its reliable batch
-   * is held, so nothing reaches it before the tree it may refer to. */
+}
+
+/* The tree follows once the client has acknowledged the WELCOME (rmt__server_snapshot_pump):
+ * a peer that joins and never listens gets nothing expensive. Until then its reliable batch
+ * is held, so nothing reaches it before the tree it may refer to. The player's own "Player"
+ * instance is a change like any other: the others get it, the newcomer has it in its
+ * snapshot. */
+static void begin_snapshot(rmt_server *s, player *p) {
   rmt__link_flush(&p->link);
   p->snap_state = SNAP_WAITING;
   p->link.hold_reliable = 1;
@@ -232,6 +262,31 @@ void rmt__server_hello(rmt_server *s, player *p, const rmt_msg *m) {
     p->instance = iid;
     rmt__tree_mark(&s->tree, inst, 0);
   }
+}
+
+void rmt__server_hello(rmt_server *s, player *p, const rmt_msg *m) {
+  hello h;
+  if (!hello_parse(m, &h)) {
+    rmt__server_refuse(s, p, RMT_EREFUSED, "malformed handshake");
+    return;
+  }
+  if (hello_refuse_early(s, p, &h)) return;
+  identity who;
+  if (hello_identify(s, p, &h, &who)) return;
+  /* The id is taken before the hook runs (it sees no id); a refused join burns one. */
+  who.id = ++s->next_player_id;
+  if (!s->tickets_required) who.user_id = who.id;
+  if (hello_verify(s, p, &h, &who)) return;
+  /* Roblox never has two players with one name (names differ by more than case there). */
+  if (name_taken(s, who.name)) {
+    char reason[160];
+    snprintf(reason, sizeof reason, "a player named \"%s\" is already in the game", who.name);
+    rmt__server_refuse(s, p, RMT_EREFUSED, reason);
+    return;
+  }
+  if (join_player(s, p, &who)) return;
+  send_welcome(s, p);
+  begin_snapshot(s, p);
   rmt_value arg = rmt_player_ref(p->id);
   rmt_signal_fire(s->player_added, &arg, 1);
 }
