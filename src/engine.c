@@ -115,15 +115,29 @@ void rmt__link_init(rmt_link *l, ENetPeer *peer, uint32_t batch_bytes, const rmt
   for (int ch = 0; ch < RMT_CHANNEL_COUNT; ch++) l->out[ch].alloc = a;
 }
 
-static int send_packet(rmt_link *l, int ch, const uint8_t *data, size_t len) {
-  if (!l->peer) return RMT_ESTATE;
+void rmt__link_init_conn(rmt_link *l, rmt_transport *tr, rmt_conn *conn, uint32_t batch_bytes,
+                         const rmt_allocator *a) {
+  rmt__link_init(l, NULL, batch_bytes, a);
+  l->tr = tr;
+  l->conn = conn;
+}
+
+int rmt__enet_send(ENetPeer *peer, int ch, const uint8_t *data, size_t len) {
   enet_uint32 flags = ch == RMT_CHANNEL_RELIABLE ? ENET_PACKET_FLAG_RELIABLE : 0;
   ENetPacket *pk = enet_packet_create(data, len, flags);
   if (!pk) return RMT_ENOMEM;
-  if (enet_peer_send(l->peer, (enet_uint8)ch, pk) != 0) {
+  if (enet_peer_send(peer, (enet_uint8)ch, pk) != 0) {
     enet_packet_destroy(pk);
     return RMT_ENET;
   }
+  return RMT_OK;
+}
+
+static int send_packet(rmt_link *l, int ch, const uint8_t *data, size_t len) {
+  int rc;
+  if (l->tr) rc = l->conn ? l->tr->ops->send(l->tr, l->conn, ch, data, len) : RMT_ESTATE;
+  else rc = l->peer ? rmt__enet_send(l->peer, ch, data, len) : RMT_ESTATE;
+  if (rc) return rc;
   l->sent_bytes += len;
   return RMT_OK;
 }

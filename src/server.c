@@ -343,7 +343,8 @@ static void drain_queues(rmt_server *s) { rmt__registry_drain(&s->remotes, drain
 
 /* ---- lifecycle ---- */
 
-rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
+rmt_server *rmt__server_create_on(const rmt_server_config *config, rmt_transport *tr,
+                                  rmt_error *err) {
   rmt_server_config c;
   if (config) c = *config;
   else rmt_server_config_default(&c);
@@ -396,7 +397,7 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
   s->remotes.next_id = 1;
   s->now = rmt__now_ms();
   ENetAddress addr;
-  if (rmt__resolve(c.bind_host, c.port, &addr, err)) goto fail;
+  if (!tr && rmt__resolve(c.bind_host, c.port, &addr, err)) goto fail;
   s->player_added = rmt_signal_create(c.alloc);
   s->player_removing = rmt_signal_create(c.alloc);
   s->arena = rmt_arena_create(c.alloc);
@@ -404,14 +405,21 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
     rmt__seterr(err, RMT_ENOMEM, "out of memory");
     goto fail;
   }
+  if (tr) {
+    s->tr = tr;
+    return s;
+  }
   /* Extra peers let the server tell connections over max_players why it refuses them. */
-  s->host = enet_host_create(&addr, c.max_players + 16, RMT_CHANNEL_COUNT, 0, 0);
-  if (!s->host) {
+  int rc = rmt__transport_enet_listen(&addr, c.max_players + 16, &c.limits, c.batch_bytes,
+                                      c.peer_timeout_ms, c.alloc, &s->tr);
+  if (rc == RMT_ENOMEM) {
+    rmt__seterr(err, RMT_ENOMEM, "out of memory");
+    goto fail;
+  }
+  if (rc) {
     rmt__seterr(err, RMT_ENET, "cannot bind UDP %s:%u (in use?)", c.bind_host, (unsigned)c.port);
     goto fail;
   }
-  /* ENet would otherwise reassemble packets of up to 32 MB, and hold 32 MB, per peer. */
-  rmt__host_limits(s->host, &c.limits, c.batch_bytes);
   return s;
 fail:
   rmt_ticket_guard_destroy(s->ticket_guard);
@@ -422,7 +430,11 @@ fail:
   return NULL;
 }
 
-uint16_t rmt_server_port(const rmt_server *s) { return s && s->host ? s->host->address.port : 0; }
+rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
+  return rmt__server_create_on(config, NULL, err);
+}
+
+uint16_t rmt_server_port(const rmt_server *s) { return s && s->tr ? s->tr->ops->port(s->tr) : 0; }
 const char *rmt_server_last_error(const rmt_server *s) { return s ? s->last_error : ""; }
 
 static void free_graveyard(rmt_server *s) {
@@ -444,19 +456,16 @@ void rmt_server_destroy(rmt_server *s) {
     rmt__link_flush(&p->link);
   }
   /* Give the shutdown reason a moment to be acknowledged, then close every peer. */
-  rmt__linger(s->host, 200);
-  for (size_t i = 0; i < s->host->peerCount; i++) {
-    ENetPeer *peer = &s->host->peers[i];
-    if (peer->state != ENET_PEER_STATE_DISCONNECTED) enet_peer_disconnect_now(peer, RMT_DISC_SHUTDOWN);
-  }
+  rmt_transport *tr = s->tr;
+  tr->ops->linger(tr, 200);
+  for (rmt_conn *c = tr->ops->next(tr, NULL); c; c = tr->ops->next(tr, c))
+    tr->ops->close(tr, c, RMT_CLOSE_NOW, RMT_DISC_SHUTDOWN);
   s->destroying = 1;
   rmt__calls_free(&s->calls);
-  for (size_t i = 0; i < s->host->peerCount; i++) {
-    ENetPeer *peer = &s->host->peers[i];
-    if (peer->data) rmt__server_free_player(s, peer->data);
-  }
+  for (rmt_conn *c = tr->ops->next(tr, NULL); c; c = tr->ops->next(tr, c))
+    rmt__server_free_player(s, tr->ops->get_data(tr, c));
   rmt__invocation_list_free(&s->invocations);
-  enet_host_destroy(s->host);
+  tr->ops->destroy(tr); /* and closes the connections no player was made for */
   free_graveyard(s);
   rmt__registry_free(&s->remotes, s->alloc);
   rmt__idmap_free(&s->players_by_id);
@@ -483,7 +492,7 @@ int rmt_server_flush(rmt_server *s) {
     p->stats.bytes_out += bytes;
     s->totals.bytes_out += bytes;
   }
-  enet_host_flush(s->host);
+  s->tr->ops->flush(s->tr);
   return RMT_OK;
 }
 
@@ -491,36 +500,35 @@ static void sweep(rmt_server *s) {
   /* Connections that never finish the handshake are dropped. */
   if (s->now - s->last_sweep < 100) return;
   s->last_sweep = s->now;
-  for (size_t i = 0; i < s->host->peerCount; i++) {
-    player *p = s->host->peers[i].data;
-    if (p && p->state == PLAYER_HANDSHAKE &&
-        s->now - p->connected_at > s->cfg.handshake_timeout_ms) {
+  rmt_transport *tr = s->tr;
+  for (rmt_conn *c = tr->ops->next(tr, NULL); c; c = tr->ops->next(tr, c)) {
+    player *p = tr->ops->get_data(tr, c);
+    if (p->state == PLAYER_HANDSHAKE && s->now - p->connected_at > s->cfg.handshake_timeout_ms) {
       p->state = PLAYER_LEAVING;
-      enet_peer_disconnect(p->peer, 0);
+      rmt__server_close(p, RMT_CLOSE_POLITE, 0);
     }
   }
 }
 
-static void handle_event(rmt_server *s, ENetEvent *ev) {
+static void handle_event(rmt_server *s, rmt_transport *tr, rmt_tevent *ev) {
   switch (ev->type) {
-  case ENET_EVENT_TYPE_CONNECT: rmt__server_on_connect(s, ev->peer); break;
-  case ENET_EVENT_TYPE_RECEIVE: {
-    player *p = ev->peer->data;
+  case RMT_TEV_CONNECT: rmt__server_on_connect(s, tr, ev->conn); break;
+  case RMT_TEV_RECEIVE: {
+    player *p = tr->ops->get_data(tr, ev->conn);
     if (p && (p->state == PLAYER_JOINED || p->state == PLAYER_HANDSHAKE))
-      handle_packet(s, p, ev->packet->data, ev->packet->dataLength, ev->channelID);
-    enet_packet_destroy(ev->packet);
+      handle_packet(s, p, ev->data, ev->len, ev->channel);
+    tr->ops->release(tr, ev);
     if (p && p->said_bye) {
-      enet_peer_disconnect_now(ev->peer, RMT_DISC_NONE);
+      rmt__server_close(p, RMT_CLOSE_NOW, RMT_DISC_NONE);
       rmt__server_free_player(s, p);
     }
     break;
   }
-  case ENET_EVENT_TYPE_DISCONNECT: {
-    player *p = ev->peer->data;
+  case RMT_TEV_DISCONNECT: {
+    player *p = tr->ops->get_data(tr, ev->conn);
     if (p) rmt__server_free_player(s, p);
     break;
   }
-  default: break;
   }
 }
 
@@ -544,15 +552,14 @@ int rmt_server_service(rmt_server *s, uint32_t timeout_ms) {
   drain_queues(s);
   rmt_server_flush(s);
   int handled = 0;
-  ENetEvent ev;
-  int rc = enet_host_service(s->host, &ev, timeout_ms);
+  rmt_tevent ev;
+  int rc = s->tr->ops->poll(s->tr, &ev, timeout_ms);
   while (rc > 0) {
     s->now = rmt__now_ms();
-    handle_event(s, &ev);
+    handle_event(s, s->tr, &ev);
     handled++;
     if (handled >= 65536) break; /* keep frames bounded under floods */
-    rc = enet_host_check_events(s->host, &ev);
-    if (rc == 0) rc = enet_host_service(s->host, &ev, 0);
+    rc = s->tr->ops->poll(s->tr, &ev, 0);
   }
   s->now = rmt__now_ms();
   remove_leaving(s);
@@ -565,20 +572,31 @@ int rmt_server_service(rmt_server *s, uint32_t timeout_ms) {
   return rc < 0 ? RMT_ENET : handled;
 }
 
+/* Runs every event the fed connection's transport has queued through the real handler. */
+static void feed_events(rmt_server *s, rmt_transport *tr) {
+  rmt_tevent ev;
+  while (tr->ops->poll(tr, &ev, 0) > 0) handle_event(s, tr, &ev);
+}
+
+/* The connection lives on an in-memory transport of its own, made per call: the server's
+ * ENet connections never see it, and what the server sends it is counted and dropped. */
 void rmt__server_feed(rmt_server *s, const rmt_fed_packet *packets, size_t n) {
-  ENetPeer peer;
-  memset(&peer, 0, sizeof peer);
+  rmt_transport *tr = rmt__transport_mem_create(s->alloc, 0);
+  if (!tr) return;
   s->in_service = 1;
   s->now = rmt__now_ms();
-  rmt__server_on_connect(s, &peer);
-  player *p = peer.data;
-  for (size_t i = 0; p && i < n; i++) {
-    int ch = packets[i].channel & 1;
-    if (p->state == PLAYER_JOINED || p->state == PLAYER_HANDSHAKE)
-      handle_packet(s, p, packets[i].data, packets[i].len, ch);
+  rmt_conn *conn = rmt__mem_connect(tr, 0);
+  if (conn) feed_events(s, tr);
+  for (size_t i = 0; conn && i < n; i++) {
+    /* Refused, kicked or gone: the transport takes nothing more, like a closed peer. */
+    if (rmt__mem_deliver(tr, conn, packets[i].channel & 1, packets[i].data, packets[i].len))
+      break;
+    feed_events(s, tr);
     drain_queues(s);
   }
+  player *p = conn ? tr->ops->get_data(tr, conn) : NULL;
   if (p) rmt__server_free_player(s, p);
+  tr->ops->destroy(tr);
   free_graveyard(s);
   s->in_service = 0;
 }

@@ -19,7 +19,7 @@ void rmt__server_refuse(rmt_server *s, player *p, int status, const char *reason
     rmt__server_send_control(p, RMT_CTL_REFUSE, body);
   rmt__link_flush(&p->link);
   p->state = PLAYER_LEAVING;
-  enet_peer_disconnect_later(p->peer, RMT_DISC_REFUSED);
+  rmt__server_close(p, RMT_CLOSE_AFTER_SENT, RMT_DISC_REFUSED);
 }
 
 static int put_player_info(rmt_buf *b, const player *p) {
@@ -72,18 +72,18 @@ void rmt__server_snapshot_end(rmt_server *s, player *p) {
  * acknowledges) never leaves SNAP_WAITING, and one that stops acknowledging holds at most
  * SNAP_WINDOW + a piece of snapshot in ENet, until ENet's timeout drops it. */
 void rmt__server_snapshot_pump(rmt_server *s, player *p) {
-  ENetPeer *peer = p->peer;
+  rmt_conn_backlog bl;
+  p->link.tr->ops->backlog(p->link.tr, p->conn, &bl);
   if (p->snap_state == SNAP_WAITING) {
-    if (!enet_list_empty(&peer->outgoingCommands) || !enet_list_empty(&peer->sentReliableCommands))
-      return; /* WELCOME and the player list not acknowledged yet */
+    if (bl.unsent || bl.unacked) return; /* WELCOME and the player list not acknowledged yet */
     if (!(p->snap = snapshot_get(s))) return; /* out of memory: try again next flush */
     p->snap_state = SNAP_STREAMING;
     p->snap_off = 0;
   }
-  if (p->snap_state != SNAP_STREAMING || !enet_list_empty(&peer->outgoingCommands)) return;
+  if (p->snap_state != SNAP_STREAMING || bl.unsent) return;
   const rmt_buf *b = &p->snap->buf;
   size_t queued = 0;
-  while (p->snap_off < b->len && queued + peer->reliableDataInTransit < SNAP_WINDOW) {
+  while (p->snap_off < b->len && queued + bl.in_flight < SNAP_WINDOW) {
     /* Whole messages, about SNAP_PIECE at a time (one bigger message goes alone). */
     size_t off = p->snap_off, end = off;
     rmt_msg m;
@@ -292,30 +292,27 @@ void rmt__server_hello(rmt_server *s, player *p, const rmt_msg *m) {
 }
 
 /* Connections (any state, refused ones until ENet lets go) from peer's IP address, besides it. */
-static uint32_t connections_from(const rmt_server *s, const ENetPeer *peer) {
-  uint32_t n = 0;
-  for (size_t i = 0; i < s->host->peerCount; i++) {
-    const ENetPeer *q = &s->host->peers[i];
-    if (q != peer && q->data && q->address.host == peer->address.host) n++;
-  }
+static uint32_t connections_from(const rmt_transport *tr, const rmt_conn *conn) {
+  uint32_t n = 0, addr = tr->ops->address(tr, conn);
+  for (const rmt_conn *q = tr->ops->next(tr, NULL); q; q = tr->ops->next(tr, q))
+    if (q != conn && tr->ops->address(tr, q) == addr) n++;
   return n;
 }
 
-void rmt__server_on_connect(rmt_server *s, ENetPeer *peer) {
+void rmt__server_on_connect(rmt_server *s, rmt_transport *tr, rmt_conn *conn) {
   player *p = rmt__alloc(s->alloc, sizeof *p);
   if (!p) {
-    enet_peer_reset(peer);
+    tr->ops->close(tr, conn, RMT_CLOSE_RESET, 0);
     return;
   }
   memset(p, 0, sizeof *p);
   p->state = PLAYER_HANDSHAKE;
   p->connected_at = s->now;
-  p->peer = peer;
-  rmt__link_init(&p->link, peer, s->cfg.batch_bytes, s->alloc);
-  peer->data = p;
-  enet_peer_timeout(peer, 0, s->cfg.peer_timeout_ms, s->cfg.peer_timeout_ms);
+  p->conn = conn;
+  rmt__link_init_conn(&p->link, tr, conn, s->cfg.batch_bytes, s->alloc);
+  tr->ops->set_data(tr, conn, p);
   /* One machine (or one attacker) cannot take every slot; the reason reaches the client. */
-  if (s->cfg.max_per_address && s->host && connections_from(s, peer) >= s->cfg.max_per_address) {
+  if (s->cfg.max_per_address && connections_from(tr, conn) >= s->cfg.max_per_address) {
     char reason[96];
     snprintf(reason, sizeof reason, "too many connections from your address (limit %u)",
              (unsigned)s->cfg.max_per_address);

@@ -42,7 +42,7 @@ typedef struct player {
   int removed;         /* PlayerRemoving fired and registry entries gone */
   int said_bye;        /* the client left on its own: close without waiting */
   uint64_t connected_at;
-  ENetPeer *peer;
+  rmt_conn *conn; /* on link.tr */
   rmt_link link;
   rmt_bucket events, unreliable, invokes, bytes;
   rmt_bucket refusals; /* answers to invokes refused before any handler ran */
@@ -61,7 +61,7 @@ typedef struct player {
 struct rmt_server {
   rmt_server_config cfg;
   const rmt_allocator *alloc;
-  ENetHost *host;
+  rmt_transport *tr; /* ENet; rmt__server_feed's connections live on their own */
   rmt_idmap players_by_id;
   player *first, *last; /* joined players in join order */
   size_t nplayers;
@@ -104,8 +104,8 @@ void rmt__server_snapshot_end(rmt_server *s, player *p);
 void rmt__server_snapshot_pump(rmt_server *s, player *p);
 /* A HELLO from a connection in PLAYER_HANDSHAKE: joins it or refuses it. */
 void rmt__server_hello(rmt_server *s, player *p, const rmt_msg *m);
-/* A new ENet connection: allocates its player (peer->data) or resets the peer. */
-void rmt__server_on_connect(rmt_server *s, ENetPeer *peer);
+/* A new connection on tr: allocates its player (the connection's data) or resets it. */
+void rmt__server_on_connect(rmt_server *s, rmt_transport *tr, rmt_conn *conn);
 
 /* ---- server_players.c: players, leaving ---- */
 /* A player not yet removed, or NULL. */
@@ -130,5 +130,10 @@ int rmt__server_put_remote_info(rmt_buf *b, const rmt_remote_entry *r);
  * may refer to them. */
 void rmt__server_repl_flush(rmt_server *s);
 void rmt__server_repl_destroy(rmt_server *s, rmt_inst *inst);
+
+/* Closes p's connection, on the transport it came from. */
+static inline void rmt__server_close(player *p, rmt_close_mode how, uint32_t code) {
+  p->link.tr->ops->close(p->link.tr, p->conn, how, code);
+}
 
 #endif /* RMT_SERVER_INTERNAL_H */

@@ -1,6 +1,6 @@
 /* server_players.c - the players: lookup, names, user ids, application data, kick, stats,
  * and how a player leaves (PlayerRemoving, orphaned invocations, failed calls, freeing).
- * Never frees a player while ENet still has its peer pointing at it. */
+ * Never frees a player while its connection still points at it. */
 #include <string.h>
 
 #include "server_internal.h"
@@ -13,7 +13,7 @@ player *rmt__server_find_player(const rmt_server *s, rmt_player_id id) {
 /* ---- leaving ---- */
 
 /* Fires PlayerRemoving and cuts every tie to the player; idempotent. The struct itself
- * lives until ENet reports the disconnect (peer->data). */
+ * lives until the transport reports the disconnect (the connection's data). */
 void rmt__server_remove_player(rmt_server *s, player *p) {
   if (p->removed) return;
   if (p->state == PLAYER_HANDSHAKE || !p->id || !rmt__idmap_get(&s->players_by_id, p->id)) {
@@ -43,7 +43,7 @@ void rmt__server_remove_player(rmt_server *s, player *p) {
 void rmt__server_free_player(rmt_server *s, player *p) {
   rmt__server_remove_player(s, p);
   rmt__server_snapshot_end(s, p);
-  if (p->peer) p->peer->data = NULL;
+  if (p->conn) p->link.tr->ops->set_data(p->link.tr, p->conn, NULL);
   rmt__link_free(&p->link);
   rmt__free(s->alloc, p->overrides, p->noverrides * sizeof *p->overrides);
   rmt__free(s->alloc, p, sizeof *p);
@@ -95,7 +95,7 @@ int rmt_server_kick(rmt_server *s, rmt_player_id id, const char *reason) {
   rmt__link_flush(&p->link);
   p->state = PLAYER_LEAVING;
   s->leaving_pending = 1;
-  enet_peer_disconnect_later(p->peer, RMT_DISC_KICKED);
+  rmt__server_close(p, RMT_CLOSE_AFTER_SENT, RMT_DISC_KICKED);
   return RMT_OK;
 }
 
