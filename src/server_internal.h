@@ -61,7 +61,8 @@ typedef struct player {
 struct rmt_server {
   rmt_server_config cfg;
   const rmt_allocator *alloc;
-  rmt_transport *tr; /* ENet; rmt__server_feed's connections live on their own */
+  rmt_transport *tr; /* ENet, or what rmt__server_create_on was given; fed connections
+                        (rmt__server_feed) live on a transport of their own */
   rmt_idmap players_by_id;
   player *first, *last; /* joined players in join order */
   size_t nplayers;

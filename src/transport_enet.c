@@ -115,8 +115,11 @@ static void et_destroy(rmt_transport *t) {
 }
 
 static const rmt_transport_ops enet_ops = {
-    et_send,    et_poll,    et_release, et_flush,    et_close,   et_backlog, et_address,
-    et_next,    et_get_data, et_set_data, et_linger, et_port,    et_destroy,
+    .send = et_send,       .poll = et_poll,         .release = et_release,
+    .flush = et_flush,     .close = et_close,       .backlog = et_backlog,
+    .address = et_address, .next = et_next,         .get_data = et_get_data,
+    .set_data = et_set_data, .linger = et_linger,   .port = et_port,
+    .destroy = et_destroy,
 };
 
 int rmt__transport_enet_listen(const void *enet_address, size_t peers, const rmt_limits *limits,

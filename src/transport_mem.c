@@ -121,10 +121,11 @@ static void m_release(rmt_transport *t, rmt_tevent *ev) {
 static void m_flush(rmt_transport *t) { (void)t; }
 
 static void m_close(rmt_transport *t, rmt_conn *c, rmt_close_mode how, uint32_t code) {
-  if (!c->open) return;
-  c->open = 0;
+  if (c->closed) return;
   c->closed = how;
   c->close_code = code;
+  if (!c->open) return; /* the other side hung up first: its DISCONNECT is already queued */
+  c->open = 0;
   /* Everything sent was delivered at once, so a graceful close completes at once too. */
   if (how == RMT_CLOSE_AFTER_SENT || how == RMT_CLOSE_POLITE) {
     mem_event e = {RMT_TEV_DISCONNECT, c, {NULL, 0, 0}, code};
@@ -187,8 +188,11 @@ static void m_destroy(rmt_transport *t) {
 }
 
 static const rmt_transport_ops mem_ops = {
-    m_send, m_poll,     m_release,  m_flush,  m_close, m_backlog, m_address,
-    m_next, m_get_data, m_set_data, m_linger, m_port,  m_destroy,
+    .send = m_send,       .poll = m_poll,         .release = m_release,
+    .flush = m_flush,     .close = m_close,       .backlog = m_backlog,
+    .address = m_address, .next = m_next,         .get_data = m_get_data,
+    .set_data = m_set_data, .linger = m_linger,   .port = m_port,
+    .destroy = m_destroy,
 };
 
 rmt_transport *rmt__transport_mem_create(const rmt_allocator *a, int keep_sent) {
