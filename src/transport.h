@@ -85,7 +85,8 @@ int rmt__transport_enet_listen(const void *enet_address, size_t peers, const rmt
 
 /* In memory: nothing leaves the process. The test or fuzz side opens connections, hands
  * packets in and reads what the server sent; every event is queued, so a run is
- * deterministic. Sent packets are counted and, with keep_sent, kept for reading. */
+ * deterministic. Everything sent is delivered at once, and acknowledged at once unless the
+ * peer is deaf (rmt__mem_deaf). Sent packets are counted and, with keep_sent, kept. */
 rmt_transport *rmt__transport_mem_create(const rmt_allocator *a, int keep_sent);
 /* Opens a connection from `address`; its CONNECT event is queued. NULL when out of memory. */
 rmt_conn *rmt__mem_connect(rmt_transport *t, uint32_t address);
@@ -93,6 +94,9 @@ rmt_conn *rmt__mem_connect(rmt_transport *t, uint32_t address);
 int rmt__mem_deliver(rmt_transport *t, rmt_conn *c, int channel, const uint8_t *data, size_t len);
 /* The other side goes away: a DISCONNECT is queued unless the connection already closed. */
 void rmt__mem_hang_up(rmt_transport *t, rmt_conn *c, uint32_t code);
+/* A deaf peer acknowledges nothing: what the server sends reliably on c stays in flight (for
+ * pacing) until deaf is cleared, which acknowledges it all. */
+void rmt__mem_deaf(rmt_transport *t, rmt_conn *c, int deaf);
 /* How c was closed by the server (0 while open) and with which code. */
 rmt_close_mode rmt__mem_closed(const rmt_transport *t, const rmt_conn *c, uint32_t *code);
 /* Packets and bytes the server sent on c; with keep_sent, the i-th packet (NULL past the

@@ -4,6 +4,7 @@
  * packet on its own (faults are what the test feeds). */
 #include <string.h>
 
+#include "protocol.h"
 #include "transport.h"
 
 typedef struct mem_packet {
@@ -20,6 +21,8 @@ struct rmt_conn {
   rmt_close_mode closed;  /* how the server closed it, 0 if it did not */
   uint32_t close_code;
   size_t nsent, sent_bytes;
+  int deaf;               /* acknowledges nothing: reliable bytes stay in flight */
+  size_t unacked_bytes;   /* reliable bytes sent while deaf */
   mem_packet *kept;       /* with keep_sent */
   size_t nkept, cap_kept;
 };
@@ -87,6 +90,7 @@ static int m_send(rmt_transport *t, rmt_conn *c, int channel, const uint8_t *dat
   }
   c->nsent++;
   c->sent_bytes += len;
+  if (c->deaf && channel == RMT_CHANNEL_RELIABLE) c->unacked_bytes += len;
   return RMT_OK;
 }
 
@@ -135,8 +139,10 @@ static void m_close(rmt_transport *t, rmt_conn *c, rmt_close_mode how, uint32_t 
 
 static void m_backlog(const rmt_transport *t, const rmt_conn *c, rmt_conn_backlog *out) {
   (void)t;
-  (void)c;
-  memset(out, 0, sizeof *out); /* delivered and acknowledged as soon as sent */
+  /* Delivered as soon as sent, and acknowledged too unless the peer plays deaf. */
+  out->unsent = 0;
+  out->unacked = c->unacked_bytes > 0;
+  out->in_flight = c->unacked_bytes;
 }
 
 static uint32_t m_address(const rmt_transport *t, const rmt_conn *c) {
@@ -242,6 +248,12 @@ void rmt__mem_hang_up(rmt_transport *t, rmt_conn *c, uint32_t code) {
   if (!c->open) return;
   mem_event e = {RMT_TEV_DISCONNECT, c, {NULL, 0, 0}, code};
   if (queue_event(mem(t), &e) == RMT_OK) c->open = 0;
+}
+
+void rmt__mem_deaf(rmt_transport *t, rmt_conn *c, int deaf) {
+  (void)t;
+  c->deaf = deaf;
+  if (!deaf) c->unacked_bytes = 0;
 }
 
 rmt_close_mode rmt__mem_closed(const rmt_transport *t, const rmt_conn *c, uint32_t *code) {

@@ -98,6 +98,19 @@ static int count_sent(world *w, rmt_conn *c, rmt_msg_kind kind, uint32_t id) {
   return n;
 }
 
+/* The index of the first packet sent to c that holds such a message, or -1. */
+static int first_packet_with(world *w, rmt_conn *c, rmt_msg_kind kind, uint32_t id) {
+  const uint8_t *data;
+  size_t len;
+  for (size_t i = 0; (data = rmt__mem_sent_packet(w->tr, c, i, &len, NULL)); i++) {
+    size_t off = 0;
+    rmt_msg m;
+    while (rmt__msg_next(data, len, &off, &m) > 0)
+      if (m.kind == kind && m.id == id) return (int)i;
+  }
+  return -1;
+}
+
 static rmt_conn *join(world *w, const char *name, uint32_t address) {
   rmt_conn *c = rmt__mem_connect(w->tr, address);
   assert_non_null(c);
@@ -204,11 +217,42 @@ static void test_bye_and_kick(void **state) {
   finish(&w);
 }
 
+static void test_deaf_joiner_gets_no_snapshot(void **state) {
+  (void)state;
+  world w;
+  start(&w, 8);
+  rmt_instance_id gold;
+  assert_int_equal(rmt_server_instance_create(w.s, 0, "IntValue", "Gold", &gold), RMT_OK);
+  rmt_conn *c = rmt__mem_connect(w.tr, 1);
+  rmt__mem_deaf(w.tr, c, 1);
+  deliver_hello(&w, c, "Ann", RMT_PROTOCOL_MAGIC);
+  for (int i = 0; i < 3; i++) rmt_server_service(w.s, 0);
+  rmt_player_id pid;
+  assert_int_equal(rmt_server_players(w.s, &pid, 1), 1);
+  /* A peer that never acknowledged its WELCOME costs the WELCOME, not the tree. */
+  assert_int_equal(count_sent(&w, c, RMT_MSG_CONTROL, RMT_CTL_WELCOME), 1);
+  assert_int_equal(count_sent(&w, c, RMT_MSG_REPL, gold), 0);
+  /* Anything else for it waits behind the snapshot it has not had. */
+  rmt_value v = rmt_num(1);
+  assert_int_equal(rmt_server_fire_client(w.s, pid, w.ev, &v, 1, NULL), RMT_OK);
+  rmt_server_service(w.s, 0);
+  assert_int_equal(count_sent(&w, c, RMT_MSG_EVENT, w.ev), 0);
+  /* It acknowledges: the tree goes, then what was held behind it. */
+  rmt__mem_deaf(w.tr, c, 0);
+  rmt_server_service(w.s, 0);
+  assert_int_equal(count_sent(&w, c, RMT_MSG_REPL, gold), 1);
+  assert_int_equal(count_sent(&w, c, RMT_MSG_EVENT, w.ev), 1);
+  assert_true(first_packet_with(&w, c, RMT_MSG_REPL, gold) <
+              first_packet_with(&w, c, RMT_MSG_EVENT, w.ev));
+  finish(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_join_event_and_leave),
       cmocka_unit_test(test_refusals_close_after_the_reason),
       cmocka_unit_test(test_bye_and_kick),
+      cmocka_unit_test(test_deaf_joiner_gets_no_snapshot),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
