@@ -108,7 +108,8 @@ static void et_destroy(rmt_transport *t) {
   enet_transport *e = (enet_transport *)t;
   for (size_t i = 0; i < e->host->peerCount; i++) {
     ENetPeer *peer = &e->host->peers[i];
-    if (peer->state != ENET_PEER_STATE_DISCONNECTED) enet_peer_disconnect_now(peer, RMT_DISC_SHUTDOWN);
+    if (peer->state != ENET_PEER_STATE_DISCONNECTED)
+      enet_peer_disconnect_now(peer, RMT_DISC_SHUTDOWN);
   }
   enet_host_destroy(e->host);
   rmt__free(e->alloc, e, sizeof *e);
