@@ -1,4 +1,4 @@
-/* engine.c - machinery shared by server.c and client.c: clock, ENet setup, id map, batches,
+/* engine.c - machinery shared by server.c and client.c: clock, ENet setup, batches,
  * token buckets, remote entries and queues, invocations and pending calls.
  * Holds no policy and no global state beyond ENet's one-time initialisation. */
 #define _POSIX_C_SOURCE 200809L
@@ -87,91 +87,6 @@ void rmt__host_limits(ENetHost *host, const rmt_limits *l, uint32_t batch_bytes)
   host->maximumWaitingData = rmt__max_waiting(l, batch_bytes);
 }
 
-/* ---- id map ---- */
-
-static size_t slot_of(uint32_t key, size_t cap) {
-  return (size_t)((key * 2654435761u) & (cap - 1));
-}
-
-void *rmt__idmap_get(const rmt_idmap *m, uint32_t key) {
-  if (!m->cap || !key) return NULL;
-  for (size_t i = slot_of(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
-    if (m->keys[i] == key) return m->vals[i];
-    if (m->keys[i] == 0) return NULL;
-  }
-}
-
-static int idmap_grow(rmt_idmap *m) {
-  size_t ncap = m->cap ? m->cap * 2 : 16;
-  uint32_t *keys = rmt__alloc(m->alloc, ncap * sizeof *keys);
-  void **vals = rmt__alloc(m->alloc, ncap * sizeof *vals);
-  if (!keys || !vals) {
-    rmt__free(m->alloc, keys, ncap * sizeof *keys);
-    rmt__free(m->alloc, vals, ncap * sizeof *vals);
-    return RMT_ENOMEM;
-  }
-  memset(keys, 0, ncap * sizeof *keys);
-  for (size_t i = 0; i < m->cap; i++) {
-    if (!m->keys[i]) continue;
-    size_t j = slot_of(m->keys[i], ncap);
-    while (keys[j]) j = (j + 1) & (ncap - 1);
-    keys[j] = m->keys[i];
-    vals[j] = m->vals[i];
-  }
-  rmt__free(m->alloc, m->keys, m->cap * sizeof *m->keys);
-  rmt__free(m->alloc, m->vals, m->cap * sizeof *m->vals);
-  m->keys = keys;
-  m->vals = vals;
-  m->cap = ncap;
-  return RMT_OK;
-}
-
-int rmt__idmap_put(rmt_idmap *m, uint32_t key, void *val) {
-  if (!key) return RMT_EINVAL;
-  if ((m->count + 1) * 4 > m->cap * 3) {
-    int rc = idmap_grow(m);
-    if (rc) return rc;
-  }
-  size_t i = slot_of(key, m->cap);
-  while (m->keys[i] && m->keys[i] != key) i = (i + 1) & (m->cap - 1);
-  if (!m->keys[i]) m->count++;
-  m->keys[i] = key;
-  m->vals[i] = val;
-  return RMT_OK;
-}
-
-void rmt__idmap_del(rmt_idmap *m, uint32_t key) {
-  if (!m->cap || !key) return;
-  size_t mask = m->cap - 1, i = slot_of(key, m->cap);
-  while (m->keys[i] != key) {
-    if (!m->keys[i]) return;
-    i = (i + 1) & mask;
-  }
-  /* Backward-shift deletion keeps probe chains intact without tombstones. */
-  size_t j = i;
-  for (;;) {
-    j = (j + 1) & mask;
-    if (!m->keys[j]) break;
-    size_t home = slot_of(m->keys[j], m->cap);
-    if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
-      m->keys[i] = m->keys[j];
-      m->vals[i] = m->vals[j];
-      i = j;
-    }
-  }
-  m->keys[i] = 0;
-  m->vals[i] = NULL;
-  m->count--;
-}
-
-void rmt__idmap_free(rmt_idmap *m) {
-  rmt__free(m->alloc, m->keys, m->cap * sizeof *m->keys);
-  rmt__free(m->alloc, m->vals, m->cap * sizeof *m->vals);
-  m->keys = NULL;
-  m->vals = NULL;
-  m->cap = m->count = 0;
-}
-
 /* ---- token bucket ---- */
 
 int rmt__bucket_take(rmt_bucket *b, rmt_rate rate, uint64_t now_ms, double cost) {
@@ -200,15 +115,29 @@ void rmt__link_init(rmt_link *l, ENetPeer *peer, uint32_t batch_bytes, const rmt
   for (int ch = 0; ch < RMT_CHANNEL_COUNT; ch++) l->out[ch].alloc = a;
 }
 
-static int send_packet(rmt_link *l, int ch, const uint8_t *data, size_t len) {
-  if (!l->peer) return RMT_ESTATE;
+void rmt__link_init_conn(rmt_link *l, rmt_transport *tr, rmt_conn *conn, uint32_t batch_bytes,
+                         const rmt_allocator *a) {
+  rmt__link_init(l, NULL, batch_bytes, a);
+  l->tr = tr;
+  l->conn = conn;
+}
+
+int rmt__enet_send(ENetPeer *peer, int ch, const uint8_t *data, size_t len) {
   enet_uint32 flags = ch == RMT_CHANNEL_RELIABLE ? ENET_PACKET_FLAG_RELIABLE : 0;
   ENetPacket *pk = enet_packet_create(data, len, flags);
   if (!pk) return RMT_ENOMEM;
-  if (enet_peer_send(l->peer, (enet_uint8)ch, pk) != 0) {
+  if (enet_peer_send(peer, (enet_uint8)ch, pk) != 0) {
     enet_packet_destroy(pk);
     return RMT_ENET;
   }
+  return RMT_OK;
+}
+
+static int send_packet(rmt_link *l, int ch, const uint8_t *data, size_t len) {
+  int rc;
+  if (l->tr) rc = l->conn ? l->tr->ops->send(l->tr, l->conn, ch, data, len) : RMT_ESTATE;
+  else rc = l->peer ? rmt__enet_send(l->peer, ch, data, len) : RMT_ESTATE;
+  if (rc) return rc;
   l->sent_bytes += len;
   return RMT_OK;
 }

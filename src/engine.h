@@ -1,4 +1,4 @@
-/* engine.h - what the server and the client share: the clock, ENet setup, id maps, per-peer
+/* engine.h - what the server and the client share: the clock, ENet setup, per-peer
  * batches, token buckets, remote entries with their queues, invocations and pending calls.
  * Internal only; never knows about Lua, and never decides policy (server.c/client.c do). */
 #ifndef RMT_ENGINE_H
@@ -7,8 +7,10 @@
 #include <enet/enet.h>
 
 #include "common.h"
+#include "idmap.h"
 #include "protocol.h"
 #include "remotes.h"
+#include "transport.h"
 
 /* Monotonic milliseconds. */
 uint64_t rmt__now_ms(void);
@@ -44,19 +46,6 @@ size_t rmt__max_waiting(const rmt_limits *l, uint32_t batch_bytes);
 /* Sets both caps (maximumPacketSize, maximumWaitingData) on a server's or client's host. */
 void rmt__host_limits(ENetHost *host, const rmt_limits *l, uint32_t batch_bytes);
 
-/* ---- u32 -> pointer map (open addressing, backward-shift deletion) ---- */
-typedef struct rmt_idmap {
-  uint32_t *keys; /* 0 = empty slot */
-  void **vals;
-  size_t cap;     /* power of two or 0 */
-  size_t count;
-  const rmt_allocator *alloc;
-} rmt_idmap;
-void *rmt__idmap_get(const rmt_idmap *m, uint32_t key);
-int rmt__idmap_put(rmt_idmap *m, uint32_t key, void *val);
-void rmt__idmap_del(rmt_idmap *m, uint32_t key);
-void rmt__idmap_free(rmt_idmap *m);
-
 /* ---- token bucket ---- */
 typedef struct rmt_bucket {
   double tokens;
@@ -66,8 +55,16 @@ typedef struct rmt_bucket {
 /* Takes `cost` tokens if available; unlimited rates always succeed. */
 int rmt__bucket_take(rmt_bucket *b, rmt_rate rate, uint64_t now_ms, double cost);
 
+/* Queues one ENet packet (reliable on RMT_CHANNEL_RELIABLE) on peer: RMT_ENOMEM, or RMT_ENET
+ * when the peer cannot take it (not connected). */
+int rmt__enet_send(ENetPeer *peer, int ch, const uint8_t *data, size_t len);
+
 /* ---- per-peer outgoing batches ---- */
 typedef struct rmt_link {
+  /* Where packets go: a transport connection (the server), or straight to an ENet peer
+   * (the client, not yet moved onto the transport seam). NULL conn/peer: nowhere. */
+  rmt_transport *tr;
+  rmt_conn *conn;
   ENetPeer *peer;
   rmt_buf out[RMT_CHANNEL_COUNT];
   uint32_t batch_bytes;
@@ -79,6 +76,8 @@ typedef struct rmt_link {
 /* Bytes sent since the last call (for bytes_out stats). */
 uint64_t rmt__link_take_sent(rmt_link *l);
 void rmt__link_init(rmt_link *l, ENetPeer *peer, uint32_t batch_bytes, const rmt_allocator *a);
+void rmt__link_init_conn(rmt_link *l, rmt_transport *tr, rmt_conn *conn, uint32_t batch_bytes,
+                         const rmt_allocator *a);
 /* After a message [start, len) was appended to channel ch: if the batch grew past the cap,
  * sends what came before the message as its own packet. */
 int rmt__link_after_append(rmt_link *l, int ch, size_t start);
@@ -245,15 +244,21 @@ void rmt__calls_on_reply(rmt_calls *c, const rmt_msg *m, rmt_arena *arena,
                          const rmt_limits *limits);
 
 /* Fuzz and test hooks: run packets through the receive path of a connection that has no
- * socket behind it (a zeroed ENetPeer, which ENet treats as disconnected, so nothing is
- * ever sent). The server hook opens one such connection, feeds every packet in order and
- * closes it; the client hook feeds one packet to a client. */
+ * socket behind it. The server hook opens one connection on an in-memory transport of its
+ * own (what the server sends it is counted and dropped), feeds every packet in order through
+ * the server's event handler and closes it. The client hook feeds one packet to a client,
+ * whose ENet peer never connected (ENet refuses to send to it). */
 typedef struct rmt_fed_packet {
   const uint8_t *data;
   size_t len;
   int channel;
 } rmt_fed_packet;
 void rmt__server_feed(rmt_server *s, const rmt_fed_packet *packets, size_t n);
+/* rmt_server_create over a given transport instead of a listening ENet host (bind_host and
+ * port unused): deterministic tests drive it with rmt__transport_mem_create. The server owns
+ * tr once this succeeds and destroys it with itself; on failure the caller still owns it. */
+rmt_server *rmt__server_create_on(const rmt_server_config *config, rmt_transport *tr,
+                                  rmt_error *err);
 void rmt__client_feed(rmt_client *c, const rmt_fed_packet *packet);
 
 #endif /* RMT_ENGINE_H */

@@ -4,7 +4,9 @@
 #ifndef RMT_REPLICA_H
 #define RMT_REPLICA_H
 
-#include "engine.h"
+#include "common.h"
+#include "idmap.h"
+#include "protocol.h"
 
 typedef enum rmt_repl_op {
   RMT_REPL_CREATE = 1,  /* parent, player, class, name, value?, attributes */
