@@ -847,6 +847,16 @@ RMT_API int rmt_server_instance_info(const rmt_server *server, rmt_instance_id i
                                      rmt_instance_info *out);
 RMT_API rmt_instance_id rmt_server_player_instance(const rmt_server *server,
                                                    rmt_player_id player);
+/* Lookups, on either side's tree. find_child is FindFirstChild: the first child of `parent`
+ * (0 = the roots) named exactly `name`. find_path follows a dotted path of names from
+ * `from` (0 = the roots), e.g. find_path(player_instance, "leaderstats.Coins"); a name that
+ * itself holds a dot can only be reached with find_child. Both return 0 when nothing
+ * matches, and are O(children) per step. */
+RMT_API rmt_instance_id rmt_server_instance_find_child(const rmt_server *server,
+                                                       rmt_instance_id parent,
+                                                       const char *name);
+RMT_API rmt_instance_id rmt_server_instance_find_path(const rmt_server *server,
+                                                      rmt_instance_id from, const char *path);
 
 /* Client side: what a replication change did. */
 typedef enum rmt_replica_event {
@@ -875,6 +885,17 @@ RMT_API size_t rmt_client_instance_children(const rmt_client *client, rmt_instan
                                             rmt_instance_id *out, size_t cap);
 RMT_API rmt_instance_id rmt_client_player_instance(const rmt_client *client,
                                                    rmt_player_id player);
+/* As on the server (above). On a client the tree is what has replicated so far. The join
+ * snapshot follows the WELCOME, so right after rmt_client_wait_connected returns RMT_OK the
+ * tree may still be arriving: the client's own Player instance is the snapshot's last
+ * root, so keep servicing until rmt_client_player_instance(client, own id) is non-zero and
+ * the whole state at join is there. On the server, a player's Player instance exists from
+ * PlayerAdded on (its listeners may parent leaderstats under it). */
+RMT_API rmt_instance_id rmt_client_instance_find_child(const rmt_client *client,
+                                                       rmt_instance_id parent,
+                                                       const char *name);
+RMT_API rmt_instance_id rmt_client_instance_find_path(const rmt_client *client,
+                                                      rmt_instance_id from, const char *path);
 
 #ifdef __cplusplus
 }

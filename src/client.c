@@ -948,3 +948,13 @@ rmt_instance_id rmt_client_player_instance(const rmt_client *c, rmt_player_id pl
   }
   return 0;
 }
+
+rmt_instance_id rmt_client_instance_find_child(const rmt_client *c, rmt_instance_id parent,
+                                               const char *name) {
+  return c && name ? rmt__tree_find_child(&c->tree, parent, name, strlen(name)) : 0;
+}
+
+rmt_instance_id rmt_client_instance_find_path(const rmt_client *c, rmt_instance_id from,
+                                              const char *path) {
+  return c ? rmt__tree_find_path(&c->tree, from, path) : 0;
+}
