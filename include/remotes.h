@@ -64,7 +64,11 @@ extern "C" {
   X(ENET, -20, "network error")                                                      \
   X(ECANCELED, -21, "canceled")                                                      \
   X(ESTATE, -22, "operation not valid in this state")                                \
-  X(EBADARGS, -23, "bad arguments")
+  X(EBADARGS, -23, "bad arguments")                                                  \
+  X(ENOTICKET, -24, "no ticket")                                                     \
+  X(EFORGED, -25, "ticket forged")                                                   \
+  X(EEXPIRED, -26, "ticket expired")                                                 \
+  X(EREUSED, -27, "ticket already used")
 
 typedef enum rmt_status {
 #define RMT_ERR_ENUM_(name, code, msg) RMT_##name = code,
@@ -412,78 +416,9 @@ RMT_API int rmt_bindable_function_invoke(rmt_bindable_function *fn, const rmt_va
                                          size_t nargs, rmt_value **results,
                                          size_t *nresults, rmt_error *err);
 
-/* ---------------------------------------------------------------------------------------
- * Join tickets: who may join, and as whom
- *
- * A ticket is a short text token (`rmt1.` + unpadded base64url) carrying a user id, a
- * display name, an expiry (unix seconds) and a 16-byte random nonce, authenticated with
- * HMAC-SHA256 (libsodium crypto_auth_hmacsha256) under a 32-byte key shared by whoever
- * mints tickets and the servers that admit them. Clients hold tickets, never the key.
- * Format and reasoning: docs/security.md, "Join tickets".
- * ------------------------------------------------------------------------------------- */
+/* Join tickets (minting, verifying, the reuse guard) are in remotes_ticket.h; a server only
+ * needs the key length below to take a ticket key in its config. */
 #define RMT_TICKET_KEY_BYTES 32
-#define RMT_TICKET_NONCE_BYTES 16
-#define RMT_TICKET_TEXT_MAX 160 /* a ticket's text with its NUL always fits in this */
-
-/* Why a ticket was refused (RMT_TICKET_VALID = accepted). */
-typedef enum rmt_ticket_verdict {
-  RMT_TICKET_VALID = 0,
-  RMT_TICKET_MISSING,    /* the server requires a ticket and none was sent */
-  RMT_TICKET_MALFORMED,  /* not a ticket: bad prefix, base64, length, version or name */
-  RMT_TICKET_FORGED,     /* the signature does not match (another key, or altered bytes) */
-  RMT_TICKET_EXPIRED,    /* now >= expiry */
-  RMT_TICKET_REUSED,     /* used more often than the reuse policy allows */
-  RMT_TICKET_TABLE_FULL, /* the used-ticket table is full of live tickets: try later */
-  RMT_TICKET_BADKEY      /* the key is not RMT_TICKET_KEY_BYTES long (a caller bug) */
-} rmt_ticket_verdict;
-/* Static string naming a verdict ("forged", "expired", ...). */
-RMT_API const char *rmt_ticket_verdict_name(rmt_ticket_verdict verdict);
-
-/* What a ticket says. name is NUL-terminated (1..32 bytes of [A-Za-z0-9_]). */
-typedef struct rmt_ticket {
-  uint64_t user_id;
-  char name[33];
-  uint64_t expires_at; /* unix seconds */
-  uint8_t nonce[RMT_TICKET_NONCE_BYTES];
-} rmt_ticket;
-
-/* Mints a ticket for (user_id, name) valid for ttl_seconds (1..31536000) from now, with a
- * fresh random nonce, and writes its NUL-terminated text into out[cap] (cap >=
- * RMT_TICKET_TEXT_MAX always suffices). key: RMT_TICKET_KEY_BYTES bytes, borrowed. Returns
- * RMT_OK; RMT_EINVAL (key length, name, ttl) or RMT_ELIMIT (cap too small) with err set. */
-RMT_API int rmt_ticket_mint(const uint8_t *key, size_t keylen, uint64_t user_id,
-                            const char *name, uint32_t ttl_seconds, char *out, size_t cap,
-                            rmt_error *err);
-
-/* Remembers which tickets were used, for a reuse policy: max_uses 0 = any number of uses
- * within expiry (nothing is tracked), 1 = single use, N = at most N joins per ticket. A
- * used nonce is kept until its ticket expires, in a table of at most `capacity` live
- * tickets (0 = 65536); when it is full of unexpired tickets new ones are refused with
- * RMT_TICKET_TABLE_FULL rather than the table growing. Memory grows with use up to at
- * most 128 bytes per capacity slot (a power-of-two table kept at most half full). `alloc` is copied (NULL = malloc). NULL when out of memory;
- * free with rmt_ticket_guard_destroy (NULL is a no-op). */
-typedef struct rmt_ticket_guard rmt_ticket_guard;
-RMT_API rmt_ticket_guard *rmt_ticket_guard_create(uint32_t max_uses, uint32_t capacity,
-                                                  const rmt_allocator *alloc);
-RMT_API void rmt_ticket_guard_destroy(rmt_ticket_guard *guard);
-/* Tickets currently tracked (used and not yet expired or swept). */
-RMT_API size_t rmt_ticket_guard_count(const rmt_ticket_guard *guard);
-
-/* Verifies `text` (len bytes, need not be NUL-terminated) under key at time `now` (unix
- * seconds; 0 = the current time). On RMT_TICKET_VALID *out (nullable) holds the identity
- * and, when `guard` is given, the use is recorded there (verification is checked before
- * the guard is touched, so forged or expired tickets never fill it). Otherwise *out is
- * zeroed and err (nullable) says why in a sentence fit to show the client, e.g.
- * `ticket forged: bad signature`. Constant-time signature comparison. */
-RMT_API rmt_ticket_verdict rmt_ticket_verify(const uint8_t *key, size_t keylen,
-                                             const char *text, size_t len, uint64_t now,
-                                             rmt_ticket_guard *guard, rmt_ticket *out,
-                                             rmt_error *err);
-
-/* Reads a ticket's fields WITHOUT checking its signature or expiry: for display only
- * (e.g. a client showing whom its ticket names). RMT_TICKET_VALID or MALFORMED. */
-RMT_API rmt_ticket_verdict rmt_ticket_peek(const char *text, size_t len, rmt_ticket *out,
-                                           rmt_error *err);
 
 /* ---------------------------------------------------------------------------------------
  * Networking: one server, many clients, over ENet (UDP)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "remotes_ticket.h"
 #include "replica.h"
 
 typedef enum player_state {
@@ -379,7 +380,7 @@ static void handle_hello(rmt_server *s, player *p, const rmt_msg *m) {
       return;
     }
     if (rmt_ticket_verify(s->ticket_key, sizeof s->ticket_key, (const char *)ticket, ticket_len,
-                          0, s->ticket_guard, &t, &terr) != RMT_TICKET_VALID) {
+                          0, s->ticket_guard, &t, &terr) != RMT_OK) {
       refuse(s, p, RMT_EREFUSED, terr.message);
       return;
     }
