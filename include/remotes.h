@@ -369,6 +369,32 @@ RMT_API size_t rmt_signal_listener_count(const rmt_signal *sig);
 RMT_API size_t rmt_signal_fire(rmt_signal *sig, const rmt_value *args, size_t nargs);
 
 /* ---------------------------------------------------------------------------------------
+ * Invocations: one answer model for every function that is invoked
+ *
+ * A BindableFunction's OnInvoke, a RemoteFunction's OnServerInvoke and OnClientInvoke all
+ * receive an rmt_invocation and complete it exactly once, with rmt_invocation_return or
+ * rmt_invocation_error; a second completion returns RMT_ESTATE and changes nothing. Values
+ * and message are copied (checked in strict mode) before the call returns; a completion
+ * whose values cannot be stored or sent fails with that status and is still the answer
+ * (the caller gets the failure). A handler that returns without completing answers with
+ * zero values for a BindableFunction (whose call is synchronous, so the handle is invalid
+ * once the handler returns); for a RemoteFunction it may complete later (e.g. after a Lua
+ * coroutine resumes): the handle stays valid until completed, and completing one whose
+ * caller has gone (timeout, disconnect) succeeds and is discarded. Handles not completed
+ * when their server or client is destroyed are freed by destroy and must not be used
+ * afterwards.
+ * ------------------------------------------------------------------------------------- */
+typedef uint32_t rmt_player_id; /* 0 is never a player */
+typedef uint32_t rmt_remote_id; /* small numbers, never reused by one server; 0 = none */
+typedef struct rmt_invocation rmt_invocation;
+typedef void (*rmt_invoke_fn)(void *ud, rmt_invocation *inv, const rmt_value *args,
+                              size_t nargs);
+RMT_API int rmt_invocation_return(rmt_invocation *inv, const rmt_value *values, size_t nvalues);
+RMT_API int rmt_invocation_error(rmt_invocation *inv, const char *message);
+/* The invoking player for a RemoteFunction on the server; 0 on a client and for bindables. */
+RMT_API rmt_player_id rmt_invocation_player(const rmt_invocation *inv);
+
+/* ---------------------------------------------------------------------------------------
  * BindableEvent / BindableFunction (same-side communication)
  *
  * Arguments are deep-copied across (as Roblox does), so a listener never sees the
@@ -388,18 +414,6 @@ RMT_API rmt_signal *rmt_bindable_event_signal(rmt_bindable_event *ev);
 RMT_API int rmt_bindable_event_fire(rmt_bindable_event *ev, const rmt_value *args,
                                     size_t nargs, rmt_error *err);
 
-/* A reply sink handed to invoke handlers, valid only during the handler call: call
- * rmt_reply_return or rmt_reply_error once (later calls replace the earlier result, a
- * failed one included). Values and message are copied (strict check on values; a refused
- * or unstorable result makes the invoke fail with that code). A handler that calls
- * neither returns zero values. */
-typedef struct rmt_reply rmt_reply;
-RMT_API int rmt_reply_return(rmt_reply *reply, const rmt_value *values, size_t nvalues);
-RMT_API int rmt_reply_error(rmt_reply *reply, const char *message);
-
-typedef void (*rmt_invoke_fn)(void *ud, const rmt_value *args, size_t nargs,
-                              rmt_reply *reply);
-
 typedef struct rmt_bindable_function rmt_bindable_function;
 RMT_API rmt_bindable_function *rmt_bindable_function_create(const rmt_allocator *alloc);
 RMT_API void rmt_bindable_function_destroy(rmt_bindable_function *fn);
@@ -410,7 +424,7 @@ RMT_API void rmt_bindable_function_on_invoke(rmt_bindable_function *fn,
  * *nresults values (free with rmt_values_free and the function's allocator; NULL when 0;
  * pass NULL results/nresults to discard them). On failure *results is NULL. With no
  * handler returns RMT_ENOHANDLER ("no handler: BindableFunction has no OnInvoke"); a
- * handler's rmt_reply_error returns RMT_EHANDLER with its message in err. Re-entrant
+ * handler's rmt_invocation_error returns RMT_EHANDLER with its message in err. Re-entrant
  * invokes are allowed. */
 RMT_API int rmt_bindable_function_invoke(rmt_bindable_function *fn, const rmt_value *args,
                                          size_t nargs, rmt_value **results,
@@ -437,8 +451,6 @@ RMT_API int rmt_bindable_function_invoke(rmt_bindable_function *fn, const rmt_va
  * ------------------------------------------------------------------------------------- */
 typedef struct rmt_server rmt_server;
 typedef struct rmt_client rmt_client;
-typedef uint32_t rmt_player_id; /* 0 is never a player */
-typedef uint32_t rmt_remote_id; /* small numbers, never reused by one server; 0 = none */
 
 typedef enum rmt_remote_kind {
   RMT_REMOTE_EVENT = 1,            /* reliable, ordered, fire and forget */
@@ -482,21 +494,6 @@ typedef struct rmt_stats {
   uint64_t dropped_malformed;       /* MALFORMED + WRONG_KIND + SCHEMA */
   uint64_t timeouts;                /* invokes that timed out */
 } rmt_stats;
-
-/* An invocation being answered (server: from a player's InvokeServer; client: from the
- * server's InvokeClient). The handler receives it and must complete it exactly once, with
- * return or error, either before returning or later (e.g. after a Lua coroutine resumes).
- * The handle stays valid until completed; completing one whose caller has gone (timeout,
- * disconnect) succeeds and is silently discarded. Handles not completed when their server
- * or client is destroyed are freed by destroy and must not be used afterwards. */
-typedef struct rmt_invocation rmt_invocation;
-typedef void (*rmt_invoke_handler_fn)(void *ud, rmt_invocation *inv, const rmt_value *args,
-                                      size_t nargs);
-/* Values are copied (encoded) before return. */
-RMT_API int rmt_invocation_return(rmt_invocation *inv, const rmt_value *values, size_t nvalues);
-RMT_API int rmt_invocation_error(rmt_invocation *inv, const char *message);
-/* The invoking player on the server; 0 on a client. */
-RMT_API rmt_player_id rmt_invocation_player(const rmt_invocation *inv);
 
 /* Completion of an outgoing invoke. status is RMT_OK (results valid during the call only),
  * RMT_EHANDLER (the handler raised; message is its text), RMT_ETIMEDOUT, RMT_ENOHANDLER
@@ -595,7 +592,7 @@ RMT_API rmt_signal *rmt_server_event_signal(rmt_server *server, rmt_remote_id re
  * args[0] is the player. Invocations arriving with no handler wait for one until the
  * caller's timeout, then fail with RMT_ENOHANDLER. */
 RMT_API int rmt_server_on_invoke(rmt_server *server, rmt_remote_id remote,
-                                 rmt_invoke_handler_fn handler, void *ud);
+                                 rmt_invoke_fn handler, void *ud);
 
 /* Fires: args are encoded once and batched per recipient. */
 RMT_API int rmt_server_fire_client(rmt_server *server, rmt_player_id player,
@@ -717,7 +714,7 @@ RMT_API int rmt_client_wait_remote_sync(rmt_client *client, const char *name,
 RMT_API rmt_signal *rmt_client_event_signal(rmt_client *client, rmt_remote_id remote);
 /* OnClientInvoke: args are as sent; the invocation's player is 0. */
 RMT_API int rmt_client_on_invoke(rmt_client *client, rmt_remote_id remote,
-                                 rmt_invoke_handler_fn handler, void *ud);
+                                 rmt_invoke_fn handler, void *ud);
 RMT_API int rmt_client_fire(rmt_client *client, rmt_remote_id remote, const rmt_value *args,
                             size_t nargs, rmt_error *err);
 /* InvokeServer, asynchronous (0 = config.invoke_timeout_ms). */

@@ -752,7 +752,7 @@ rmt_signal *rmt_client_event_signal(rmt_client *c, rmt_remote_id remote) {
   return r ? r->signal : NULL;
 }
 
-int rmt_client_on_invoke(rmt_client *c, rmt_remote_id remote, rmt_invoke_handler_fn handler,
+int rmt_client_on_invoke(rmt_client *c, rmt_remote_id remote, rmt_invoke_fn handler,
                          void *ud) {
   rmt_remote_entry *r = c ? rmt__registry_get(&c->remotes, remote) : NULL;
   if (!r) return RMT_ENOTFOUND;
