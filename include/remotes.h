@@ -700,7 +700,9 @@ RMT_API rmt_signal *rmt_client_player_removing(rmt_client *client);
 /* Registry as replicated. find returns 0 when unknown. */
 RMT_API rmt_remote_id rmt_client_find_remote(const rmt_client *client, const char *name);
 RMT_API const char *rmt_client_remote_name(const rmt_client *client, rmt_remote_id remote);
-RMT_API int rmt_client_remote_kind(const rmt_client *client, rmt_remote_id remote);
+/* The remote's kind in *out: RMT_OK, or RMT_ENOTFOUND for an id the client does not know. */
+RMT_API int rmt_client_remote_kind(const rmt_client *client, rmt_remote_id remote,
+                                   rmt_remote_kind *out);
 /* WaitForChild: callback form. `found` fires once, inside a service, with the id, or with
  * 0 when timeout_ms passes (0 = never) or the client disconnects. */
 typedef void (*rmt_found_fn)(void *ud, rmt_remote_id remote);

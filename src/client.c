@@ -700,9 +700,11 @@ const char *rmt_client_remote_name(const rmt_client *c, rmt_remote_id id) {
   return r ? r->name : NULL;
 }
 
-int rmt_client_remote_kind(const rmt_client *c, rmt_remote_id id) {
+int rmt_client_remote_kind(const rmt_client *c, rmt_remote_id id, rmt_remote_kind *out) {
   rmt_remote_entry *r = c ? rmt__registry_get(&c->remotes, id) : NULL;
-  return r ? (int)r->kind : RMT_ENOTFOUND;
+  if (!r || !out) return r ? RMT_EINVAL : RMT_ENOTFOUND;
+  *out = r->kind;
+  return RMT_OK;
 }
 
 int rmt_client_wait_remote(rmt_client *c, const char *name, uint32_t timeout_ms,
