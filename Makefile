@@ -5,7 +5,7 @@ PREFIX  ?= /usr/local
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build test demo install bench clean
+.PHONY: all deps build test demo install deb bench clean
 
 all: build
 
@@ -29,6 +29,11 @@ demo: build
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+# A .deb of what `make install` installs, under /usr (cmake/RemotesDeb.cmake); its path is printed.
+deb: build
+	@cd $(BUILD) && out=$$(cpack -G DEB 2>&1) || { echo "$$out" >&2; exit 1; }; \
+	  echo "$$out" | sed -n 's/^CPack: - package: \(.*\) generated\.$$/\1/p'
 
 bench: deps
 	@REMOTES_BENCH_DEPS=1 bash scripts/deps.sh

@@ -31,9 +31,27 @@ extern "C" {
 #define RMT_API
 #endif
 
+/* The release these declarations belong to. These three lines are the one source of truth:
+ * CMakeLists.txt reads them for project(VERSION), the .pc, the CMake package and the .deb.
+ * Before 1.0 a minor bump may break the ABI (docs/abi.md), so the soname is libremotes.so.0.MINOR. */
 #define RMT_VERSION_MAJOR 0
 #define RMT_VERSION_MINOR 1
 #define RMT_VERSION_PATCH 0
+/* One number for #if comparisons: RMT_VERSION >= RMT_MAKE_VERSION(0, 2, 0).
+ * Minor and patch stay below 100 so the number orders like the version. */
+#define RMT_MAKE_VERSION(major, minor, patch) ((major) * 10000 + (minor) * 100 + (patch))
+#define RMT_VERSION RMT_MAKE_VERSION(RMT_VERSION_MAJOR, RMT_VERSION_MINOR, RMT_VERSION_PATCH)
+#define RMT__STRINGIFY(x) #x
+#define RMT__XSTRINGIFY(x) RMT__STRINGIFY(x)
+#define RMT_VERSION_STRING                                                   \
+  RMT__XSTRINGIFY(RMT_VERSION_MAJOR) "." RMT__XSTRINGIFY(RMT_VERSION_MINOR) "." \
+  RMT__XSTRINGIFY(RMT_VERSION_PATCH)
+/* The version of the library actually loaded, which can differ from the header a program was
+ * compiled with when a shared library is swapped underneath it. Before 1.0 a program is safe
+ * while rmt_version() / 100 == RMT_VERSION / 100 (same major and minor); from 1.0 on, while
+ * the majors agree. */
+RMT_API int rmt_version(void);
+RMT_API const char *rmt_version_string(void);
 
 /* ---------------------------------------------------------------------------------------
  * Errors

@@ -13,6 +13,7 @@ packages=(
   clang libclang-rt-14-dev  # fuzz targets and sanitizers
   python3            # test and bench drivers
   valgrind           # memcheck run of the integration tests (tests/valgrind.sh)
+  dpkg-dev file      # make deb: CPack's dpkg-shlibdeps and its ELF detection
 )
 if [ "${REMOTES_BENCH_DEPS:-0}" = 1 ]; then
   packages+=(gnuplot-nox)

@@ -1,0 +1,26 @@
+# Reads RMT_VERSION_MAJOR/MINOR/PATCH from include/remotes.h (the one place the version is
+# written) and derives the soname version from them. Included before project().
+set(_rmt_header ${CMAKE_CURRENT_LIST_DIR}/../include/remotes.h)
+foreach(part MAJOR MINOR PATCH)
+  file(STRINGS ${_rmt_header} _rmt_line REGEX "^#define RMT_VERSION_${part} [0-9]+$")
+  list(LENGTH _rmt_line _rmt_n)
+  if(NOT _rmt_n EQUAL 1)
+    message(FATAL_ERROR "include/remotes.h must define RMT_VERSION_${part} exactly once as a plain number")
+  endif()
+  string(REGEX REPLACE "^#define RMT_VERSION_${part} ([0-9]+)$" "\\1" REMOTES_VERSION_${part} "${_rmt_line}")
+endforeach()
+if(REMOTES_VERSION_MINOR GREATER 99 OR REMOTES_VERSION_PATCH GREATER 99)
+  message(FATAL_ERROR "RMT_VERSION packs minor and patch in two digits each; they must stay below 100")
+endif()
+set(REMOTES_HEADER_VERSION "${REMOTES_VERSION_MAJOR}.${REMOTES_VERSION_MINOR}.${REMOTES_VERSION_PATCH}")
+# docs/abi.md: before 1.0 every minor may break the ABI, so it is part of the soname.
+if(REMOTES_VERSION_MAJOR EQUAL 0)
+  set(REMOTES_SOVERSION "0.${REMOTES_VERSION_MINOR}")
+else()
+  set(REMOTES_SOVERSION "${REMOTES_VERSION_MAJOR}")
+endif()
+# Editing the version in the header must reconfigure, or the soname and .pc would go stale.
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_rmt_header})
+unset(_rmt_header)
+unset(_rmt_line)
+unset(_rmt_n)
