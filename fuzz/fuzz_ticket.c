@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "remotes.h"
+#include "remotes_ticket.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -16,19 +17,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!guard) guard = rmt_ticket_guard_create(1, 64, NULL);
   rmt_ticket t;
   rmt_error err;
-  rmt_ticket_verdict v = rmt_ticket_peek((const char *)data, size, &t, &err);
-  if (v != RMT_TICKET_VALID && v != RMT_TICKET_MALFORMED && v != RMT_TICKET_MISSING) abort();
-  if (v == RMT_TICKET_VALID && (t.name[0] == 0 || strlen(t.name) > 32)) abort();
+  int v = rmt_ticket_peek((const char *)data, size, &t, &err);
+  if (v != RMT_OK && v != RMT_EDECODE && v != RMT_ENOTICKET) abort();
+  if (v == RMT_OK && (t.name[0] == 0 || strlen(t.name) > 32)) abort();
   rmt_ticket peeked = t;
   v = rmt_ticket_verify(key, sizeof key, (const char *)data, size, 1, guard, &t, &err);
-  if (v == RMT_TICKET_VALID) {
+  if (v == RMT_OK) {
     /* Only the corpus's tickets (signed with this key) get here: they read as peek reads
      * them, and being single use they cannot pass twice. */
     if (t.user_id != peeked.user_id || t.expires_at != peeked.expires_at ||
         strcmp(t.name, peeked.name) != 0 || memcmp(t.nonce, peeked.nonce, sizeof t.nonce) != 0)
       abort();
     v = rmt_ticket_verify(key, sizeof key, (const char *)data, size, 1, guard, &t, &err);
-    if (v != RMT_TICKET_REUSED && v != RMT_TICKET_TABLE_FULL) abort();
+    if (v != RMT_EREUSED && v != RMT_ELIMIT) abort();
   }
   if (memchr(err.message, 0, sizeof err.message) == NULL || err.message[0] == 0) abort();
   if (t.user_id || t.name[0]) abort(); /* nothing of a refused ticket is handed out */

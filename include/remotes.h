@@ -82,7 +82,11 @@ RMT_API const char *rmt_version_string(void);
   X(ENET, -20, "network error")                                                      \
   X(ECANCELED, -21, "canceled")                                                      \
   X(ESTATE, -22, "operation not valid in this state")                                \
-  X(EBADARGS, -23, "bad arguments")
+  X(EBADARGS, -23, "bad arguments")                                                  \
+  X(ENOTICKET, -24, "no ticket")                                                     \
+  X(EFORGED, -25, "ticket forged")                                                   \
+  X(EEXPIRED, -26, "ticket expired")                                                 \
+  X(EREUSED, -27, "ticket already used")
 
 typedef enum rmt_status {
 #define RMT_ERR_ENUM_(name, code, msg) RMT_##name = code,
@@ -453,6 +457,32 @@ RMT_API size_t rmt_signal_listener_count(const rmt_signal *sig);
 RMT_API size_t rmt_signal_fire(rmt_signal *sig, const rmt_value *args, size_t nargs);
 
 /* ---------------------------------------------------------------------------------------
+ * Invocations: one answer model for every function that is invoked
+ *
+ * A BindableFunction's OnInvoke, a RemoteFunction's OnServerInvoke and OnClientInvoke all
+ * receive an rmt_invocation and complete it exactly once, with rmt_invocation_return or
+ * rmt_invocation_error; a second completion returns RMT_ESTATE and changes nothing. Values
+ * and message are copied (checked in strict mode) before the call returns; a completion
+ * whose values cannot be stored or sent fails with that status and is still the answer
+ * (the caller gets the failure). A handler that returns without completing answers with
+ * zero values for a BindableFunction (whose call is synchronous, so the handle is invalid
+ * once the handler returns); for a RemoteFunction it may complete later (e.g. after a Lua
+ * coroutine resumes): the handle stays valid until completed, and completing one whose
+ * caller has gone (timeout, disconnect) succeeds and is discarded. Handles not completed
+ * when their server or client is destroyed are freed by destroy and must not be used
+ * afterwards.
+ * ------------------------------------------------------------------------------------- */
+typedef uint32_t rmt_player_id; /* 0 is never a player */
+typedef uint32_t rmt_remote_id; /* small numbers, never reused by one server; 0 = none */
+typedef struct rmt_invocation rmt_invocation;
+typedef void (*rmt_invoke_fn)(void *ud, rmt_invocation *inv, const rmt_value *args,
+                              size_t nargs);
+RMT_API int rmt_invocation_return(rmt_invocation *inv, const rmt_value *values, size_t nvalues);
+RMT_API int rmt_invocation_error(rmt_invocation *inv, const char *message);
+/* The invoking player for a RemoteFunction on the server; 0 on a client and for bindables. */
+RMT_API rmt_player_id rmt_invocation_player(const rmt_invocation *inv);
+
+/* ---------------------------------------------------------------------------------------
  * BindableEvent / BindableFunction (same-side communication)
  *
  * Arguments are deep-copied across (as Roblox does), so a listener never sees the
@@ -472,18 +502,6 @@ RMT_API rmt_signal *rmt_bindable_event_signal(rmt_bindable_event *ev);
 RMT_API int rmt_bindable_event_fire(rmt_bindable_event *ev, const rmt_value *args,
                                     size_t nargs, rmt_error *err);
 
-/* A reply sink handed to invoke handlers, valid only during the handler call: call
- * rmt_reply_return or rmt_reply_error once (later calls replace the earlier result, a
- * failed one included). Values and message are copied (strict check on values; a refused
- * or unstorable result makes the invoke fail with that code). A handler that calls
- * neither returns zero values. */
-typedef struct rmt_reply rmt_reply;
-RMT_API int rmt_reply_return(rmt_reply *reply, const rmt_value *values, size_t nvalues);
-RMT_API int rmt_reply_error(rmt_reply *reply, const char *message);
-
-typedef void (*rmt_invoke_fn)(void *ud, const rmt_value *args, size_t nargs,
-                              rmt_reply *reply);
-
 typedef struct rmt_bindable_function rmt_bindable_function;
 RMT_API rmt_bindable_function *rmt_bindable_function_create(const rmt_allocator *alloc);
 RMT_API void rmt_bindable_function_destroy(rmt_bindable_function *fn);
@@ -494,84 +512,15 @@ RMT_API void rmt_bindable_function_on_invoke(rmt_bindable_function *fn,
  * *nresults values (free with rmt_values_free and the function's allocator; NULL when 0;
  * pass NULL results/nresults to discard them). On failure *results is NULL. With no
  * handler returns RMT_ENOHANDLER ("no handler: BindableFunction has no OnInvoke"); a
- * handler's rmt_reply_error returns RMT_EHANDLER with its message in err. Re-entrant
+ * handler's rmt_invocation_error returns RMT_EHANDLER with its message in err. Re-entrant
  * invokes are allowed. */
 RMT_API int rmt_bindable_function_invoke(rmt_bindable_function *fn, const rmt_value *args,
                                          size_t nargs, rmt_value **results,
                                          size_t *nresults, rmt_error *err);
 
-/* ---------------------------------------------------------------------------------------
- * Join tickets: who may join, and as whom
- *
- * A ticket is a short text token (`rmt1.` + unpadded base64url) carrying a user id, a
- * display name, an expiry (unix seconds) and a 16-byte random nonce, authenticated with
- * HMAC-SHA256 (libsodium crypto_auth_hmacsha256) under a 32-byte key shared by whoever
- * mints tickets and the servers that admit them. Clients hold tickets, never the key.
- * Format and reasoning: docs/security.md, "Join tickets".
- * ------------------------------------------------------------------------------------- */
+/* Join tickets (minting, verifying, the reuse guard) are in remotes_ticket.h; a server only
+ * needs the key length below to take a ticket key in its config. */
 #define RMT_TICKET_KEY_BYTES 32
-#define RMT_TICKET_NONCE_BYTES 16
-#define RMT_TICKET_TEXT_MAX 160 /* a ticket's text with its NUL always fits in this */
-
-/* Why a ticket was refused (RMT_TICKET_VALID = accepted). */
-typedef enum rmt_ticket_verdict {
-  RMT_TICKET_VALID = 0,
-  RMT_TICKET_MISSING,    /* the server requires a ticket and none was sent */
-  RMT_TICKET_MALFORMED,  /* not a ticket: bad prefix, base64, length, version or name */
-  RMT_TICKET_FORGED,     /* the signature does not match (another key, or altered bytes) */
-  RMT_TICKET_EXPIRED,    /* now >= expiry */
-  RMT_TICKET_REUSED,     /* used more often than the reuse policy allows */
-  RMT_TICKET_TABLE_FULL, /* the used-ticket table is full of live tickets: try later */
-  RMT_TICKET_BADKEY      /* the key is not RMT_TICKET_KEY_BYTES long (a caller bug) */
-} rmt_ticket_verdict;
-/* Static string naming a verdict ("forged", "expired", ...). */
-RMT_API const char *rmt_ticket_verdict_name(rmt_ticket_verdict verdict);
-
-/* What a ticket says. name is NUL-terminated (1..32 bytes of [A-Za-z0-9_]). */
-typedef struct rmt_ticket {
-  uint64_t user_id;
-  char name[33];
-  uint64_t expires_at; /* unix seconds */
-  uint8_t nonce[RMT_TICKET_NONCE_BYTES];
-} rmt_ticket;
-
-/* Mints a ticket for (user_id, name) valid for ttl_seconds (1..31536000) from now, with a
- * fresh random nonce, and writes its NUL-terminated text into out[cap] (cap >=
- * RMT_TICKET_TEXT_MAX always suffices). key: RMT_TICKET_KEY_BYTES bytes, borrowed. Returns
- * RMT_OK; RMT_EINVAL (key length, name, ttl) or RMT_ELIMIT (cap too small) with err set. */
-RMT_API int rmt_ticket_mint(const uint8_t *key, size_t keylen, uint64_t user_id,
-                            const char *name, uint32_t ttl_seconds, char *out, size_t cap,
-                            rmt_error *err);
-
-/* Remembers which tickets were used, for a reuse policy: max_uses 0 = any number of uses
- * within expiry (nothing is tracked), 1 = single use, N = at most N joins per ticket. A
- * used nonce is kept until its ticket expires, in a table of at most `capacity` live
- * tickets (0 = 65536); when it is full of unexpired tickets new ones are refused with
- * RMT_TICKET_TABLE_FULL rather than the table growing. Memory grows with use up to at
- * most 128 bytes per capacity slot (a power-of-two table kept at most half full). `alloc` is copied (NULL = malloc). NULL when out of memory;
- * free with rmt_ticket_guard_destroy (NULL is a no-op). */
-typedef struct rmt_ticket_guard rmt_ticket_guard;
-RMT_API rmt_ticket_guard *rmt_ticket_guard_create(uint32_t max_uses, uint32_t capacity,
-                                                  const rmt_allocator *alloc);
-RMT_API void rmt_ticket_guard_destroy(rmt_ticket_guard *guard);
-/* Tickets currently tracked (used and not yet expired or swept). */
-RMT_API size_t rmt_ticket_guard_count(const rmt_ticket_guard *guard);
-
-/* Verifies `text` (len bytes, need not be NUL-terminated) under key at time `now` (unix
- * seconds; 0 = the current time). On RMT_TICKET_VALID *out (nullable) holds the identity
- * and, when `guard` is given, the use is recorded there (verification is checked before
- * the guard is touched, so forged or expired tickets never fill it). Otherwise *out is
- * zeroed and err (nullable) says why in a sentence fit to show the client, e.g.
- * `ticket forged: bad signature`. Constant-time signature comparison. */
-RMT_API rmt_ticket_verdict rmt_ticket_verify(const uint8_t *key, size_t keylen,
-                                             const char *text, size_t len, uint64_t now,
-                                             rmt_ticket_guard *guard, rmt_ticket *out,
-                                             rmt_error *err);
-
-/* Reads a ticket's fields WITHOUT checking its signature or expiry: for display only
- * (e.g. a client showing whom its ticket names). RMT_TICKET_VALID or MALFORMED. */
-RMT_API rmt_ticket_verdict rmt_ticket_peek(const char *text, size_t len, rmt_ticket *out,
-                                           rmt_error *err);
 
 /* ---------------------------------------------------------------------------------------
  * Networking: one server, many clients, over ENet (UDP)
@@ -590,8 +539,6 @@ RMT_API rmt_ticket_verdict rmt_ticket_peek(const char *text, size_t len, rmt_tic
  * ------------------------------------------------------------------------------------- */
 typedef struct rmt_server rmt_server;
 typedef struct rmt_client rmt_client;
-typedef uint32_t rmt_player_id; /* 0 is never a player */
-typedef uint32_t rmt_remote_id; /* small numbers, never reused by one server; 0 = none */
 
 typedef enum rmt_remote_kind {
   RMT_REMOTE_EVENT = 1,            /* reliable, ordered, fire and forget */
@@ -635,21 +582,6 @@ typedef struct rmt_stats {
   uint64_t dropped_malformed;       /* MALFORMED + WRONG_KIND + SCHEMA */
   uint64_t timeouts;                /* invokes that timed out */
 } rmt_stats;
-
-/* An invocation being answered (server: from a player's InvokeServer; client: from the
- * server's InvokeClient). The handler receives it and must complete it exactly once, with
- * return or error, either before returning or later (e.g. after a Lua coroutine resumes).
- * The handle stays valid until completed; completing one whose caller has gone (timeout,
- * disconnect) succeeds and is silently discarded. Handles not completed when their server
- * or client is destroyed are freed by destroy and must not be used afterwards. */
-typedef struct rmt_invocation rmt_invocation;
-typedef void (*rmt_invoke_handler_fn)(void *ud, rmt_invocation *inv, const rmt_value *args,
-                                      size_t nargs);
-/* Values are copied (encoded) before return. */
-RMT_API int rmt_invocation_return(rmt_invocation *inv, const rmt_value *values, size_t nvalues);
-RMT_API int rmt_invocation_error(rmt_invocation *inv, const char *message);
-/* The invoking player on the server; 0 on a client. */
-RMT_API rmt_player_id rmt_invocation_player(const rmt_invocation *inv);
 
 /* Completion of an outgoing invoke. status is RMT_OK (results valid during the call only),
  * RMT_EHANDLER (the handler raised; message is its text), RMT_ETIMEDOUT, RMT_ENOHANDLER
@@ -763,7 +695,7 @@ RMT_API rmt_signal *rmt_server_event_signal(rmt_server *server, rmt_remote_id re
  * args[0] is the player. Invocations arriving with no handler wait for one until the
  * caller's timeout, then fail with RMT_ENOHANDLER. */
 RMT_API int rmt_server_on_invoke(rmt_server *server, rmt_remote_id remote,
-                                 rmt_invoke_handler_fn handler, void *ud);
+                                 rmt_invoke_fn handler, void *ud);
 
 /* Fires: args are encoded once and batched per recipient. */
 RMT_API int rmt_server_fire_client(rmt_server *server, rmt_player_id player,
@@ -873,7 +805,9 @@ RMT_API rmt_signal *rmt_client_player_removing(rmt_client *client);
 /* Registry as replicated. find returns 0 when unknown. */
 RMT_API rmt_remote_id rmt_client_find_remote(const rmt_client *client, const char *name);
 RMT_API const char *rmt_client_remote_name(const rmt_client *client, rmt_remote_id remote);
-RMT_API int rmt_client_remote_kind(const rmt_client *client, rmt_remote_id remote);
+/* The remote's kind in *out: RMT_OK, or RMT_ENOTFOUND for an id the client does not know. */
+RMT_API int rmt_client_remote_kind(const rmt_client *client, rmt_remote_id remote,
+                                   rmt_remote_kind *out);
 /* WaitForChild: callback form. `found` fires once, inside a service, with the id, or with
  * 0 when timeout_ms passes (0 = never) or the client disconnects. */
 typedef void (*rmt_found_fn)(void *ud, rmt_remote_id remote);
@@ -887,7 +821,7 @@ RMT_API int rmt_client_wait_remote_sync(rmt_client *client, const char *name,
 RMT_API rmt_signal *rmt_client_event_signal(rmt_client *client, rmt_remote_id remote);
 /* OnClientInvoke: args are as sent; the invocation's player is 0. */
 RMT_API int rmt_client_on_invoke(rmt_client *client, rmt_remote_id remote,
-                                 rmt_invoke_handler_fn handler, void *ud);
+                                 rmt_invoke_fn handler, void *ud);
 RMT_API int rmt_client_fire(rmt_client *client, rmt_remote_id remote, const rmt_value *args,
                             size_t nargs, rmt_error *err);
 /* InvokeServer, asynchronous (0 = config.invoke_timeout_ms). */
@@ -964,6 +898,16 @@ RMT_API int rmt_server_instance_info(const rmt_server *server, rmt_instance_id i
                                      rmt_instance_info *out);
 RMT_API rmt_instance_id rmt_server_player_instance(const rmt_server *server,
                                                    rmt_player_id player);
+/* Lookups, on either side's tree. find_child is FindFirstChild: the first child of `parent`
+ * (0 = the roots) named exactly `name`. find_path follows a dotted path of names from
+ * `from` (0 = the roots), e.g. find_path(player_instance, "leaderstats.Coins"); a name that
+ * itself holds a dot can only be reached with find_child. Both return 0 when nothing
+ * matches, and are O(children) per step. */
+RMT_API rmt_instance_id rmt_server_instance_find_child(const rmt_server *server,
+                                                       rmt_instance_id parent,
+                                                       const char *name);
+RMT_API rmt_instance_id rmt_server_instance_find_path(const rmt_server *server,
+                                                      rmt_instance_id from, const char *path);
 
 /* Client side: what a replication change did. */
 typedef enum rmt_replica_event {
@@ -1000,6 +944,17 @@ RMT_API size_t rmt_client_instance_children(const rmt_client *client, rmt_instan
                                             rmt_instance_id *out, size_t cap);
 RMT_API rmt_instance_id rmt_client_player_instance(const rmt_client *client,
                                                    rmt_player_id player);
+/* As on the server (above). On a client the tree is what has replicated so far. The join
+ * snapshot follows the WELCOME, so right after rmt_client_wait_connected returns RMT_OK the
+ * tree may still be arriving: the client's own Player instance is the snapshot's last
+ * root, so keep servicing until rmt_client_player_instance(client, own id) is non-zero and
+ * the whole state at join is there. On the server, a player's Player instance exists from
+ * PlayerAdded on (its listeners may parent leaderstats under it). */
+RMT_API rmt_instance_id rmt_client_instance_find_child(const rmt_client *client,
+                                                       rmt_instance_id parent,
+                                                       const char *name);
+RMT_API rmt_instance_id rmt_client_instance_find_path(const rmt_client *client,
+                                                      rmt_instance_id from, const char *path);
 
 #ifdef __cplusplus
 }

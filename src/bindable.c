@@ -145,9 +145,10 @@ int rmt_bindable_function_invoke(rmt_bindable_function *fn, const rmt_value *arg
   rmt_invoke_fn handler = fn->handler;
   void *ud = fn->handler_ud;
   rmt_reply reply;
-  rmt__reply_init(&reply, &fn->alloc);
+  rmt_invocation inv;
+  rmt__reply_init(&reply, &inv, &fn->alloc);
   fn->invoke_depth++;
-  handler(ud, copy, nargs, &reply);
+  handler(ud, &inv, copy, nargs); /* `inv` is invalid once the handler returns */
   fn->invoke_depth--;
   rmt_values_free(copy, &fn->alloc);
 

@@ -704,9 +704,11 @@ const char *rmt_client_remote_name(const rmt_client *c, rmt_remote_id id) {
   return r ? r->name : NULL;
 }
 
-int rmt_client_remote_kind(const rmt_client *c, rmt_remote_id id) {
+int rmt_client_remote_kind(const rmt_client *c, rmt_remote_id id, rmt_remote_kind *out) {
   rmt_remote_entry *r = c ? rmt__registry_get(&c->remotes, id) : NULL;
-  return r ? (int)r->kind : RMT_ENOTFOUND;
+  if (!r || !out) return r ? RMT_EINVAL : RMT_ENOTFOUND;
+  *out = r->kind;
+  return RMT_OK;
 }
 
 int rmt_client_wait_remote(rmt_client *c, const char *name, uint32_t timeout_ms,
@@ -756,7 +758,7 @@ rmt_signal *rmt_client_event_signal(rmt_client *c, rmt_remote_id remote) {
   return r ? r->signal : NULL;
 }
 
-int rmt_client_on_invoke(rmt_client *c, rmt_remote_id remote, rmt_invoke_handler_fn handler,
+int rmt_client_on_invoke(rmt_client *c, rmt_remote_id remote, rmt_invoke_fn handler,
                          void *ud) {
   rmt_remote_entry *r = c ? rmt__registry_get(&c->remotes, remote) : NULL;
   if (!r) return RMT_ENOTFOUND;
@@ -961,4 +963,14 @@ rmt_instance_id rmt_client_player_instance(const rmt_client *c, rmt_player_id pl
     if (inst && inst->player == player) return inst->id;
   }
   return 0;
+}
+
+rmt_instance_id rmt_client_instance_find_child(const rmt_client *c, rmt_instance_id parent,
+                                               const char *name) {
+  return c && name ? rmt__tree_find_child(&c->tree, parent, name, strlen(name)) : 0;
+}
+
+rmt_instance_id rmt_client_instance_find_path(const rmt_client *c, rmt_instance_id from,
+                                              const char *path) {
+  return c ? rmt__tree_find_path(&c->tree, from, path) : 0;
 }

@@ -463,17 +463,6 @@ void rmt__invocation_list_free(rmt_invocation_list *l) {
   }
 }
 
-int rmt_invocation_return(rmt_invocation *inv, const rmt_value *values, size_t nvalues) {
-  if (!inv) return RMT_EINVAL;
-  return inv->complete(inv, RMT_OK, values, nvalues, NULL);
-}
-
-int rmt_invocation_error(rmt_invocation *inv, const char *message) {
-  if (!inv) return RMT_EINVAL;
-  return inv->complete(inv, RMT_EHANDLER, NULL, 0, message ? message : "error");
-}
-
-rmt_player_id rmt_invocation_player(const rmt_invocation *inv) { return inv ? inv->player : 0; }
 
 /* ---- pending calls ---- */
 

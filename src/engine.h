@@ -9,6 +9,7 @@
 #include "common.h"
 #include "idmap.h"
 #include "protocol.h"
+#include "invocation.h"
 #include "remotes.h"
 #include "transport.h"
 
@@ -125,7 +126,7 @@ typedef struct rmt_remote_entry {
   char *name;
   size_t name_len;
   rmt_signal *signal;         /* OnServerEvent / OnClientEvent */
-  rmt_invoke_handler_fn handler;
+  rmt_invoke_fn handler;
   void *handler_ud;
   rmt_queue queue;            /* events while nothing listens */
   rmt_queue waiting;          /* invokes while no handler is set */
@@ -175,18 +176,6 @@ int rmt__registry_set(rmt_registry *g, const rmt_allocator *a, rmt_remote_id id,
 void rmt__registry_free(rmt_registry *g, const rmt_allocator *a);
 
 /* ---- incoming invocations (we answer) ---- */
-typedef int (*rmt_complete_fn)(rmt_invocation *inv, int status, const rmt_value *values,
-                               size_t nvalues, const char *message);
-struct rmt_invocation {
-  void *owner;             /* rmt_server or rmt_client */
-  rmt_complete_fn complete;
-  rmt_player_id player;
-  rmt_remote_id remote;
-  uint32_t call_id;
-  int orphaned;            /* caller gone: completion is discarded */
-  const rmt_allocator *alloc;
-  struct rmt_invocation *prev, *next; /* owner's outstanding list */
-};
 typedef struct rmt_invocation_list {
   rmt_invocation *head;
 } rmt_invocation_list;

@@ -106,6 +106,30 @@ const rmt_instance_id *rmt__tree_children(const rmt_tree *t, rmt_instance_id id,
   return inst ? inst->children : NULL;
 }
 
+rmt_instance_id rmt__tree_find_child(const rmt_tree *t, rmt_instance_id parent, const char *name,
+                                     size_t len) {
+  size_t n;
+  const rmt_instance_id *ids = rmt__tree_children(t, parent, &n);
+  for (size_t i = 0; i < n; i++) { /* creation order: the first match, as FindFirstChild */
+    const rmt_inst *c = rmt__tree_get(t, ids[i]);
+    if (c && strlen(c->name) == len && memcmp(c->name, name, len) == 0) return c->id;
+  }
+  return 0;
+}
+
+rmt_instance_id rmt__tree_find_path(const rmt_tree *t, rmt_instance_id from, const char *path) {
+  if (!path || !*path) return 0;
+  rmt_instance_id at = from;
+  for (const char *seg = path;;) {
+    const char *dot = strchr(seg, '.');
+    size_t len = dot ? (size_t)(dot - seg) : strlen(seg);
+    if (len == 0) return 0; /* "a..b", ".a", "a." name nothing */
+    at = rmt__tree_find_child(t, at, seg, len);
+    if (!at || !dot) return at;
+    seg = dot + 1;
+  }
+}
+
 /* ---- building ---- */
 
 int rmt__tree_create(rmt_tree *t, rmt_instance_id id, rmt_instance_id parent,

@@ -90,6 +90,11 @@ void rmt__tree_destroy(rmt_tree *t, rmt_inst *inst, void (*each)(void *ud, rmt_i
                        void *ud);
 const rmt_instance_id *rmt__tree_children(const rmt_tree *t, rmt_instance_id id, size_t *n);
 void rmt__tree_info(const rmt_inst *inst, rmt_instance_info *out);
+/* FindFirstChild: the first child of parent (0 = the roots) named exactly name[len], or 0. */
+rmt_instance_id rmt__tree_find_child(const rmt_tree *t, rmt_instance_id parent, const char *name,
+                                     size_t len);
+/* Follows a dotted path of names from `from` (0 = the roots); 0 when any step is missing. */
+rmt_instance_id rmt__tree_find_path(const rmt_tree *t, rmt_instance_id from, const char *path);
 
 /* Server: remembers that inst changed (dirty bits) or went, in first-change order. */
 int rmt__tree_mark(rmt_tree *t, rmt_inst *inst, uint8_t dirty);

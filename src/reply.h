@@ -1,12 +1,14 @@
-/* reply.h - the result sink an invoke handler fills (BindableFunction now, RemoteFunction
- * in the engine later). It owns what it holds; it never calls the handler itself. */
+/* reply.h - where a BindableFunction's synchronous call keeps its handler's answer: an
+ * rmt_invocation whose completion copies the result into memory the reply owns. Also the
+ * one home of rmt_invocation_return/error, which dispatch to whatever owns an invocation
+ * (a reply here, the server or client engine for RemoteFunctions). Never calls a handler. */
 #ifndef RMT_REPLY_H
 #define RMT_REPLY_H
 
-#include "remotes.h"
+#include "invocation.h"
 
-/* What rmt_reply_return / rmt_reply_error left behind. The last call wins. */
-struct rmt_reply {
+/* What the handler's one completion left behind. */
+typedef struct rmt_reply {
   rmt_allocator alloc;
   rmt_value *values; /* owned block from rmt_values_copy, or NULL */
   size_t nvalues;
@@ -16,10 +18,12 @@ struct rmt_reply {
    * RMT_ETYPE for values that may not cross); `error` describes it when it could be
    * stored. */
   int status;
-};
+  int completed; /* the invocation was completed; later completions are refused */
+} rmt_reply;
 
-/* Starts an empty reply (zero values, status 0). `alloc` is copied; NULL = malloc. */
-void rmt__reply_init(rmt_reply *reply, const rmt_allocator *alloc);
+/* Starts an empty reply (zero values, status 0) and makes `inv` complete into it. `alloc`
+ * is copied; NULL = malloc. */
+void rmt__reply_init(rmt_reply *reply, rmt_invocation *inv, const rmt_allocator *alloc);
 /* Frees everything the reply still owns and leaves it empty; safe twice. */
 void rmt__reply_clear(rmt_reply *reply);
 /* Moves the values block out (caller frees with rmt_values_free and the reply's

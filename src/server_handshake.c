@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "remotes_ticket.h"
 #include "server_internal.h"
 
 /* Unacknowledged snapshot bytes in ENet per player, and the size of one piece. */
@@ -182,7 +183,7 @@ static int hello_identify(rmt_server *s, player *p, const hello *h, identity *wh
     return 1;
   }
   if (rmt_ticket_verify(s->ticket_key, sizeof s->ticket_key, (const char *)h->ticket,
-                        h->ticket_len, 0, s->ticket_guard, &t, &terr) != RMT_TICKET_VALID) {
+                        h->ticket_len, 0, s->ticket_guard, &t, &terr) != RMT_OK) {
     rmt__server_refuse(s, p, RMT_EREFUSED, terr.message);
     return 1;
   }

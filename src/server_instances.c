@@ -140,3 +140,13 @@ rmt_instance_id rmt_server_player_instance(const rmt_server *s, rmt_player_id id
   player *p = s ? rmt__server_find_player(s, id) : NULL;
   return p ? p->instance : 0;
 }
+
+rmt_instance_id rmt_server_instance_find_child(const rmt_server *s, rmt_instance_id parent,
+                                               const char *name) {
+  return s && name ? rmt__tree_find_child(&s->tree, parent, name, strlen(name)) : 0;
+}
+
+rmt_instance_id rmt_server_instance_find_path(const rmt_server *s, rmt_instance_id from,
+                                              const char *path) {
+  return s ? rmt__tree_find_path(&s->tree, from, path) : 0;
+}

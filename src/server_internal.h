@@ -5,6 +5,7 @@
 #define RMT_SERVER_INTERNAL_H
 
 #include "engine.h"
+#include "remotes_ticket.h"
 #include "replica.h"
 
 typedef enum player_state {

@@ -114,7 +114,7 @@ rmt_signal *rmt_server_event_signal(rmt_server *s, rmt_remote_id remote) {
   return r ? r->signal : NULL;
 }
 
-int rmt_server_on_invoke(rmt_server *s, rmt_remote_id remote, rmt_invoke_handler_fn handler,
+int rmt_server_on_invoke(rmt_server *s, rmt_remote_id remote, rmt_invoke_fn handler,
                          void *ud) {
   rmt_remote_entry *r = s ? rmt__registry_get(&s->remotes, remote) : NULL;
   if (!r) return RMT_ENOTFOUND;

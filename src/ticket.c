@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "remotes_ticket.h"
 
 #define TICKET_VERSION 1
 #define TICKET_PREFIX "rmt1."
@@ -20,20 +21,6 @@
 
 typedef char ticket_text_fits_[(TICKET_PREFIX_LEN + (TICKET_MAX_BYTES * 4 + 2) / 3 + 1 <=
                                 RMT_TICKET_TEXT_MAX) ? 1 : -1];
-
-const char *rmt_ticket_verdict_name(rmt_ticket_verdict v) {
-  switch (v) {
-  case RMT_TICKET_VALID: return "valid";
-  case RMT_TICKET_MISSING: return "missing";
-  case RMT_TICKET_MALFORMED: return "malformed";
-  case RMT_TICKET_FORGED: return "forged";
-  case RMT_TICKET_EXPIRED: return "expired";
-  case RMT_TICKET_REUSED: return "reused";
-  case RMT_TICKET_TABLE_FULL: return "table full";
-  case RMT_TICKET_BADKEY: return "bad key";
-  }
-  return "unknown";
-}
 
 static int ticket_name_valid(const char *name, size_t len) {
   if (len < 1 || len > TICKET_NAME_MAX) return 0;
@@ -97,23 +84,23 @@ int rmt_ticket_mint(const uint8_t *key, size_t keylen, uint64_t user_id, const c
   return RMT_OK;
 }
 
-static rmt_ticket_verdict refuse(rmt_ticket *out, rmt_error *err, rmt_ticket_verdict v,
+static int refuse(rmt_ticket *out, rmt_error *err, int v,
                                  const char *fmt, ...) RMT_PRINTF(4, 5);
-static rmt_ticket_verdict refuse(rmt_ticket *out, rmt_error *err, rmt_ticket_verdict v,
+static int refuse(rmt_ticket *out, rmt_error *err, int v,
                                  const char *fmt, ...) {
   va_list ap;
   if (out) memset(out, 0, sizeof *out);
   va_start(ap, fmt);
-  rmt__vseterr(err, RMT_EREFUSED, fmt, ap);
+  rmt__vseterr(err, v, fmt, ap);
   va_end(ap);
   return v;
 }
 
 /* Decodes the text into bin; on success *len is the byte count and *body the signed part. */
-static rmt_ticket_verdict parse(const char *text, size_t len, uint8_t *bin, size_t *n,
+static int parse(const char *text, size_t len, uint8_t *bin, size_t *n,
                                 rmt_ticket *t, rmt_error *err) {
   const char *why = NULL;
-  if (!text || len == 0) return refuse(t, err, RMT_TICKET_MISSING, "ticket missing");
+  if (!text || len == 0) return refuse(t, err, RMT_ENOTICKET, "ticket missing");
   if (len >= RMT_TICKET_TEXT_MAX) why = "too long";
   else if (len <= TICKET_PREFIX_LEN || memcmp(text, TICKET_PREFIX, TICKET_PREFIX_LEN) != 0)
     why = "does not start with rmt1.";
@@ -129,7 +116,7 @@ static rmt_ticket_verdict parse(const char *text, size_t len, uint8_t *bin, size
     why = "wrong length";
   else if (!ticket_name_valid((const char *)bin + TICKET_HEAD_BYTES, bin[TICKET_HEAD_BYTES - 1]))
     why = "invalid name";
-  if (why) return refuse(t, err, RMT_TICKET_MALFORMED, "ticket malformed: %s", why);
+  if (why) return refuse(t, err, RMT_EDECODE, "ticket malformed: %s", why);
   if (t) {
     memset(t, 0, sizeof *t);
     t->user_id = get_u64le(bin + 1);
@@ -137,15 +124,15 @@ static rmt_ticket_verdict parse(const char *text, size_t len, uint8_t *bin, size
     memcpy(t->nonce, bin + 17, RMT_TICKET_NONCE_BYTES);
     memcpy(t->name, bin + TICKET_HEAD_BYTES, bin[TICKET_HEAD_BYTES - 1]);
   }
-  return RMT_TICKET_VALID;
+  return RMT_OK;
 }
 
-rmt_ticket_verdict rmt_ticket_peek(const char *text, size_t len, rmt_ticket *out,
+int rmt_ticket_peek(const char *text, size_t len, rmt_ticket *out,
                                    rmt_error *err) {
   uint8_t bin[TICKET_MAX_BYTES];
   size_t n = 0;
-  rmt_ticket_verdict v = parse(text, len, bin, &n, out, err);
-  if (v == RMT_TICKET_VALID) rmt__clearerr(err);
+  int v = parse(text, len, bin, &n, out, err);
+  if (v == RMT_OK) rmt__clearerr(err);
   return v;
 }
 
@@ -236,61 +223,61 @@ static int guard_rebuild(rmt_ticket_guard *g, uint64_t now) {
   return RMT_OK;
 }
 
-static rmt_ticket_verdict guard_admit(rmt_ticket_guard *g, const rmt_ticket *t, uint64_t now,
+static int guard_admit(rmt_ticket_guard *g, const rmt_ticket *t, uint64_t now,
                                       rmt_ticket *out, rmt_error *err) {
-  if (g->max_uses == 0) return RMT_TICKET_VALID;
+  if (g->max_uses == 0) return RMT_OK;
   int found = 0;
   used_slot *s = g->nslots ? slot_find(g, t->nonce, &found) : NULL;
   if (found) {
     if (s->uses >= g->max_uses) {
       if (g->max_uses == 1)
-        return refuse(out, err, RMT_TICKET_REUSED, "ticket already used (single use)");
-      return refuse(out, err, RMT_TICKET_REUSED, "ticket reused: at most %u joins per ticket",
+        return refuse(out, err, RMT_EREUSED, "ticket already used (single use)");
+      return refuse(out, err, RMT_EREUSED, "ticket reused: at most %u joins per ticket",
                     g->max_uses);
     }
     s->uses++;
-    return RMT_TICKET_VALID;
+    return RMT_OK;
   }
   if (!g->nslots || g->count >= g->capacity || 2 * (g->count + 1) > g->nslots) {
     size_t live = 0;
     for (size_t i = 0; i < g->nslots; i++)
       if (g->slots[i].expires_at > now) live++;
     if (live >= g->capacity)
-      return refuse(out, err, RMT_TICKET_TABLE_FULL,
+      return refuse(out, err, RMT_ELIMIT,
                     "ticket refused: the server is tracking too many live tickets; try again later");
     if (guard_rebuild(g, now))
-      return refuse(out, err, RMT_TICKET_TABLE_FULL, "ticket refused: server out of memory");
+      return refuse(out, err, RMT_ELIMIT, "ticket refused: server out of memory");
     s = slot_find(g, t->nonce, &found);
   }
   memcpy(s->nonce, t->nonce, RMT_TICKET_NONCE_BYTES);
   s->expires_at = t->expires_at;
   s->uses = 1;
   g->count++;
-  return RMT_TICKET_VALID;
+  return RMT_OK;
 }
 
-rmt_ticket_verdict rmt_ticket_verify(const uint8_t *key, size_t keylen, const char *text,
+int rmt_ticket_verify(const uint8_t *key, size_t keylen, const char *text,
                                      size_t len, uint64_t now, rmt_ticket_guard *guard,
                                      rmt_ticket *out, rmt_error *err) {
   if (!key || keylen != RMT_TICKET_KEY_BYTES)
-    return refuse(out, err, RMT_TICKET_BADKEY, "ticket key must be %d bytes", RMT_TICKET_KEY_BYTES);
+    return refuse(out, err, RMT_EINVAL, "ticket key must be %d bytes", RMT_TICKET_KEY_BYTES);
   uint8_t bin[TICKET_MAX_BYTES];
   size_t n = 0;
   rmt_ticket t;
-  rmt_ticket_verdict v = parse(text, len, bin, &n, &t, err);
-  if (v != RMT_TICKET_VALID) {
+  int v = parse(text, len, bin, &n, &t, err);
+  if (v != RMT_OK) {
     if (out) memset(out, 0, sizeof *out);
     return v;
   }
   if (crypto_auth_hmacsha256_verify(bin + n - TICKET_TAG_BYTES, bin, n - TICKET_TAG_BYTES, key) != 0)
-    return refuse(out, err, RMT_TICKET_FORGED, "ticket forged: bad signature");
+    return refuse(out, err, RMT_EFORGED, "ticket forged: bad signature");
   if (!now) now = unix_now();
   if (now >= t.expires_at) {
-    return refuse(out, err, RMT_TICKET_EXPIRED, "ticket expired %llu s ago",
+    return refuse(out, err, RMT_EEXPIRED, "ticket expired %llu s ago",
                   (unsigned long long)(now - t.expires_at));
   }
-  if (guard && (v = guard_admit(guard, &t, now, out, err)) != RMT_TICKET_VALID) return v;
+  if (guard && (v = guard_admit(guard, &t, now, out, err)) != RMT_OK) return v;
   if (out) *out = t;
   rmt__clearerr(err);
-  return RMT_TICKET_VALID;
+  return RMT_OK;
 }

@@ -190,6 +190,23 @@ if start_server chat --clients 3; then
 fi
 end
 
+# ---- arena: a schema'd RemoteEvent, an UnreliableRemoteEvent, leaderstats read by replication
+begin arena
+if start_server arena --clients 2; then
+  client arena Alice --target Bob
+  client arena Bob --target Alice
+  wait # every process of the scenario has exited
+  for p in Alice Bob; do
+    expect "$p" "$p: found leaderstats.Score"
+    expect "$p" "$p: my Score is 6"
+    expect server "$p attacks $( [[ $p == Alice ]] && echo Bob || echo Alice ) with power 2" 3
+    expect server "dropped a message from $p on remote 1: schema"
+    expect_exit "$p" 0
+  done
+  expect_exit server 0
+fi
+end
+
 # ---- kick with a reason, seen by the kicked client in another process
 begin kick
 if start_server chat --clients 1; then

@@ -239,7 +239,7 @@ enum {
 
 static char g_handler_buf[16];
 
-static void handler(void *ud, const rmt_value *args, size_t nargs, rmt_reply *reply) {
+static void handler(void *ud, rmt_invocation *reply, const rmt_value *args, size_t nargs) {
   listener *l = ud;
   l->calls++;
   rmt_value one = rmt_num(1), two[2] = {rmt_num(2), rmt_str("two")};
@@ -252,31 +252,32 @@ static void handler(void *ud, const rmt_value *args, size_t nargs, rmt_reply *re
     }
     {
       /* Out of memory is the one acceptable failure (the OOM loops drive it). */
-      int rc = rmt_reply_return(reply, args, nargs);
+      int rc = rmt_invocation_return(reply, args, nargs);
       assert_true(rc == RMT_OK || rc == RMT_ENOMEM);
     }
     break;
   case H_NOTHING:
     break;
   case H_ERROR:
-    assert_int_equal(rmt_reply_error(reply, "boom at line 3"), RMT_OK);
+    assert_int_equal(rmt_invocation_error(reply, "boom at line 3"), RMT_OK);
     break;
+  /* Exactly once: the first completion is the answer, later ones are refused. */
   case H_RETURN_THEN_ERROR:
-    rmt_reply_return(reply, &one, 1);
-    rmt_reply_error(reply, "second wins");
+    assert_int_equal(rmt_invocation_return(reply, &one, 1), RMT_OK);
+    assert_int_equal(rmt_invocation_error(reply, "too late"), RMT_ESTATE);
     break;
   case H_ERROR_THEN_RETURN:
-    rmt_reply_error(reply, "first loses");
-    rmt_reply_return(reply, two, 2);
+    assert_int_equal(rmt_invocation_error(reply, "first wins"), RMT_OK);
+    assert_int_equal(rmt_invocation_return(reply, two, 2), RMT_ESTATE);
     break;
   case H_RETURN_TWICE:
-    rmt_reply_return(reply, two, 2);
-    rmt_reply_return(reply, &one, 1);
+    assert_int_equal(rmt_invocation_return(reply, two, 2), RMT_OK);
+    assert_int_equal(rmt_invocation_return(reply, &one, 1), RMT_ESTATE);
     break;
   case H_RETURN_FROM_BUFFER: {
     strcpy(g_handler_buf, "result");
     rmt_value v = rmt_lstr(g_handler_buf, 6);
-    assert_int_equal(rmt_reply_return(reply, &v, 1), RMT_OK);
+    assert_int_equal(rmt_invocation_return(reply, &v, 1), RMT_OK);
     memset(g_handler_buf, '#', 6);
     break;
   }
@@ -284,15 +285,16 @@ static void handler(void *ud, const rmt_value *args, size_t nargs, rmt_reply *re
     char msg[1000];
     memset(msg, 'e', sizeof msg - 1);
     msg[sizeof msg - 1] = '\0';
-    assert_int_equal(rmt_reply_error(reply, msg), RMT_OK);
+    assert_int_equal(rmt_invocation_error(reply, msg), RMT_OK);
     break;
   }
   case H_RETURN_BAD: {
+    /* NULL values with a count is a caller bug, refused before it counts as the answer. */
+    assert_int_equal(rmt_invocation_return(reply, NULL, 1), RMT_EINVAL);
     rmt_value bad = {.type = RMT_TFUNCTION};
-    assert_true(rmt_reply_return(reply, &bad, 1) < 0);
-    assert_int_equal(rmt_reply_return(reply, NULL, 1), RMT_EINVAL);
-    rmt_value bad2[1] = {{.type = RMT_TFUNCTION}};
-    rmt_reply_return(reply, bad2, 1);
+    assert_true(rmt_invocation_return(reply, &bad, 1) < 0);
+    /* The failed store was the one completion: nothing can replace it. */
+    assert_int_equal(rmt_invocation_return(reply, &one, 1), RMT_ESTATE);
     break;
   }
   }
@@ -394,22 +396,22 @@ static void test_function_error_propagates(void **state) {
   assert_null(res);
 
   l.mode = H_RETURN_THEN_ERROR;
-  assert_int_equal(rmt_bindable_function_invoke(fn, NULL, 0, &res, &nres, &err),
-                   RMT_EHANDLER);
-  assert_string_equal(err.message, "second wins");
-  assert_null(res);
+  assert_int_equal(rmt_bindable_function_invoke(fn, NULL, 0, &res, &nres, &err), RMT_OK);
+  assert_int_equal(nres, 1);
+  assert_true(res[0].as.number == 1);
+  rmt_values_free(res, &g_ac.hook);
 
-  l.mode = H_ERROR_THEN_RETURN;
+  l.mode = H_RETURN_TWICE;
   assert_int_equal(rmt_bindable_function_invoke(fn, NULL, 0, &res, &nres, &err), RMT_OK);
   assert_int_equal(nres, 2);
   assert_true(res[0].as.number == 2);
   rmt_values_free(res, &g_ac.hook);
 
-  l.mode = H_RETURN_TWICE;
-  assert_int_equal(rmt_bindable_function_invoke(fn, NULL, 0, &res, &nres, &err), RMT_OK);
-  assert_int_equal(nres, 1);
-  assert_true(res[0].as.number == 1);
-  rmt_values_free(res, &g_ac.hook);
+  l.mode = H_ERROR_THEN_RETURN;
+  assert_int_equal(rmt_bindable_function_invoke(fn, NULL, 0, &res, &nres, &err),
+                   RMT_EHANDLER);
+  assert_string_equal(err.message, "first wins");
+  assert_null(res);
 
   /* A result that may not cross fails the invoke with the check's code and message. */
   l.mode = H_RETURN_BAD;
@@ -426,8 +428,8 @@ static void test_function_error_propagates(void **state) {
                    RMT_EHANDLER);
   assert_int_equal(strlen(err.message), sizeof err.message - 1);
   assert_int_equal(err.message[0], 'e');
-  assert_int_equal(rmt_reply_return(NULL, NULL, 0), RMT_EINVAL);
-  assert_int_equal(rmt_reply_error(NULL, "x"), RMT_EINVAL);
+  assert_int_equal(rmt_invocation_return(NULL, NULL, 0), RMT_EINVAL);
+  assert_int_equal(rmt_invocation_error(NULL, "x"), RMT_EINVAL);
 
   /* Bad arguments never reach the handler. */
   int calls = l.calls;
@@ -438,22 +440,22 @@ static void test_function_error_propagates(void **state) {
   rmt_bindable_function_destroy(fn);
 }
 
-static void handler_b(void *ud, const rmt_value *args, size_t nargs, rmt_reply *reply) {
+static void handler_b(void *ud, rmt_invocation *reply, const rmt_value *args, size_t nargs) {
   (void)args, (void)nargs;
   listener *l = ud;
   l->calls++;
   rmt_value v = rmt_str("B");
-  rmt_reply_return(reply, &v, 1);
+  rmt_invocation_return(reply, &v, 1);
 }
 
-static void handler_a_replaces(void *ud, const rmt_value *args, size_t nargs,
-                               rmt_reply *reply) {
+static void handler_a_replaces(void *ud, rmt_invocation *reply, const rmt_value *args,
+                               size_t nargs) {
   (void)args, (void)nargs;
   listener *l = ud;
   l->calls++;
   rmt_bindable_function_on_invoke(l->fn, handler_b, l);
   rmt_value v = rmt_str("A");
-  rmt_reply_return(reply, &v, 1);
+  rmt_invocation_return(reply, &v, 1);
 }
 
 static void test_function_handler_replace(void **state) {
@@ -483,8 +485,8 @@ static void test_function_handler_replace(void **state) {
 }
 
 /* n -> invoke(n - 1) + 1, so invoke(5) == 5 after five nested invokes. */
-static void handler_recursive(void *ud, const rmt_value *args, size_t nargs,
-                              rmt_reply *reply) {
+static void handler_recursive(void *ud, rmt_invocation *reply, const rmt_value *args,
+                              size_t nargs) {
   listener *l = ud;
   l->calls++;
   assert_int_equal(nargs, 1);
@@ -499,7 +501,7 @@ static void handler_recursive(void *ud, const rmt_value *args, size_t nargs,
     rmt_values_free(res, &g_ac.hook);
   }
   assert_true(args[0].as.number == n); /* our copy survived the nested calls */
-  rmt_reply_return(reply, &out, 1);
+  rmt_invocation_return(reply, &out, 1);
 }
 
 static void test_function_reentrant(void **state) {
@@ -517,12 +519,12 @@ static void test_function_reentrant(void **state) {
   rmt_bindable_function_destroy(fn);
 }
 
-static void handler_destroys(void *ud, const rmt_value *args, size_t nargs,
-                             rmt_reply *reply) {
+static void handler_destroys(void *ud, rmt_invocation *reply, const rmt_value *args,
+                             size_t nargs) {
   listener *l = ud;
   l->calls++;
   rmt_bindable_function_destroy(l->fn);
-  rmt_reply_return(reply, args, nargs); /* the reply outlives the destroyed function */
+  rmt_invocation_return(reply, args, nargs); /* the reply outlives the destroyed function */
 }
 
 static void test_function_destroy_inside_handler(void **state) {
@@ -615,12 +617,12 @@ static void test_function_oom_loop(void **state) {
   alloc_counter_init(&g_ac);
 }
 
-static void handler_error_tolerant(void *ud, const rmt_value *args, size_t nargs,
-                                   rmt_reply *reply) {
+static void handler_error_tolerant(void *ud, rmt_invocation *reply, const rmt_value *args,
+                                   size_t nargs) {
   (void)args, (void)nargs;
   listener *l = ud;
   l->calls++;
-  int rc = rmt_reply_error(reply, "boom at line 3");
+  int rc = rmt_invocation_error(reply, "boom at line 3");
   assert_true(rc == RMT_OK || rc == RMT_ENOMEM);
 }
 

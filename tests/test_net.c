@@ -132,7 +132,10 @@ static void test_join_registry_and_players(void **state) {
   assert_true(rmt_client_player_id(a) != 0);
   assert_string_equal(rmt_server_player_name(w->net.server, rmt_client_player_id(a)), "Alice");
   assert_int_equal(rmt_client_find_remote(a, "Remotes/PlayerAction"), early);
-  assert_int_equal(rmt_client_remote_kind(a, early), RMT_REMOTE_EVENT);
+  rmt_remote_kind kind = 0;
+  assert_int_equal(rmt_client_remote_kind(a, early, &kind), RMT_OK);
+  assert_int_equal(kind, RMT_REMOTE_EVENT);
+  assert_int_equal(rmt_client_remote_kind(a, 4242, &kind), RMT_ENOTFOUND);
 
   /* Created while connected: the client learns it, and a blocking wait finds it. */
   rmt_remote_id later;

@@ -492,6 +492,44 @@ static void test_wire_cost(void **state) {
   finish(&w);
 }
 
+
+/* FindFirstChild and dotted paths on both trees: the way a client finds its own Coins. */
+static void test_find_child_and_path(void **state) {
+  (void)state;
+  world w;
+  start(&w);
+  observer *a = join(&w, "Alice");
+  rmt_player_id alice = rmt_client_player_id(a->client);
+  rmt_instance_id me = rmt_server_player_instance(w.server, alice);
+  assert_true(me != 0);
+  rmt_instance_id stats, coins, twin, dotted;
+  assert_int_equal(rmt_server_instance_create(w.server, me, "Folder", "leaderstats", &stats), 0);
+  assert_int_equal(rmt_server_instance_create(w.server, stats, "IntValue", "Coins", &coins), 0);
+  assert_int_equal(rmt_server_instance_create(w.server, stats, "IntValue", "Coins", &twin), 0);
+  assert_int_equal(rmt_server_instance_create(w.server, stats, "IntValue", "a.b", &dotted), 0);
+
+  assert_int_equal(rmt_server_instance_find_child(w.server, me, "leaderstats"), stats);
+  assert_int_equal(rmt_server_instance_find_path(w.server, me, "leaderstats.Coins"), coins);
+  assert_int_equal(rmt_server_instance_find_path(w.server, 0, "Alice.leaderstats.Coins"), coins);
+  assert_int_equal(rmt_server_instance_find_path(w.server, me, "leaderstats.Gems"), 0);
+  assert_int_equal(rmt_server_instance_find_path(w.server, me, "leaderstats..Coins"), 0);
+  assert_int_equal(rmt_server_instance_find_path(w.server, me, ""), 0);
+  assert_int_equal(rmt_server_instance_find_path(w.server, me, "leaderstats.a.b"), 0);
+  assert_int_equal(rmt_server_instance_find_child(w.server, stats, "a.b"), dotted);
+  assert_int_equal(rmt_server_instance_find_child(w.server, stats, "Coin"), 0);
+
+  wait_for(&w, a, RMT_REPLICA_CREATED, dotted, 1);
+  rmt_instance_id mine = rmt_client_player_instance(a->client, alice);
+  assert_int_equal(mine, me);
+  assert_int_equal(rmt_client_instance_find_path(a->client, mine, "leaderstats.Coins"), coins);
+  assert_int_equal(rmt_client_instance_find_child(a->client, 0, "Alice"), me);
+  assert_int_equal(rmt_client_instance_find_child(a->client, stats, "a.b"), dotted);
+  assert_int_equal(rmt_client_instance_find_path(a->client, 0, "Bob.leaderstats"), 0);
+  assert_int_equal(rmt_client_instance_find_child(NULL, 0, "Alice"), 0);
+  assert_int_equal(rmt_client_instance_find_path(a->client, 0, NULL), 0);
+  finish(&w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_snapshot_changes_and_late_joiner),
@@ -500,6 +538,7 @@ int main(void) {
       cmocka_unit_test(test_tags_replicate),
       cmocka_unit_test(test_hostile_tag_sets_refused),
       cmocka_unit_test(test_wire_cost),
+      cmocka_unit_test(test_find_child_and_path),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 
 #include "alloc_counter.h"
 #include "net_fixture.h"
+#include "remotes_ticket.h"
 
 static const uint8_t KEY[RMT_TICKET_KEY_BYTES] = {
     1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
@@ -28,7 +29,7 @@ static void mint(const uint8_t *key, uint64_t uid, const char *name, uint32_t tt
   assert_string_equal(err.message, "");
 }
 
-static rmt_ticket_verdict check(const char *text, uint64_t now, rmt_ticket_guard *g,
+static int check(const char *text, uint64_t now, rmt_ticket_guard *g,
                                 rmt_ticket *t, rmt_error *err) {
   return rmt_ticket_verify(KEY, sizeof KEY, text, strlen(text), now, g, t, err);
 }
@@ -61,7 +62,7 @@ static void test_round_trip(void **state) {
   assert_memory_equal(text, "rmt1.", 5);
   rmt_ticket t;
   rmt_error err;
-  assert_int_equal(check(text, 0, NULL, &t, &err), RMT_TICKET_VALID);
+  assert_int_equal(check(text, 0, NULL, &t, &err), RMT_OK);
   assert_int_equal(t.user_id, 42);
   assert_string_equal(t.name, "Alice");
   assert_true(t.expires_at >= now_s() + 3599 && t.expires_at <= now_s() + 3601);
@@ -69,17 +70,17 @@ static void test_round_trip(void **state) {
   /* Longest name and largest id fit the documented maximum text size. */
   mint(KEY, UINT64_MAX, "abcdefghijklmnopqrstuvwxyz_01234", 31536000, text);
   assert_true(strlen(text) < RMT_TICKET_TEXT_MAX);
-  assert_int_equal(check(text, 0, NULL, &t, NULL), RMT_TICKET_VALID);
+  assert_int_equal(check(text, 0, NULL, &t, NULL), RMT_OK);
   assert_true(t.user_id == UINT64_MAX);
   /* Every ticket has its own nonce. */
   mint(KEY, 42, "Alice", 3600, text2);
   assert_string_not_equal(text, text2);
   /* peek reads without the key (display only) */
-  assert_int_equal(rmt_ticket_peek(text2, strlen(text2), &t, &err), RMT_TICKET_VALID);
+  assert_int_equal(rmt_ticket_peek(text2, strlen(text2), &t, &err), RMT_OK);
   assert_string_equal(t.name, "Alice");
   /* the crafted form is the documented form */
   craft(KEY, 1, 7, now_s() + 60, "Bob", text);
-  assert_int_equal(check(text, 0, NULL, &t, NULL), RMT_TICKET_VALID);
+  assert_int_equal(check(text, 0, NULL, &t, NULL), RMT_OK);
   assert_int_equal(t.user_id, 7);
   assert_string_equal(t.name, "Bob");
 }
@@ -119,12 +120,12 @@ static void test_forged_any_byte(void **state) {
       sodium_bin2base64(bad + 5, sizeof bad - 5, bin, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
       rmt_ticket t;
       rmt_error err;
-      rmt_ticket_verdict v = check(bad, 0, NULL, &t, &err);
-      assert_int_not_equal(v, RMT_TICKET_VALID);
+      int v = check(bad, 0, NULL, &t, &err);
+      assert_int_not_equal(v, RMT_OK);
       assert_int_equal(t.user_id, 0); /* nothing of a refused ticket leaks out */
       /* user id, expiry, nonce and tag bytes: only the signature can notice */
       if ((i >= 1 && i < 33) || i >= 34 + 5) {
-        assert_int_equal(v, RMT_TICKET_FORGED);
+        assert_int_equal(v, RMT_EFORGED);
         assert_string_equal(err.message, "ticket forged: bad signature");
         forged++;
       }
@@ -136,16 +137,16 @@ static void test_forged_any_byte(void **state) {
   for (size_t i = 0; i < strlen(text); i++) {
     strcpy(bad, text);
     bad[i] = bad[i] == 'A' ? 'B' : 'A';
-    assert_int_not_equal(check(bad, 0, NULL, NULL, NULL), RMT_TICKET_VALID);
+    assert_int_not_equal(check(bad, 0, NULL, NULL, NULL), RMT_OK);
   }
   /* The same ticket under another key */
   rmt_error err;
   assert_int_equal(rmt_ticket_verify(OTHER_KEY, 32, text, strlen(text), 0, NULL, NULL, &err),
-                   RMT_TICKET_FORGED);
+                   RMT_EFORGED);
   mint(OTHER_KEY, 42, "Alice", 3600, bad);
-  assert_int_equal(check(bad, 0, NULL, NULL, &err), RMT_TICKET_FORGED);
+  assert_int_equal(check(bad, 0, NULL, NULL, &err), RMT_EFORGED);
   assert_int_equal(rmt_ticket_verify(KEY, 31, text, strlen(text), 0, NULL, NULL, &err),
-                   RMT_TICKET_BADKEY);
+                   RMT_EINVAL);
 }
 
 static void test_expired(void **state) {
@@ -155,13 +156,13 @@ static void test_expired(void **state) {
   rmt_ticket t;
   rmt_error err;
   uint64_t now = now_s();
-  assert_int_equal(check(text, now + 5, NULL, &t, &err), RMT_TICKET_VALID);
-  assert_int_equal(check(text, t.expires_at, NULL, NULL, &err), RMT_TICKET_EXPIRED);
+  assert_int_equal(check(text, now + 5, NULL, &t, &err), RMT_OK);
+  assert_int_equal(check(text, t.expires_at, NULL, NULL, &err), RMT_EEXPIRED);
   assert_string_equal(err.message, "ticket expired 0 s ago");
-  assert_int_equal(check(text, t.expires_at + 100, NULL, NULL, &err), RMT_TICKET_EXPIRED);
+  assert_int_equal(check(text, t.expires_at + 100, NULL, NULL, &err), RMT_EEXPIRED);
   assert_string_equal(err.message, "ticket expired 100 s ago");
   craft(KEY, 1, 1, now - 5, "A", text);
-  assert_int_equal(check(text, 0, NULL, NULL, &err), RMT_TICKET_EXPIRED);
+  assert_int_equal(check(text, 0, NULL, NULL, &err), RMT_EEXPIRED);
 }
 
 static void test_malformed(void **state) {
@@ -174,29 +175,29 @@ static void test_malformed(void **state) {
       {"rmt1.AAAA", "too short"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    assert_int_equal(check(cases[i][0], 0, NULL, NULL, &err), RMT_TICKET_MALFORMED);
+    assert_int_equal(check(cases[i][0], 0, NULL, NULL, &err), RMT_EDECODE);
     assert_non_null(strstr(err.message, "ticket malformed: "));
     assert_non_null(strstr(err.message, cases[i][1]));
   }
-  assert_int_equal(check("", 0, NULL, NULL, &err), RMT_TICKET_MISSING);
+  assert_int_equal(check("", 0, NULL, NULL, &err), RMT_ENOTICKET);
   char longtext[400];
   memset(longtext, 'A', sizeof longtext - 1);
   longtext[sizeof longtext - 1] = 0;
   memcpy(longtext, "rmt1.", 5);
-  assert_int_equal(check(longtext, 0, NULL, NULL, &err), RMT_TICKET_MALFORMED);
+  assert_int_equal(check(longtext, 0, NULL, NULL, &err), RMT_EDECODE);
   assert_non_null(strstr(err.message, "too long"));
   /* Correctly signed but not version 1, or with a name no player may have. */
   craft(KEY, 2, 1, now_s() + 60, "A", text);
-  assert_int_equal(check(text, 0, NULL, NULL, &err), RMT_TICKET_MALFORMED);
+  assert_int_equal(check(text, 0, NULL, NULL, &err), RMT_EDECODE);
   assert_non_null(strstr(err.message, "unknown version"));
   craft(KEY, 1, 1, now_s() + 60, "a b", text);
-  assert_int_equal(check(text, 0, NULL, NULL, &err), RMT_TICKET_MALFORMED);
+  assert_int_equal(check(text, 0, NULL, NULL, &err), RMT_EDECODE);
   assert_non_null(strstr(err.message, "invalid name"));
   /* Truncated anywhere: malformed (never a crash, never valid). */
   mint(KEY, 1, "A", 60, text);
   for (size_t len = 0; len < strlen(text); len++)
     assert_int_not_equal(rmt_ticket_verify(KEY, 32, text, len, 0, NULL, NULL, NULL),
-                         RMT_TICKET_VALID);
+                         RMT_OK);
 }
 
 static void test_reuse_policy(void **state) {
@@ -210,28 +211,28 @@ static void test_reuse_policy(void **state) {
   /* single use */
   rmt_ticket_guard *g = rmt_ticket_guard_create(1, 0, &ac.hook);
   assert_non_null(g);
-  assert_int_equal(check(a, 0, g, NULL, &err), RMT_TICKET_VALID);
-  assert_int_equal(check(a, 0, g, NULL, &err), RMT_TICKET_REUSED);
+  assert_int_equal(check(a, 0, g, NULL, &err), RMT_OK);
+  assert_int_equal(check(a, 0, g, NULL, &err), RMT_EREUSED);
   assert_string_equal(err.message, "ticket already used (single use)");
-  assert_int_equal(check(b, 0, g, NULL, &err), RMT_TICKET_VALID);
+  assert_int_equal(check(b, 0, g, NULL, &err), RMT_OK);
   assert_int_equal(rmt_ticket_guard_count(g), 2);
   /* forged and expired tickets never reach the table */
   char forged[RMT_TICKET_TEXT_MAX];
   mint(OTHER_KEY, 3, "C", 60, forged);
-  assert_int_equal(check(forged, 0, g, NULL, &err), RMT_TICKET_FORGED);
-  assert_int_equal(check(a, now_s() + 1000, g, NULL, &err), RMT_TICKET_EXPIRED);
+  assert_int_equal(check(forged, 0, g, NULL, &err), RMT_EFORGED);
+  assert_int_equal(check(a, now_s() + 1000, g, NULL, &err), RMT_EEXPIRED);
   assert_int_equal(rmt_ticket_guard_count(g), 2);
   rmt_ticket_guard_destroy(g);
   /* at most N */
   g = rmt_ticket_guard_create(3, 0, &ac.hook);
-  for (int i = 0; i < 3; i++) assert_int_equal(check(a, 0, g, NULL, &err), RMT_TICKET_VALID);
-  assert_int_equal(check(a, 0, g, NULL, &err), RMT_TICKET_REUSED);
+  for (int i = 0; i < 3; i++) assert_int_equal(check(a, 0, g, NULL, &err), RMT_OK);
+  assert_int_equal(check(a, 0, g, NULL, &err), RMT_EREUSED);
   assert_string_equal(err.message, "ticket reused: at most 3 joins per ticket");
-  assert_int_equal(check(b, 0, g, NULL, &err), RMT_TICKET_VALID);
+  assert_int_equal(check(b, 0, g, NULL, &err), RMT_OK);
   rmt_ticket_guard_destroy(g);
   /* unlimited within expiry: nothing is tracked */
   g = rmt_ticket_guard_create(0, 0, &ac.hook);
-  for (int i = 0; i < 10; i++) assert_int_equal(check(a, 0, g, NULL, &err), RMT_TICKET_VALID);
+  for (int i = 0; i < 10; i++) assert_int_equal(check(a, 0, g, NULL, &err), RMT_OK);
   assert_int_equal(rmt_ticket_guard_count(g), 0);
   rmt_ticket_guard_destroy(g);
   rmt_ticket_guard_destroy(NULL);
@@ -249,19 +250,19 @@ static void test_table_full(void **state) {
   uint64_t now = now_s();
   for (int i = 0; i < 100; i++) {
     mint(KEY, (uint64_t)i, "P", 10, text);
-    assert_int_equal(check(text, now, g, NULL, &err), RMT_TICKET_VALID);
+    assert_int_equal(check(text, now, g, NULL, &err), RMT_OK);
   }
   size_t peak = ac.live_bytes;
   mint(KEY, 1000, "P", 3600, text);
-  assert_int_equal(check(text, now, g, NULL, &err), RMT_TICKET_TABLE_FULL);
+  assert_int_equal(check(text, now, g, NULL, &err), RMT_ELIMIT);
   assert_non_null(strstr(err.message, "too many live tickets"));
   assert_int_equal(rmt_ticket_guard_count(g), 100);
   assert_true(ac.live_bytes == peak); /* refused rather than grown */
   assert_true(peak <= 100 * 128 + 256);
   /* Once the first hundred expire, their slots are swept and new tickets get in. */
-  assert_int_equal(check(text, now + 20, g, NULL, &err), RMT_TICKET_VALID);
+  assert_int_equal(check(text, now + 20, g, NULL, &err), RMT_OK);
   assert_int_equal(rmt_ticket_guard_count(g), 1);
-  assert_int_equal(check(text, now + 20, g, NULL, &err), RMT_TICKET_REUSED);
+  assert_int_equal(check(text, now + 20, g, NULL, &err), RMT_EREUSED);
   rmt_ticket_guard_destroy(g);
   assert_int_equal(ac.live_blocks, 0);
 }

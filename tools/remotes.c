@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "lua/host_api.h"
+#include "remotes_ticket.h"
 
 #define PROG "remotes"
 #define MAX_PLACES 64
@@ -998,7 +999,7 @@ int main(int argc, char **argv) {
     /* With a ticket the server names the player; show that name from the start. */
     rmt_ticket t;
     if (o.ticket && !o.name &&
-        rmt_ticket_peek(o.ticket, strlen(o.ticket), &t, NULL) == RMT_TICKET_VALID)
+        rmt_ticket_peek(o.ticket, strlen(o.ticket), &t, NULL) == RMT_OK)
       return run_client(&o, t.name);
     return run_client(&o, o.name ? o.name : "Player1");
   }
