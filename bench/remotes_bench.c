@@ -193,14 +193,14 @@ bench_server *bsrv_create(uint32_t max_clients, const bench_server_hooks *hooks)
     free(s);
     return NULL;
   }
-  if (rmt_server_create_remote(s->server, "Bench/Fire", RMT_REMOTE_EVENT, &s->fire) != RMT_OK ||
-      rmt_server_create_remote(s->server, "Bench/Broadcast", RMT_REMOTE_EVENT, &s->broadcast) != RMT_OK ||
-      rmt_server_create_remote(s->server, "Bench/Invoke", RMT_REMOTE_FUNCTION, &s->invoke) != RMT_OK ||
+  if (rmt_server_create_remote(s->server, "Bench/Fire", RMT_REMOTE_EVENT, &s->fire, &err) != RMT_OK ||
+      rmt_server_create_remote(s->server, "Bench/Broadcast", RMT_REMOTE_EVENT, &s->broadcast, &err) != RMT_OK ||
+      rmt_server_create_remote(s->server, "Bench/Invoke", RMT_REMOTE_FUNCTION, &s->invoke, &err) != RMT_OK ||
       !rmt_signal_connect(rmt_server_event_signal(s->server, s->fire), on_fire, s) ||
       !rmt_signal_connect(rmt_server_player_added(s->server), on_player_added, s) ||
       !rmt_signal_connect(rmt_server_player_removing(s->server), on_player_removing, s) ||
       rmt_server_on_invoke(s->server, s->invoke, on_invoke, s) != RMT_OK) {
-    fprintf(stderr, "server setup: %s\n", rmt_server_last_error(s->server));
+    fprintf(stderr, "server setup: %s\n", err.message[0] ? err.message : "a signal or handler");
     rmt_server_destroy(s->server);
     free(s);
     return NULL;
@@ -212,7 +212,7 @@ uint16_t bsrv_port(const bench_server *s) { return rmt_server_port(s->server); }
 
 int bsrv_service(bench_server *s, uint32_t timeout_ms) {
   int r = rmt_server_service(s->server, timeout_ms);
-  if (r < 0) fprintf(stderr, "rmt_server_service: %s\n", rmt_server_last_error(s->server));
+  if (r < 0) fprintf(stderr, "rmt_server_service: %s\n", rmt_strerror(r));
   return r;
 }
 
@@ -304,7 +304,7 @@ static int client_setup(bench_client *c) {
 int bcli_service(bench_client *c, uint32_t timeout_ms) {
   int r = rmt_client_service(c->client, timeout_ms);
   if (r < 0) {
-    fprintf(stderr, "rmt_client_service: %s\n", rmt_client_last_error(c->client));
+    fprintf(stderr, "rmt_client_service: %s\n", rmt_client_disconnect_reason(c->client));
     return r;
   }
   if (!c->ready && rmt_client_get_state(c->client) == RMT_CLIENT_CONNECTED &&

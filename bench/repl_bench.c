@@ -48,11 +48,11 @@ int main(int argc, char **argv) {
   if (!server) return 1;
   rmt_instance_id root, *ids = calloc(n, sizeof *ids);
   if (!ids) return 1;
-  rmt_server_instance_create(server, 0, "Workspace", "Workspace", &root);
+  rmt_server_instance_create(server, 0, "Workspace", "Workspace", &root, NULL);
   for (size_t i = 0; i < n; i++) {
     char name[32];
     snprintf(name, sizeof name, "Value%zu", i);
-    rmt_server_instance_create(server, root, "IntValue", name, &ids[i]);
+    rmt_server_instance_create(server, root, "IntValue", name, &ids[i], NULL);
     rmt_value v = rmt_num((double)i);
     rmt_server_instance_set_value(server, ids[i], &v, NULL);
   }

@@ -818,7 +818,7 @@ static void server_input_run(const uint8_t *data, size_t size) {
   rmt_player_id players[2] = {fed_player + 1, fed_player};
   static const uint8_t empty_args[] = {0x90};
   if (!hook_id) {
-    rmt_server_create_remote(server, "FuzzHook", RMT_REMOTE_EVENT, &hook_id);
+    rmt_server_create_remote(server, "FuzzHook", RMT_REMOTE_EVENT, &hook_id, NULL);
     rmt_signal_connect(rmt_server_event_signal(server, hook_id), on_hook, NULL);
   }
   sin_.ntree = sin_.next_tree = 0;

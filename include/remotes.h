@@ -4,16 +4,20 @@
  * players) over ENet. Everything public is prefixed rmt_ / RMT_.
  *
  * Conventions that hold for every function below:
- *  - Functions that can fail return an int status: 0 (RMT_OK) or a negative RMT_E* code.
- *    rmt_strerror()/rmt_err_name() describe a code; functions taking an `rmt_error *err`
- *    (nullable) also fill a detailed message there.
+ *  - One error channel: functions that can fail return an int status, 0 (RMT_OK) or a
+ *    negative RMT_E* code (rmt_strerror()/rmt_err_name() describe it); those that have more
+ *    to say than the code take a last `rmt_error *err` (nullable) and fill a sentence there.
+ *    There is no "last error" state. Functions returning a pointer or id return NULL or 0
+ *    for "none" and say so; no return value means a status in one case and data in another.
  *  - Pointers passed in are borrowed for the duration of the call unless the comment
  *    says otherwise. Pointers returned are owned by the library unless the comment says
  *    the caller frees them, and then it names the function that frees.
  *  - No hidden threads: nothing happens except inside a call you make.
  *  - Every object with a create has a destroy; destroy is safe on NULL.
  *  - Allocation goes through an optional rmt_allocator; out of memory is RMT_ENOMEM,
- *    never abort().
+ *    never abort(). Every create function (and every config's `alloc`) copies the
+ *    rmt_allocator struct it is given, so the struct need not outlive the call; its `ud` must
+ *    stay valid until the object is destroyed, and the object frees with the same hook.
  */
 #ifndef REMOTES_H
 #define REMOTES_H
@@ -98,10 +102,12 @@ typedef enum rmt_status {
 RMT_API const char *rmt_strerror(int status);
 RMT_API const char *rmt_err_name(int status);
 
-/* Detailed error out-parameter. `message` is always NUL-terminated; empty on success. */
+/* Detailed error out-parameter. `message` is always NUL-terminated; empty on success;
+ * longer messages are cut to fit. */
+#define RMT_ERROR_MESSAGE_MAX 256
 typedef struct rmt_error {
   int code;
-  char message[256];
+  char message[RMT_ERROR_MESSAGE_MAX];
 } rmt_error;
 
 /* ---------------------------------------------------------------------------------------
@@ -561,8 +567,14 @@ typedef enum rmt_drop_reason {
   RMT_DROP_SCHEMA           /* arguments failed the remote's declared schema */
 } rmt_drop_reason;
 RMT_API const char *rmt_drop_reason_name(rmt_drop_reason reason);
+/* on_drop: called inside rmt_server_service for every dropped message, after it was counted.
+ * `remote` is 0 when the message named no known remote; `detail` is never NULL: the rule
+ * that failed in words (a schema's message, e.g. `argument 2: expected number, got string`,
+ * a decoder's, a size limit's) or "" when the reason says it all. The hook may kick the
+ * player (rmt_server_kick is safe here; the player stays queryable until PlayerRemoving).
+ * Once a player is kicked nothing more from it is read, so no further drops arrive for it. */
 typedef void (*rmt_drop_fn)(void *ud, rmt_player_id player, rmt_remote_id remote,
-                            rmt_drop_reason reason);
+                            rmt_drop_reason reason, const char *detail);
 
 /* A token bucket: `per_second` tokens refill continuously up to `burst`. 0/0 = unlimited. */
 typedef struct rmt_rate {
@@ -579,8 +591,9 @@ typedef struct rmt_stats {
   uint64_t dropped_rate_limit;      /* RATE_LIMIT + BYTE_RATE */
   uint64_t dropped_unknown_remote;
   uint64_t dropped_queue_overflow;
-  uint64_t dropped_malformed;       /* MALFORMED + WRONG_KIND + SCHEMA */
+  uint64_t dropped_malformed;       /* MALFORMED + WRONG_KIND */
   uint64_t timeouts;                /* invokes that timed out */
+  uint64_t dropped_schema;          /* arguments that failed the remote's schema */
 } rmt_stats;
 
 /* Completion of an outgoing invoke. status is RMT_OK (results valid during the call only),
@@ -620,7 +633,7 @@ typedef struct rmt_server_config {
                                    not (8); past it a new one is refused with `too many
                                    connections from your address (limit N)`. 0 = unlimited.
                                    Loopback counts too: raise it to run more local clients */
-  const rmt_allocator *alloc;   /* NULL = malloc; must outlive the server */
+  const rmt_allocator *alloc;   /* NULL = malloc; copied at create */
   rmt_limits limits;            /* values accepted from clients (zeros = defaults) */
   uint32_t queue_limit;         /* events kept per remote while nothing listens (256); one
                                    player holds at most queue_limit / players in the game
@@ -666,15 +679,15 @@ RMT_API uint16_t rmt_server_port(const rmt_server *server);
 RMT_API int rmt_server_service(rmt_server *server, uint32_t timeout_ms);
 /* Sends everything batched so far now. */
 RMT_API int rmt_server_flush(rmt_server *server);
-/* The last error message of this server (never NULL). */
-RMT_API const char *rmt_server_last_error(const rmt_server *server);
 
 /* Registry ("ReplicatedStorage"). Names are paths such as "Remotes/PlayerAction" (1..200
  * bytes, no empty segments). Clients learn every change as it happens. */
 RMT_API int rmt_server_create_remote(rmt_server *server, const char *name, rmt_remote_kind kind,
-                                     rmt_remote_id *out_id);
+                                     rmt_remote_id *out_id, rmt_error *err);
 RMT_API int rmt_server_destroy_remote(rmt_server *server, rmt_remote_id remote);
 RMT_API rmt_remote_id rmt_server_find_remote(const rmt_server *server, const char *name);
+/* The remote's name; NULL for an id the server does not know (or one destroyed). */
+RMT_API const char *rmt_server_remote_name(const rmt_server *server, rmt_remote_id remote);
 /* Per-remote rate override applying to every player (e.g. 2/s for a purchase remote). */
 RMT_API int rmt_server_set_remote_rate(rmt_server *server, rmt_remote_id remote, rmt_rate rate);
 /* Declares the arguments clients must send to `remote` (schema text as for
@@ -728,7 +741,8 @@ RMT_API void rmt_server_set_player_data(rmt_server *server, rmt_player_id player
 RMT_API void *rmt_server_player_data(const rmt_server *server, rmt_player_id player);
 /* Disconnects the player; the client's on_disconnect receives `reason`. PlayerRemoving
  * fires during the next service. */
-RMT_API int rmt_server_kick(rmt_server *server, rmt_player_id player, const char *reason);
+RMT_API int rmt_server_kick(rmt_server *server, rmt_player_id player, const char *reason,
+                            rmt_error *err);
 
 /* Stats: remote = 0 / player = 0 gives totals. */
 RMT_API int rmt_server_remote_stats(const rmt_server *server, rmt_remote_id remote,
@@ -789,7 +803,8 @@ RMT_API int rmt_client_flush(rmt_client *client);
 /* Pumps until connected (RMT_OK) or the join fails/times out (its status). */
 RMT_API int rmt_client_wait_connected(rmt_client *client, uint32_t timeout_ms, rmt_error *err);
 RMT_API rmt_client_state rmt_client_get_state(const rmt_client *client);
-RMT_API const char *rmt_client_last_error(const rmt_client *client);
+/* Why the connection ended (as on_disconnect's reason): "" while connecting or connected. */
+RMT_API const char *rmt_client_disconnect_reason(const rmt_client *client);
 RMT_API rmt_player_id rmt_client_player_id(const rmt_client *client);
 RMT_API const char *rmt_client_player_name(const rmt_client *client);
 RMT_API uint64_t rmt_client_user_id(const rmt_client *client);
@@ -874,7 +889,7 @@ typedef struct rmt_instance_info {
 /* Server side. class_name and name: 1..100 bytes. parent must exist (or be 0). */
 RMT_API int rmt_server_instance_create(rmt_server *server, rmt_instance_id parent,
                                        const char *class_name, const char *name,
-                                       rmt_instance_id *out_id);
+                                       rmt_instance_id *out_id, rmt_error *err);
 /* Destroys the instance and all its descendants. */
 RMT_API int rmt_server_instance_destroy(rmt_server *server, rmt_instance_id id);
 /* Reparenting under one of its own descendants is refused (RMT_EINVAL). */
@@ -891,9 +906,10 @@ RMT_API int rmt_server_instance_set_attribute(rmt_server *server, rmt_instance_i
                                               rmt_error *err);
 /* Adds/removes a tag (a no-op when it is already there/absent). RMT_EINVAL for a bad
  * tag, RMT_ELIMIT for a tag beyond RMT_MAX_TAGS. */
-RMT_API int rmt_server_instance_add_tag(rmt_server *server, rmt_instance_id id, const char *tag);
+RMT_API int rmt_server_instance_add_tag(rmt_server *server, rmt_instance_id id, const char *tag,
+                                        rmt_error *err);
 RMT_API int rmt_server_instance_remove_tag(rmt_server *server, rmt_instance_id id,
-                                           const char *tag);
+                                           const char *tag, rmt_error *err);
 RMT_API int rmt_server_instance_info(const rmt_server *server, rmt_instance_id id,
                                      rmt_instance_info *out);
 RMT_API rmt_instance_id rmt_server_player_instance(const rmt_server *server,

@@ -36,6 +36,7 @@ rmt_server_set_player_data rmt_server_player_set_data
 rmt_server_kick rmt_server_player_kick
 rmt_err_name rmt_status_name
 rmt_invoke_handler_fn rmt_invoke_fn
+rmt_client_last_error rmt_client_disconnect_reason
 rmt_ticket_verdict_name rmt_status_name
 rmt_ticket_verdict int
 RMT_TICKET_VALID RMT_OK
@@ -68,7 +69,7 @@ done <<< "$RENAMES"
 # in 0.x; a second run, or a file already written against 1.0, is left alone. (A 0.x file
 # whose only old name is one of those two is left alone too; the compiler then points at
 # each call, since the argument counts differ.)
-OLD_ONLY='\brmt_(client_(player_id|user_id|player_name_of|player_user_id_of|get_state|find_remote|wait_remote|wait_remote_sync|event_signal|on_invoke)|server_(create_remote|destroy_remote|find_remote|set_remote_rate|set_schema|event_signal|on_invoke|set_player_data|kick)|err_name|invoke_handler_fn|ticket_verdict(_name)?)\b|\bRMT_TICKET_(VALID|MISSING|MALFORMED|FORGED|EXPIRED|REUSED|TABLE_FULL|BADKEY)\b'
+OLD_ONLY='\brmt_(client_(player_id|user_id|player_name_of|player_user_id_of|get_state|find_remote|wait_remote|wait_remote_sync|event_signal|on_invoke)|server_(create_remote|destroy_remote|find_remote|set_remote_rate|set_schema|event_signal|on_invoke|set_player_data|kick)|err_name|client_last_error|invoke_handler_fn|ticket_verdict(_name)?)\b|\bRMT_TICKET_(VALID|MISSING|MALFORMED|FORGED|EXPIRED|REUSED|TABLE_FULL|BADKEY)\b'
 for f in "${files[@]}"; do
   grep -qE "$OLD_ONLY" "$f" || continue
   sed -i -E "$script" "$f"

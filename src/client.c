@@ -27,6 +27,7 @@ typedef struct waiter {
 struct rmt_client {
   rmt_client_config cfg;
   const rmt_allocator *alloc;
+  rmt_allocator alloc_copy; /* config.alloc, copied: the caller's struct need not outlive create */
   ENetHost *host;
   ENetPeer *peer;
   rmt_link link;
@@ -508,6 +509,10 @@ rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
     return NULL;
   }
   memset(c, 0, sizeof *c);
+  if (cfg.alloc) { /* from here on the client's own copy of the hook */
+    c->alloc_copy = *cfg.alloc;
+    cfg.alloc = &c->alloc_copy;
+  }
   c->cfg = cfg;
   c->alloc = cfg.alloc;
   c->players_by_id.alloc = cfg.alloc;
@@ -554,7 +559,8 @@ fail:
   rmt_signal_destroy(c->player_removing);
   rmt_arena_destroy(c->arena);
   rmt__free(c->alloc, c->ticket, c->ticket_len);
-  rmt__free(c->alloc, c, sizeof *c);
+  rmt_allocator hook = c->alloc_copy; /* the copy lives in the block being freed */
+  rmt__free(c->alloc ? &hook : NULL, c, sizeof *c);
   return NULL;
 }
 
@@ -600,7 +606,8 @@ void rmt_client_destroy(rmt_client *c) {
   rmt_signal_destroy(c->player_removing);
   rmt_arena_destroy(c->arena);
   rmt__free(c->alloc, c->ticket, c->ticket_len);
-  rmt__free(c->alloc, c, sizeof *c);
+  rmt_allocator hook = c->alloc_copy; /* the copy lives in the block being freed */
+  rmt__free(c->alloc ? &hook : NULL, c, sizeof *c);
 }
 
 int rmt_client_flush(rmt_client *c) {
@@ -666,7 +673,7 @@ int rmt_client_wait_connected(rmt_client *c, uint32_t timeout_ms, rmt_error *err
 rmt_client_state rmt_client_get_state(const rmt_client *c) {
   return c ? c->state : RMT_CLIENT_DISCONNECTED;
 }
-const char *rmt_client_last_error(const rmt_client *c) { return c ? c->last_error : ""; }
+const char *rmt_client_disconnect_reason(const rmt_client *c) { return c ? c->last_error : ""; }
 rmt_player_id rmt_client_player_id(const rmt_client *c) { return c ? c->player_id : 0; }
 const char *rmt_client_player_name(const rmt_client *c) { return c ? c->name : NULL; }
 uint64_t rmt_client_user_id(const rmt_client *c) { return c ? c->user_id : 0; }

@@ -584,6 +584,7 @@ void rmt__stats_add(rmt_stats *into, const rmt_stats *from) {
   into->dropped_unknown_remote += from->dropped_unknown_remote;
   into->dropped_queue_overflow += from->dropped_queue_overflow;
   into->dropped_malformed += from->dropped_malformed;
+  into->dropped_schema += from->dropped_schema;
   into->timeouts += from->timeouts;
 }
 

@@ -8,9 +8,6 @@
 
 #include "server_internal.h"
 
-void rmt__server_set_error(rmt_server *s, const char *msg) {
-  snprintf(s->last_error, sizeof s->last_error, "%s", msg);
-}
 
 void rmt_server_config_default(rmt_server_config *c) {
   memset(c, 0, sizeof *c);
@@ -30,7 +27,10 @@ void rmt_server_config_default(rmt_server_config *c) {
   c->byte_rate = (rmt_rate){1024.0 * 1024.0, 1024.0 * 1024.0};
 }
 
-static void drop(rmt_server *s, player *p, rmt_remote_entry *r, rmt_drop_reason reason) {
+/* Counts a dropped message and tells the on_drop hook, with `detail` (NULL = none) saying
+ * which rule it broke; the hook may kick the player (the player is still queryable). */
+static void drop_why(rmt_server *s, player *p, rmt_remote_entry *r, rmt_drop_reason reason,
+                     const char *detail) {
   rmt_stats *targets[3] = {&s->totals, p ? &p->stats : NULL, r ? &r->stats : NULL};
   for (int i = 0; i < 3; i++) {
     rmt_stats *t = targets[i];
@@ -40,10 +40,16 @@ static void drop(rmt_server *s, player *p, rmt_remote_entry *r, rmt_drop_reason 
     case RMT_DROP_BYTE_RATE: t->dropped_rate_limit++; break;
     case RMT_DROP_UNKNOWN_REMOTE: t->dropped_unknown_remote++; break;
     case RMT_DROP_QUEUE_OVERFLOW: t->dropped_queue_overflow++; break;
+    case RMT_DROP_SCHEMA: t->dropped_schema++; break;
     default: t->dropped_malformed++; break;
     }
   }
-  if (s->cfg.on_drop) s->cfg.on_drop(s->cfg.drop_ud, p ? p->id : 0, r ? r->id : 0, reason);
+  if (s->cfg.on_drop)
+    s->cfg.on_drop(s->cfg.drop_ud, p ? p->id : 0, r ? r->id : 0, reason, detail ? detail : "");
+}
+
+static void drop(rmt_server *s, player *p, rmt_remote_entry *r, rmt_drop_reason reason) {
+  drop_why(s, p, r, reason, NULL);
 }
 
 static int ensure_argv(rmt_server *s, size_t n) {
@@ -122,8 +128,7 @@ static void dispatch_event(rmt_server *s, player *p, rmt_remote_entry *r, const 
   rmt_error err;
   int rc = decode_with_player(s, p, r, body, len, &argc, &err);
   if (rc) {
-    rmt__server_set_error(s, err.message); /* lets an on_drop hook say which rule failed */
-    drop(s, p, r, rc == RMT_EBADARGS ? RMT_DROP_SCHEMA : RMT_DROP_MALFORMED);
+    drop_why(s, p, r, rc == RMT_EBADARGS ? RMT_DROP_SCHEMA : RMT_DROP_MALFORMED, err.message);
     return;
   }
   rmt_signal_fire(r->signal, s->argv, argc);
@@ -138,8 +143,7 @@ static void dispatch_invoke(rmt_server *s, player *p, rmt_remote_entry *r, uint3
   rmt_error err;
   int rc = decode_with_player(s, p, r, body, len, &argc, &err);
   if (rc) {
-    rmt__server_set_error(s, err.message);
-    drop(s, p, r, rc == RMT_EBADARGS ? RMT_DROP_SCHEMA : RMT_DROP_MALFORMED);
+    drop_why(s, p, r, rc == RMT_EBADARGS ? RMT_DROP_SCHEMA : RMT_DROP_MALFORMED, err.message);
     char msg[300];
     snprintf(msg, sizeof msg, "bad arguments: %s", err.message);
     rmt__server_send_error(p, r->id, call_id, RMT_EBADARGS, msg);
@@ -162,7 +166,7 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
     rmt_pending *pc = rmt__calls_get(&s->calls, m->call_id);
     /* A reply only counts from the player that was asked, for the remote it was asked on. */
     if (pc && (pc->player != p->id || pc->remote != m->id)) {
-      drop(s, p, r, RMT_DROP_WRONG_KIND);
+      drop_why(s, p, r, RMT_DROP_WRONG_KIND, "an answer to a call this player was not asked");
       return;
     }
     if (r) r->stats.bytes_in += m->body_len;
@@ -180,16 +184,18 @@ static void handle_remote_msg(rmt_server *s, player *p, const rmt_msg *m, int ch
                                 channel == RMT_CHANNEL_UNRELIABLE)
                          : r->kind == RMT_REMOTE_FUNCTION && channel == RMT_CHANNEL_RELIABLE;
   if (!kind_ok) {
-    drop(s, p, r, RMT_DROP_WRONG_KIND);
+    drop_why(s, p, r, RMT_DROP_WRONG_KIND,
+             is_event ? "an event for a remote of another kind or on the wrong channel"
+                      : "an invoke for a remote that is not a RemoteFunction");
     if (!is_event) refuse_call(s, p, r->id, m->call_id, RMT_EINVAL, "not a RemoteFunction");
     return;
   }
   /* The sender's own limit, checked again here: a modified client is not bound by it. */
   if (r->kind == RMT_UNRELIABLE_REMOTE_EVENT && m->body_len > RMT_UNRELIABLE_MAX) {
-    snprintf(s->last_error, sizeof s->last_error,
-             "UnreliableRemoteEvent '%s': %zu bytes of arguments, limit is %d", r->name,
-             m->body_len, RMT_UNRELIABLE_MAX);
-    drop(s, p, r, RMT_DROP_MALFORMED);
+    char why[RMT_ERROR_MESSAGE_MAX];
+    snprintf(why, sizeof why, "UnreliableRemoteEvent '%s': %zu bytes of arguments, limit is %d",
+             r->name, m->body_len, RMT_UNRELIABLE_MAX);
+    drop_why(s, p, r, RMT_DROP_MALFORMED, why);
     return;
   }
   if (!admit(s, p, r)) {
@@ -252,8 +258,7 @@ static void handle_packet(rmt_server *s, player *p, const uint8_t *data, size_t 
     int rc = rmt__msg_next(data, len, &off, &m);
     if (rc == 0) return;
     if (rc < 0) {
-      rmt__server_set_error(s, "a message that does not frame");
-      drop(s, p, NULL, RMT_DROP_MALFORMED);
+      drop_why(s, p, NULL, RMT_DROP_MALFORMED, "a message that does not frame");
       if (p->state == PLAYER_HANDSHAKE)
         rmt__server_refuse(s, p, RMT_EREFUSED, "malformed handshake");
       return;
@@ -270,7 +275,7 @@ static void handle_packet(rmt_server *s, player *p, const uint8_t *data, size_t 
       continue;
     }
     if (m.kind == RMT_MSG_REPL) {
-      drop(s, p, NULL, RMT_DROP_WRONG_KIND); /* the tree is the server's alone */
+      drop_why(s, p, NULL, RMT_DROP_WRONG_KIND, "clients cannot change the instance tree");
       continue;
     }
     if (m.kind == RMT_MSG_CONTROL) {
@@ -279,7 +284,8 @@ static void handle_packet(rmt_server *s, player *p, const uint8_t *data, size_t 
         p->state = PLAYER_LEAVING;
         return;
       }
-      drop(s, p, NULL, RMT_DROP_WRONG_KIND); /* clients send no other control after HELLO */
+      /* clients send no other control after HELLO */
+      drop_why(s, p, NULL, RMT_DROP_WRONG_KIND, "unexpected control message");
       continue;
     }
     handle_remote_msg(s, p, &m, channel);
@@ -375,6 +381,10 @@ rmt_server *rmt__server_create_on(const rmt_server_config *config, rmt_transport
     return NULL;
   }
   memset(s, 0, sizeof *s);
+  if (c.alloc) { /* from here on the server's own copy of the hook */
+    s->alloc_copy = *c.alloc;
+    c.alloc = &s->alloc_copy;
+  }
   s->cfg = c;
   s->alloc = c.alloc;
   s->players_by_id.alloc = c.alloc;
@@ -435,7 +445,6 @@ rmt_server *rmt_server_create(const rmt_server_config *config, rmt_error *err) {
 }
 
 uint16_t rmt_server_port(const rmt_server *s) { return s && s->tr ? s->tr->ops->port(s->tr) : 0; }
-const char *rmt_server_last_error(const rmt_server *s) { return s ? s->last_error : ""; }
 
 static void free_graveyard(rmt_server *s) {
   while (s->graveyard) {
@@ -478,7 +487,8 @@ void rmt_server_destroy(rmt_server *s) {
   rmt_buf_free(&s->repl_buf);
   rmt__tree_free(&s->tree);
   rmt__free(s->alloc, s->argv, s->argv_cap * sizeof *s->argv);
-  rmt__free(s->alloc, s, sizeof *s);
+  rmt_allocator hook = s->alloc_copy; /* the copy lives in the block being freed */
+  rmt__free(s->alloc ? &hook : NULL, s, sizeof *s);
 }
 
 int rmt_server_flush(rmt_server *s) {

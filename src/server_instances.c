@@ -39,20 +39,25 @@ static int name_ok(const char *name, size_t min) {
 }
 
 int rmt_server_instance_create(rmt_server *s, rmt_instance_id parent, const char *class_name,
-                               const char *name, rmt_instance_id *out_id) {
-  if (!s || !name_ok(class_name, 1) || !name_ok(name, 0)) return RMT_EINVAL;
-  if (parent && !rmt__tree_get(&s->tree, parent)) return RMT_ENOTFOUND;
-  if (!s->tree.next_id) return RMT_ELIMIT; /* 2^32 instances in one server's life */
+                               const char *name, rmt_instance_id *out_id, rmt_error *err) {
+  if (!s) return rmt__seterr(err, RMT_EINVAL, "server is NULL");
+  if (!name_ok(class_name, 1)) return rmt__seterr(err, RMT_EINVAL, "class names are 1..100 bytes");
+  if (!name_ok(name, 0)) return rmt__seterr(err, RMT_EINVAL, "names are at most 100 bytes");
+  if (parent && !rmt__tree_get(&s->tree, parent))
+    return rmt__seterr(err, RMT_ENOTFOUND, "no instance %u to parent to", (unsigned)parent);
+  if (!s->tree.next_id) /* 2^32 instances in one server's life */
+    return rmt__seterr(err, RMT_ELIMIT, "this server has used up its instance ids");
   rmt_inst *inst;
   int rc = rmt__tree_create(&s->tree, s->tree.next_id, parent, class_name, strlen(class_name),
                             name, strlen(name), &inst);
-  if (rc) return rc;
+  if (rc) return rmt__seterr(err, rc, "%s", rmt_strerror(rc));
   s->tree.next_id++;
   if ((rc = rmt__tree_mark(&s->tree, inst, 0))) {
     rmt__tree_destroy(&s->tree, inst, NULL, NULL);
-    return rc;
+    return rmt__seterr(err, rc, "%s", rmt_strerror(rc));
   }
   if (out_id) *out_id = inst->id;
+  rmt__clearerr(err);
   return RMT_OK;
 }
 
@@ -104,29 +109,30 @@ int rmt_server_instance_set_attribute(rmt_server *s, rmt_instance_id id, const c
   return rc ? rc : rmt__tree_mark(&s->tree, inst, RMT_DIRTY_ATTRS);
 }
 
-static int set_tag(rmt_server *s, rmt_instance_id id, const char *tag, int add) {
+static int set_tag(rmt_server *s, rmt_instance_id id, const char *tag, int add, rmt_error *err) {
   rmt_inst *inst = server_inst(s, id);
-  if (!inst) return RMT_ENOTFOUND;
-  if (!tag) return RMT_EINVAL;
+  if (!inst) return rmt__seterr(err, RMT_ENOTFOUND, "no instance %u", (unsigned)id);
+  if (!tag) return rmt__seterr(err, RMT_EINVAL, "tag is NULL");
   size_t len = strlen(tag);
-  if (!len || len > RMT_MAX_TAG_LEN) {
-    rmt__server_set_error(s, "tags are 1..100 bytes");
-    return RMT_EINVAL;
-  }
+  if (!len || len > RMT_MAX_TAG_LEN) return rmt__seterr(err, RMT_EINVAL, "tags are 1..100 bytes");
   int changed;
   int rc = add ? rmt__tree_add_tag(&s->tree, inst, tag, len, &changed)
                : rmt__tree_remove_tag(&s->tree, inst, tag, len, &changed);
-  if (rc == RMT_ELIMIT) rmt__server_set_error(s, "an instance has at most 64 tags");
-  if (rc || !changed) return rc;
-  return rmt__tree_mark(&s->tree, inst, RMT_DIRTY_TAGS);
+  if (rc == RMT_ELIMIT) return rmt__seterr(err, rc, "an instance has at most 64 tags");
+  if (!rc && changed) rc = rmt__tree_mark(&s->tree, inst, RMT_DIRTY_TAGS);
+  if (rc) return rmt__seterr(err, rc, "%s", rmt_strerror(rc));
+  rmt__clearerr(err);
+  return RMT_OK;
 }
 
-int rmt_server_instance_add_tag(rmt_server *s, rmt_instance_id id, const char *tag) {
-  return set_tag(s, id, tag, 1);
+int rmt_server_instance_add_tag(rmt_server *s, rmt_instance_id id, const char *tag,
+                                rmt_error *err) {
+  return set_tag(s, id, tag, 1, err);
 }
 
-int rmt_server_instance_remove_tag(rmt_server *s, rmt_instance_id id, const char *tag) {
-  return set_tag(s, id, tag, 0);
+int rmt_server_instance_remove_tag(rmt_server *s, rmt_instance_id id, const char *tag,
+                                   rmt_error *err) {
+  return set_tag(s, id, tag, 0, err);
 }
 
 int rmt_server_instance_info(const rmt_server *s, rmt_instance_id id, rmt_instance_info *out) {

@@ -62,6 +62,7 @@ typedef struct player {
 struct rmt_server {
   rmt_server_config cfg;
   const rmt_allocator *alloc;
+  rmt_allocator alloc_copy; /* config.alloc, copied: the caller's struct need not outlive create */
   rmt_transport *tr; /* ENet, or what rmt__server_create_on was given; fed connections
                         (rmt__server_feed) live on a transport of their own */
   rmt_idmap players_by_id;
@@ -90,12 +91,9 @@ struct rmt_server {
   uint8_t ticket_key[RMT_TICKET_KEY_BYTES]; /* copied from the config; wiped at destroy */
   int tickets_required;
   rmt_ticket_guard *ticket_guard; /* NULL when tickets may be reused freely */
-  char last_error[256];
 };
 
 /* ---- server.c: lifecycle, service loop, dispatch ---- */
-/* Sets what rmt_server_last_error returns. */
-void rmt__server_set_error(rmt_server *s, const char *msg);
 /* Every deadline and rate window of the server is on the config's clock (rmt_clock_fn). */
 static inline uint64_t rmt__server_now(const rmt_server *s) {
   return rmt__clock_ms(s->cfg.clock, s->cfg.clock_ud);

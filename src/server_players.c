@@ -82,9 +82,10 @@ void *rmt_server_player_data(const rmt_server *s, rmt_player_id id) {
   return p ? p->data : NULL;
 }
 
-int rmt_server_kick(rmt_server *s, rmt_player_id id, const char *reason) {
+int rmt_server_kick(rmt_server *s, rmt_player_id id, const char *reason, rmt_error *err) {
   player *p = s ? rmt__server_find_player(s, id) : NULL;
-  if (!p || p->state != PLAYER_JOINED) return RMT_ENOTFOUND;
+  if (!p || p->state != PLAYER_JOINED)
+    return rmt__seterr(err, RMT_ENOTFOUND, "no joined player with id %u", (unsigned)id);
   if (!reason) reason = "kicked";
   s->scratch.len = 0;
   size_t len = strlen(reason);
@@ -96,6 +97,7 @@ int rmt_server_kick(rmt_server *s, rmt_player_id id, const char *reason) {
   p->state = PLAYER_LEAVING;
   s->leaving_pending = 1;
   rmt__server_close(p, RMT_CLOSE_AFTER_SENT, RMT_DISC_KICKED);
+  rmt__clearerr(err);
   return RMT_OK;
 }
 

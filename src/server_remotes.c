@@ -14,28 +14,23 @@ int rmt__server_put_remote_info(rmt_buf *b, const rmt_remote_entry *r) {
 }
 
 int rmt_server_create_remote(rmt_server *s, const char *name, rmt_remote_kind kind,
-                             rmt_remote_id *out_id) {
-  if (!s || !name) return RMT_EINVAL;
+                             rmt_remote_id *out_id, rmt_error *err) {
+  if (!s || !name) return rmt__seterr(err, RMT_EINVAL, "server and name are required");
   size_t len = strlen(name);
-  if (!rmt__remote_name_valid(name, len)) {
-    rmt__server_set_error(
-        s, "invalid remote name: use 1-200 bytes of '/'-separated non-empty segments");
-    return RMT_EINVAL;
-  }
-  if (kind != RMT_REMOTE_EVENT && kind != RMT_UNRELIABLE_REMOTE_EVENT && kind != RMT_REMOTE_FUNCTION) {
-    rmt__server_set_error(s, "invalid remote kind");
-    return RMT_EINVAL;
-  }
-  if (rmt__registry_find(&s->remotes, name, len)) {
-    snprintf(s->last_error, sizeof s->last_error, "a remote named '%s' already exists", name);
-    return RMT_EEXIST;
-  }
-  if (s->remotes.next_id > RMT_MAX_REMOTE_ID) return RMT_ELIMIT;
+  if (!rmt__remote_name_valid(name, len))
+    return rmt__seterr(err, RMT_EINVAL,
+                       "invalid remote name: use 1-200 bytes of '/'-separated non-empty segments");
+  if (kind != RMT_REMOTE_EVENT && kind != RMT_UNRELIABLE_REMOTE_EVENT && kind != RMT_REMOTE_FUNCTION)
+    return rmt__seterr(err, RMT_EINVAL, "invalid remote kind %d", (int)kind);
+  if (rmt__registry_find(&s->remotes, name, len))
+    return rmt__seterr(err, RMT_EEXIST, "a remote named '%s' already exists", name);
+  if (s->remotes.next_id > RMT_MAX_REMOTE_ID)
+    return rmt__seterr(err, RMT_ELIMIT, "this server has made its %d remotes", RMT_MAX_REMOTE_ID);
   rmt_remote_id id = s->remotes.next_id;
   rmt_remote_entry *r = rmt__remote_new(s->alloc, id, kind, name, len);
   if (!r || rmt__registry_set(&s->remotes, s->alloc, id, r)) {
     rmt__remote_free(r, s->alloc);
-    return RMT_ENOMEM;
+    return rmt__seterr(err, RMT_ENOMEM, "out of memory");
   }
   s->remotes.next_id++;
   /* Instance changes made before this (the remote's own replicated copy) reach clients
@@ -45,6 +40,7 @@ int rmt_server_create_remote(rmt_server *s, const char *name, rmt_remote_kind ki
   if (!rmt__server_put_remote_info(&s->scratch, r))
     rmt__server_broadcast_control(s, RMT_CTL_REMOTE_ADDED, 0);
   if (out_id) *out_id = id;
+  rmt__clearerr(err);
   return RMT_OK;
 }
 
@@ -85,6 +81,11 @@ rmt_remote_id rmt_server_find_remote(const rmt_server *s, const char *name) {
   if (!s || !name) return 0;
   rmt_remote_entry *r = rmt__registry_find(&s->remotes, name, strlen(name));
   return r ? r->id : 0;
+}
+
+const char *rmt_server_remote_name(const rmt_server *s, rmt_remote_id remote) {
+  rmt_remote_entry *r = s ? rmt__registry_get(&s->remotes, remote) : NULL;
+  return r && !r->destroyed ? r->name : NULL;
 }
 
 int rmt_server_set_remote_rate(rmt_server *s, rmt_remote_id remote, rmt_rate rate) {

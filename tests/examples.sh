@@ -200,7 +200,7 @@ if start_server arena --clients 2; then
     expect "$p" "$p: found leaderstats.Score"
     expect "$p" "$p: my Score is 6"
     expect server "$p attacks $( [[ $p == Alice ]] && echo Bob || echo Alice ) with power 2" 3
-    expect server "dropped a message from $p on remote 1: schema"
+    expect server "dropped a message from $p on Attack: schema (argument 2: expected integer in 1..5, got 99)"
     expect_exit "$p" 0
   done
   expect_exit server 0

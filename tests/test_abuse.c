@@ -61,17 +61,20 @@ typedef struct world {
   rmt_remote_id echo, ev, unrel;
   long drops[16];
   rmt_player_id drop_player[16]; /* the last player dropped for each reason */
+  char drop_detail[16][RMT_ERROR_MESSAGE_MAX]; /* the last detail for each reason */
   long answered, failed;
   long events_seen;
   double last_len; /* unreliable listener: length of the last string received */
 } world;
 
-static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason) {
+static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason,
+                    const char *detail) {
   world *w = ud;
   (void)r;
   if ((int)reason < 16) {
     w->drops[reason]++;
     w->drop_player[reason] = p;
+    snprintf(w->drop_detail[reason], sizeof w->drop_detail[reason], "%s", detail);
   }
 }
 
@@ -102,9 +105,9 @@ static void start_server(world *w, const rmt_server_config *cfg) {
   sc.on_drop = on_drop;
   sc.drop_ud = w;
   w->server = net_start_server(&w->net, &sc);
-  assert_int_equal(rmt_server_create_remote(w->server, "Echo", RMT_REMOTE_FUNCTION, &w->echo), 0);
-  assert_int_equal(rmt_server_create_remote(w->server, "Ev", RMT_REMOTE_EVENT, &w->ev), 0);
-  assert_int_equal(rmt_server_create_remote(w->server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w->unrel), 0);
+  assert_int_equal(rmt_server_create_remote(w->server, "Echo", RMT_REMOTE_FUNCTION, &w->echo, NULL), 0);
+  assert_int_equal(rmt_server_create_remote(w->server, "Ev", RMT_REMOTE_EVENT, &w->ev, NULL), 0);
+  assert_int_equal(rmt_server_create_remote(w->server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w->unrel, NULL), 0);
   rmt_server_on_invoke(w->server, w->echo, net_echo_handler, w);
 }
 
@@ -303,7 +306,7 @@ static void test_unreliable_limit_enforced_by_receiver(void **state) {
   }
   assert_int_equal(w->drops[RMT_DROP_MALFORMED], 1);
   assert_int_equal(w->drop_player[RMT_DROP_MALFORMED], b.player_id);
-  assert_non_null(strstr(rmt_server_last_error(w->server), "limit is 1000"));
+  assert_non_null(strstr(w->drop_detail[RMT_DROP_MALFORMED], "limit is 1000"));
   rmt_stats st;
   assert_int_equal(rmt_server_player_stats(w->server, b.player_id, &st), 0);
   assert_int_equal(st.dropped_malformed, 1);
@@ -358,7 +361,7 @@ static void test_queue_fair_per_sender(void **state) {
   rmt_client *flooder = join_client(w, "Flooder");
   assert_int_equal(rmt_client_get_state(flooder), RMT_CLIENT_CONNECTED);
   rmt_remote_id late;
-  assert_int_equal(rmt_server_create_remote(w->server, "Late", RMT_REMOTE_EVENT, &late), 0);
+  assert_int_equal(rmt_server_create_remote(w->server, "Late", RMT_REMOTE_EVENT, &late, NULL), 0);
   rmt_remote_id fl = 0, gl = 0;
   for (int i = 0; i < 2000 && (!fl || !gl); i++) {
     pump(w);
@@ -445,7 +448,7 @@ static void test_duplicate_name_refused(void **state) {
   assert_int_equal(rmt_client_get_state(twin), RMT_CLIENT_DISCONNECTED);
   rmt_error err;
   assert_int_equal(rmt_client_wait_connected(twin, 10, &err), RMT_EREFUSED);
-  assert_string_equal(rmt_client_last_error(twin), "a player named \"Good\" is already in the game");
+  assert_string_equal(rmt_client_disconnect_reason(twin), "a player named \"Good\" is already in the game");
   net_drop_client(&w->net, twin);
   net_drop_client(&w->net, w->good);
   w->good = NULL;
@@ -501,7 +504,7 @@ static void test_connections_per_address(void **state) {
   /* A real client learns why. */
   rmt_client *extra = join_client(w, "Extra");
   assert_int_equal(rmt_client_get_state(extra), RMT_CLIENT_DISCONNECTED);
-  assert_string_equal(rmt_client_last_error(extra),
+  assert_string_equal(rmt_client_disconnect_reason(extra),
                       "too many connections from your address (limit 3)");
   net_drop_client(&w->net, extra);
   assert_int_equal(rmt_server_players(w->server, NULL, 0), 2);
@@ -583,13 +586,13 @@ static void test_deaf_joins_get_snapshot_paced(void **state) {
   /* About 1 MB of replicated state: 1000 StringValues of 1000 bytes under a folder. */
   static char text[VALUE_BYTES];
   rmt_instance_id folder, id;
-  assert_int_equal(rmt_server_instance_create(w->server, 0, "Folder", "Map", &folder), 0);
+  assert_int_equal(rmt_server_instance_create(w->server, 0, "Folder", "Map", &folder, NULL), 0);
   for (int i = 0; i < NVALUES; i++) {
     char name[32];
     snprintf(name, sizeof name, "Part%d", i);
     memset(text, 'a' + i % 26, sizeof text);
     rmt_value v = rmt_lstr(text, sizeof text);
-    assert_int_equal(rmt_server_instance_create(w->server, folder, "StringValue", name, &id), 0);
+    assert_int_equal(rmt_server_instance_create(w->server, folder, "StringValue", name, &id, NULL), 0);
     assert_int_equal(rmt_server_instance_set_value(w->server, id, &v, NULL), 0);
   }
   rmt_server_flush(w->server);

@@ -181,7 +181,7 @@ static void test_reliable_exactly_once_in_order(void **state) {
   static net n;
   start(&n, 0x5eed0001, NCLIENTS);
   rmt_remote_id ev;
-  assert_int_equal(rmt_server_create_remote(n.server, "Seq", RMT_REMOTE_EVENT, &ev), 0);
+  assert_int_equal(rmt_server_create_remote(n.server, "Seq", RMT_REMOTE_EVENT, &ev, NULL), 0);
   static order_check o;
   memset(&o, 0, sizeof o);
   rmt_signal_connect(rmt_server_event_signal(n.server, ev), on_ordered, &o);
@@ -295,7 +295,7 @@ static void test_invokes_always_end(void **state) {
   static net n;
   start(&n, 0x5eed0002, NCLIENTS);
   rmt_remote_id fn;
-  assert_int_equal(rmt_server_create_remote(n.server, "Fn", RMT_REMOTE_FUNCTION, &fn), 0);
+  assert_int_equal(rmt_server_create_remote(n.server, "Fn", RMT_REMOTE_FUNCTION, &fn, NULL), 0);
   static held_set held;
   held.count = 0;
   rmt_server_on_invoke(n.server, fn, slow_or_fast, &held);
@@ -446,7 +446,7 @@ static void test_unreliable_never_corrupted_or_doubled(void **state) {
   static net n;
   start(&n, 0x5eed0003, NCLIENTS);
   rmt_remote_id ur;
-  assert_int_equal(rmt_server_create_remote(n.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &ur), 0);
+  assert_int_equal(rmt_server_create_remote(n.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &ur, NULL), 0);
   static unrel_check up, down;
   memset(&up, 0, sizeof up);
   memset(&down, 0, sizeof down);

@@ -78,7 +78,9 @@ static void on_event(void *ud, const rmt_value *args, size_t nargs) {
     w->good_events_seen++;
 }
 
-static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason) {
+static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason,
+                    const char *detail) {
+  (void)detail;
   world *w = ud;
   (void)r;
   if ((int)reason < 8) w->drops[reason]++;
@@ -140,8 +142,8 @@ static void pump_for(world *w, uint32_t ms) {
 static void start(world *w, const rmt_server_config *sc) {
   w->server = net_start_server(&w->net, sc);
   server_port = rmt_server_port(w->server);
-  assert_int_equal(rmt_server_create_remote(w->server, "Echo", RMT_REMOTE_FUNCTION, &w->echo), 0);
-  assert_int_equal(rmt_server_create_remote(w->server, "Ev", RMT_REMOTE_EVENT, &w->ev), 0);
+  assert_int_equal(rmt_server_create_remote(w->server, "Echo", RMT_REMOTE_FUNCTION, &w->echo, NULL), 0);
+  assert_int_equal(rmt_server_create_remote(w->server, "Ev", RMT_REMOTE_EVENT, &w->ev, NULL), 0);
   rmt_server_on_invoke(w->server, w->echo, net_echo_handler, w);
 }
 
@@ -208,9 +210,9 @@ static void test_hostile_clients(void **state) {
   sc.limits.max_string = 32 * 1024;
   sc.queue_limit = 256;
   start(&w, &sc);
-  assert_int_equal(rmt_server_create_remote(w.server, "Slow", RMT_REMOTE_FUNCTION, &w.slow), 0);
-  assert_int_equal(rmt_server_create_remote(w.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w.unrel), 0);
-  assert_int_equal(rmt_server_create_remote(w.server, "Unheard", RMT_REMOTE_EVENT, &w.unheard), 0);
+  assert_int_equal(rmt_server_create_remote(w.server, "Slow", RMT_REMOTE_FUNCTION, &w.slow, NULL), 0);
+  assert_int_equal(rmt_server_create_remote(w.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w.unrel, NULL), 0);
+  assert_int_equal(rmt_server_create_remote(w.server, "Unheard", RMT_REMOTE_EVENT, &w.unheard, NULL), 0);
   rmt_server_on_invoke(w.server, w.slow, slow_handler, &w);
   rmt_signal_connect(rmt_server_event_signal(w.server, w.ev), on_event, &w);
   rmt_signal_connect(rmt_server_event_signal(w.server, w.unrel), on_event, &w);

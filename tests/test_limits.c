@@ -12,7 +12,9 @@ typedef struct world {
   int malformed;
 } world;
 
-static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason) {
+static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason,
+                    const char *detail) {
+  (void)detail;
   (void)p;
   (void)r;
   if (reason == RMT_DROP_MALFORMED) ((world *)ud)->malformed++;
@@ -35,7 +37,7 @@ static rmt_remote_id start(world *w, void (*adjust)(rmt_server_config *)) {
   c.drop_ud = w;
   net_start_server(&w->net, &c);
   rmt_remote_id ev;
-  assert_int_equal(rmt_server_create_remote(w->net.server, "Ev", RMT_REMOTE_EVENT, &ev), 0);
+  assert_int_equal(rmt_server_create_remote(w->net.server, "Ev", RMT_REMOTE_EVENT, &ev, NULL), 0);
   rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), on_event, w);
   return ev;
 }

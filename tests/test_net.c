@@ -20,7 +20,9 @@ typedef struct world {
   int verify_refuse;
 } world;
 
-static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason) {
+static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason,
+                    const char *detail) {
+  (void)detail;
   world *w = ud;
   (void)p;
   (void)r;
@@ -120,9 +122,9 @@ static void test_join_registry_and_players(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id early;
-  assert_int_equal(rmt_server_create_remote(w->net.server, "Remotes/PlayerAction", RMT_REMOTE_EVENT, &early), 0);
-  assert_int_equal(rmt_server_create_remote(w->net.server, "Remotes/PlayerAction", RMT_REMOTE_EVENT, NULL), RMT_EEXIST);
-  assert_int_equal(rmt_server_create_remote(w->net.server, "bad//name", RMT_REMOTE_EVENT, NULL), RMT_EINVAL);
+  assert_int_equal(rmt_server_create_remote(w->net.server, "Remotes/PlayerAction", RMT_REMOTE_EVENT, &early, NULL), 0);
+  assert_int_equal(rmt_server_create_remote(w->net.server, "Remotes/PlayerAction", RMT_REMOTE_EVENT, NULL, NULL), RMT_EEXIST);
+  assert_int_equal(rmt_server_create_remote(w->net.server, "bad//name", RMT_REMOTE_EVENT, NULL, NULL), RMT_EINVAL);
   seen added = {0};
   rmt_signal_connect(rmt_server_player_added(w->net.server), record_seq, &added);
   rmt_client *a = new_client(w, "Alice", NULL);
@@ -139,7 +141,7 @@ static void test_join_registry_and_players(void **state) {
 
   /* Created while connected: the client learns it, and a blocking wait finds it. */
   rmt_remote_id later;
-  assert_int_equal(rmt_server_create_remote(w->net.server, "GetPlayerData", RMT_REMOTE_FUNCTION, &later), 0);
+  assert_int_equal(rmt_server_create_remote(w->net.server, "GetPlayerData", RMT_REMOTE_FUNCTION, &later, NULL), 0);
   rmt_remote_id found = 0;
   for (int i = 0; i < 2000 && !found; i++) {
     net_pump(&w->net, 1);
@@ -192,7 +194,7 @@ static void test_wait_remote_callback(void **state) {
   net_pump(&w->net, 5);
   assert_int_equal(later.calls, 0);
   rmt_remote_id id;
-  rmt_server_create_remote(w->net.server, "Later", RMT_REMOTE_EVENT, &id);
+  rmt_server_create_remote(w->net.server, "Later", RMT_REMOTE_EVENT, &id, NULL);
   for (int i = 0; i < NET_ROUNDS && !later.calls; i++) net_pump(&w->net, 1);
   assert_int_equal(later.calls, 1);
   assert_int_equal(later.id, id);
@@ -222,7 +224,7 @@ static void test_fire_order_exactly_once(void **state) {
   world *w = new_world();
   start_server(w, unlimited_rates);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->net.server, "PlayerAction", RMT_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w->net.server, "PlayerAction", RMT_REMOTE_EVENT, &ev, NULL);
   seen got = {.in_order = 1};
   rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);
   rmt_client *a = new_client(w, "Alice", NULL);
@@ -250,7 +252,7 @@ static void test_server_fires(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->net.server, "Notify", RMT_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w->net.server, "Notify", RMT_REMOTE_EVENT, &ev, NULL);
   seen got[3] = {{.in_order = 1}, {.in_order = 1}, {.in_order = 1}};
   rmt_client *c[3];
   const char *names[3] = {"P1", "P2", "P3"};
@@ -289,7 +291,7 @@ static void test_queue_before_listen_and_overflow(void **state) {
   world *w = new_world();
   start_server(w, queue_16);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->net.server, "Early", RMT_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w->net.server, "Early", RMT_REMOTE_EVENT, &ev, NULL);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   for (int i = 1; i <= 21; i++) {
@@ -325,7 +327,7 @@ static void test_client_queue_before_listen(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->net.server, "Notify", RMT_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w->net.server, "Notify", RMT_REMOTE_EVENT, &ev, NULL);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   for (int i = 1; i <= 5; i++) {
@@ -350,8 +352,8 @@ static void test_rate_limits(void **state) {
   world *w = new_world();
   start_server(w, events_10_per_second);
   rmt_remote_id ev, buy;
-  rmt_server_create_remote(w->net.server, "Spam", RMT_REMOTE_EVENT, &ev);
-  rmt_server_create_remote(w->net.server, "Purchase", RMT_REMOTE_EVENT, &buy);
+  rmt_server_create_remote(w->net.server, "Spam", RMT_REMOTE_EVENT, &ev, NULL);
+  rmt_server_create_remote(w->net.server, "Purchase", RMT_REMOTE_EVENT, &buy, NULL);
   rmt_server_set_remote_rate(w->net.server, buy, (rmt_rate){2, 2});
   seen got = {.in_order = 1}, bought = {.in_order = 1};
   rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);
@@ -427,7 +429,7 @@ static void test_invoke(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id fn;
-  rmt_server_create_remote(w->net.server, "GetPlayerData", RMT_REMOTE_FUNCTION, &fn);
+  rmt_server_create_remote(w->net.server, "GetPlayerData", RMT_REMOTE_FUNCTION, &fn, NULL);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
 
@@ -504,7 +506,7 @@ static void test_disconnect_mid_call(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id fn;
-  rmt_server_create_remote(w->net.server, "Slow", RMT_REMOTE_FUNCTION, &fn);
+  rmt_server_create_remote(w->net.server, "Slow", RMT_REMOTE_FUNCTION, &fn, NULL);
   rmt_server_on_invoke(w->net.server, fn, handler, NULL);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
@@ -514,7 +516,7 @@ static void test_disconnect_mid_call(void **state) {
   for (int i = 0; i < 2000 && !deferred; i++) net_pump(&w->net, 1);
   assert_non_null(deferred);
   /* The server kicks the caller while its call is pending: the call ends at once. */
-  assert_int_equal(rmt_server_kick(w->net.server, rmt_client_player_id(a), "Bye now"), 0);
+  assert_int_equal(rmt_server_kick(w->net.server, rmt_client_player_id(a), "Bye now", NULL), 0);
   net_pump_flag(&w->net, &r.done);
   assert_int_equal(r.status, RMT_EDISCONNECTED);
   for (int i = 0; i < 2000 && !w->disc_count[0]; i++) net_pump(&w->net, 1);
@@ -540,7 +542,7 @@ static void test_invoke_client(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id fn;
-  rmt_server_create_remote(w->net.server, "Ask", RMT_REMOTE_FUNCTION, &fn);
+  rmt_server_create_remote(w->net.server, "Ask", RMT_REMOTE_FUNCTION, &fn, NULL);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   rmt_player_id pid = rmt_client_player_id(a);
@@ -582,7 +584,7 @@ static void test_unreliable(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->net.server, "Pos", RMT_UNRELIABLE_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w->net.server, "Pos", RMT_UNRELIABLE_REMOTE_EVENT, &ev, NULL);
   seen got = {.in_order = 1};
   rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);
   rmt_client *a = new_client(w, "Alice", NULL);
@@ -694,7 +696,7 @@ static void test_server_gone(void **state) {
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   rmt_remote_id fn;
-  rmt_server_create_remote(w->net.server, "F", RMT_REMOTE_FUNCTION, &fn);
+  rmt_server_create_remote(w->net.server, "F", RMT_REMOTE_FUNCTION, &fn, NULL);
   net_pump(&w->net, 20);
   rmt_server_destroy(w->net.server);
   w->net.server = NULL;
@@ -720,8 +722,8 @@ static void test_byte_rate_and_pending_cap(void **state) {
   world *w = new_world();
   start_server(w, byte_rate_and_two_pending);
   rmt_remote_id ev, fn;
-  rmt_server_create_remote(w->net.server, "Big", RMT_REMOTE_EVENT, &ev);
-  rmt_server_create_remote(w->net.server, "Slow", RMT_REMOTE_FUNCTION, &fn);
+  rmt_server_create_remote(w->net.server, "Big", RMT_REMOTE_EVENT, &ev, NULL);
+  rmt_server_create_remote(w->net.server, "Slow", RMT_REMOTE_FUNCTION, &fn, NULL);
   rmt_server_on_invoke(w->net.server, fn, handler, NULL);
   seen got = {.in_order = 1};
   rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);

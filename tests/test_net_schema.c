@@ -13,12 +13,20 @@ typedef struct world {
   rmt_server *server;
   rmt_client *client;
   drop_record drops[64];
+  char details[64][RMT_ERROR_MESSAGE_MAX];
   int ndrops;
+  int kick_on_drop; /* the hook kicks the sender, as an anti-cheat would */
 } world;
 
-static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason) {
+static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason reason,
+                    const char *detail) {
   world *w = ud;
-  if (w->ndrops < 64) w->drops[w->ndrops++] = (drop_record){p, r, reason};
+  assert_non_null(detail);
+  if (w->ndrops < 64) {
+    snprintf(w->details[w->ndrops], RMT_ERROR_MESSAGE_MAX, "%s", detail);
+    w->drops[w->ndrops++] = (drop_record){p, r, reason};
+  }
+  if (w->kick_on_drop) assert_int_equal(rmt_server_kick(w->server, p, "cheating", NULL), RMT_OK);
 }
 
 static world *start(void) {
@@ -57,7 +65,7 @@ static void test_fire_failing_schema_is_dropped(void **state) {
   (void)state;
   world *w = start();
   rmt_remote_id action;
-  assert_int_equal(rmt_server_create_remote(w->server, "PlayerAction", RMT_REMOTE_EVENT, &action), 0);
+  assert_int_equal(rmt_server_create_remote(w->server, "PlayerAction", RMT_REMOTE_EVENT, &action, NULL), 0);
   rmt_error err;
   /* A bad schema is refused with its column and changes nothing. */
   assert_int_equal(rmt_server_set_schema(w->server, action, "\"vote\" | , string", &err), RMT_EINVAL);
@@ -90,13 +98,17 @@ static void test_fire_failing_schema_is_dropped(void **state) {
     assert_int_equal(w->drops[i].reason, RMT_DROP_SCHEMA);
     assert_int_equal(w->drops[i].remote, action);
     assert_int_equal(w->drops[i].player, me);
+    /* the hook gets the schema's own sentence, not just the reason */
+    assert_true(strlen(w->details[i]) > 10);
   }
+  assert_true(strncmp(w->details[0], "argument 2: ", 12) == 0);
   rmt_stats st;
   assert_int_equal(rmt_server_remote_stats(w->server, action, &st), 0);
-  assert_int_equal(st.dropped_malformed, 3);
+  assert_int_equal(st.dropped_schema, 3);
+  assert_int_equal(st.dropped_malformed, 0);
   assert_int_equal(st.events_in, 5);
   assert_int_equal(rmt_server_player_stats(w->server, me, &st), 0);
-  assert_int_equal(st.dropped_malformed, 3);
+  assert_int_equal(st.dropped_schema, 3);
 
   /* Clearing the schema lets anything through again. */
   assert_int_equal(rmt_server_set_schema(w->server, action, NULL, &err), 0);
@@ -112,7 +124,7 @@ static void test_queued_events_are_checked_on_delivery(void **state) {
   (void)state;
   world *w = start();
   rmt_remote_id ev;
-  assert_int_equal(rmt_server_create_remote(w->server, "Move", RMT_REMOTE_EVENT, &ev), 0);
+  assert_int_equal(rmt_server_create_remote(w->server, "Move", RMT_REMOTE_EVENT, &ev, NULL), 0);
   rmt_error err;
   assert_int_equal(rmt_server_set_schema(w->server, ev, "string, Vector3", &err), 0);
   join(w);
@@ -139,6 +151,36 @@ static void test_queued_events_are_checked_on_delivery(void **state) {
   net_world_finish(&w->net);
 }
 
+/* Kicking from inside on_drop is safe, and the rest of what the kicked player had in flight
+ * (two more bad fires in the same batch, a good one) is neither delivered nor dropped again. */
+static void test_kick_inside_on_drop(void **state) {
+  (void)state;
+  world *w = start();
+  w->kick_on_drop = 1;
+  rmt_remote_id action;
+  assert_int_equal(rmt_server_create_remote(w->server, "PlayerAction", RMT_REMOTE_EVENT, &action, NULL), 0);
+  rmt_error err;
+  assert_int_equal(rmt_server_set_schema(w->server, action, "string, number", &err), 0);
+  heard h = {0};
+  rmt_signal_connect(rmt_server_event_signal(w->server, action), listener, &h);
+  join(w);
+  rmt_remote_id id = rmt_client_find_remote(w->client, "PlayerAction");
+  rmt_value bad[2] = {rmt_str("jump"), rmt_str("high")};
+  rmt_value good[2] = {rmt_str("jump"), rmt_num(1)};
+  fire(w, id, bad, 2);
+  fire(w, id, bad, 2);
+  fire(w, id, good, 2);
+  fire(w, id, bad, 2);
+  for (int i = 0; i < 3000 && rmt_client_get_state(w->client) != RMT_CLIENT_DISCONNECTED; i++)
+    net_pump(&w->net, 1);
+  assert_int_equal(rmt_client_get_state(w->client), RMT_CLIENT_DISCONNECTED);
+  assert_int_equal(w->ndrops, 1);
+  assert_string_equal(w->details[0], "argument 2: expected number, got string");
+  assert_int_equal(h.count, 0);
+  assert_null(rmt_server_player_name(w->server, w->drops[0].player)); /* gone after service */
+  net_world_finish(&w->net);
+}
+
 static int handler_calls;
 static void handler(void *ud, rmt_invocation *inv, const rmt_value *args, size_t n) {
   (void)ud;
@@ -152,7 +194,7 @@ static void test_invoke_failing_schema_gets_bad_arguments(void **state) {
   (void)state;
   world *w = start();
   rmt_remote_id fn;
-  assert_int_equal(rmt_server_create_remote(w->server, "Double", RMT_REMOTE_FUNCTION, &fn), 0);
+  assert_int_equal(rmt_server_create_remote(w->server, "Double", RMT_REMOTE_FUNCTION, &fn, NULL), 0);
   rmt_error err;
   assert_int_equal(rmt_server_set_schema(w->server, fn, "string(1..8), number(0..1000)", &err), 0);
   assert_int_equal(rmt_server_on_invoke(w->server, fn, handler, NULL), 0);
@@ -194,6 +236,7 @@ int main(void) {
       cmocka_unit_test(test_fire_failing_schema_is_dropped),
       cmocka_unit_test(test_queued_events_are_checked_on_delivery),
       cmocka_unit_test(test_invoke_failing_schema_gets_bad_arguments),
+      cmocka_unit_test(test_kick_inside_on_drop),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,7 @@ static void test_bytes_out_counts_split_batches(void **state) {
   net_server_config(&w, &sc);
   rmt_server *s = net_start_server(&w, &sc);
   rmt_remote_id ev;
-  assert_int_equal(rmt_server_create_remote(s, "Ev", RMT_REMOTE_EVENT, &ev), 0);
+  assert_int_equal(rmt_server_create_remote(s, "Ev", RMT_REMOTE_EVENT, &ev, NULL), 0);
   rmt_client *c = net_join_new(&w, "Counter");
   int got = 0;
   rmt_signal_connect(rmt_client_event_signal(c, ev), count, &got);

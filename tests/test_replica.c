@@ -110,12 +110,12 @@ static void test_snapshot_changes_and_late_joiner(void **state) {
   world w;
   start(&w);
   rmt_instance_id rs, folder, gold;
-  assert_int_equal(rmt_server_instance_create(w.server, 0, "ReplicatedStorage", "ReplicatedStorage", &rs), 0);
-  assert_int_equal(rmt_server_instance_create(w.server, rs, "Folder", "Config", &folder), 0);
-  assert_int_equal(rmt_server_instance_create(w.server, folder, "IntValue", "Gold", &gold), 0);
+  assert_int_equal(rmt_server_instance_create(w.server, 0, "ReplicatedStorage", "ReplicatedStorage", &rs, NULL), 0);
+  assert_int_equal(rmt_server_instance_create(w.server, rs, "Folder", "Config", &folder, NULL), 0);
+  assert_int_equal(rmt_server_instance_create(w.server, folder, "IntValue", "Gold", &gold, NULL), 0);
   rmt_value v = rmt_num(5);
   assert_int_equal(rmt_server_instance_set_value(w.server, gold, &v, NULL), 0);
-  assert_int_equal(rmt_server_instance_create(w.server, 99999, "Folder", "x", NULL), RMT_ENOTFOUND);
+  assert_int_equal(rmt_server_instance_create(w.server, 99999, "Folder", "x", NULL, NULL), RMT_ENOTFOUND);
 
   observer *a = join(&w, "Alice");
   wait_for(&w, a, RMT_REPLICA_CREATED, gold, 1);
@@ -148,7 +148,7 @@ static void test_snapshot_changes_and_late_joiner(void **state) {
 
   /* Rename, reparent, attributes. */
   rmt_instance_id other;
-  rmt_server_instance_create(w.server, rs, "Folder", "Other", &other);
+  rmt_server_instance_create(w.server, rs, "Folder", "Other", &other, NULL);
   rmt_server_instance_set_name(w.server, gold, "Coins");
   rmt_server_instance_set_parent(w.server, gold, other);
   rmt_value lvl = rmt_num(3);
@@ -196,7 +196,7 @@ static void test_snapshot_changes_and_late_joiner(void **state) {
   /* Created and destroyed within one tick: clients never hear of it. */
   size_t before = a->n;
   rmt_instance_id ghost;
-  rmt_server_instance_create(w.server, rs, "Folder", "Ghost", &ghost);
+  rmt_server_instance_create(w.server, rs, "Folder", "Ghost", &ghost, NULL);
   rmt_server_instance_destroy(w.server, ghost);
   pump(&w, 20);
   for (size_t i = before; i < a->n; i++) assert_int_not_equal(a->log[i].id, ghost);
@@ -229,12 +229,12 @@ static void test_value_before_fire_is_visible(void **state) {
   world w;
   start(&w);
   rmt_remote_id ev;
-  rmt_server_create_remote(w.server, "Paid", RMT_REMOTE_EVENT, &ev);
+  rmt_server_create_remote(w.server, "Paid", RMT_REMOTE_EVENT, &ev, NULL);
   observer *a = join(&w, "Alice");
   rmt_player_id pid = rmt_client_player_id(a->client);
   rmt_instance_id ls, gold;
-  rmt_server_instance_create(w.server, rmt_server_player_instance(w.server, pid), "Folder", "leaderstats", &ls);
-  rmt_server_instance_create(w.server, ls, "IntValue", "Gold", &gold);
+  rmt_server_instance_create(w.server, rmt_server_player_instance(w.server, pid), "Folder", "leaderstats", &ls, NULL);
+  rmt_server_instance_create(w.server, ls, "IntValue", "Gold", &gold, NULL);
   rmt_value zero = rmt_num(0);
   rmt_server_instance_set_value(w.server, gold, &zero, NULL);
   pump(&w, 20);
@@ -255,7 +255,7 @@ static void test_clients_cannot_write(void **state) {
   world w;
   start(&w);
   rmt_instance_id gold;
-  rmt_server_instance_create(w.server, 0, "IntValue", "Gold", &gold);
+  rmt_server_instance_create(w.server, 0, "IntValue", "Gold", &gold, NULL);
   rmt_value v = rmt_num(7);
   rmt_server_instance_set_value(w.server, gold, &v, NULL);
   observer *a = join(&w, "Alice");
@@ -293,11 +293,11 @@ static void test_tags_replicate(void **state) {
   world w;
   start(&w);
   rmt_instance_id root, a, hidden;
-  assert_int_equal(rmt_server_instance_create(w.server, 0, "Folder", "ReplicatedStorage", &root), RMT_OK);
-  assert_int_equal(rmt_server_instance_create(w.server, root, "RemoteEvent", "Ping", &a), RMT_OK);
-  assert_int_equal(rmt_server_instance_add_tag(w.server, a, "NetManagedEvent"), RMT_OK);
-  assert_int_equal(rmt_server_instance_add_tag(w.server, a, "Old"), RMT_OK);
-  assert_int_equal(rmt_server_instance_add_tag(w.server, a, "Old"), RMT_OK); /* no duplicate */
+  assert_int_equal(rmt_server_instance_create(w.server, 0, "Folder", "ReplicatedStorage", &root, NULL), RMT_OK);
+  assert_int_equal(rmt_server_instance_create(w.server, root, "RemoteEvent", "Ping", &a, NULL), RMT_OK);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, "NetManagedEvent", NULL), RMT_OK);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, "Old", NULL), RMT_OK);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, "Old", NULL), RMT_OK); /* no duplicate */
   rmt_server_flush(w.server);
 
   /* Joins after the tags: they come with the snapshot's CREATE, not as separate events. */
@@ -312,9 +312,9 @@ static void test_tags_replicate(void **state) {
   assert_int_equal(count(o, RMT_REPLICA_TAG_ADDED, a), 0);
 
   /* Added and removed later: one event each, naming the tag. */
-  assert_int_equal(rmt_server_instance_add_tag(w.server, a, "Late"), RMT_OK);
-  assert_int_equal(rmt_server_instance_remove_tag(w.server, a, "Old"), RMT_OK);
-  assert_int_equal(rmt_server_instance_remove_tag(w.server, a, "Never"), RMT_OK);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, "Late", NULL), RMT_OK);
+  assert_int_equal(rmt_server_instance_remove_tag(w.server, a, "Old", NULL), RMT_OK);
+  assert_int_equal(rmt_server_instance_remove_tag(w.server, a, "Never", NULL), RMT_OK);
   rmt_server_flush(w.server);
   wait_for(&w, o, RMT_REPLICA_TAG_REMOVED, a, 1);
   wait_for(&w, o, RMT_REPLICA_TAG_ADDED, a, 1);
@@ -326,8 +326,8 @@ static void test_tags_replicate(void **state) {
 
   /* Added and removed between two flushes: the client sees no change at all. */
   size_t before = o->n;
-  rmt_server_instance_add_tag(w.server, a, "Blink");
-  rmt_server_instance_remove_tag(w.server, a, "Blink");
+  rmt_server_instance_add_tag(w.server, a, "Blink", NULL);
+  rmt_server_instance_remove_tag(w.server, a, "Blink", NULL);
   rmt_value v = rmt_num(1);
   rmt_server_instance_set_attribute(w.server, a, "After", &v, NULL);
   rmt_server_flush(w.server);
@@ -338,19 +338,19 @@ static void test_tags_replicate(void **state) {
   char longtag[RMT_MAX_TAG_LEN + 2];
   memset(longtag, 'x', sizeof longtag - 1);
   longtag[sizeof longtag - 1] = 0;
-  assert_int_equal(rmt_server_instance_add_tag(w.server, a, longtag), RMT_EINVAL);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, longtag, NULL), RMT_EINVAL);
   longtag[RMT_MAX_TAG_LEN] = 0;
-  assert_int_equal(rmt_server_instance_add_tag(w.server, a, longtag), RMT_OK);
-  assert_int_equal(rmt_server_instance_add_tag(w.server, a, ""), RMT_EINVAL);
-  assert_int_equal(rmt_server_instance_add_tag(w.server, 9999, "x"), RMT_ENOTFOUND);
-  assert_int_equal(rmt_server_instance_create(w.server, 0, "Folder", "ServerOnly", &hidden), RMT_OK);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, longtag, NULL), RMT_OK);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, a, "", NULL), RMT_EINVAL);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, 9999, "x", NULL), RMT_ENOTFOUND);
+  assert_int_equal(rmt_server_instance_create(w.server, 0, "Folder", "ServerOnly", &hidden, NULL), RMT_OK);
   char tag[16];
   for (int i = 0; i < RMT_MAX_TAGS; i++) {
     snprintf(tag, sizeof tag, "t%d", i);
-    assert_int_equal(rmt_server_instance_add_tag(w.server, hidden, tag), RMT_OK);
+    assert_int_equal(rmt_server_instance_add_tag(w.server, hidden, tag, NULL), RMT_OK);
   }
-  assert_int_equal(rmt_server_instance_add_tag(w.server, hidden, "one more"), RMT_ELIMIT);
-  assert_int_equal(rmt_server_instance_add_tag(w.server, hidden, "t0"), RMT_OK); /* already there */
+  assert_int_equal(rmt_server_instance_add_tag(w.server, hidden, "one more", NULL), RMT_ELIMIT);
+  assert_int_equal(rmt_server_instance_add_tag(w.server, hidden, "t0", NULL), RMT_OK); /* already there */
   finish(&w);
 }
 
@@ -460,11 +460,11 @@ static void test_wire_cost(void **state) {
   world w;
   start(&w);
   rmt_instance_id root, ids[1000];
-  rmt_server_instance_create(w.server, 0, "Folder", "Workspace", &root);
+  rmt_server_instance_create(w.server, 0, "Folder", "Workspace", &root, NULL);
   for (int i = 0; i < 1000; i++) {
     char name[16];
     snprintf(name, sizeof name, "Value%d", i);
-    rmt_server_instance_create(w.server, root, "IntValue", name, &ids[i]);
+    rmt_server_instance_create(w.server, root, "IntValue", name, &ids[i], NULL);
     rmt_value v = rmt_num(i);
     rmt_server_instance_set_value(w.server, ids[i], &v, NULL);
   }
@@ -503,10 +503,10 @@ static void test_find_child_and_path(void **state) {
   rmt_instance_id me = rmt_server_player_instance(w.server, alice);
   assert_true(me != 0);
   rmt_instance_id stats, coins, twin, dotted;
-  assert_int_equal(rmt_server_instance_create(w.server, me, "Folder", "leaderstats", &stats), 0);
-  assert_int_equal(rmt_server_instance_create(w.server, stats, "IntValue", "Coins", &coins), 0);
-  assert_int_equal(rmt_server_instance_create(w.server, stats, "IntValue", "Coins", &twin), 0);
-  assert_int_equal(rmt_server_instance_create(w.server, stats, "IntValue", "a.b", &dotted), 0);
+  assert_int_equal(rmt_server_instance_create(w.server, me, "Folder", "leaderstats", &stats, NULL), 0);
+  assert_int_equal(rmt_server_instance_create(w.server, stats, "IntValue", "Coins", &coins, NULL), 0);
+  assert_int_equal(rmt_server_instance_create(w.server, stats, "IntValue", "Coins", &twin, NULL), 0);
+  assert_int_equal(rmt_server_instance_create(w.server, stats, "IntValue", "a.b", &dotted, NULL), 0);
 
   assert_int_equal(rmt_server_instance_find_child(w.server, me, "leaderstats"), stats);
   assert_int_equal(rmt_server_instance_find_path(w.server, me, "leaderstats.Coins"), coins);

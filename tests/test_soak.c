@@ -281,10 +281,10 @@ static void test_churn_soak(void **state) {
   rmt_error err;
   s.server = rmt_server_create(&sc, &err);
   assert_non_null(s.server);
-  assert_int_equal(rmt_server_create_remote(s.server, "Ev", RMT_REMOTE_EVENT, &s.ev), 0);
-  assert_int_equal(rmt_server_create_remote(s.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &s.unrel), 0);
-  assert_int_equal(rmt_server_create_remote(s.server, "Echo", RMT_REMOTE_FUNCTION, &s.echo), 0);
-  assert_int_equal(rmt_server_create_remote(s.server, "Slow", RMT_REMOTE_FUNCTION, &s.slow), 0);
+  assert_int_equal(rmt_server_create_remote(s.server, "Ev", RMT_REMOTE_EVENT, &s.ev, NULL), 0);
+  assert_int_equal(rmt_server_create_remote(s.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &s.unrel, NULL), 0);
+  assert_int_equal(rmt_server_create_remote(s.server, "Echo", RMT_REMOTE_FUNCTION, &s.echo, NULL), 0);
+  assert_int_equal(rmt_server_create_remote(s.server, "Slow", RMT_REMOTE_FUNCTION, &s.slow, NULL), 0);
   rmt_server_on_invoke(s.server, s.echo, net_echo_handler, &s);
   rmt_server_on_invoke(s.server, s.slow, slow_handler, &s);
   rmt_signal_connect(rmt_server_event_signal(s.server, s.ev), on_event, &s);

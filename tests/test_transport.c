@@ -50,7 +50,7 @@ static void start(world *w, uint32_t max_per_address) {
   cfg.max_per_address = max_per_address;
   w->s = rmt__server_create_on(&cfg, w->tr, NULL);
   assert_non_null(w->s);
-  assert_int_equal(rmt_server_create_remote(w->s, "Ev", RMT_REMOTE_EVENT, &w->ev), RMT_OK);
+  assert_int_equal(rmt_server_create_remote(w->s, "Ev", RMT_REMOTE_EVENT, &w->ev, NULL), RMT_OK);
   rmt_signal_connect(rmt_server_event_signal(w->s, w->ev), on_event, w);
   rmt_signal_connect(rmt_server_player_removing(w->s), on_removing, w);
 }
@@ -207,7 +207,7 @@ static void test_bye_and_kick(void **state) {
   /* Kick: the reason, then a close once it was delivered. */
   rmt_player_id bob;
   assert_int_equal(rmt_server_players(w.s, &bob, 1), 1);
-  assert_int_equal(rmt_server_kick(w.s, bob, "bye now"), RMT_OK);
+  assert_int_equal(rmt_server_kick(w.s, bob, "bye now", NULL), RMT_OK);
   assert_int_equal(count_sent(&w, b, RMT_MSG_CONTROL, RMT_CTL_KICK), 1);
   assert_int_equal(rmt__mem_closed(w.tr, b, &code), RMT_CLOSE_AFTER_SENT);
   assert_int_equal(code, RMT_DISC_KICKED);
@@ -222,7 +222,7 @@ static void test_deaf_joiner_gets_no_snapshot(void **state) {
   world w;
   start(&w, 8);
   rmt_instance_id gold;
-  assert_int_equal(rmt_server_instance_create(w.s, 0, "IntValue", "Gold", &gold), RMT_OK);
+  assert_int_equal(rmt_server_instance_create(w.s, 0, "IntValue", "Gold", &gold, NULL), RMT_OK);
   rmt_conn *c = rmt__mem_connect(w.tr, 1);
   rmt__mem_deaf(w.tr, c, 1);
   deliver_hello(&w, c, "Ann", RMT_PROTOCOL_MAGIC);

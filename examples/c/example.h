@@ -134,11 +134,12 @@ static inline void ex_on_leave_count(void *ud, const rmt_value *args, size_t nar
 /* Drops (rate limit, malformed input...) are invisible to the sender, as in Roblox; the
  * server says so, which is where an application would decide to kick an abuser. */
 static inline void ex_on_drop(void *ud, rmt_player_id player, rmt_remote_id remote,
-                              rmt_drop_reason reason) {
+                              rmt_drop_reason reason, const char *detail) {
   ex_server *es = ud;
   const char *who = rmt_server_player_name(es->server, player);
-  EX_SAY("dropped a message from %s on remote %u: %s", who ? who : "?", (unsigned)remote,
-         rmt_drop_reason_name(reason));
+  const char *what = rmt_server_remote_name(es->server, remote);
+  EX_SAY("dropped a message from %s on %s: %s%s%s%s", who ? who : "?", what ? what : "?",
+         rmt_drop_reason_name(reason), detail[0] ? " (" : "", detail, detail[0] ? ")" : "");
 }
 
 /* Creates the server on 127.0.0.1:opt->port and prints `listening on <port>` first, so a

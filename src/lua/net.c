@@ -303,17 +303,14 @@ static void report_drop(rmt_host *host, const drop_report *r) {
 }
 
 static void on_server_drop(void *ud, rmt_player_id player, rmt_remote_id remote,
-                           rmt_drop_reason reason) {
+                           rmt_drop_reason reason, const char *detail) {
   rmt_host *host = ud;
   drop_report r;
   if (host->closing || !host->server) return;
   r.player = player;
   r.remote = remote;
   r.reason = rmt_drop_reason_name(reason);
-  /* the server records why a payload failed just before reporting the drop */
-  r.detail = reason == RMT_DROP_SCHEMA || reason == RMT_DROP_MALFORMED
-                 ? rmt_server_last_error(host->server)
-                 : NULL;
+  r.detail = detail[0] ? detail : NULL;
   report_drop(host, &r);
 }
 
@@ -357,12 +354,13 @@ static int l_net_bind(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   int kind = (int)luaL_checknumber(L, 2);
   rmt_remote_id id = 0;
+  rmt_error err;
   int rc;
   if (host->side != RMT_HOST_SERVER || !host->server) return 0;
-  rc = rmt_server_create_remote(host->server, path, (rmt_remote_kind)kind, &id);
+  rc = rmt_server_create_remote(host->server, path, (rmt_remote_kind)kind, &id, &err);
   if (rc != 0) {
     lua_pushnil(L);
-    lua_pushfstring(L, "%s (%s)", rmt_server_last_error(host->server), rmt_err_name(rc));
+    lua_pushfstring(L, "%s (%s)", err.message, rmt_err_name(rc));
     return 2;
   }
   lua_pushnumber(L, id);
@@ -582,7 +580,7 @@ static int l_net_kick(lua_State *L) {
   rmt_player_id id = (rmt_player_id)luaL_checknumber(L, 1);
   const char *msg = luaL_optstring(L, 2, "");
   if (host->side == RMT_HOST_SERVER && host->server) {
-    rmt_server_kick(host->server, id, msg);
+    rmt_server_kick(host->server, id, msg, NULL);
   } else if (host->side == RMT_HOST_CLIENT) {
     host->quit = 1;
     rmt_host_emitf(host, RMT_HOST_WARN, "kicked by a LocalScript: %s", msg);

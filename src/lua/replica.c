@@ -24,9 +24,8 @@ static int push_status(lua_State *L, rmt_host *host, int rc, const rmt_error *er
     lua_pushboolean(L, 1);
     return 1;
   }
-  msg = err && err->message[0] ? err->message
-        : host->server         ? rmt_server_last_error(host->server)
-                               : NULL;
+  (void)host;
+  msg = err && err->message[0] ? err->message : NULL;
   lua_pushnil(L);
   lua_pushstring(L, msg && *msg ? msg : rmt_strerror(rc));
   lua_pushstring(L, rmt_err_name(rc));
@@ -50,8 +49,9 @@ static int l_rep_create(lua_State *L) {
   const char *name = luaL_checkstring(L, 3);
   int rc;
   if (!host->server) return no_engine(L);
-  rc = rmt_server_instance_create(host->server, parent, cls, name, &id);
-  if (rc != 0) return push_status(L, host, rc, NULL);
+  rmt_error err;
+  rc = rmt_server_instance_create(host->server, parent, cls, name, &id, &err);
+  if (rc != 0) return push_status(L, host, rc, &err);
   lua_pushnumber(L, id);
   return 1;
 }
@@ -122,6 +122,7 @@ static int set_tag(lua_State *L, int add) {
   rmt_instance_id id = check_id(L, 1);
   size_t len;
   const char *tag = luaL_checklstring(L, 2, &len);
+  rmt_error err;
   int rc;
   if (!host->server) return no_engine(L);
   /* A NUL would cut the tag short in the engine's C string: refuse rather than rename it. */
@@ -131,9 +132,9 @@ static int set_tag(lua_State *L, int add) {
     lua_pushstring(L, rmt_err_name(RMT_EINVAL));
     return 3;
   }
-  rc = add ? rmt_server_instance_add_tag(host->server, id, tag)
-           : rmt_server_instance_remove_tag(host->server, id, tag);
-  return push_status(L, host, rc, NULL);
+  rc = add ? rmt_server_instance_add_tag(host->server, id, tag, &err)
+           : rmt_server_instance_remove_tag(host->server, id, tag, &err);
+  return push_status(L, host, rc, &err);
 }
 
 static int l_rep_add_tag(lua_State *L) { return set_tag(L, 1); }

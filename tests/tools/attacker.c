@@ -251,7 +251,7 @@ static int run_good(double seconds, const char *latfile) {
     }
     rmt_client_service(c, 1);
     if (rmt_client_get_state(c) != RMT_CLIENT_CONNECTED) {
-      report("good: DISCONNECTED: %s", rmt_client_last_error(c));
+      report("good: DISCONNECTED: %s", rmt_client_disconnect_reason(c));
       if (g.lat) fclose(g.lat);
       return 3;
     }
@@ -906,7 +906,7 @@ static int run_slots(const char *ip, int n) {
         if (ev.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(ev.packet);
     }
     rc = rmt_client_get_state(c) == RMT_CLIENT_CONNECTED ? 0 : 1;
-    snprintf(err.message, sizeof err.message, "%s", rmt_client_last_error(c));
+    snprintf(err.message, sizeof err.message, "%s", rmt_client_disconnect_reason(c));
     rmt_client_destroy(c);
   }
   report("slots: %d peers from %s: %d joined, %d refused; a client from 127.0.0.1 %s%s%s", n, ip,

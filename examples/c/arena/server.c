@@ -20,10 +20,12 @@ static void on_join(void *ud, const rmt_value *args, size_t nargs) {
   rmt_instance_id me = rmt_server_player_instance(s, args[0].as.player);
   rmt_instance_id stats, score;
   rmt_value zero = rmt_num(0);
-  if (rmt_server_instance_create(s, me, "Folder", "leaderstats", &stats) != RMT_OK ||
-      rmt_server_instance_create(s, stats, "IntValue", "Score", &score) != RMT_OK ||
-      rmt_server_instance_set_value(s, score, &zero, NULL) != RMT_OK)
-    EX_SAY("could not make leaderstats for %s", rmt_server_player_name(s, args[0].as.player));
+  rmt_error err;
+  if (rmt_server_instance_create(s, me, "Folder", "leaderstats", &stats, &err) != RMT_OK ||
+      rmt_server_instance_create(s, stats, "IntValue", "Score", &score, &err) != RMT_OK ||
+      rmt_server_instance_set_value(s, score, &zero, &err) != RMT_OK)
+    EX_SAY("could not make leaderstats for %s: %s", rmt_server_player_name(s, args[0].as.player),
+           err.message);
 }
 
 /* Attack.OnServerEvent(player, target, power). The schema below has already checked the
@@ -60,11 +62,11 @@ int main(int argc, char **argv) {
   rmt_error err;
   /* Names 1..20 bytes, power a whole number 1..5: "Attack for 99" never reaches on_attack;
    * the drop hook (example.h) reports it with reason `schema`. */
-  if (rmt_server_create_remote(s, "Attack", RMT_REMOTE_EVENT, &a.attack) != RMT_OK ||
+  if (rmt_server_create_remote(s, "Attack", RMT_REMOTE_EVENT, &a.attack, &err) != RMT_OK ||
       rmt_server_set_schema(s, a.attack, "string(1..20), number(int, 1..5)", &err) != RMT_OK ||
-      rmt_server_create_remote(s, "Move", RMT_UNRELIABLE_REMOTE_EVENT, &a.move) != RMT_OK ||
+      rmt_server_create_remote(s, "Move", RMT_UNRELIABLE_REMOTE_EVENT, &a.move, &err) != RMT_OK ||
       rmt_server_set_schema(s, a.move, "Vector3", &err) != RMT_OK) {
-    fprintf(stderr, "server: %s\n", rmt_server_last_error(s));
+    fprintf(stderr, "server: %s\n", err.message);
     rmt_server_destroy(s);
     return 1;
   }

@@ -31,8 +31,9 @@ int main(int argc, char **argv) {
   game g = {&es, 0, 0};
   rmt_server *server = ex_server_start(&es, &opt, NULL);
   if (!server) return 1;
-  if (rmt_server_create_remote(server, "PlayerAction", RMT_REMOTE_EVENT, &g.action) != RMT_OK) {
-    fprintf(stderr, "server: %s\n", rmt_server_last_error(server));
+  rmt_error err;
+  if (rmt_server_create_remote(server, "PlayerAction", RMT_REMOTE_EVENT, &g.action, &err) != RMT_OK) {
+    fprintf(stderr, "server: %s\n", err.message);
     rmt_server_destroy(server);
     return 1;
   }

@@ -24,7 +24,7 @@ static void on_chat(void *ud, const rmt_value *args, size_t nargs) {
    * their client receives in its disconnect callback. */
   if (strstr(text, "badword")) {
     EX_SAY("Kicking %s for inappropriate language", name);
-    rmt_server_kick(r->server, sender, "Kicked: inappropriate language");
+    rmt_server_kick(r->server, sender, "Kicked: inappropriate language", NULL);
     return;
   }
   EX_SAY("%s: %s", name, text);
@@ -41,8 +41,9 @@ int main(int argc, char **argv) {
   r.server = ex_server_start(&es, &opt, NULL);
   if (!r.server) return 1;
   /* Names may be paths, like folders in ReplicatedStorage. */
-  if (rmt_server_create_remote(r.server, "Chat/SayMessage", RMT_REMOTE_EVENT, &r.chat) != RMT_OK) {
-    fprintf(stderr, "server: %s\n", rmt_server_last_error(r.server));
+  rmt_error err;
+  if (rmt_server_create_remote(r.server, "Chat/SayMessage", RMT_REMOTE_EVENT, &r.chat, &err) != RMT_OK) {
+    fprintf(stderr, "server: %s\n", err.message);
     rmt_server_destroy(r.server);
     return 1;
   }

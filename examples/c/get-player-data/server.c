@@ -64,8 +64,9 @@ int main(int argc, char **argv) {
   rmt_server *server = ex_server_start(&es, &opt, NULL);
   if (!server) return 1;
   rmt_remote_id fn;
-  if (rmt_server_create_remote(server, "GetPlayerData", RMT_REMOTE_FUNCTION, &fn) != RMT_OK) {
-    fprintf(stderr, "server: %s\n", rmt_server_last_error(server));
+  rmt_error err;
+  if (rmt_server_create_remote(server, "GetPlayerData", RMT_REMOTE_FUNCTION, &fn, &err) != RMT_OK) {
+    fprintf(stderr, "server: %s\n", err.message);
     rmt_server_destroy(server);
     return 1;
   }

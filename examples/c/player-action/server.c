@@ -26,8 +26,9 @@ int main(int argc, char **argv) {
 
   /* Instance.new("RemoteEvent") named PlayerAction, parented to ReplicatedStorage. */
   rmt_remote_id action;
-  if (rmt_server_create_remote(server, "PlayerAction", RMT_REMOTE_EVENT, &action) != RMT_OK) {
-    fprintf(stderr, "server: %s\n", rmt_server_last_error(server));
+  rmt_error err;
+  if (rmt_server_create_remote(server, "PlayerAction", RMT_REMOTE_EVENT, &action, &err) != RMT_OK) {
+    fprintf(stderr, "server: %s\n", err.message);
     rmt_server_destroy(server);
     return 1;
   }

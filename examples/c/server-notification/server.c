@@ -28,8 +28,9 @@ int main(int argc, char **argv) {
   game g = {0};
   g.server = ex_server_start(&es, &opt, NULL);
   if (!g.server) return 1;
-  if (rmt_server_create_remote(g.server, "PlayerAction", RMT_REMOTE_EVENT, &g.action) != RMT_OK) {
-    fprintf(stderr, "server: %s\n", rmt_server_last_error(g.server));
+  rmt_error err;
+  if (rmt_server_create_remote(g.server, "PlayerAction", RMT_REMOTE_EVENT, &g.action, &err) != RMT_OK) {
+    fprintf(stderr, "server: %s\n", err.message);
     rmt_server_destroy(g.server);
     return 1;
   }
