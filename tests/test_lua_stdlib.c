@@ -267,6 +267,26 @@ static void test_clocks_and_vector(void **state) {
   run_ok(f, "assert(os.clock() - _G.c0 >= 0.02) print('done')\n");
 }
 
+static void test_dates(void **state) {
+  fixture *f = *state;
+  run_ok(f, ERR_HELPER
+            "assert(os.time({year = 2000, month = 6, day = 10, hour = 0}) == 960595200)\n"
+            "assert(os.time({year = 2000, month = 6, day = 10}) == 960595200 + 12 * 3600)\n"
+            "assert(os.time({year = 2000, month = 18, day = 10, hour = 0}) ==\n"
+            "       os.time({year = 2001, month = 6, day = 10, hour = 0}))\n"
+            "assert(os.time({year = 2000, month = 3, day = 0, hour = 0}) == 951782400)\n"
+            "assert(os.time({year = 1970, month = 1, day = 1, hour = 0, sec = -1}) == nil)\n"
+            "assert(os.time({year = 1969, month = 12, day = 31, hour = 23}) == nil)\n"
+            "assert(err(os.time, {hour = 1}) == \"field 'day' missing in date table\")\n"
+            "assert(os.date('!%Y-%m-%d %H:%M:%S', 951782400) == '2000-02-29 00:00:00')\n"
+            "assert(os.date('', -1) == nil and os.date('!%Y', -1) == '1969')\n"
+            "assert(os.date('%%%') == '%%')\n"
+            "assert(err(os.date, '%E'):find('invalid conversion specifier', 1, true))\n"
+            "local d = os.date('!*t', 0)\n"
+            "assert(d.year == 1970 and d.yday == 1 and d.wday == 5 and d.hour == 0)\n"
+            "print('done')\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_number_text, setup, teardown),
@@ -279,6 +299,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_coroutines_and_debug, setup, teardown),
       cmocka_unit_test_setup_teardown(test_close_parked, setup, teardown),
       cmocka_unit_test_setup_teardown(test_clocks_and_vector, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dates, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -514,6 +514,108 @@ static int os_clock(lua_State *L) {
   return 1;
 }
 
+/* ---- os.date and os.time as Luau has them ---- */
+
+/* Days from 1970-01-01 to the given proleptic Gregorian date; month may be any integer
+ * (it carries into the year), day any integer (it counts on from the 1st). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
+  int64_t era, yoe, doy, doe, mp;
+  y += (m - 1) >= 0 ? (m - 1) / 12 : -((12 - m) / 12);
+  m = ((m - 1) % 12 + 12) % 12 + 1;
+  if (m <= 2) y--;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  mp = (m + 9) % 12; /* March is 0: the leap day falls at the end of the year */
+  doy = (153 * mp + 2) / 5;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468 + (d - 1);
+}
+
+static int date_field(lua_State *L, const char *key, int def) {
+  int v;
+  lua_getfield(L, 1, key);
+  if (lua_isnumber(L, -1)) v = (int)lua_tointeger(L, -1);
+  else if (def < 0) return luaL_error(L, "field '%s' missing in date table", key);
+  else v = def;
+  lua_pop(L, 1);
+  return v;
+}
+
+/* Luau reads a date table as UTC (not local time, as Lua's mktime does) and has no time
+ * before the epoch: either gives nil. */
+static int os_time(lua_State *L) {
+  int64_t days, secs;
+  if (lua_isnoneornil(L, 1)) {
+    lua_pushnumber(L, (double)time(NULL));
+    return 1;
+  }
+  luaL_checktype(L, 1, LUA_TTABLE);
+  {
+    int sec = date_field(L, "sec", 0), min = date_field(L, "min", 0);
+    int hour = date_field(L, "hour", 12), day = date_field(L, "day", -1);
+    int month = date_field(L, "month", -1), year = date_field(L, "year", -1);
+    days = days_from_civil(year, month, day);
+    secs = days * 86400 + (int64_t)hour * 3600 + (int64_t)min * 60 + sec;
+  }
+  if (days < 0 || secs < 0) lua_pushnil(L);
+  else lua_pushnumber(L, (double)secs);
+  return 1;
+}
+
+static void set_int(lua_State *L, const char *key, int v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, key);
+}
+
+/* Luau's os.date: local time refuses negative times (nil), only C89's conversions are
+ * accepted ("invalid conversion specifier" otherwise), a lone trailing '%' is literal. */
+static int os_date(lua_State *L) {
+  const char *s = luaL_optstring(L, 1, "%c");
+  time_t t = lua_isnoneornil(L, 2) ? time(NULL) : (time_t)luaL_checknumber(L, 2);
+  struct tm tmv, *tm;
+  if (*s == '!') {
+    s++;
+    tm = gmtime_r(&t, &tmv);
+  } else {
+    tm = t < 0 ? NULL : localtime_r(&t, &tmv);
+  }
+  if (!tm) {
+    lua_pushnil(L);
+  } else if (strcmp(s, "*t") == 0) {
+    lua_createtable(L, 0, 9);
+    set_int(L, "sec", tm->tm_sec);
+    set_int(L, "min", tm->tm_min);
+    set_int(L, "hour", tm->tm_hour);
+    set_int(L, "day", tm->tm_mday);
+    set_int(L, "month", tm->tm_mon + 1);
+    set_int(L, "year", tm->tm_year + 1900);
+    set_int(L, "wday", tm->tm_wday + 1);
+    set_int(L, "yday", tm->tm_yday + 1);
+    if (tm->tm_isdst >= 0) {
+      lua_pushboolean(L, tm->tm_isdst);
+      lua_setfield(L, -2, "isdst");
+    }
+  } else {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (; *s; s++) {
+      char spec[3] = {'%', 0, 0}, out[256];
+      size_t n;
+      if (s[0] != '%' || s[1] == 0) {
+        luaL_addchar(&b, *s);
+        continue;
+      }
+      if (!strchr("aAbBcdHIjmMpSUwWxXyYzZ%", s[1]))
+        return luaL_error(L, "invalid argument #1 to 'date' (invalid conversion specifier)");
+      spec[1] = *++s;
+      n = strftime(out, sizeof out, spec, tm);
+      luaL_addlstring(&b, out, n);
+    }
+    luaL_pushresult(&b);
+  }
+  return 1;
+}
+
 /* tick: Unix time with sub-second precision; never less than a value it returned before
  * (a wall-clock step back holds it still instead). Upvalue 1: the last value, boxed. */
 static int l_tick(lua_State *L) {
@@ -681,7 +783,8 @@ void rmt_stdlib_open(lua_State *L) {
       {"round", math_round}, {"map", math_map},     {"lerp", math_lerp},
       {"isnan", math_isnan}, {"isinf", math_isinf}, {"isfinite", math_isfinite},
       {NULL, NULL}};
-  static const luaL_Reg osfns[] = {{"clock", os_clock}, {NULL, NULL}};
+  static const luaL_Reg osfns[] = {
+      {"clock", os_clock}, {"date", os_date}, {"time", os_time}, {NULL, NULL}};
   double *last;
   set_fns(L, "string", strfns);
   set_fns(L, "math", mathfns);
