@@ -15,7 +15,13 @@
 #include "lua/luau.h"
 #include "test_lua_util.h"
 
-#define IDIV "local function __luau_idiv(a, b) return math.floor(a / b) end "
+#define IDIV                                                                                   \
+  "local __luau_idiv do local floor, tonum, getmt = math.floor, tonumber, getmetatable "      \
+  "__luau_idiv = function(a, b) local x, y = tonum(a), tonum(b) "                              \
+  "if x and y then return floor(x / y) end local m = getmt(a) "                                \
+  "local h = type(m) == \"table\" and m.__idiv if not h then m = getmt(b) "                    \
+  "h = type(m) == \"table\" and m.__idiv end if h then return h(a, b) end "                    \
+  "return floor(a / b) end end "
 #define ITER                                                                                   \
   "local function __luau_iter(o, ...) if type(o) == \"table\" then local m = getmetatable(o) " \
   "if type(m) == \"table\" and m.__iter then return m.__iter(o) end "                          \
@@ -353,6 +359,9 @@ static const run_case runs[] = {
     /* floor division */
     {"return 7 // 2 .. ',' .. -7 // 2 .. ',' .. 7.5 // 2 .. ',' .. 2 * 7 // 3 .. ',' .. 7 // 2 * 2 .. ',' .. "
      "1 + 7 // 2 .. ',' .. 2 ^ 3 // 3", "3,-4,3,4,6,4,2"},
+    /* floor division reaches __idiv of either operand, and numeric strings */
+    {"local mt = {__idiv = function(a, b) return 'q' end} local o = setmetatable({}, mt)\n"
+     "local n = o // 2 .. (3 // o) .. ('7' // 2) o //= 1 return n .. o", "qq3q"},
     /* interpolation */
     {"local t = setmetatable({}, {__tostring = function() return 'T' end})\n"
      "return `a{1 + 1}b{nil}c{t}{`[{'x'}]`}\\{\\``", "a2bnilcT[x]{`"},

@@ -287,6 +287,29 @@ static void test_dates(void **state) {
             "print('done')\n");
 }
 
+static void test_base_and_math_wording(void **state) {
+  fixture *f = *state;
+  run_ok(f, "local ok, e = pcall(function() assert() end)\n"
+            "assert(not ok and e:find(': missing argument #1$'))\n"
+            "ok, e = pcall(function() assert(false, 'epic') end)\n"
+            "assert(e:match('^[^:]+:%d+: epic$'), e)\n"
+            "ok, e = pcall(function() assert(nil) end)\n"
+            "assert(e:match('^[^:]+:%d+: assertion failed!$'), e)\n"
+            "ok, e = pcall(assert, false, {})\n"
+            "assert(e:find(\"(string expected, got table)\", 1, true), e)\n"
+            "assert(select('#', assert(1, nil, 3)) == 3)\n"
+            "assert(pcall(getmetatable) == false and getmetatable(nil) == nil)\n"
+            "assert(select(2, pcall(math.random, 1, 2, 3)):find('wrong number of arguments'))\n"
+            "local nan = 0 / 0\n"
+            "local a = math.min(nan, 2) assert(a ~= a)\n"
+            "assert(math.min(1, nan) == 1 and math.max(1, nan) == 1)\n"
+            "local b = math.max(nan, 2) assert(b ~= b)\n"
+            "assert(math.min(3, '2') == 2 and math.max(1, 5, 2) == 5)\n"
+            "assert(math.pi * 2 == math.tau and math.sqrt(2) == math.sqrt2 and math.exp(1) == math.e)\n"
+            "assert((1 + math.sqrt(5)) / 2 == math.phi and math.nan ~= math.nan)\n"
+            "print('done')\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_number_text, setup, teardown),
@@ -300,6 +323,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_close_parked, setup, teardown),
       cmocka_unit_test_setup_teardown(test_clocks_and_vector, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dates, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_base_and_math_wording, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

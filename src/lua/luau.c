@@ -83,7 +83,15 @@ typedef struct token {
 
 #define MAX_DEPTH 200 /* nesting of blocks, (sub)expressions and types, counted as LuaJIT does */
 #define MAX_INTERP 64     /* nesting of `{`...`}` interpolations */
-#define IDIV_HELPER "local function __luau_idiv(a, b) return math.floor(a / b) end "
+/* `a // b`: numbers (and numeric strings) floor the quotient; otherwise Luau's __idiv of
+ * either operand. Library functions are upvalues: no global lookups per division. */
+#define IDIV_HELPER                                                                            \
+  "local __luau_idiv do local floor, tonum, getmt = math.floor, tonumber, getmetatable "      \
+  "__luau_idiv = function(a, b) local x, y = tonum(a), tonum(b) "                              \
+  "if x and y then return floor(x / y) end local m = getmt(a) "                                \
+  "local h = type(m) == \"table\" and m.__idiv if not h then m = getmt(b) "                    \
+  "h = type(m) == \"table\" and m.__idiv end if h then return h(a, b) end "                    \
+  "return floor(a / b) end end "
 /* RMT_LUAU_INTERRUPTS: the chunk takes the host's check once, as a local (no global lookup in
  * a hot loop, and a script that reassigns the global later cannot switch it off). */
 #define CHECK_LOCAL "local __rmt_chk = __rmt_chk; "

@@ -788,6 +788,18 @@ void rmt_stdlib_open(lua_State *L) {
   double *last;
   set_fns(L, "string", strfns);
   set_fns(L, "math", mathfns);
+  lua_getglobal(L, "math");
+  lua_pushnumber(L, 2 * 3.14159265358979323846);
+  lua_setfield(L, -2, "tau");
+  lua_pushnumber(L, sqrt(2.0));
+  lua_setfield(L, -2, "sqrt2");
+  lua_pushnumber(L, exp(1.0));
+  lua_setfield(L, -2, "e");
+  lua_pushnumber(L, (1 + sqrt(5.0)) / 2);
+  lua_setfield(L, -2, "phi");
+  lua_pushnumber(L, NAN);
+  lua_setfield(L, -2, "nan");
+  lua_pop(L, 1);
   set_fns(L, "os", osfns);
   open_bit32(L);
   last = lua_newuserdata(L, sizeof *last);

@@ -24,6 +24,66 @@ do
   end
   G.ypcall = pcall
 
+  -- assert: Luau's raises through luaL_error, so the message gets the caller's position
+  -- (LuaJIT's raises the bare message), and assert() with nothing is "missing argument #1".
+  -- The failing branch is a separate function so the passing call stays small for the JIT.
+  local function assertfail(n, _, msg)
+    if n == 0 then error("missing argument #1", 3) end
+    if msg == nil then error("assertion failed!", 3) end
+    local t = rawtype(msg)
+    if t ~= "string" and t ~= "number" then
+      error("invalid argument #2 to 'assert' (string expected, got " .. G.typeof(msg) .. ")", 3)
+    end
+    error(msg, 3)
+  end
+  G.assert = function(...)
+    local v = ...
+    if not v then assertfail(select("#", ...), ...) end
+    return ...
+  end
+
+  -- math.min/max: Luau keeps the first argument unless a later one compares below (above)
+  -- it, so a NaN first stays and a NaN later is skipped; LuaJIT's answer differs only when
+  -- it is NaN or the first argument is, so only then is it worked out again (the JIT inlines the wrapper: no cost).
+  do
+    local omin, omax, tonum = math.min, math.max, tonumber
+    local function slowmin(...)
+      local r = tonum((...))
+      for i = 2, select("#", ...) do
+        local v = tonum((select(i, ...)))
+        if v < r then r = v end
+      end
+      return r
+    end
+    local function slowmax(...)
+      local r = tonum((...))
+      for i = 2, select("#", ...) do
+        local v = tonum((select(i, ...)))
+        if v > r then r = v end
+      end
+      return r
+    end
+    math.min = function(...)
+      local a = ...
+      local r = omin(...)
+      if r ~= r or a ~= a then return slowmin(...) end
+      return r
+    end
+    math.max = function(...)
+      local a = ...
+      local r = omax(...)
+      if r ~= r or a ~= a then return slowmax(...) end
+      return r
+    end
+  end
+
+  -- Luau takes at most two arguments (m, n)
+  local orandom = math.random
+  math.random = function(...)
+    if select("#", ...) > 2 then error("wrong number of arguments", 2) end
+    return orandom(...)
+  end
+
   -- loadstring: Luau source, and the chunk sees the caller's environment (as in Luau, where
   -- a script's loadstring'd code reads the script's globals).
   local rawloadstring = loadstring
@@ -138,7 +198,9 @@ do
     checktable(t, "isfrozen")
     return frozen[t] ~= nil
   end
-  G.getmetatable = function(v)
+  G.getmetatable = function(...)
+    if select("#", ...) == 0 then error("missing argument #1 to 'getmetatable' (value expected)", 2) end
+    local v = ...
     local mt = frozen[v]
     if mt ~= nil then
       if not mt then return nil end
