@@ -310,6 +310,30 @@ static void test_base_and_math_wording(void **state) {
             "print('done')\n");
 }
 
+static void test_utf8(void **state) {
+  fixture *f = *state;
+  run_ok(f, ERR_HELPER
+            "assert(utf8.char(72, 0x20AC, 0x10FFFF) == 'H\\xE2\\x82\\xAC\\xF4\\x8F\\xBF\\xBF')\n"
+            "assert(err(utf8.char, 0x110000) == \"invalid argument #1 to 'char' (value out of range)\")\n"
+            "assert(err(utf8.char, -1):find('value out of range', 1, true))\n"
+            "assert(utf8.codepoint('\\u{D7FF}') == 0xD7FF)\n"
+            "assert(err(utf8.codepoint, '\\u{D800}') == 'invalid UTF-8 code')\n"
+            "assert(#'\\u{DFFF}' == 3 and '\\u{D800}' == '\\xED\\xA0\\x80')\n"
+            "assert(err(utf8.codepoint, '\\xC0\\x80') == 'invalid UTF-8 code')\n"
+            "assert(err(utf8.codepoint, 'abc', 4):find('out of range', 1, true))\n"
+            "local a, b = utf8.len('ab\\xE3cd') assert(a == nil and b == 3)\n"
+            "assert(utf8.len('\\u{20AC}x', -1) == 1)\n"
+            "assert(err(utf8.len, 'abc', 5):find('initial position out of string', 1, true))\n"
+            "assert(utf8.offset('a\\u{20AC}b', 3) == 5 and utf8.offset('a\\u{20AC}b', -1) == 5)\n"
+            "assert(utf8.offset('a\\u{20AC}b', 0, 3) == 2 and utf8.offset('ab', 5) == nil)\n"
+            "assert(err(utf8.offset, '\\u{20AC}', 1, 2) == 'initial position is a continuation byte')\n"
+            "local s = '' for p, c in utf8.codes('a\\u{20AC}') do s = s .. p .. ':' .. c .. ' ' end\n"
+            "assert(s == '1:97 2:8364 ')\n"
+            "assert(err(function() for _ in utf8.codes('a\\x80') do end end) == 'invalid UTF-8 code')\n"
+            "assert(('\\0x\\u{20AC}'):gsub(utf8.charpattern, '.') == '...')\n"
+            "print('done')\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_number_text, setup, teardown),
@@ -324,6 +348,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_clocks_and_vector, setup, teardown),
       cmocka_unit_test_setup_teardown(test_dates, setup, teardown),
       cmocka_unit_test_setup_teardown(test_base_and_math_wording, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_utf8, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

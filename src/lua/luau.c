@@ -2,6 +2,7 @@
  * luau.c - translates Luau source (types, +=, continue, if-expressions, `interpolation`, //,
  * 1_000 numbers) into LuaJIT Lua by editing the text in place; never moves a line break.
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -600,20 +601,41 @@ static int escape_known(char d) {
 }
 
 /* A string token: quoted strings with escapes LuaJIT does not know are rewritten. */
+/* "\u{D800}".."\u{DFFF}": Luau writes a surrogate as its three UTF-8-style bytes, LuaJIT
+ * refuses it. Returns the code point of the escape at s (0 when not one), *n its length. */
+static unsigned long surrogate_escape(const char *s, const char *end, size_t *n) {
+  unsigned long v = 0;
+  const char *q = s + 3;
+  if (end - s < 4 || s[1] != 'u' || s[2] != '{') return 0;
+  while (q < end && isxdigit((unsigned char)*q) && v < 0x110000)
+    v = v * 16 + (unsigned long)(isdigit((unsigned char)*q) ? *q - '0' : (*q | 0x20) - 'a' + 10), q++;
+  if (q == end || *q != '}' || v < 0xD800 || v > 0xDFFF) return 0;
+  *n = (size_t)(q + 1 - s);
+  return v;
+}
+
 static void string_token(parser *p) {
   const token *t = tk(p);
-  size_t k;
+  size_t k, n;
   int q = p->src[t->start];
+  const char *end = p->src + t->end;
   if (q == '"' || q == '\'') {
     for (k = t->start + 1; k + 1 < t->end; k++) {
       if (p->src[k] != '\\') continue;
-      if (!escape_known(p->src[k + 1])) break;
+      if (!escape_known(p->src[k + 1]) || surrogate_escape(p->src + k, end, &n)) break;
       k++;
     }
     if (k + 1 < t->end) {
       flush_to(p, t->start);
       for (k = t->start; k < t->end; k++) {
-        if (p->src[k] == '\\' && k + 1 < t->end) {
+        unsigned long cp;
+        if (p->src[k] == '\\' && (cp = surrogate_escape(p->src + k, end, &n)) != 0) {
+          char bytes[16];
+          snprintf(bytes, sizeof bytes, "\\x%02X\\x%02X\\x%02X", (unsigned char)(0xE0 | (cp >> 12)),
+                   (unsigned char)(0x80 | ((cp >> 6) & 0x3F)), (unsigned char)(0x80 | (cp & 0x3F)));
+          out_str(p, bytes);
+          k += n - 1;
+        } else if (p->src[k] == '\\' && k + 1 < t->end) {
           if (escape_known(p->src[k + 1])) out_mem(p, p->src + k, 2);
           else out_mem(p, p->src + k + 1, 1);
           k++;

@@ -514,6 +514,197 @@ static int os_clock(lua_State *L) {
   return 1;
 }
 
+/* ---- utf8 (Lua 5.3's library with Luau's strictness) ---- */
+
+static int luau_argerror(lua_State *L, int narg, const char *fname, const char *msg) {
+  return luaL_error(L, "invalid argument #%d to '%s' (%s)", narg, fname, msg);
+}
+
+#define UTF8_MAX 0x10FFFFu
+#define ISCONT(p) ((*(const unsigned char *)(p) & 0xC0) == 0x80)
+
+/* A relative string position (negative counts from the end) as 1-based, 0 before it. */
+static lua_Integer u_posrelat(lua_Integer pos, size_t len) {
+  if (pos >= 0) return pos;
+  if ((size_t)-pos > len) return 0;
+  return (lua_Integer)len + pos + 1;
+}
+
+/* Decodes one character; NULL for an invalid sequence: overlong, past U+10FFFF or a
+ * surrogate (Luau refuses the last two, which Lua 5.4 allows only with `lax`). */
+static const char *u_decode(const char *s, uint32_t *val) {
+  static const uint32_t limits[] = {0xFFFFFFFFu, 0x80, 0x800, 0x10000u};
+  unsigned int c = (unsigned char)s[0];
+  uint32_t res = 0;
+  if (c < 0x80) {
+    res = c;
+  } else {
+    int count = 0;
+    for (; c & 0x40; c <<= 1) {
+      unsigned int cc = (unsigned char)s[++count];
+      if ((cc & 0xC0) != 0x80) return NULL;
+      res = (res << 6) | (cc & 0x3F);
+    }
+    res |= ((uint32_t)(c & 0x7F) << (count * 5));
+    if (count > 3 || res > UTF8_MAX || res < limits[count] || (res >= 0xD800 && res <= 0xDFFF))
+      return NULL;
+    s += count;
+  }
+  if (val) *val = res;
+  return s + 1;
+}
+
+static int u_len(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer i = u_posrelat(luaL_optinteger(L, 2, 1), len);
+  lua_Integer j = u_posrelat(luaL_optinteger(L, 3, -1), len);
+  lua_Integer n = 0;
+  if (!(1 <= i && i - 1 <= (lua_Integer)len)) return luau_argerror(L, 2, "len", "initial position out of string");
+  if (!(j - 1 < (lua_Integer)len)) return luau_argerror(L, 3, "len", "final position out of string");
+  for (i--; i < j; n++) {
+    const char *next = u_decode(s + i, NULL);
+    if (!next) {
+      lua_pushnil(L);
+      lua_pushinteger(L, i + 1);
+      return 2;
+    }
+    i = next - s;
+  }
+  lua_pushinteger(L, n);
+  return 1;
+}
+
+static int u_codepoint(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer i = u_posrelat(luaL_optinteger(L, 2, 1), len);
+  lua_Integer j = u_posrelat(luaL_optinteger(L, 3, i), len);
+  const char *p, *e;
+  int n = 0;
+  if (i < 1) return luau_argerror(L, 2, "codepoint", "out of range");
+  if (j > (lua_Integer)len) return luau_argerror(L, 3, "codepoint", "out of range");
+  if (i > j) return 0;
+  if (j - i >= INT_MAX) return luaL_error(L, "string slice too long");
+  luaL_checkstack(L, (int)(j - i) + 1, "string slice too long");
+  for (p = s + i - 1, e = s + j; p < e; n++) {
+    uint32_t code;
+    p = u_decode(p, &code);
+    if (!p) return luaL_error(L, "invalid UTF-8 code");
+    lua_pushinteger(L, (lua_Integer)code);
+  }
+  return n;
+}
+
+static void u_push_char(luaL_Buffer *b, uint32_t c) {
+  char out[4];
+  int n;
+  if (c < 0x80) {
+    out[0] = (char)c;
+    n = 1;
+  } else if (c < 0x800) {
+    out[0] = (char)(0xC0 | (c >> 6));
+    out[1] = (char)(0x80 | (c & 0x3F));
+    n = 2;
+  } else if (c < 0x10000) {
+    out[0] = (char)(0xE0 | (c >> 12));
+    out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (c & 0x3F));
+    n = 3;
+  } else {
+    out[0] = (char)(0xF0 | (c >> 18));
+    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (c & 0x3F));
+    n = 4;
+  }
+  luaL_addlstring(b, out, (size_t)n);
+}
+
+static int u_char(lua_State *L) {
+  int i, n = lua_gettop(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (i = 1; i <= n; i++) {
+    double c = luaL_checknumber(L, i);
+    if (!(c >= 0 && c <= UTF8_MAX)) return luau_argerror(L, i, "char", "value out of range");
+    u_push_char(&b, (uint32_t)c);
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
+static int u_offset(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer n = luaL_checkinteger(L, 2);
+  lua_Integer posi = u_posrelat(luaL_optinteger(L, 3, n >= 0 ? 1 : (lua_Integer)len + 1), len);
+  if (!(1 <= posi && posi - 1 <= (lua_Integer)len)) return luau_argerror(L, 3, "offset", "position out of range");
+  posi--;
+  if (n == 0) {
+    while (posi > 0 && ISCONT(s + posi)) posi--;
+  } else {
+    if (ISCONT(s + posi)) return luaL_error(L, "initial position is a continuation byte");
+    if (n < 0) {
+      while (n < 0 && posi > 0) {
+        do posi--;
+        while (posi > 0 && ISCONT(s + posi));
+        n++;
+      }
+    } else {
+      n--;
+      while (n > 0 && posi < (lua_Integer)len) {
+        do posi++;
+        while (ISCONT(s + posi)); /* the string's terminating NUL stops it */
+        n--;
+      }
+    }
+  }
+  if (n == 0) lua_pushinteger(L, posi + 1);
+  else lua_pushnil(L);
+  return 1;
+}
+
+static int u_codes_step(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer n = lua_tointeger(L, 2) - 1;
+  uint32_t code;
+  const char *next;
+  if (n < 0) {
+    n = 0;
+  } else if (n < (lua_Integer)len) {
+    n++;
+    while (ISCONT(s + n)) n++;
+  }
+  if (n >= (lua_Integer)len) return 0;
+  next = u_decode(s + n, &code);
+  if (!next || ISCONT(next)) return luaL_error(L, "invalid UTF-8 code");
+  lua_pushinteger(L, n + 1);
+  lua_pushinteger(L, (lua_Integer)code);
+  return 2;
+}
+
+static int u_codes(lua_State *L) {
+  luaL_checkstring(L, 1);
+  lua_pushcfunction(L, u_codes_step);
+  lua_pushvalue(L, 1);
+  lua_pushinteger(L, 0);
+  return 3;
+}
+
+static void open_utf8(lua_State *L) {
+  static const luaL_Reg fns[] = {{"char", u_char},   {"codepoint", u_codepoint},
+                                 {"len", u_len},     {"offset", u_offset},
+                                 {"codes", u_codes}, {NULL, NULL}};
+  lua_newtable(L);
+  luaL_register(L, NULL, fns);
+  /* Lua 5.1 patterns cannot hold a NUL byte: %z stands for it */
+  lua_pushliteral(L, "[%z\x01-\x7F\xC2-\xF4][\x80-\xBF]*");
+  lua_setfield(L, -2, "charpattern");
+  lua_setglobal(L, "utf8");
+}
+
 /* ---- os.date and os.time as Luau has them ---- */
 
 /* Days from 1970-01-01 to the given proleptic Gregorian date; month may be any integer
@@ -802,6 +993,7 @@ void rmt_stdlib_open(lua_State *L) {
   lua_pop(L, 1);
   set_fns(L, "os", osfns);
   open_bit32(L);
+  open_utf8(L);
   last = lua_newuserdata(L, sizeof *last);
   *last = 0;
   lua_pushcclosure(L, l_tick, 1);
