@@ -334,6 +334,22 @@ static void test_utf8(void **state) {
             "print('done')\n");
 }
 
+static void test_format_and_rep(void **state) {
+  fixture *f = *state;
+  run_ok(f, ERR_HELPER
+            "assert(string.format('%q', 'a\\0b\\r\\n\"\\\\') == '\"a\\\\000b\\\\r\\\\\\n\\\\\"\\\\\\\\\"')\n"
+            "assert(string.format('%q', '\\1') == '\"\\1\"')\n"
+            "assert(string.format('<%q|%d>', 'x', 5) == '<\"x\"|5>')\n"
+            "assert(err(string.format, '%######d', 1) == 'invalid format (repeated flags)')\n"
+            "assert(err(string.format, '%123d', 1) == 'invalid format (width or precision too long)')\n"
+            "assert(err(string.format, '%.123f', 1) == 'invalid format (width or precision too long)')\n"
+            "assert(string.format('%-5d|%05.1f', 3, 2.25) == '3    |002.2' or string.format('%-5d|%05.1f', 3, 2.25) == '3    |002.3')\n"
+            "assert(pcall(string.format, '%#*', 'x') == false)\n"
+            "assert(err(string.rep, 'x', 2^31) == 'string length overflow')\n"
+            "assert(string.rep('', 1e9) == '' and string.rep('ab', 3) == 'ababab')\n"
+            "print('done')\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_number_text, setup, teardown),
@@ -349,6 +365,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_dates, setup, teardown),
       cmocka_unit_test_setup_teardown(test_base_and_math_wording, setup, teardown),
       cmocka_unit_test_setup_teardown(test_utf8, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_format_and_rep, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

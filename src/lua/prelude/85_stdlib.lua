@@ -77,6 +77,15 @@ do
     end
   end
 
+  -- Luau's strings hold at most 2^30 bytes; LuaJIT would try to build (and fill) 2 GB
+  local orep = string.rep
+  string.rep = function(s, n, ...)
+    if rawtype(s) == "string" and rawtype(n) == "number" and #s * n > 1073741824 then
+      error("string length overflow", 2)
+    end
+    return orep(s, n, ...)
+  end
+
   -- Luau takes at most two arguments (m, n)
   local orandom = math.random
   math.random = function(...)
@@ -123,7 +132,8 @@ do
   end
   do
     -- %s takes any value through tostring (numbers as Luau prints them); %* likewise.
-    local ofmt, tostr, sfind, ssub = string.format, G.tostring, string.find, string.sub
+    local ofmt, tostr, sfind, ssub, sgsub = string.format, G.tostring, string.find, string.sub, string.gsub
+    local qesc = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\\n", ["\r"] = "\\r", ["\0"] = "\\000" }
     string.format = function(fmt, ...)
       if rawtype(fmt) ~= "string" and rawtype(fmt) ~= "number" then
         error("invalid argument #1 to 'format' (string expected, got " .. rawtype(fmt) .. ")", 2)
@@ -134,11 +144,24 @@ do
       local args = { ... }
       local pos, argi, cut, parts = 1, 0, 1, nil
       while true do
-        local s, e, spec = sfind(fmt, "%%[-+ #0]*%d*%.?%d*(.)", pos)
+        local s, e, flags, width, prec, spec = sfind(fmt, "%%([-+ #0]*)(%d*)%.?(%d*)(.)", pos)
         if not s then break end
+        -- Lua 5.1's limits, which Luau keeps and LuaJIT dropped
+        if #flags > 5 then error("invalid format (repeated flags)", 2) end
+        if #width > 2 or #prec > 2 then error("invalid format (width or precision too long)", 2) end
         if spec ~= "%" then
           argi = argi + 1
-          if spec == "s" or spec == "*" then
+          if spec == "*" and e - s > 1 then error("invalid format string to 'format'", 2) end
+          if spec == "q" then
+            if argi > n then
+              error("invalid argument #" .. (argi + 1) .. " to 'format' (string expected, got no value)", 2)
+            end
+            -- Luau's %q: only ", \, newline, CR and NUL are escaped (LuaJIT writes \0, \13)
+            args[argi] = '"' .. sgsub(tostr(args[argi]), '[%z"\\\n\r]', qesc) .. '"'
+            parts = parts or {}
+            parts[#parts + 1] = ssub(fmt, cut, s - 1) .. "%s"
+            cut = e + 1
+          elseif spec == "s" or spec == "*" then
             if argi > n then
               error("invalid argument #" .. (argi + 1) .. " to 'format' (missing argument)", 2)
             end
