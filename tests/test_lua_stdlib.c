@@ -350,6 +350,32 @@ static void test_format_and_rep(void **state) {
             "print('done')\n");
 }
 
+static void test_table_functions(void **state) {
+  fixture *f = *state;
+  run_ok(f, ERR_HELPER
+            "local a = table.move({1, 2, 3}, 1, 3, 2) assert(a[1] == 1 and a[2] == 1 and a[4] == 3)\n"
+            "a = table.move({1, 2, 3}, 2, 3, 1) assert(a[1] == 2 and a[2] == 3 and a[3] == 3)\n"
+            "local d = table.move({7, 8}, 1, 2, 5, {}) assert(d[5] == 7 and d[6] == 8 and d[1] == nil)\n"
+            "assert(err(table.move, {}, -1, 2^31 - 2, 1):find('too many elements to move', 1, true))\n"
+            "assert(err(table.move, {}, 1, 2^31 - 1, 2):find('destination wrap around', 1, true))\n"
+            "local t0 = os.clock()\n"
+            "d = table.move({[-2^31] = 5, [-2^31 + 3] = 6, [3] = 7}, -2^31, -2^31 + 1e8, 10, {[11] = 'x', [20] = 'y'})\n"
+            "assert(d[10] == 5 and d[11] == nil and d[20] == nil and d[13] == 6 and d[2^31 + 13] == nil)\n"
+            "assert(os.clock() - t0 < 1, 'a sparse move walks keys, not the range')\n"
+            "local log = {} local src = setmetatable({}, {__index = function(_, k) return k * 10 end})\n"
+            "d = table.move(src, 1, 2, 1, {}) assert(d[1] == 10 and d[2] == 20)\n"
+            "for i = 1, 16 do local t1, t2 = table.create(16, 0), table.create(16)\n"
+            "  table.clear(t1) t1[i] = true t2[i] = true assert(#t1 == #t2) end\n"
+            "assert(#table.create(3, 'v') == 3 and table.create(3, 'v')[3] == 'v')\n"
+            "local t = {1, 2, 3} table.insert(t, 0, 0) table.insert(t, 10, 10)\n"
+            "assert(t[0] == 0 and table.concat(t) == '123' and t[10] == 10)\n"
+            "t = {1, 2, 3} table.insert(t, 2, 'x') assert(table.concat(t, ',') == '1,x,2,3')\n"
+            "assert(table.find({[2] = true}, true, 2) == 2 and table.find({1, nil, 3}, 3) == nil)\n"
+            "local mt = {__eq = function() return true end}\n"
+            "assert(table.find({setmetatable({}, mt)}, setmetatable({}, mt)) == 1)\n"
+            "print('done')\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_number_text, setup, teardown),
@@ -366,6 +392,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_base_and_math_wording, setup, teardown),
       cmocka_unit_test_setup_teardown(test_utf8, setup, teardown),
       cmocka_unit_test_setup_teardown(test_format_and_rep, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_table_functions, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

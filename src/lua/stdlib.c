@@ -705,6 +705,121 @@ static void open_utf8(lua_State *L) {
   lua_setglobal(L, "utf8");
 }
 
+/* ---- table.move (Lua 5.3's, with Luau's limits) ---- */
+
+/* One element: raw when neither table has a metatable (the common case), else through
+ * the metamethods as Lua 5.3 does. */
+static void move_one(lua_State *L, int src, int dst, lua_Integer from, lua_Integer to, int raw) {
+  if (raw) { /* indices may lie outside int: no lua_rawgeti */
+    lua_pushinteger(L, to);
+    lua_pushinteger(L, from);
+    lua_rawget(L, src);
+    lua_rawset(L, dst);
+  } else {
+    lua_pushinteger(L, from);
+    lua_gettable(L, src);
+    lua_pushinteger(L, to);
+    lua_insert(L, -2);
+    lua_settable(L, dst);
+  }
+}
+
+static int is_int_key(lua_State *L, int idx, lua_Integer lo, lua_Integer hi, lua_Integer *k) {
+  double d;
+  if (lua_type(L, idx) != LUA_TNUMBER) return 0;
+  d = lua_tonumber(L, idx);
+  if (d != floor(d) || d < (double)lo || d > (double)hi) return 0;
+  *k = (lua_Integer)d;
+  return 1;
+}
+
+/* A range much wider than the tables (table.move(t, -2^31, 2^31 - 1, ...)): walk the keys
+ * the tables have instead of every index, which could take minutes in C where the script
+ * timeout cannot reach. The source's elements are taken first, so overlap is no matter. */
+static void move_sparse(lua_State *L, int src, int dst, lua_Integer f, lua_Integer e, lua_Integer t) {
+  int base = lua_gettop(L), i, nsrc, ndst;
+  lua_Integer k;
+  lua_newtable(L); /* base+1: source pairs, flattened */
+  lua_newtable(L); /* base+2: destination keys in the range */
+  nsrc = 0;
+  lua_pushnil(L);
+  while (lua_next(L, src)) {
+    if (is_int_key(L, -2, f, e, &k)) {
+      lua_pushvalue(L, -2);
+      lua_rawseti(L, base + 1, ++nsrc);
+      lua_rawseti(L, base + 1, ++nsrc);
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+  ndst = 0;
+  lua_pushnil(L);
+  while (lua_next(L, dst)) {
+    lua_pop(L, 1);
+    if (is_int_key(L, -1, t, t + (e - f), &k)) {
+      lua_pushvalue(L, -1);
+      lua_rawseti(L, base + 2, ++ndst);
+    }
+  }
+  for (i = 1; i <= ndst; i++) { /* what the source lacks ends up nil */
+    lua_rawgeti(L, base + 2, i);
+    lua_pushnil(L);
+    lua_rawset(L, dst);
+  }
+  for (i = 1; i <= nsrc; i += 2) {
+    lua_rawgeti(L, base + 1, i);
+    k = (lua_Integer)lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    lua_pushinteger(L, t + (k - f));
+    lua_rawgeti(L, base + 1, i + 1);
+    lua_rawset(L, dst);
+  }
+  lua_settop(L, base);
+}
+
+static int t_move(lua_State *L) {
+  lua_Integer f, e, t, n, i;
+  int tt, raw;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  f = luaL_checkinteger(L, 2);
+  e = luaL_checkinteger(L, 3);
+  t = luaL_checkinteger(L, 4);
+  tt = lua_isnoneornil(L, 5) ? 1 : 5;
+  luaL_checktype(L, tt, LUA_TTABLE);
+  if (e >= f) {
+    if (!(f > 0 || e < INT_MAX + f)) return luau_argerror(L, 3, "move", "too many elements to move");
+    n = e - f + 1;
+    if (!(t <= INT_MAX - n + 1)) return luau_argerror(L, 4, "move", "destination wrap around");
+    raw = !lua_getmetatable(L, 1);
+    if (!raw) lua_pop(L, 1);
+    if (raw && lua_getmetatable(L, tt)) {
+      lua_pop(L, 1);
+      raw = 0;
+    }
+    if (raw && n > 256) {
+      lua_Integer count = 0;
+      lua_pushnil(L);
+      while (count <= n / 4 && lua_next(L, 1)) {
+        lua_pop(L, 1);
+        count++;
+      }
+      if (count <= n / 4) {
+        move_sparse(L, 1, tt, f, e, t);
+        lua_pushvalue(L, tt);
+        return 1;
+      }
+      lua_pop(L, 1); /* the key lua_next left */
+    }
+    if (t > e || t <= f || (tt != 1 && !lua_rawequal(L, 1, tt))) {
+      for (i = 0; i < n; i++) move_one(L, 1, tt, f + i, t + i, raw);
+    } else {
+      for (i = n - 1; i >= 0; i--) move_one(L, 1, tt, f + i, t + i, raw);
+    }
+  }
+  lua_pushvalue(L, tt);
+  return 1;
+}
+
 /* ---- os.date and os.time as Luau has them ---- */
 
 /* Days from 1970-01-01 to the given proleptic Gregorian date; month may be any integer
@@ -994,6 +1109,10 @@ void rmt_stdlib_open(lua_State *L) {
   set_fns(L, "os", osfns);
   open_bit32(L);
   open_utf8(L);
+  lua_getglobal(L, "table");
+  lua_pushcfunction(L, t_move);
+  lua_setfield(L, -2, "move");
+  lua_pop(L, 1);
   last = lua_newuserdata(L, sizeof *last);
   *last = 0;
   lua_pushcclosure(L, l_tick, 1);

@@ -243,10 +243,21 @@ do
   end
   do
     local tinsert_, tremove_, tsort_, tmove_ = table.insert, table.remove, table.sort, table.move
+    local floor = math.floor
     function table.insert(t, ...)
       checkwrite(t, 2)
       local n = select("#", ...)
       if n ~= 1 and n ~= 2 then error("wrong number of arguments to 'insert'", 2) end
+      if n == 2 then
+        -- Luau shifts only for a position inside 1..#t; elsewhere it is a plain raw set
+        local pos, v = ...
+        if rawtype(pos) ~= "number" then pos = tonumber(pos) or pos end
+        if rawtype(pos) == "number" and rawtype(t) == "table" and not (pos >= 1 and pos <= #t) then
+          if pos ~= pos then pos = -2147483648 else pos = pos >= 0 and floor(pos) or -floor(-pos) end
+          rawset(t, pos, v)
+          return
+        end
+      end
       return tinsert_(t, ...)
     end
     function table.remove(t, ...)
@@ -266,18 +277,28 @@ do
     checktable(t, "find")
     init = init or 1
     if init < 1 then error("invalid argument #3 to 'find' (index out of range)", 2) end
-    for i = init, #t do if rawequal(rawget(t, i), v) then return i end end
-    return nil
+    -- Luau walks from init until the first nil (so keys held in the hash part count) and
+    -- compares with == (so __eq counts)
+    local i = init
+    while true do
+      local x = rawget(t, i)
+      if x == nil then return nil end
+      if x == v then return i end
+      i = i + 1
+    end
   end
   function table.clear(t)
     checktable(t, "clear")
     checkwrite(t, 2)
     for k in next, t do rawset(t, k, nil) end
   end
+  -- LuaJIT's table.new sizes the array part as Luau's table.create does, so a border (#t)
+  -- of a table.create(n) table comes out as Luau's (a plain {} keeps later keys in the hash)
+  local tnew = require("table.new")
   function table.create(n, v)
     if rawtype(n) ~= "number" or n < 0 then error("invalid argument #1 to 'create' (size out of range)", 2) end
-    local t = {}
-    for i = 1, n do t[i] = v end
+    local t = tnew(n, 0)
+    if v ~= nil then for i = 1, n do t[i] = v end end
     return t
   end
   function table.clone(t)
