@@ -22,10 +22,12 @@
   "local h = type(m) == \"table\" and m.__idiv if not h then m = getmt(b) "                    \
   "h = type(m) == \"table\" and m.__idiv end if h then return h(a, b) end "                    \
   "return floor(a / b) end end "
-#define ITER                                                                                   \
-  "local function __luau_iter(o, ...) if type(o) == \"table\" then local m = getmetatable(o) " \
-  "if type(m) == \"table\" and m.__iter then return m.__iter(o) end "                          \
-  "if not (type(m) == \"table\" and m.__call) then return next, o end end return o, ... end "
+#define ITER                                                                            \
+  "local function __luau_iter(o, ...) local t = type(o) if t == \"table\" or t == \"userdata\" then " \
+  "local m = getmetatable(o) if type(m) == \"table\" and m.__iter then return m.__iter(o) end "   \
+  "if t == \"table\" and not (type(m) == \"table\" and m.__call) then return next, o end "       \
+  "elseif t ~= \"function\" then error(\"attempt to iterate over a \" .. t .. \" value\", 2) end "    \
+  "return o, ... end "
 
 typedef struct pair {
   const char *in, *out;
@@ -376,6 +378,11 @@ static const run_case runs[] = {
      "local function list() return {'L'} end for _, v in list() do s ..= v end\n"
      "local function range(n) return function(_, i) if i < n then return i + 1 end end, nil, 0 end\n"
      "for i in range(2) do s ..= i end return s", "1=10 2=20 3=30 1abf!L12"},
+    /* __iter on a userdata; a value that is neither iterable nor callable is Luau's error */
+    {"local u = newproxy(true) getmetatable(u).__iter = function(o) return next, {5, 6} end\n"
+     "local s = 0 for _, v in u do s += v end\n"
+     "local ok, e = pcall(function() local n = true for _ in n do end end)\n"
+     "return s .. ',' .. tostring(e:match('attempt to iterate over a boolean value') ~= nil)", "11,true"},
     /* numbers and types */
     {"local n: number = 0b1010 + 1_000 return n", "1010"},
     {"type T<X> = { x: X }\nlocal function id<X>(v: X): X return v end\n"

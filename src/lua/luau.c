@@ -100,9 +100,11 @@ typedef struct token {
 /* Luau's generalized iteration (`for k, v in t do`): a table without __call iterates like
  * pairs (or through __iter); anything else is the iterator function as in Lua. */
 #define ITER_HELPER                                                                            \
-  "local function __luau_iter(o, ...) if type(o) == \"table\" then local m = getmetatable(o) " \
-  "if type(m) == \"table\" and m.__iter then return m.__iter(o) end "                          \
-  "if not (type(m) == \"table\" and m.__call) then return next, o end end return o, ... end "
+  "local function __luau_iter(o, ...) local t = type(o) if t == \"table\" or t == \"userdata\" then " \
+  "local m = getmetatable(o) if type(m) == \"table\" and m.__iter then return m.__iter(o) end "   \
+  "if t == \"table\" and not (type(m) == \"table\" and m.__call) then return next, o end "       \
+  "elseif t ~= \"function\" then error(\"attempt to iterate over a \" .. t .. \" value\", 2) end "    \
+  "return o, ... end "
 
 typedef struct loop_ctx {
   int label;              /* 0 until the first `continue` names the label */
