@@ -22,28 +22,7 @@ do
     if t ~= "table" and t ~= "string" then error("table or string expected", 2) end
     return #v
   end
-  -- A caught call error reads as Luau's: LuaJIT names the callee ("attempt to call field
-  -- 'f' (a nil value)"), Luau says "attempt to call a nil value". Only pcall/xpcall's
-  -- messages are reworded; an uncaught error prints LuaJIT's text.
-  do
-    local opcall, oxpcall, sgsub = G.pcall, G.xpcall, string.gsub
-    local function reword(e)
-      if rawtype(e) == "string" then
-        e = sgsub(e, "attempt to call %a+ '[^']*' %(a (%a+) value%)", "attempt to call a %1 value")
-      end
-      return e
-    end
-    local function caught(ok, ...)
-      if ok then return ok, ... end
-      return false, reword((...))
-    end
-    G.pcall = function(f, ...) return caught(opcall(f, ...)) end
-    G.xpcall = function(f, h, ...)
-      if rawtype(h) ~= "function" then return oxpcall(f, h, ...) end
-      return oxpcall(f, function(e) return h(reword(e)) end, ...)
-    end
-  end
-  G.ypcall = G.pcall
+  G.ypcall = pcall
 
   -- assert: Luau's raises through luaL_error, so the message gets the caller's position
   -- (LuaJIT's raises the bare message), and assert() with nothing is "missing argument #1".
