@@ -15,11 +15,19 @@
 #include "lua/luau.h"
 #include "test_lua_util.h"
 
-#define IDIV "local function __luau_idiv(a, b) return math.floor(a / b) end "
-#define ITER                                                                                   \
-  "local function __luau_iter(o, ...) if type(o) == \"table\" then local m = getmetatable(o) " \
-  "if type(m) == \"table\" and m.__iter then return m.__iter(o) end "                          \
-  "if not (type(m) == \"table\" and m.__call) then return next, o end end return o, ... end "
+#define IDIV                                                                                   \
+  "local __luau_idiv do local floor, tonum, getmt = math.floor, tonumber, getmetatable "      \
+  "__luau_idiv = function(a, b) local x, y = tonum(a), tonum(b) "                              \
+  "if x and y then return floor(x / y) end local m = getmt(a) "                                \
+  "local h = type(m) == \"table\" and m.__idiv if not h then m = getmt(b) "                    \
+  "h = type(m) == \"table\" and m.__idiv end if h then return h(a, b) end "                    \
+  "return floor(a / b) end end "
+#define ITER                                                                            \
+  "local function __luau_iter(o, ...) local t = type(o) if t == \"table\" or t == \"userdata\" then " \
+  "local m = getmetatable(o) if type(m) == \"table\" and m.__iter then return m.__iter(o) end "   \
+  "if t == \"table\" and not (type(m) == \"table\" and m.__call) then return next, o end "       \
+  "elseif t ~= \"function\" then error(\"attempt to iterate over a \" .. t .. \" value\", 2) end "    \
+  "return o, ... end "
 
 typedef struct pair {
   const char *in, *out;
@@ -353,6 +361,9 @@ static const run_case runs[] = {
     /* floor division */
     {"return 7 // 2 .. ',' .. -7 // 2 .. ',' .. 7.5 // 2 .. ',' .. 2 * 7 // 3 .. ',' .. 7 // 2 * 2 .. ',' .. "
      "1 + 7 // 2 .. ',' .. 2 ^ 3 // 3", "3,-4,3,4,6,4,2"},
+    /* floor division reaches __idiv of either operand, and numeric strings */
+    {"local mt = {__idiv = function(a, b) return 'q' end} local o = setmetatable({}, mt)\n"
+     "local n = o // 2 .. (3 // o) .. ('7' // 2) o //= 1 return n .. o", "qq3q"},
     /* interpolation */
     {"local t = setmetatable({}, {__tostring = function() return 'T' end})\n"
      "return `a{1 + 1}b{nil}c{t}{`[{'x'}]`}\\{\\``", "a2bnilcT[x]{`"},
@@ -367,6 +378,11 @@ static const run_case runs[] = {
      "local function list() return {'L'} end for _, v in list() do s ..= v end\n"
      "local function range(n) return function(_, i) if i < n then return i + 1 end end, nil, 0 end\n"
      "for i in range(2) do s ..= i end return s", "1=10 2=20 3=30 1abf!L12"},
+    /* __iter on a userdata; a value that is neither iterable nor callable is Luau's error */
+    {"local u = newproxy(true) getmetatable(u).__iter = function(o) return next, {5, 6} end\n"
+     "local s = 0 for _, v in u do s += v end\n"
+     "local ok, e = pcall(function() local n = true for _ in n do end end)\n"
+     "return s .. ',' .. tostring(e:match('attempt to iterate over a boolean value') ~= nil)", "11,true"},
     /* numbers and types */
     {"local n: number = 0b1010 + 1_000 return n", "1010"},
     {"type T<X> = { x: X }\nlocal function id<X>(v: X): X return v end\n"

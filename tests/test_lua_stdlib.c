@@ -242,6 +242,115 @@ static void test_clocks_and_vector(void **state) {
   run_ok(f, "assert(os.clock() - _G.c0 >= 0.02) print('done')\n");
 }
 
+static void test_dates(void **state) {
+  fixture *f = *state;
+  run_ok(f, ERR_HELPER
+            "assert(os.time({year = 2000, month = 6, day = 10, hour = 0}) == 960595200)\n"
+            "assert(os.time({year = 2000, month = 6, day = 10}) == 960595200 + 12 * 3600)\n"
+            "assert(os.time({year = 2000, month = 18, day = 10, hour = 0}) ==\n"
+            "       os.time({year = 2001, month = 6, day = 10, hour = 0}))\n"
+            "assert(os.time({year = 2000, month = 3, day = 0, hour = 0}) == 951782400)\n"
+            "assert(os.time({year = 1970, month = 1, day = 1, hour = 0, sec = -1}) == nil)\n"
+            "assert(os.time({year = 1969, month = 12, day = 31, hour = 23}) == nil)\n"
+            "assert(err(os.time, {hour = 1}) == \"field 'day' missing in date table\")\n"
+            "assert(os.date('!%Y-%m-%d %H:%M:%S', 951782400) == '2000-02-29 00:00:00')\n"
+            "assert(os.date('', -1) == nil and os.date('!%Y', -1) == '1969')\n"
+            "assert(os.date('%%%') == '%%')\n"
+            "assert(err(os.date, '%E'):find('invalid conversion specifier', 1, true))\n"
+            "local d = os.date('!*t', 0)\n"
+            "assert(d.year == 1970 and d.yday == 1 and d.wday == 5 and d.hour == 0)\n"
+            "print('done')\n");
+}
+
+static void test_base_and_math_wording(void **state) {
+  fixture *f = *state;
+  run_ok(f, "local ok, e = pcall(function() assert() end)\n"
+            "assert(not ok and e:find(': missing argument #1$'))\n"
+            "ok, e = pcall(function() assert(false, 'epic') end)\n"
+            "assert(e:match('^[^:]+:%d+: epic$'), e)\n"
+            "ok, e = pcall(function() assert(nil) end)\n"
+            "assert(e:match('^[^:]+:%d+: assertion failed!$'), e)\n"
+            "ok, e = pcall(assert, false, {})\n"
+            "assert(e:find(\"(string expected, got table)\", 1, true), e)\n"
+            "assert(select('#', assert(1, nil, 3)) == 3)\n"
+            "assert(pcall(getmetatable) == false and getmetatable(nil) == nil)\n"
+            "assert(select(2, pcall(math.random, 1, 2, 3)):find('wrong number of arguments'))\n"
+            "local nan = 0 / 0\n"
+            "local a = math.min(nan, 2) assert(a ~= a)\n"
+            "assert(math.min(1, nan) == 1 and math.max(1, nan) == 1)\n"
+            "local b = math.max(nan, 2) assert(b ~= b)\n"
+            "assert(math.min(3, '2') == 2 and math.max(1, 5, 2) == 5)\n"
+            "assert(math.pi * 2 == math.tau and math.sqrt(2) == math.sqrt2 and math.exp(1) == math.e)\n"
+            "assert((1 + math.sqrt(5)) / 2 == math.phi and math.nan ~= math.nan)\n"
+            "print('done')\n");
+}
+
+static void test_utf8(void **state) {
+  fixture *f = *state;
+  run_ok(f, ERR_HELPER
+            "assert(utf8.char(72, 0x20AC, 0x10FFFF) == 'H\\xE2\\x82\\xAC\\xF4\\x8F\\xBF\\xBF')\n"
+            "assert(err(utf8.char, 0x110000) == \"invalid argument #1 to 'char' (value out of range)\")\n"
+            "assert(err(utf8.char, -1):find('value out of range', 1, true))\n"
+            "assert(utf8.codepoint('\\u{D7FF}') == 0xD7FF)\n"
+            "assert(err(utf8.codepoint, '\\u{D800}') == 'invalid UTF-8 code')\n"
+            "assert(#'\\u{DFFF}' == 3 and '\\u{D800}' == '\\xED\\xA0\\x80')\n"
+            "assert(err(utf8.codepoint, '\\xC0\\x80') == 'invalid UTF-8 code')\n"
+            "assert(err(utf8.codepoint, 'abc', 4):find('out of range', 1, true))\n"
+            "local a, b = utf8.len('ab\\xE3cd') assert(a == nil and b == 3)\n"
+            "assert(utf8.len('\\u{20AC}x', -1) == 1)\n"
+            "assert(err(utf8.len, 'abc', 5):find('initial position out of string', 1, true))\n"
+            "assert(utf8.offset('a\\u{20AC}b', 3) == 5 and utf8.offset('a\\u{20AC}b', -1) == 5)\n"
+            "assert(utf8.offset('a\\u{20AC}b', 0, 3) == 2 and utf8.offset('ab', 5) == nil)\n"
+            "assert(err(utf8.offset, '\\u{20AC}', 1, 2) == 'initial position is a continuation byte')\n"
+            "local s = '' for p, c in utf8.codes('a\\u{20AC}') do s = s .. p .. ':' .. c .. ' ' end\n"
+            "assert(s == '1:97 2:8364 ')\n"
+            "assert(err(function() for _ in utf8.codes('a\\x80') do end end) == 'invalid UTF-8 code')\n"
+            "assert(('\\0x\\u{20AC}'):gsub(utf8.charpattern, '.') == '...')\n"
+            "print('done')\n");
+}
+
+static void test_format_and_rep(void **state) {
+  fixture *f = *state;
+  run_ok(f, ERR_HELPER
+            "assert(string.format('%q', 'a\\0b\\r\\n\"\\\\') == '\"a\\\\000b\\\\r\\\\\\n\\\\\"\\\\\\\\\"')\n"
+            "assert(string.format('%q', '\\1') == '\"\\1\"')\n"
+            "assert(string.format('<%q|%d>', 'x', 5) == '<\"x\"|5>')\n"
+            "assert(err(string.format, '%######d', 1) == 'invalid format (repeated flags)')\n"
+            "assert(err(string.format, '%123d', 1) == 'invalid format (width or precision too long)')\n"
+            "assert(err(string.format, '%.123f', 1) == 'invalid format (width or precision too long)')\n"
+            "assert(string.format('%-5d|%05.1f', 3, 2.25) == '3    |002.2' or string.format('%-5d|%05.1f', 3, 2.25) == '3    |002.3')\n"
+            "assert(pcall(string.format, '%#*', 'x') == false)\n"
+            "assert(err(string.rep, 'x', 2^31) == 'string length overflow')\n"
+            "assert(string.rep('', 1e9) == '' and string.rep('ab', 3) == 'ababab')\n"
+            "print('done')\n");
+}
+
+static void test_table_functions(void **state) {
+  fixture *f = *state;
+  run_ok(f, ERR_HELPER
+            "local a = table.move({1, 2, 3}, 1, 3, 2) assert(a[1] == 1 and a[2] == 1 and a[4] == 3)\n"
+            "a = table.move({1, 2, 3}, 2, 3, 1) assert(a[1] == 2 and a[2] == 3 and a[3] == 3)\n"
+            "local d = table.move({7, 8}, 1, 2, 5, {}) assert(d[5] == 7 and d[6] == 8 and d[1] == nil)\n"
+            "assert(err(table.move, {}, -1, 2^31 - 2, 1):find('too many elements to move', 1, true))\n"
+            "assert(err(table.move, {}, 1, 2^31 - 1, 2):find('destination wrap around', 1, true))\n"
+            "local t0 = os.clock()\n"
+            "d = table.move({[-2^31] = 5, [-2^31 + 3] = 6, [3] = 7}, -2^31, -2^31 + 1e8, 10, {[11] = 'x', [20] = 'y'})\n"
+            "assert(d[10] == 5 and d[11] == nil and d[20] == nil and d[13] == 6 and d[2^31 + 13] == nil)\n"
+            "assert(os.clock() - t0 < 1, 'a sparse move walks keys, not the range')\n"
+            "local log = {} local src = setmetatable({}, {__index = function(_, k) return k * 10 end})\n"
+            "d = table.move(src, 1, 2, 1, {}) assert(d[1] == 10 and d[2] == 20)\n"
+            "for i = 1, 16 do local t1, t2 = table.create(16, 0), table.create(16)\n"
+            "  table.clear(t1) t1[i] = true t2[i] = true assert(#t1 == #t2) end\n"
+            "assert(#table.create(3, 'v') == 3 and table.create(3, 'v')[3] == 'v')\n"
+            "local t = {1, 2, 3} table.insert(t, 0, 0) table.insert(t, 10, 10)\n"
+            "assert(t[0] == 0 and table.concat(t) == '123' and t[10] == 10)\n"
+            "t = {1, 2, 3} table.insert(t, 2, 'x') assert(table.concat(t, ',') == '1,x,2,3')\n"
+            "assert(table.find({[2] = true}, true, 2) == 2 and table.find({1, nil, 3}, 3) == nil)\n"
+            "local mt = {__eq = function() return true end}\n"
+            "assert(table.find({setmetatable({}, mt)}, setmetatable({}, mt)) == 1)\n"
+            "print('done')\n");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_number_text, lua_fixture_setup, lua_fixture_teardown),
@@ -255,6 +364,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_close_parked, lua_fixture_setup_clocked,
                                       lua_fixture_teardown),
       cmocka_unit_test_setup_teardown(test_clocks_and_vector, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_dates, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_base_and_math_wording, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_utf8, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_format_and_rep, lua_fixture_setup, lua_fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_table_functions, lua_fixture_setup, lua_fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

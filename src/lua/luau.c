@@ -2,6 +2,7 @@
  * luau.c - translates Luau source (types, +=, continue, if-expressions, `interpolation`, //,
  * 1_000 numbers) into LuaJIT Lua by editing the text in place; never moves a line break.
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -83,7 +84,15 @@ typedef struct token {
 
 #define MAX_DEPTH 200 /* nesting of blocks, (sub)expressions and types, counted as LuaJIT does */
 #define MAX_INTERP 64     /* nesting of `{`...`}` interpolations */
-#define IDIV_HELPER "local function __luau_idiv(a, b) return math.floor(a / b) end "
+/* `a // b`: numbers (and numeric strings) floor the quotient; otherwise Luau's __idiv of
+ * either operand. Library functions are upvalues: no global lookups per division. */
+#define IDIV_HELPER                                                                            \
+  "local __luau_idiv do local floor, tonum, getmt = math.floor, tonumber, getmetatable "      \
+  "__luau_idiv = function(a, b) local x, y = tonum(a), tonum(b) "                              \
+  "if x and y then return floor(x / y) end local m = getmt(a) "                                \
+  "local h = type(m) == \"table\" and m.__idiv if not h then m = getmt(b) "                    \
+  "h = type(m) == \"table\" and m.__idiv end if h then return h(a, b) end "                    \
+  "return floor(a / b) end end "
 /* RMT_LUAU_INTERRUPTS: the chunk takes the host's check once, as a local (no global lookup in
  * a hot loop, and a script that reassigns the global later cannot switch it off). */
 #define CHECK_LOCAL "local __rmt_chk = __rmt_chk; "
@@ -91,9 +100,11 @@ typedef struct token {
 /* Luau's generalized iteration (`for k, v in t do`): a table without __call iterates like
  * pairs (or through __iter); anything else is the iterator function as in Lua. */
 #define ITER_HELPER                                                                            \
-  "local function __luau_iter(o, ...) if type(o) == \"table\" then local m = getmetatable(o) " \
-  "if type(m) == \"table\" and m.__iter then return m.__iter(o) end "                          \
-  "if not (type(m) == \"table\" and m.__call) then return next, o end end return o, ... end "
+  "local function __luau_iter(o, ...) local t = type(o) if t == \"table\" or t == \"userdata\" then " \
+  "local m = getmetatable(o) if type(m) == \"table\" and m.__iter then return m.__iter(o) end "   \
+  "if t == \"table\" and not (type(m) == \"table\" and m.__call) then return next, o end "       \
+  "elseif t ~= \"function\" then error(\"attempt to iterate over a \" .. t .. \" value\", 2) end "    \
+  "return o, ... end "
 
 typedef struct loop_ctx {
   int label;              /* 0 until the first `continue` names the label */
@@ -592,20 +603,41 @@ static int escape_known(char d) {
 }
 
 /* A string token: quoted strings with escapes LuaJIT does not know are rewritten. */
+/* "\u{D800}".."\u{DFFF}": Luau writes a surrogate as its three UTF-8-style bytes, LuaJIT
+ * refuses it. Returns the code point of the escape at s (0 when not one), *n its length. */
+static unsigned long surrogate_escape(const char *s, const char *end, size_t *n) {
+  unsigned long v = 0;
+  const char *q = s + 3;
+  if (end - s < 4 || s[1] != 'u' || s[2] != '{') return 0;
+  while (q < end && isxdigit((unsigned char)*q) && v < 0x110000)
+    v = v * 16 + (unsigned long)(isdigit((unsigned char)*q) ? *q - '0' : (*q | 0x20) - 'a' + 10), q++;
+  if (q == end || *q != '}' || v < 0xD800 || v > 0xDFFF) return 0;
+  *n = (size_t)(q + 1 - s);
+  return v;
+}
+
 static void string_token(parser *p) {
   const token *t = tk(p);
-  size_t k;
+  size_t k, n;
   int q = p->src[t->start];
+  const char *end = p->src + t->end;
   if (q == '"' || q == '\'') {
     for (k = t->start + 1; k + 1 < t->end; k++) {
       if (p->src[k] != '\\') continue;
-      if (!escape_known(p->src[k + 1])) break;
+      if (!escape_known(p->src[k + 1]) || surrogate_escape(p->src + k, end, &n)) break;
       k++;
     }
     if (k + 1 < t->end) {
       flush_to(p, t->start);
       for (k = t->start; k < t->end; k++) {
-        if (p->src[k] == '\\' && k + 1 < t->end) {
+        unsigned long cp;
+        if (p->src[k] == '\\' && (cp = surrogate_escape(p->src + k, end, &n)) != 0) {
+          char bytes[16];
+          snprintf(bytes, sizeof bytes, "\\x%02X\\x%02X\\x%02X", (unsigned char)(0xE0 | (cp >> 12)),
+                   (unsigned char)(0x80 | ((cp >> 6) & 0x3F)), (unsigned char)(0x80 | (cp & 0x3F)));
+          out_str(p, bytes);
+          k += n - 1;
+        } else if (p->src[k] == '\\' && k + 1 < t->end) {
           if (escape_known(p->src[k + 1])) out_mem(p, p->src + k, 2);
           else out_mem(p, p->src + k + 1, 1);
           k++;

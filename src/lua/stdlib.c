@@ -514,6 +514,414 @@ static int os_clock(lua_State *L) {
   return 1;
 }
 
+/* ---- utf8 (Lua 5.3's library with Luau's strictness) ---- */
+
+static int luau_argerror(lua_State *L, int narg, const char *fname, const char *msg) {
+  return luaL_error(L, "invalid argument #%d to '%s' (%s)", narg, fname, msg);
+}
+
+#define UTF8_MAX 0x10FFFFu
+#define ISCONT(p) ((*(const unsigned char *)(p) & 0xC0) == 0x80)
+
+/* A relative string position (negative counts from the end) as 1-based, 0 before it. */
+static lua_Integer u_posrelat(lua_Integer pos, size_t len) {
+  if (pos >= 0) return pos;
+  if ((size_t)-pos > len) return 0;
+  return (lua_Integer)len + pos + 1;
+}
+
+/* Decodes one character; NULL for an invalid sequence: overlong, past U+10FFFF or a
+ * surrogate (Luau refuses the last two, which Lua 5.4 allows only with `lax`). */
+static const char *u_decode(const char *s, uint32_t *val) {
+  static const uint32_t limits[] = {0xFFFFFFFFu, 0x80, 0x800, 0x10000u};
+  unsigned int c = (unsigned char)s[0];
+  uint32_t res = 0;
+  if (c < 0x80) {
+    res = c;
+  } else {
+    int count = 0;
+    for (; c & 0x40; c <<= 1) {
+      unsigned int cc = (unsigned char)s[++count];
+      if ((cc & 0xC0) != 0x80) return NULL;
+      res = (res << 6) | (cc & 0x3F);
+    }
+    res |= ((uint32_t)(c & 0x7F) << (count * 5));
+    if (count > 3 || res > UTF8_MAX || res < limits[count] || (res >= 0xD800 && res <= 0xDFFF))
+      return NULL;
+    s += count;
+  }
+  if (val) *val = res;
+  return s + 1;
+}
+
+static int u_len(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer i = u_posrelat(luaL_optinteger(L, 2, 1), len);
+  lua_Integer j = u_posrelat(luaL_optinteger(L, 3, -1), len);
+  lua_Integer n = 0;
+  if (!(1 <= i && i - 1 <= (lua_Integer)len)) return luau_argerror(L, 2, "len", "initial position out of string");
+  if (!(j - 1 < (lua_Integer)len)) return luau_argerror(L, 3, "len", "final position out of string");
+  for (i--; i < j; n++) {
+    const char *next = u_decode(s + i, NULL);
+    if (!next) {
+      lua_pushnil(L);
+      lua_pushinteger(L, i + 1);
+      return 2;
+    }
+    i = next - s;
+  }
+  lua_pushinteger(L, n);
+  return 1;
+}
+
+static int u_codepoint(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer i = u_posrelat(luaL_optinteger(L, 2, 1), len);
+  lua_Integer j = u_posrelat(luaL_optinteger(L, 3, i), len);
+  const char *p, *e;
+  int n = 0;
+  if (i < 1) return luau_argerror(L, 2, "codepoint", "out of range");
+  if (j > (lua_Integer)len) return luau_argerror(L, 3, "codepoint", "out of range");
+  if (i > j) return 0;
+  if (j - i >= INT_MAX) return luaL_error(L, "string slice too long");
+  luaL_checkstack(L, (int)(j - i) + 1, "string slice too long");
+  for (p = s + i - 1, e = s + j; p < e; n++) {
+    uint32_t code;
+    p = u_decode(p, &code);
+    if (!p) return luaL_error(L, "invalid UTF-8 code");
+    lua_pushinteger(L, (lua_Integer)code);
+  }
+  return n;
+}
+
+static void u_push_char(luaL_Buffer *b, uint32_t c) {
+  char out[4];
+  int n;
+  if (c < 0x80) {
+    out[0] = (char)c;
+    n = 1;
+  } else if (c < 0x800) {
+    out[0] = (char)(0xC0 | (c >> 6));
+    out[1] = (char)(0x80 | (c & 0x3F));
+    n = 2;
+  } else if (c < 0x10000) {
+    out[0] = (char)(0xE0 | (c >> 12));
+    out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (c & 0x3F));
+    n = 3;
+  } else {
+    out[0] = (char)(0xF0 | (c >> 18));
+    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (c & 0x3F));
+    n = 4;
+  }
+  luaL_addlstring(b, out, (size_t)n);
+}
+
+static int u_char(lua_State *L) {
+  int i, n = lua_gettop(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (i = 1; i <= n; i++) {
+    double c = luaL_checknumber(L, i);
+    if (!(c >= 0 && c <= UTF8_MAX)) return luau_argerror(L, i, "char", "value out of range");
+    u_push_char(&b, (uint32_t)c);
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
+static int u_offset(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer n = luaL_checkinteger(L, 2);
+  lua_Integer posi = u_posrelat(luaL_optinteger(L, 3, n >= 0 ? 1 : (lua_Integer)len + 1), len);
+  if (!(1 <= posi && posi - 1 <= (lua_Integer)len)) return luau_argerror(L, 3, "offset", "position out of range");
+  posi--;
+  if (n == 0) {
+    while (posi > 0 && ISCONT(s + posi)) posi--;
+  } else {
+    if (ISCONT(s + posi)) return luaL_error(L, "initial position is a continuation byte");
+    if (n < 0) {
+      while (n < 0 && posi > 0) {
+        do posi--;
+        while (posi > 0 && ISCONT(s + posi));
+        n++;
+      }
+    } else {
+      n--;
+      while (n > 0 && posi < (lua_Integer)len) {
+        do posi++;
+        while (ISCONT(s + posi)); /* the string's terminating NUL stops it */
+        n--;
+      }
+    }
+  }
+  if (n == 0) lua_pushinteger(L, posi + 1);
+  else lua_pushnil(L);
+  return 1;
+}
+
+static int u_codes_step(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer n = lua_tointeger(L, 2) - 1;
+  uint32_t code;
+  const char *next;
+  if (n < 0) {
+    n = 0;
+  } else if (n < (lua_Integer)len) {
+    n++;
+    while (ISCONT(s + n)) n++;
+  }
+  if (n >= (lua_Integer)len) return 0;
+  next = u_decode(s + n, &code);
+  if (!next || ISCONT(next)) return luaL_error(L, "invalid UTF-8 code");
+  lua_pushinteger(L, n + 1);
+  lua_pushinteger(L, (lua_Integer)code);
+  return 2;
+}
+
+static int u_codes(lua_State *L) {
+  luaL_checkstring(L, 1);
+  lua_pushcfunction(L, u_codes_step);
+  lua_pushvalue(L, 1);
+  lua_pushinteger(L, 0);
+  return 3;
+}
+
+static void open_utf8(lua_State *L) {
+  static const luaL_Reg fns[] = {{"char", u_char},   {"codepoint", u_codepoint},
+                                 {"len", u_len},     {"offset", u_offset},
+                                 {"codes", u_codes}, {NULL, NULL}};
+  lua_newtable(L);
+  luaL_register(L, NULL, fns);
+  /* Lua 5.1 patterns cannot hold a NUL byte: %z stands for it */
+  lua_pushliteral(L, "[%z\x01-\x7F\xC2-\xF4][\x80-\xBF]*");
+  lua_setfield(L, -2, "charpattern");
+  lua_setglobal(L, "utf8");
+}
+
+/* ---- table.move (Lua 5.3's, with Luau's limits) ---- */
+
+/* One element: raw when neither table has a metatable (the common case), else through
+ * the metamethods as Lua 5.3 does. */
+static void move_one(lua_State *L, int src, int dst, lua_Integer from, lua_Integer to, int raw) {
+  if (raw) { /* indices may lie outside int: no lua_rawgeti */
+    lua_pushinteger(L, to);
+    lua_pushinteger(L, from);
+    lua_rawget(L, src);
+    lua_rawset(L, dst);
+  } else {
+    lua_pushinteger(L, from);
+    lua_gettable(L, src);
+    lua_pushinteger(L, to);
+    lua_insert(L, -2);
+    lua_settable(L, dst);
+  }
+}
+
+static int is_int_key(lua_State *L, int idx, lua_Integer lo, lua_Integer hi, lua_Integer *k) {
+  double d;
+  if (lua_type(L, idx) != LUA_TNUMBER) return 0;
+  d = lua_tonumber(L, idx);
+  if (d != floor(d) || d < (double)lo || d > (double)hi) return 0;
+  *k = (lua_Integer)d;
+  return 1;
+}
+
+/* A range much wider than the tables (table.move(t, -2^31, 2^31 - 1, ...)): walk the keys
+ * the tables have instead of every index, which could take minutes in C where the script
+ * timeout cannot reach. The source's elements are taken first, so overlap is no matter. */
+static void move_sparse(lua_State *L, int src, int dst, lua_Integer f, lua_Integer e, lua_Integer t) {
+  int base = lua_gettop(L), i, nsrc, ndst;
+  lua_Integer k;
+  lua_newtable(L); /* base+1: source pairs, flattened */
+  lua_newtable(L); /* base+2: destination keys in the range */
+  nsrc = 0;
+  lua_pushnil(L);
+  while (lua_next(L, src)) {
+    if (is_int_key(L, -2, f, e, &k)) {
+      lua_pushvalue(L, -2);
+      lua_rawseti(L, base + 1, ++nsrc);
+      lua_rawseti(L, base + 1, ++nsrc);
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+  ndst = 0;
+  lua_pushnil(L);
+  while (lua_next(L, dst)) {
+    lua_pop(L, 1);
+    if (is_int_key(L, -1, t, t + (e - f), &k)) {
+      lua_pushvalue(L, -1);
+      lua_rawseti(L, base + 2, ++ndst);
+    }
+  }
+  for (i = 1; i <= ndst; i++) { /* what the source lacks ends up nil */
+    lua_rawgeti(L, base + 2, i);
+    lua_pushnil(L);
+    lua_rawset(L, dst);
+  }
+  for (i = 1; i <= nsrc; i += 2) {
+    lua_rawgeti(L, base + 1, i);
+    k = (lua_Integer)lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    lua_pushinteger(L, t + (k - f));
+    lua_rawgeti(L, base + 1, i + 1);
+    lua_rawset(L, dst);
+  }
+  lua_settop(L, base);
+}
+
+static int t_move(lua_State *L) {
+  lua_Integer f, e, t, n, i;
+  int tt, raw;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  f = luaL_checkinteger(L, 2);
+  e = luaL_checkinteger(L, 3);
+  t = luaL_checkinteger(L, 4);
+  tt = lua_isnoneornil(L, 5) ? 1 : 5;
+  luaL_checktype(L, tt, LUA_TTABLE);
+  if (e >= f) {
+    if (!(f > 0 || e < INT_MAX + f)) return luau_argerror(L, 3, "move", "too many elements to move");
+    n = e - f + 1;
+    if (!(t <= INT_MAX - n + 1)) return luau_argerror(L, 4, "move", "destination wrap around");
+    raw = !lua_getmetatable(L, 1);
+    if (!raw) lua_pop(L, 1);
+    if (raw && lua_getmetatable(L, tt)) {
+      lua_pop(L, 1);
+      raw = 0;
+    }
+    if (raw && n > 256) {
+      lua_Integer count = 0;
+      lua_pushnil(L);
+      while (count <= n / 4 && lua_next(L, 1)) {
+        lua_pop(L, 1);
+        count++;
+      }
+      if (count <= n / 4) {
+        move_sparse(L, 1, tt, f, e, t);
+        lua_pushvalue(L, tt);
+        return 1;
+      }
+      lua_pop(L, 1); /* the key lua_next left */
+    }
+    if (t > e || t <= f || (tt != 1 && !lua_rawequal(L, 1, tt))) {
+      for (i = 0; i < n; i++) move_one(L, 1, tt, f + i, t + i, raw);
+    } else {
+      for (i = n - 1; i >= 0; i--) move_one(L, 1, tt, f + i, t + i, raw);
+    }
+  }
+  lua_pushvalue(L, tt);
+  return 1;
+}
+
+/* ---- os.date and os.time as Luau has them ---- */
+
+/* Days from 1970-01-01 to the given proleptic Gregorian date; month may be any integer
+ * (it carries into the year), day any integer (it counts on from the 1st). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
+  int64_t era, yoe, doy, doe, mp;
+  y += (m - 1) >= 0 ? (m - 1) / 12 : -((12 - m) / 12);
+  m = ((m - 1) % 12 + 12) % 12 + 1;
+  if (m <= 2) y--;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  mp = (m + 9) % 12; /* March is 0: the leap day falls at the end of the year */
+  doy = (153 * mp + 2) / 5;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468 + (d - 1);
+}
+
+static int date_field(lua_State *L, const char *key, int def) {
+  int v;
+  lua_getfield(L, 1, key);
+  if (lua_isnumber(L, -1)) v = (int)lua_tointeger(L, -1);
+  else if (def < 0) return luaL_error(L, "field '%s' missing in date table", key);
+  else v = def;
+  lua_pop(L, 1);
+  return v;
+}
+
+/* Luau reads a date table as UTC (not local time, as Lua's mktime does) and has no time
+ * before the epoch: either gives nil. */
+static int os_time(lua_State *L) {
+  int64_t days, secs;
+  if (lua_isnoneornil(L, 1)) {
+    lua_pushnumber(L, (double)time(NULL));
+    return 1;
+  }
+  luaL_checktype(L, 1, LUA_TTABLE);
+  {
+    int sec = date_field(L, "sec", 0), min = date_field(L, "min", 0);
+    int hour = date_field(L, "hour", 12), day = date_field(L, "day", -1);
+    int month = date_field(L, "month", -1), year = date_field(L, "year", -1);
+    days = days_from_civil(year, month, day);
+    secs = days * 86400 + (int64_t)hour * 3600 + (int64_t)min * 60 + sec;
+  }
+  if (days < 0 || secs < 0) lua_pushnil(L);
+  else lua_pushnumber(L, (double)secs);
+  return 1;
+}
+
+static void set_int(lua_State *L, const char *key, int v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, key);
+}
+
+/* Luau's os.date: local time refuses negative times (nil), only C89's conversions are
+ * accepted ("invalid conversion specifier" otherwise), a lone trailing '%' is literal. */
+static int os_date(lua_State *L) {
+  const char *s = luaL_optstring(L, 1, "%c");
+  time_t t = lua_isnoneornil(L, 2) ? time(NULL) : (time_t)luaL_checknumber(L, 2);
+  struct tm tmv, *tm;
+  if (*s == '!') {
+    s++;
+    tm = gmtime_r(&t, &tmv);
+  } else {
+    tm = t < 0 ? NULL : localtime_r(&t, &tmv);
+  }
+  if (!tm) {
+    lua_pushnil(L);
+  } else if (strcmp(s, "*t") == 0) {
+    lua_createtable(L, 0, 9);
+    set_int(L, "sec", tm->tm_sec);
+    set_int(L, "min", tm->tm_min);
+    set_int(L, "hour", tm->tm_hour);
+    set_int(L, "day", tm->tm_mday);
+    set_int(L, "month", tm->tm_mon + 1);
+    set_int(L, "year", tm->tm_year + 1900);
+    set_int(L, "wday", tm->tm_wday + 1);
+    set_int(L, "yday", tm->tm_yday + 1);
+    if (tm->tm_isdst >= 0) {
+      lua_pushboolean(L, tm->tm_isdst);
+      lua_setfield(L, -2, "isdst");
+    }
+  } else {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (; *s; s++) {
+      char spec[3] = {'%', 0, 0}, out[256];
+      size_t n;
+      if (s[0] != '%' || s[1] == 0) {
+        luaL_addchar(&b, *s);
+        continue;
+      }
+      if (!strchr("aAbBcdHIjmMpSUwWxXyYzZ%", s[1]))
+        return luaL_error(L, "invalid argument #1 to 'date' (invalid conversion specifier)");
+      spec[1] = *++s;
+      n = strftime(out, sizeof out, spec, tm);
+      luaL_addlstring(&b, out, n);
+    }
+    luaL_pushresult(&b);
+  }
+  return 1;
+}
+
 /* tick: Unix time with sub-second precision; never less than a value it returned before
  * (a wall-clock step back holds it still instead). Upvalue 1: the last value, boxed. */
 static int l_tick(lua_State *L) {
@@ -681,12 +1089,30 @@ void rmt_stdlib_open(lua_State *L) {
       {"round", math_round}, {"map", math_map},     {"lerp", math_lerp},
       {"isnan", math_isnan}, {"isinf", math_isinf}, {"isfinite", math_isfinite},
       {NULL, NULL}};
-  static const luaL_Reg osfns[] = {{"clock", os_clock}, {NULL, NULL}};
+  static const luaL_Reg osfns[] = {
+      {"clock", os_clock}, {"date", os_date}, {"time", os_time}, {NULL, NULL}};
   double *last;
   set_fns(L, "string", strfns);
   set_fns(L, "math", mathfns);
+  lua_getglobal(L, "math");
+  lua_pushnumber(L, 2 * 3.14159265358979323846);
+  lua_setfield(L, -2, "tau");
+  lua_pushnumber(L, sqrt(2.0));
+  lua_setfield(L, -2, "sqrt2");
+  lua_pushnumber(L, exp(1.0));
+  lua_setfield(L, -2, "e");
+  lua_pushnumber(L, (1 + sqrt(5.0)) / 2);
+  lua_setfield(L, -2, "phi");
+  lua_pushnumber(L, NAN);
+  lua_setfield(L, -2, "nan");
+  lua_pop(L, 1);
   set_fns(L, "os", osfns);
   open_bit32(L);
+  open_utf8(L);
+  lua_getglobal(L, "table");
+  lua_pushcfunction(L, t_move);
+  lua_setfield(L, -2, "move");
+  lua_pop(L, 1);
   last = lua_newuserdata(L, sizeof *last);
   *last = 0;
   lua_pushcclosure(L, l_tick, 1);

@@ -24,6 +24,75 @@ do
   end
   G.ypcall = pcall
 
+  -- assert: Luau's raises through luaL_error, so the message gets the caller's position
+  -- (LuaJIT's raises the bare message), and assert() with nothing is "missing argument #1".
+  -- The failing branch is a separate function so the passing call stays small for the JIT.
+  local function assertfail(n, _, msg)
+    if n == 0 then error("missing argument #1", 3) end
+    if msg == nil then error("assertion failed!", 3) end
+    local t = rawtype(msg)
+    if t ~= "string" and t ~= "number" then
+      error("invalid argument #2 to 'assert' (string expected, got " .. G.typeof(msg) .. ")", 3)
+    end
+    error(msg, 3)
+  end
+  G.assert = function(...)
+    local v = ...
+    if not v then assertfail(select("#", ...), ...) end
+    return ...
+  end
+
+  -- math.min/max: Luau keeps the first argument unless a later one compares below (above)
+  -- it, so a NaN first stays and a NaN later is skipped; LuaJIT's answer differs only when
+  -- it is NaN or the first argument is, so only then is it worked out again (the JIT inlines the wrapper: no cost).
+  do
+    local omin, omax, tonum = math.min, math.max, tonumber
+    local function slowmin(...)
+      local r = tonum((...))
+      for i = 2, select("#", ...) do
+        local v = tonum((select(i, ...)))
+        if v < r then r = v end
+      end
+      return r
+    end
+    local function slowmax(...)
+      local r = tonum((...))
+      for i = 2, select("#", ...) do
+        local v = tonum((select(i, ...)))
+        if v > r then r = v end
+      end
+      return r
+    end
+    math.min = function(...)
+      local a = ...
+      local r = omin(...)
+      if r ~= r or a ~= a then return slowmin(...) end
+      return r
+    end
+    math.max = function(...)
+      local a = ...
+      local r = omax(...)
+      if r ~= r or a ~= a then return slowmax(...) end
+      return r
+    end
+  end
+
+  -- Luau's strings hold at most 2^30 bytes; LuaJIT would try to build (and fill) 2 GB
+  local orep = string.rep
+  string.rep = function(s, n, ...)
+    if rawtype(s) == "string" and rawtype(n) == "number" and #s * n > 1073741824 then
+      error("string length overflow", 2)
+    end
+    return orep(s, n, ...)
+  end
+
+  -- Luau takes at most two arguments (m, n)
+  local orandom = math.random
+  math.random = function(...)
+    if select("#", ...) > 2 then error("wrong number of arguments", 2) end
+    return orandom(...)
+  end
+
   -- loadstring: Luau source, and the chunk sees the caller's environment (as in Luau, where
   -- a script's loadstring'd code reads the script's globals).
   local rawloadstring = loadstring
@@ -63,7 +132,8 @@ do
   end
   do
     -- %s takes any value through tostring (numbers as Luau prints them); %* likewise.
-    local ofmt, tostr, sfind, ssub = string.format, G.tostring, string.find, string.sub
+    local ofmt, tostr, sfind, ssub, sgsub = string.format, G.tostring, string.find, string.sub, string.gsub
+    local qesc = { ['"'] = '\\"', ["\\"] = "\\\\", ["\n"] = "\\\n", ["\r"] = "\\r", ["\0"] = "\\000" }
     string.format = function(fmt, ...)
       if rawtype(fmt) ~= "string" and rawtype(fmt) ~= "number" then
         error("invalid argument #1 to 'format' (string expected, got " .. rawtype(fmt) .. ")", 2)
@@ -74,11 +144,24 @@ do
       local args = { ... }
       local pos, argi, cut, parts = 1, 0, 1, nil
       while true do
-        local s, e, spec = sfind(fmt, "%%[-+ #0]*%d*%.?%d*(.)", pos)
+        local s, e, flags, width, prec, spec = sfind(fmt, "%%([-+ #0]*)(%d*)%.?(%d*)(.)", pos)
         if not s then break end
+        -- Lua 5.1's limits, which Luau keeps and LuaJIT dropped
+        if #flags > 5 then error("invalid format (repeated flags)", 2) end
+        if #width > 2 or #prec > 2 then error("invalid format (width or precision too long)", 2) end
         if spec ~= "%" then
           argi = argi + 1
-          if spec == "s" or spec == "*" then
+          if spec == "*" and e - s > 1 then error("invalid format string to 'format'", 2) end
+          if spec == "q" then
+            if argi > n then
+              error("invalid argument #" .. (argi + 1) .. " to 'format' (string expected, got no value)", 2)
+            end
+            -- Luau's %q: only ", \, newline, CR and NUL are escaped (LuaJIT writes \0, \13)
+            args[argi] = '"' .. sgsub(tostr(args[argi]), '[%z"\\\n\r]', qesc) .. '"'
+            parts = parts or {}
+            parts[#parts + 1] = ssub(fmt, cut, s - 1) .. "%s"
+            cut = e + 1
+          elseif spec == "s" or spec == "*" then
             if argi > n then
               error("invalid argument #" .. (argi + 1) .. " to 'format' (missing argument)", 2)
             end
@@ -138,7 +221,9 @@ do
     checktable(t, "isfrozen")
     return frozen[t] ~= nil
   end
-  G.getmetatable = function(v)
+  G.getmetatable = function(...)
+    if select("#", ...) == 0 then error("missing argument #1 to 'getmetatable' (value expected)", 2) end
+    local v = ...
     local mt = frozen[v]
     if mt ~= nil then
       if not mt then return nil end
@@ -158,10 +243,21 @@ do
   end
   do
     local tinsert_, tremove_, tsort_, tmove_ = table.insert, table.remove, table.sort, table.move
+    local floor = math.floor
     function table.insert(t, ...)
       checkwrite(t, 2)
       local n = select("#", ...)
       if n ~= 1 and n ~= 2 then error("wrong number of arguments to 'insert'", 2) end
+      if n == 2 then
+        -- Luau shifts only for a position inside 1..#t; elsewhere it is a plain raw set
+        local pos, v = ...
+        if rawtype(pos) ~= "number" then pos = tonumber(pos) or pos end
+        if rawtype(pos) == "number" and rawtype(t) == "table" and not (pos >= 1 and pos <= #t) then
+          if pos ~= pos then pos = -2147483648 else pos = pos >= 0 and floor(pos) or -floor(-pos) end
+          rawset(t, pos, v)
+          return
+        end
+      end
       return tinsert_(t, ...)
     end
     function table.remove(t, ...)
@@ -181,18 +277,28 @@ do
     checktable(t, "find")
     init = init or 1
     if init < 1 then error("invalid argument #3 to 'find' (index out of range)", 2) end
-    for i = init, #t do if rawequal(rawget(t, i), v) then return i end end
-    return nil
+    -- Luau walks from init until the first nil (so keys held in the hash part count) and
+    -- compares with == (so __eq counts)
+    local i = init
+    while true do
+      local x = rawget(t, i)
+      if x == nil then return nil end
+      if x == v then return i end
+      i = i + 1
+    end
   end
   function table.clear(t)
     checktable(t, "clear")
     checkwrite(t, 2)
     for k in next, t do rawset(t, k, nil) end
   end
+  -- LuaJIT's table.new sizes the array part as Luau's table.create does, so a border (#t)
+  -- of a table.create(n) table comes out as Luau's (a plain {} keeps later keys in the hash)
+  local tnew = require("table.new")
   function table.create(n, v)
     if rawtype(n) ~= "number" or n < 0 then error("invalid argument #1 to 'create' (size out of range)", 2) end
-    local t = {}
-    for i = 1, n do t[i] = v end
+    local t = tnew(n, 0)
+    if v ~= nil then for i = 1, n do t[i] = v end end
     return t
   end
   function table.clone(t)
@@ -309,107 +415,6 @@ do
   debug.profilebegin = function() end
   debug.profileend = function() end
 
-  do
-    -- utf8 (Lua 5.3's, as Luau has it), for UTF-8 strings in a byte-string Lua.
-    -- Lua 5.1 patterns cannot hold a NUL byte: %z stands for it.
-    local u8 = { charpattern = "[%z\1-\x7F\xC2-\xFD][\x80-\xBF]*" }
-    local function enc(c)
-      if c < 0 or c > 0x10FFFF then error("value out of range", 3) end
-      if c < 0x80 then return string.char(c) end
-      if c < 0x800 then return string.char(0xC0 + math.floor(c / 64), 0x80 + c % 64) end
-      if c < 0x10000 then
-        return string.char(0xE0 + math.floor(c / 4096), 0x80 + math.floor(c / 64) % 64, 0x80 + c % 64)
-      end
-      return string.char(0xF0 + math.floor(c / 262144), 0x80 + math.floor(c / 4096) % 64,
-        0x80 + math.floor(c / 64) % 64, 0x80 + c % 64)
-    end
-    function u8.char(...)
-      local out = {}
-      for i = 1, select("#", ...) do out[i] = enc(select(i, ...)) end
-      return table.concat(out)
-    end
-    -- Decodes the character at byte i: code point and the byte after it, or nil if invalid.
-    local function dec(s, i)
-      local c = s:byte(i)
-      if not c then return nil end
-      if c < 0x80 then return c, i + 1 end
-      local n, cp
-      if c >= 0xF0 and c < 0xF8 then n, cp = 3, c - 0xF0
-      elseif c >= 0xE0 then n, cp = 2, c - 0xE0
-      elseif c >= 0xC2 and c < 0xE0 then n, cp = 1, c - 0xC0
-      else return nil end
-      for k = 1, n do
-        local cc = s:byte(i + k)
-        if not cc or cc < 0x80 or cc > 0xBF then return nil end
-        cp = cp * 64 + (cc - 0x80)
-      end
-      return cp, i + n + 1
-    end
-    function u8.codepoint(s, i, j)
-      i = i or 1
-      j = j or i
-      if i < 0 then i = #s + i + 1 end
-      if j < 0 then j = #s + j + 1 end
-      local out, p = {}, i
-      while p <= j do
-        local cp, nxt = dec(s, p)
-        if not cp then error("invalid UTF-8 code", 2) end
-        out[#out + 1] = cp
-        p = nxt
-      end
-      return unpack(out)
-    end
-    function u8.len(s, i, j)
-      i = i or 1
-      j = j or #s
-      if i < 0 then i = #s + i + 1 end
-      if j < 0 then j = #s + j + 1 end
-      local n, p = 0, i
-      while p <= j do
-        local cp, nxt = dec(s, p)
-        if not cp then return nil, p end
-        n = n + 1
-        p = nxt
-      end
-      return n
-    end
-    function u8.codes(s)
-      local p = 1
-      return function()
-        if p > #s then return nil end
-        local cp, nxt = dec(s, p)
-        if not cp then error("invalid UTF-8 code", 2) end
-        local at = p
-        p = nxt
-        return at, cp
-      end
-    end
-    function u8.offset(s, n, i)
-      i = i or (n >= 0 and 1 or #s + 1)
-      local function cont(p) local c = s:byte(p); return c and c >= 0x80 and c < 0xC0 end
-      if n > 0 then
-        local p = i
-        for _ = 1, n - 1 do
-          p = p + 1
-          while cont(p) do p = p + 1 end
-          if p > #s + 1 then return nil end
-        end
-        return p
-      elseif n < 0 then
-        local p = i
-        for _ = 1, -n do
-          p = p - 1
-          while p > 0 and cont(p) do p = p - 1 end
-          if p < 1 then return nil end
-        end
-        return p
-      end
-      local p = i
-      while p > 1 and cont(p) do p = p - 1 end
-      return p
-    end
-    G.utf8 = u8
-  end
   -- vector: Luau's library over Vector3 (float32 components, like Luau's vectors)
   local V3 = G.Vector3
   if V3 then
