@@ -314,7 +314,7 @@ static int read_shared_body(rmt_host *host, lua_State *L, void *ud) {
 
 static double read_shared(side *s, const char *key) {
   number_read r = {key, -1};
-  if (rmt_host_protect(s->host, read_shared_body, &r, "fuzz: reading shared") != 0) abort();
+  if (lh_protect(s->host, read_shared_body, &r, "fuzz: reading shared") != 0) abort();
   return r.value;
 }
 
@@ -327,7 +327,7 @@ static int collect_body(rmt_host *host, lua_State *L, void *ud) {
 }
 
 static void collect(side *s) {
-  rmt_host_protect(s->host, collect_body, NULL, "fuzz: collecting");
+  lh_protect(s->host, collect_body, NULL, "fuzz: collecting");
 }
 
 typedef struct joined {
@@ -342,7 +342,7 @@ static int joined_body(rmt_host *host, lua_State *L, void *ud) {
   lua_pushstring(L, j->name);
   lua_pushnumber(L, 1001);
   lua_pushboolean(L, 1);
-  return rmt_host_call_hook(host, "player_added", 4, 0);
+  return lh_call_hook(host, "player_added", 4, 0);
 }
 
 /* ---- time and checks ---- */
@@ -751,7 +751,7 @@ static void setup_client(void) {
     abort();
   }
   joined j = {LOCAL_PLAYER, "Fuzz"};
-  rmt_host_protect(cli.host, joined_body, &j, "players");
+  lh_protect(cli.host, joined_body, &j, "players");
   if (rmt_host_run_string(cli.host, CLIENT_PLACE, "client.lua") != 0) abort();
   step_frames(&cli, 2);
 }

@@ -474,10 +474,10 @@ def generate(types_dir, brickcolor_path, defaults_path, dump_path):
         " * Formats and sources: the generator's header.\n"
         " */\n#include <stddef.h>\n\n#include \"host.h\"\n\n"
         % (version, ".".join(str(x) for x in db["Version"]))
-        + c_chunks("rmt_facts_enums", enum_text) + "\n"
-        + c_chunks("rmt_facts_classes", class_text) + "\n"
-        + c_chunks("rmt_facts_brickcolors", color_text) + "\n"
-        + c_chunks("rmt_facts_defaults", defaults_text)
+        + c_chunks("lh_facts_enums", enum_text) + "\n"
+        + c_chunks("lh_facts_classes", class_text) + "\n"
+        + c_chunks("lh_facts_brickcolors", color_text) + "\n"
+        + c_chunks("lh_facts_defaults", defaults_text)
     )
     summary = ("%d enums, %d classes (%d services, %d creatable), %d BrickColors, defaults: %d values "
                "in %d classes (%d equal to the type's zero, %d of a type this host lacks; not in "

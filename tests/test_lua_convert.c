@@ -24,7 +24,7 @@ static int eval(fixture *f, const char *exprs) {
 static int convert(fixture *f, const char *exprs, rmt_value **out, size_t *n, rmt_error *err) {
   lua_State *L = f->host->L;
   int nargs = eval(f, exprs);
-  int rc = rmt_lua_to_values(f->host, L, -nargs, nargs, RMT_CONV_NETWORK, out, err);
+  int rc = lh_lua_to_values(f->host, L, -nargs, nargs, RMT_CONV_NETWORK, out, err);
   lua_pop(L, nargs);
   *n = (size_t)nargs;
   return rc;
@@ -55,7 +55,7 @@ static void test_every_type_round_trip(void **state) {
   assert_int_equal(v[9].type, RMT_TARRAY); /* an empty table is an empty array */
   assert_int_equal(f->cap.warns, 0);
 
-  rmt_lua_push_values(f->host, L, v, n, RMT_CONV_NETWORK, 0);
+  lh_lua_push_values(f->host, L, v, n, RMT_CONV_NETWORK, 0);
   rmt_values_free(v, &f->ac.hook);
   lua_getglobal(L, "select"); /* unused; keeps the values below a known function */
   lua_pop(L, 1);
@@ -140,18 +140,18 @@ static void test_players_as_refs(void **state) {
   lua_pushstring(L, "Bob");
   lua_pushnumber(L, 55);
   lua_pushboolean(L, 0);
-  assert_int_equal(rmt_host_call_hook(f->host, "player_added", 4, 0), 0);
+  assert_int_equal(lh_call_hook(f->host, "player_added", 4, 0), 0);
   assert_int_equal(convert(f, "game.Players.Bob, {owner = game.Players.Bob}", &v, &n, &err), 0);
   assert_true(v[0].type == RMT_TPLAYER && v[0].as.player == 5);
   assert_true(rmt_dict_get(&v[1], "owner")->as.player == 5);
   rmt_values_free(v, &f->ac.hook);
   /* a received ref is this side's Player object; unknown ids arrive as nil */
-  rmt_lua_push_values(f->host, L, &ref, 1, RMT_CONV_NETWORK, 0);
+  lh_lua_push_values(f->host, L, &ref, 1, RMT_CONV_NETWORK, 0);
   eval(f, "game.Players.Bob");
   assert_true(lua_rawequal(L, -1, -2));
   lua_pop(L, 2);
   ref = rmt_player_ref(99);
-  rmt_lua_push_values(f->host, L, &ref, 1, RMT_CONV_NETWORK, 0);
+  lh_lua_push_values(f->host, L, &ref, 1, RMT_CONV_NETWORK, 0);
   assert_true(lua_isnil(L, -1));
   lua_pop(L, 1);
 }
@@ -202,7 +202,7 @@ static void test_datatypes_round_trip(void **state) {
   assert_string_equal(v[12].as.enumitem.name, "Material");
   assert_int_equal(rmt_values_check(v, n, NULL, &err), 0);
 
-  rmt_lua_push_values(f->host, L, v, n, RMT_CONV_NETWORK, 0);
+  lh_lua_push_values(f->host, L, v, n, RMT_CONV_NETWORK, 0);
   rmt_values_free(v, &f->ac.hook);
   luaL_loadstring(L,
                   "local a = {...}\n"
@@ -251,11 +251,11 @@ static void test_datatypes_unknown_arrive_nil(void **state) {
                        rmt_enum_item("GetEnums", 0),
                        rmt_datatype(RMT_DT_BRICKCOLOR, (const double[]){194}, 1)};
   int top = lua_gettop(L);
-  rmt_lua_push_values(f->host, L, vals, 3, RMT_CONV_NETWORK, 0);
+  lh_lua_push_values(f->host, L, vals, 3, RMT_CONV_NETWORK, 0);
   assert_int_equal(lua_gettop(L), top + 3);
   for (int i = 1; i <= 3; i++) assert_true(lua_isnil(L, top + i));
   lua_settop(L, top);
-  rmt_lua_push_values(f->host, L, vals + 3, 1, RMT_CONV_NETWORK, 0);
+  lh_lua_push_values(f->host, L, vals + 3, 1, RMT_CONV_NETWORK, 0);
   eval(f, "BrickColor ~= nil");
   if (lua_toboolean(L, -1)) /* once the host has BrickColor it must arrive as one */
     assert_string_equal(luaL_typename(L, -2), "userdata");
@@ -272,8 +272,8 @@ static void test_datatypes_through_bindable(void **state) {
   rmt_error err;
   int top = lua_gettop(L);
   int nargs = eval(f, "Vector2.new(1, 2), {Enum.Material.Neon}, TweenInfo.new(3)");
-  assert_int_equal(rmt_lua_to_values(f->host, L, top + 1, nargs, RMT_CONV_BINDABLE, &v, &err), 0);
-  rmt_lua_push_values(f->host, L, v, (size_t)nargs, RMT_CONV_BINDABLE, top + nargs + 1);
+  assert_int_equal(lh_lua_to_values(f->host, L, top + 1, nargs, RMT_CONV_BINDABLE, &v, &err), 0);
+  lh_lua_push_values(f->host, L, v, (size_t)nargs, RMT_CONV_BINDABLE, top + nargs + 1);
   rmt_values_free(v, &f->ac.hook);
   luaL_loadstring(L, "local a, b, c = ...\n"
                      "assert(a == Vector2.new(1, 2) and rawequal(b[1], Enum.Material.Neon))\n"

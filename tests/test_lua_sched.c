@@ -208,7 +208,7 @@ static void test_host_clock_reaches_engine(void **state) {
   assert_ptr_equal(cc.clock_ud, &f->clock);
   /* the scheduler's now is that clock's, from the host's creation */
   test_clock_advance_ms(&f->clock, 1500);
-  assert_true(fabs(rmt_host_now(f->host) - 1.5) < 1e-9);
+  assert_true(fabs(lh_now(f->host) - 1.5) < 1e-9);
 
   capture cap;
   rmt_host *plain = test_host(RMT_HOST_SERVER, &cap, NULL);

@@ -85,15 +85,15 @@ static void test_buffer_from_c(void **state) {
   run_ok(f, "_G.from_lua = buffer.fromstring('xyz') print('done')\n");
   lua_getglobal(L, "_G");
   lua_getfield(L, -1, "from_lua");
-  p = rmt_to_buffer(L, -1, &len);
+  p = lh_to_buffer(L, -1, &len);
   assert_non_null(p);
   assert_int_equal(len, 3);
   assert_memory_equal(p, "xyz", 3);
   lua_pop(L, 1);
   lua_pushstring(L, "xyz");
-  assert_null(rmt_to_buffer(L, -1, NULL)); /* a string is not a buffer */
+  assert_null(lh_to_buffer(L, -1, NULL)); /* a string is not a buffer */
   lua_pop(L, 1);
-  p = rmt_push_buffer(L, 2);
+  p = lh_push_buffer(L, 2);
   p[0] = 'o';
   p[1] = 'k';
   lua_setfield(L, -2, "from_c");
@@ -207,7 +207,7 @@ static void test_coroutines_and_debug(void **state) {
  * executor thread, which may be waiting). */
 static void test_close_parked(void **state) {
   fixture *f = *state;
-  double start = rmt_host_now(f->host); /* this test's host runs on a test clock */
+  double start = lh_now(f->host); /* this test's host runs on a test clock */
   run_ok(f, "local sleeper = coroutine.create(function() task.wait(3) print('woke') end)\n"
             "coroutine.resume(sleeper)\n"
             "local be = Instance.new('BindableEvent')\n"
@@ -220,7 +220,7 @@ static void test_close_parked(void **state) {
             "print('done')\n");
   /* idle before the 3 s timers were due: a timer left behind would have kept it busy (and
    * the run loop moving the clock) until then */
-  assert_true(rmt_host_now(f->host) - start < 3.0);
+  assert_true(lh_now(f->host) - start < 3.0);
   assert_false(has_line(&f->cap, "P woke"));
   assert_false(has_line(&f->cap, "P signalled"));
   assert_false(has_line(&f->cap, "P woke too"));

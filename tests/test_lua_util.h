@@ -105,7 +105,7 @@ static inline void host_pass_time(rmt_host *h) {
 
 /* Seconds on the host's clock (the scheduler's time). */
 static inline double host_seconds(const rmt_host *h) {
-  return host_test_clock(h) ? rmt_host_now(h) : rmt_host_clock();
+  return host_test_clock(h) ? lh_now(h) : rmt_host_clock();
 }
 
 /* Steps the host until nothing waits (or max_seconds pass on its clock). Returns the seconds

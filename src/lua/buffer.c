@@ -1,7 +1,7 @@
 /*
  * buffer.c - Luau's `buffer` type and library: a fixed-size, mutable, zero-filled block of
  * bytes as a userdata with the registry metatable "rmt.buffer", little-endian accessors with
- * Luau's bounds errors. C reaches buffers through rmt_to_buffer/rmt_push_buffer (host.h).
+ * Luau's bounds errors. C reaches buffers through lh_to_buffer/lh_push_buffer (host.h).
  */
 #define _DEFAULT_SOURCE /* madvise */
 #include <math.h>
@@ -22,7 +22,7 @@ typedef struct rmt_buffer {
   unsigned char data[];
 } rmt_buffer;
 
-unsigned char *rmt_to_buffer(lua_State *L, int idx, size_t *len) {
+unsigned char *lh_to_buffer(lua_State *L, int idx, size_t *len) {
   rmt_buffer *b = lua_touserdata(L, idx);
   if (!b || !lua_getmetatable(L, idx)) return NULL;
   lua_getfield(L, LUA_REGISTRYINDEX, BUFFER_MT);
@@ -33,7 +33,7 @@ unsigned char *rmt_to_buffer(lua_State *L, int idx, size_t *len) {
   return b->data;
 }
 
-unsigned char *rmt_push_buffer(lua_State *L, size_t len) {
+unsigned char *lh_push_buffer(lua_State *L, size_t len) {
   rmt_buffer *b;
   if (len > BUFFER_MAX) {
     luaL_error(L, "memory allocation error: block too big");
@@ -80,12 +80,12 @@ static int arg_error(lua_State *L, int arg, const char *msg) {
 static int type_error(lua_State *L, int arg, const char *expected) {
   char msg[96];
   snprintf(msg, sizeof msg, "%s expected, got %s", expected,
-           rmt_to_buffer(L, arg, NULL) ? "buffer" : luaL_typename(L, arg));
+           lh_to_buffer(L, arg, NULL) ? "buffer" : luaL_typename(L, arg));
   return arg_error(L, arg, msg);
 }
 
 static unsigned char *check_buffer(lua_State *L, int arg, size_t *len) {
-  unsigned char *p = rmt_to_buffer(L, arg, len);
+  unsigned char *p = lh_to_buffer(L, arg, len);
   if (!p) type_error(L, arg, "buffer");
   return p;
 }
@@ -133,7 +133,7 @@ static int b_create(lua_State *L) {
   double size = check_int(L, 1);
   if (size < 0) return arg_error(L, 1, "size");
   if (size > (double)BUFFER_MAX) return luaL_error(L, "memory allocation error: block too big");
-  rmt_push_buffer(L, (size_t)size);
+  lh_push_buffer(L, (size_t)size);
   return 1;
 }
 
@@ -142,7 +142,7 @@ static int b_fromstring(lua_State *L) {
   const char *s;
   if (lua_type(L, 1) != LUA_TSTRING && !lua_isnumber(L, 1)) type_error(L, 1, "string");
   s = lua_tolstring(L, 1, &len);
-  memcpy(rmt_push_buffer(L, len), s, len);
+  memcpy(lh_push_buffer(L, len), s, len);
   return 1;
 }
 
@@ -314,11 +314,11 @@ static int b_tostr_meta(lua_State *L) {
 
 /* isbuffer(v): for the prelude's type/typeof. */
 static int b_isbuffer(lua_State *L) {
-  lua_pushboolean(L, rmt_to_buffer(L, 1, NULL) != NULL);
+  lua_pushboolean(L, lh_to_buffer(L, 1, NULL) != NULL);
   return 1;
 }
 
-void rmt_buffer_open(lua_State *L) {
+void lh_buffer_open(lua_State *L) {
   static const luaL_Reg fns[] = {
       {"create", b_create},       {"fromstring", b_fromstring},   {"tostring", b_tostring},
       {"len", b_len},             {"readf32", b_readf32},         {"readf64", b_readf64},

@@ -10,7 +10,7 @@ typedef struct conv {
   rmt_host *host;
   lua_State *L;
   rmt_arena *arena;
-  rmt_conv_mode mode;
+  lh_conv_mode mode;
   int inst_idx;
   int ninst;
   int depth;
@@ -180,21 +180,21 @@ static void build(conv *c, int idx, rmt_value *out) {
     return;
   case LUA_TUSERDATA: {
     size_t blen;
-    const unsigned char *bytes = rmt_to_buffer(L, idx, &blen);
+    const unsigned char *bytes = lh_to_buffer(L, idx, &blen);
     if (bytes) { /* the arena copy is not needed: the buffer outlives the conversion */
       *out = rmt_bytes(bytes, blen);
       return;
     }
   }
-    if ((f = rmt_to_vector3(L, idx)) != NULL) {
+    if ((f = lh_to_vector3(L, idx)) != NULL) {
       *out = rmt_vector3(f[0], f[1], f[2]);
       return;
     }
-    if ((f = rmt_to_cframe(L, idx)) != NULL) {
+    if ((f = lh_to_cframe(L, idx)) != NULL) {
       *out = rmt_cframe_full(f, f + 3);
       return;
     }
-    if ((f = rmt_to_color3(L, idx)) != NULL) {
+    if ((f = lh_to_color3(L, idx)) != NULL) {
       *out = rmt_color3(f[0], f[1], f[2]);
       return;
     }
@@ -241,7 +241,7 @@ static void warn_to_host(void *ud, const char *message) {
   rmt_host_emit((rmt_host *)ud, RMT_HOST_WARN, message);
 }
 
-int rmt_lua_to_values(rmt_host *host, lua_State *L, int first, int nargs, rmt_conv_mode mode,
+int lh_lua_to_values(rmt_host *host, lua_State *L, int first, int nargs, lh_conv_mode mode,
                       rmt_value **out, rmt_error *err) {
   conv c;
   rmt_value *vals = NULL;
@@ -282,7 +282,7 @@ nomem:
   return RMT_ENOMEM;
 }
 
-static void push_value(rmt_host *host, lua_State *L, const rmt_value *v, rmt_conv_mode mode,
+static void push_value(rmt_host *host, lua_State *L, const rmt_value *v, lh_conv_mode mode,
                        int inst_idx) {
   size_t i;
   if (!lua_checkstack(L, 6)) luaL_error(L, "value nested too deeply");
@@ -297,7 +297,7 @@ static void push_value(rmt_host *host, lua_State *L, const rmt_value *v, rmt_con
     lua_pushlstring(L, v->as.string.ptr, v->as.string.len);
     break;
   case RMT_TBUFFER: {
-    unsigned char *b = rmt_push_buffer(L, v->as.string.len);
+    unsigned char *b = lh_push_buffer(L, v->as.string.len);
     if (v->as.string.len) memcpy(b, v->as.string.ptr, v->as.string.len);
     break;
   }
@@ -322,18 +322,18 @@ static void push_value(rmt_host *host, lua_State *L, const rmt_value *v, rmt_con
     }
     break;
   case RMT_TVECTOR3:
-    rmt_push_vector3(L, v->as.vector3.x, v->as.vector3.y, v->as.vector3.z);
+    lh_push_vector3(L, v->as.vector3.x, v->as.vector3.y, v->as.vector3.z);
     break;
   case RMT_TCFRAME: {
     float pos[3];
     pos[0] = v->as.cframe.x;
     pos[1] = v->as.cframe.y;
     pos[2] = v->as.cframe.z;
-    rmt_push_cframe(L, pos, v->as.cframe.r);
+    lh_push_cframe(L, pos, v->as.cframe.r);
     break;
   }
   case RMT_TCOLOR3:
-    rmt_push_color3(L, v->as.color3.r, v->as.color3.g, v->as.color3.b);
+    lh_push_color3(L, v->as.color3.r, v->as.color3.g, v->as.color3.b);
     break;
   case RMT_TDATATYPE:
   case RMT_TENUM: {
@@ -378,8 +378,8 @@ static void push_value(rmt_host *host, lua_State *L, const rmt_value *v, rmt_con
   (void)host;
 }
 
-void rmt_lua_push_values(rmt_host *host, lua_State *L, const rmt_value *values, size_t n,
-                         rmt_conv_mode mode, int inst_idx) {
+void lh_lua_push_values(rmt_host *host, lua_State *L, const rmt_value *values, size_t n,
+                         lh_conv_mode mode, int inst_idx) {
   size_t i;
   if (inst_idx < 0) inst_idx = lua_gettop(L) + inst_idx + 1;
   if (!lua_checkstack(L, (int)n + 8)) luaL_error(L, "too many values");
@@ -388,7 +388,7 @@ void rmt_lua_push_values(rmt_host *host, lua_State *L, const rmt_value *values, 
 
 /* Pushes "file:line: " of the innermost script frame (skipping the prelude), like luaL_where
  * but pointing at the user's call rather than the host's own Lua. */
-void rmt_push_where(lua_State *L) {
+void lh_push_where(lua_State *L) {
   lua_Debug ar;
   int level;
   for (level = 1; lua_getstack(L, level, &ar); level++) {
@@ -408,14 +408,14 @@ static int l_copy_args(lua_State *L) {
   int n = lua_gettop(L);
   rmt_value *vals = NULL;
   rmt_error err;
-  int rc = rmt_lua_to_values(host, L, 1, n, RMT_CONV_BINDABLE, &vals, &err);
+  int rc = lh_lua_to_values(host, L, 1, n, RMT_CONV_BINDABLE, &vals, &err);
   if (rc != 0) {
-    rmt_push_where(L);
+    lh_push_where(L);
     lua_pushstring(L, err.message);
     lua_concat(L, 2);
     return lua_error(L);
   }
-  rmt_lua_push_values(host, L, vals, (size_t)n, RMT_CONV_BINDABLE, n + 1);
+  lh_lua_push_values(host, L, vals, (size_t)n, RMT_CONV_BINDABLE, n + 1);
   rmt_values_free(vals, host->alloc);
   return n;
 }
@@ -434,7 +434,7 @@ static int l_set_datatype_codec(lua_State *L) {
   return 0;
 }
 
-void rmt_convert_open(rmt_host *host, lua_State *L, int idx) {
+void lh_convert_open(rmt_host *host, lua_State *L, int idx) {
   idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
   lua_pushcfunction(L, l_set_datatype_codec);
   lua_setfield(L, idx, "set_datatype_codec");

@@ -14,24 +14,24 @@ double rmt_host_clock(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-double rmt_host_clock_seconds(const rmt_host *host) {
+double lh_clock_seconds(const rmt_host *host) {
   return host->clock ? (double)host->clock(host->clock_ud) / 1e6 : rmt_host_clock();
 }
 
-double rmt_host_now(const rmt_host *host) {
-  return rmt_host_clock_seconds(host) - host->t0;
+double lh_now(const rmt_host *host) {
+  return lh_clock_seconds(host) - host->t0;
 }
 
 /* The engine's helpers (common.h) with the host's hook: one place that knows the hook's
  * conventions (NULL = malloc, sizes passed back on free). */
-void *rmt_host_alloc(rmt_host *host, size_t size) {
+void *lh_alloc(rmt_host *host, size_t size) {
   return rmt__alloc(host->alloc, size);
 }
 
-void *rmt_host_realloc(rmt_host *host, void *ptr, size_t osize, size_t nsize) {
+void *lh_realloc(rmt_host *host, void *ptr, size_t osize, size_t nsize) {
   return rmt__realloc(host->alloc, ptr, osize, nsize);
 }
 
-void rmt_host_free(rmt_host *host, void *ptr, size_t size) {
+void lh_free(rmt_host *host, void *ptr, size_t size) {
   rmt__free(host->alloc, ptr, size);
 }

@@ -45,7 +45,7 @@ def generate(sources):
         " * Holds the Lua half of the host as string chunks; it must never hold logic of its own.\n"
         " */\n"
         '#include "host.h"\n\n'
-        "const char *const rmt_prelude_chunks[] = {\n" + body + ",\n    NULL};\n"
+        "const char *const lh_prelude_chunks[] = {\n" + body + ",\n    NULL};\n"
     )
 
 

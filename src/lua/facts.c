@@ -10,7 +10,7 @@
 
 #include "host.h"
 
-const char *const rmt_facts_enums[] = {
+const char *const lh_facts_enums[] = {
     "AccessModifierType\tAllow=0,Deny=1\n"
     "AccessoryType\tUnknown=0,Hat=1,Hair=2,Face=3,Neck=4,Shoulder=5,Front=6,Back=7,Waist=8,TShirt=9,Shirt=10,Pants=11,Jacket=12,Sweater=13,Shorts=14,LeftShoe=15,RightShoe=16,DressSkirt=17,Eyebrow=18,Eyelash=19\n"
     "ActionOnAutoResumeSync\tDontResume=0,KeepStudio=1,KeepLocal=2\n"
@@ -646,7 +646,7 @@ const char *const rmt_facts_enums[] = {
     "ZIndexBehavior\tGlobal=0,Sibling=1\n",
     NULL};
 
-const char *const rmt_facts_classes[] = {
+const char *const lh_facts_classes[] = {
     "Accessory\tAccoutrement\tc\tAccessoryType:E.AccessoryType\n"
     "AccessoryDescription\tInstance\tc\tAccessoryType:E.AccessoryType,AssetId:n,Instance:I,IsLayered:b,Order:n,Position:V3,Puffiness:n,Rotation:V3,Scale:V3\n"
     "AccountService\tInstance\ts\t\n"
@@ -1482,7 +1482,7 @@ const char *const rmt_facts_classes[] = {
     "WrapTextureTransfer\tInstance\tc\tUVMaxBound:V2,UVMinBound:V2\n",
     NULL};
 
-const char *const rmt_facts_brickcolors[] = {
+const char *const lh_facts_brickcolors[] = {
     "1\tWhite\t242,243,243\t87\n"
     "2\tGrey\t161,165,162\t\n"
     "3\tLight yellow\t249,233,153\t\n"
@@ -1693,7 +1693,7 @@ const char *const rmt_facts_brickcolors[] = {
     "1032\tHot pink\t255,0,191\t54\n",
     NULL};
 
-const char *const rmt_facts_defaults[] = {
+const char *const lh_facts_defaults[] = {
     "Accessory\tc\tAccoutrement\n"
     "AccessoryDescription\tc\tInstance\tPuffiness=n:1\tScale=V3:1,1,1\n"
     "Accoutrement\tc\tInstance\tAttachmentForward=V3:0,0,-1\tAttachmentRight=V3:1,0,0\tAttachmentUp=V3:0,1,0\n"

@@ -26,12 +26,12 @@
  * that fails raises "not enough memory" in the thread that asked, and the crossing catches
  * it. Outside one (the host pushing a few values before its pcall) failing would reach
  * LuaJIT's panic, so those small allocations are let through. */
-void *rmt_guard_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+void *lh_guard_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   rmt_host *host = ud;
   size_t old = ptr ? osize : 0;
   void *p;
   if (nsize == 0) {
-    rmt_host_free(host, ptr, osize);
+    lh_free(host, ptr, osize);
     host->mem_used -= old;
     return NULL;
   }
@@ -45,7 +45,7 @@ void *rmt_guard_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     host->mem_grace = host->mem_limit / 8;
     return NULL;
   }
-  p = rmt_host_realloc(host, ptr, osize, nsize);
+  p = lh_realloc(host, ptr, osize, nsize);
   if (p) {
     host->mem_used = host->mem_used - old + nsize;
     if (host->mem_used > host->mem_peak) host->mem_peak = host->mem_used;
@@ -63,7 +63,7 @@ void *rmt_guard_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 
 typedef struct crossing {
   rmt_host *host;
-  rmt_host_body body;
+  lh_body body;
   void *ud;
   int rc;
   int entered;
@@ -113,7 +113,7 @@ static void collect_if_tight(rmt_host *host) {
   if (!host->gc_wanted && now - host->last_tight_gc < 0.25) return;
   host->gc_wanted = 0;
   host->last_tight_gc = now;
-  rmt_host_protect(host, NULL, NULL, "garbage collection");
+  lh_protect(host, NULL, NULL, "garbage collection");
 }
 
 /* A full collection may itself allocate (LuaJIT resizes its string table while sweeping):
@@ -132,7 +132,7 @@ static int collect_body(rmt_host *host, lua_State *L, void *ud) {
   return 0;
 }
 
-int rmt_host_protect(rmt_host *host, rmt_host_body body, void *ud, const char *what) {
+int lh_protect(rmt_host *host, lh_body body, void *ud, const char *what) {
   lua_State *L = host->L;
   crossing c;
   int status, outermost = host->protect_depth == 0;
@@ -142,7 +142,7 @@ int rmt_host_protect(rmt_host *host, rmt_host_body body, void *ud, const char *w
   c.rc = 0;
   c.entered = 0;
   if (host->trampoline_ref > 0) {
-    /* the trampoline made once (rmt_guard_open): lua_cpcall would allocate a new C function
+    /* the trampoline made once (lh_guard_open): lua_cpcall would allocate a new C function
      * for every crossing, that is for every event. Fetching it and pushing a light userdata
      * never allocate, so nothing here can raise outside the protected call. */
     lua_rawgeti(L, LUA_REGISTRYINDEX, host->trampoline_ref);
@@ -207,7 +207,7 @@ static int l_collect_now(lua_State *L) {
 static int l_interrupt_error(lua_State *L) {
   rmt_host *host = (rmt_host *)lua_touserdata(L, lua_upvalueindex(1));
   int code = (int)luaL_checknumber(L, 1);
-  rmt_push_where(L);
+  lh_push_where(L);
   if (code == 1) {
     if (!host->timeout_counted) host->timeouts++;
     host->timeout_counted = 1;
@@ -219,7 +219,7 @@ static int l_interrupt_error(lua_State *L) {
   return lua_error(L);
 }
 
-void rmt_guard_open(rmt_host *host, lua_State *L, int idx) {
+void lh_guard_open(rmt_host *host, lua_State *L, int idx) {
   idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
   lua_pushcfunction(L, crossing_trampoline);
   host->trampoline_ref = luaL_ref(L, LUA_REGISTRYINDEX);

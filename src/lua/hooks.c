@@ -8,7 +8,7 @@
 
 #include "core.h"
 
-/* The hooks C calls by name (rmt_host_call_hook), declared once here and checked when the
+/* The hooks C calls by name (lh_call_hook), declared once here and checked when the
  * prelude has run, so a renamed or missing hook is a clear error at start, not a silent
  * no-op at the first event. */
 static const char *const HOOKS_BOTH[] = {"load", "start_scripts", "run_string", "frame",
@@ -17,7 +17,7 @@ static const char *const HOOKS_BOTH[] = {"load", "start_scripts", "run_string", 
                                          "remote_dropped", "rep_attach", NULL};
 static const char *const HOOKS_CLIENT[] = {"replica", NULL};
 
-int rmt_host_set_hooks(rmt_host *host, rmt_error *err) {
+int lh_set_hooks(rmt_host *host, rmt_error *err) {
   lua_State *L = host->L;
   const char *const *lists[2];
   int k;
@@ -43,7 +43,7 @@ int rmt_host_set_hooks(rmt_host *host, rmt_error *err) {
   return 0;
 }
 
-int rmt_host_call_hook(rmt_host *host, const char *name, int nargs, int nresults) {
+int lh_call_hook(rmt_host *host, const char *name, int nargs, int nresults) {
   lua_State *L = host->L;
   int base = lua_gettop(L) - nargs;
   lua_rawgeti(L, LUA_REGISTRYINDEX, host->hooks_ref);
@@ -53,7 +53,7 @@ int rmt_host_call_hook(rmt_host *host, const char *name, int nargs, int nresults
   if (lua_pcall(L, nargs, nresults, 0) != 0) {
     const char *msg = lua_tostring(L, -1);
     if (!msg) msg = "error in host hook";
-    rmt_host_errorl(host, msg, strlen(msg));
+    lh_errorl(host, msg, strlen(msg));
     lua_pop(L, 1);
     return -1;
   }

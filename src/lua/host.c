@@ -43,7 +43,7 @@ static int emit_joined(lua_State *L, rmt_host_stream stream) {
   {
     size_t len;
     const char *text = lua_tolstring(L, -1, &len);
-    rmt_host_emitl(host, stream, text, len);
+    lh_emitl(host, stream, text, len);
   }
   return 0;
 }
@@ -58,7 +58,7 @@ static int l_warn(lua_State *L) {
 static int l_chunk_id(lua_State *L) {
   size_t len;
   const char *name = luaL_checklstring(L, 1, &len);
-  long id = rmt_host_chunk_add(host_of(L), name, len);
+  long id = lh_chunk_add(host_of(L), name, len);
   if (id < 0) return 0;
   lua_pushnumber(L, (lua_Number)id);
   return 1;
@@ -73,9 +73,9 @@ static int l_chunk_expand(lua_State *L) {
     lua_settop(L, 1);
     return 1;
   }
-  n = rmt_host_chunk_expand(host, text, len, NULL);
+  n = lh_chunk_expand(host, text, len, NULL);
   out = lua_newuserdata(L, n ? n : 1);
-  rmt_host_chunk_expand(host, text, len, out);
+  lh_chunk_expand(host, text, len, out);
   lua_pushlstring(L, out, n);
   return 1;
 }
@@ -83,7 +83,7 @@ static int l_report_error(lua_State *L) {
   rmt_host *host = host_of(L);
   size_t len;
   const char *msg = luaL_checklstring(L, 1, &len);
-  rmt_host_errorl(host, msg, len);
+  lh_errorl(host, msg, len);
   return 0;
 }
 
@@ -93,10 +93,10 @@ static int l_report_error(lua_State *L) {
  * "defaults"). */
 static int l_facts(lua_State *L) {
   const char *kind = luaL_checkstring(L, 1);
-  const char *const *chunks = strcmp(kind, "enums") == 0         ? rmt_facts_enums
-                              : strcmp(kind, "brickcolors") == 0 ? rmt_facts_brickcolors
-                              : strcmp(kind, "defaults") == 0    ? rmt_facts_defaults
-                                                                 : rmt_facts_classes;
+  const char *const *chunks = strcmp(kind, "enums") == 0         ? lh_facts_enums
+                              : strcmp(kind, "brickcolors") == 0 ? lh_facts_brickcolors
+                              : strcmp(kind, "defaults") == 0    ? lh_facts_defaults
+                                                                 : lh_facts_classes;
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   for (; *chunks; chunks++) luaL_addstring(&b, *chunks);
@@ -121,7 +121,7 @@ typedef struct chunk_reader {
 
 static const char *read_prelude(lua_State *L, void *ud, size_t *size) {
   chunk_reader *r = ud;
-  const char *s = rmt_prelude_chunks[r->i];
+  const char *s = lh_prelude_chunks[r->i];
   (void)L;
   if (s == NULL) {
     *size = 0;
@@ -157,7 +157,7 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   host->alloc = config->alloc;
   host->clock = config->clock;
   host->clock_ud = config->clock_ud;
-  host->t0 = rmt_host_clock_seconds(host);
+  host->t0 = lh_clock_seconds(host);
   host->hooks_ref = LUA_NOREF;
   host->mem_limit = config->memory_limit ? config->memory_limit
                     : host->side == RMT_HOST_SERVER ? RMT_HOST_SERVER_MEMORY_LIMIT
@@ -165,25 +165,25 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   host->script_timeout = config->script_timeout == 0 ? RMT_HOST_SCRIPT_TIMEOUT
                          : config->script_timeout < 0 ? 0 : config->script_timeout;
   /* the Lua heap goes through the counting allocator (guard.c), which chains to the hook */
-  L = lua_newstate(rmt_guard_alloc, host);
+  L = lua_newstate(lh_guard_alloc, host);
   if (!L) {
-    rmt_host_free(host, host, sizeof *host);
+    lh_free(host, host, sizeof *host);
     goto nomem;
   }
   host->L = L;
   lua_atpanic(L, on_panic);
   luaL_openlibs(L);
-  rmt_types_open(L);
-  rmt_stdlib_open(L);
-  rmt_buffer_open(L);
-  rmt_sched_init(host);
+  lh_types_open(L);
+  lh_stdlib_open(L);
+  lh_buffer_open(L);
+  lh_sched_init(host);
 
   /* H: the primitives the prelude builds on */
   lua_newtable(L);
   lua_pushstring(L, host->side == RMT_HOST_SERVER ? "server" : "client");
   lua_setfield(L, -2, "side");
-  rmt_sched_open(host, L, -1);
-  rmt_guard_open(host, L, -1);
+  lh_sched_open(host, L, -1);
+  lh_guard_open(host, L, -1);
   {
     static const luaL_Reg fns[] = {{"print", l_print}, {"warn", l_warn},
                                    {"report_error", l_report_error},
@@ -199,10 +199,10 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
   }
   lua_pushcfunction(L, rmt__luau_l_translate);
   lua_setfield(L, -2, "luau_translate");
-  rmt_convert_open(host, L, -1);
-  rmt_place_open(host, L, -1);
-  rmt_net_open(host, L, -1);
-  rmt_replica_open(host, L, -1);
+  lh_convert_open(host, L, -1);
+  lh_place_open(host, L, -1);
+  lh_net_open(host, L, -1);
+  lh_replica_open(host, L, -1);
 
   if (lua_load(L, read_prelude, &reader, "=prelude") != 0) {
     if (err) snprintf(err->message, sizeof err->message, "prelude: %s", lua_tostring(L, -1));
@@ -213,7 +213,7 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
     if (err) snprintf(err->message, sizeof err->message, "prelude: %s", lua_tostring(L, -1));
     goto fail;
   }
-  if (rmt_host_set_hooks(host, err) != 0) goto fail;
+  if (lh_set_hooks(host, err) != 0) goto fail;
   return host;
 fail:
   if (err) err->code = RMT_EINVAL;
@@ -229,22 +229,22 @@ nomem:
 
 void rmt_host_destroy(rmt_host *host) {
   if (!host) return;
-  rmt_host_output_tick(host, 1);
+  lh_output_tick(host, 1);
   host->closing = 1;
-  rmt_net_free(host);
+  lh_net_free(host);
   if (host->L) {
-    rmt_sched_free(host);
+    lh_sched_free(host);
     lua_close(host->L);
   }
-  rmt_host_chunk_free(host);
-  rmt_host_free(host, host, sizeof *host);
+  lh_chunk_free(host);
+  lh_free(host, host, sizeof *host);
 }
 
 /* Only the deferred queue: timers wait for a frame, as in Roblox. */
 static void drain_deferred(rmt_host *host) {
   double now = host->now;
   host->now = -HUGE_VAL; /* no timer is due at -inf */
-  rmt_sched_run(host);
+  lh_sched_run(host);
   host->now = now;
 }
 
@@ -257,7 +257,7 @@ typedef struct load_ctx {
 static int load_body(rmt_host *host, lua_State *L, void *ud) {
   load_ctx *c = ud;
   lua_pushstring(L, c->path);
-  if (rmt_host_call_hook(host, "load", 1, 1) != 0) {
+  if (lh_call_hook(host, "load", 1, 1) != 0) {
     c->failed = 1;
     snprintf(c->message, sizeof c->message, "%s: internal error while loading", c->path);
     return 0;
@@ -274,7 +274,7 @@ int rmt_host_load(rmt_host *host, const char *path, rmt_error *err) {
   load_ctx c;
   memset(&c, 0, sizeof c);
   c.path = path;
-  if (rmt_host_protect(host, load_body, &c, "loading the place") != 0) {
+  if (lh_protect(host, load_body, &c, "loading the place") != 0) {
     c.failed = 1;
     snprintf(c.message, sizeof c.message, "%s: internal error while loading", path);
   }
@@ -289,13 +289,13 @@ int rmt_host_load(rmt_host *host, const char *path, rmt_error *err) {
 static int start_body(rmt_host *host, lua_State *L, void *ud) {
   (void)L;
   (void)ud;
-  rmt_host_call_hook(host, "start_scripts", 0, 0);
+  lh_call_hook(host, "start_scripts", 0, 0);
   drain_deferred(host);
   return 0;
 }
 
 void rmt_host_start_scripts(rmt_host *host) {
-  rmt_host_protect(host, start_body, NULL, "starting scripts");
+  lh_protect(host, start_body, NULL, "starting scripts");
 }
 
 typedef struct run_ctx {
@@ -306,7 +306,7 @@ static int run_body(rmt_host *host, lua_State *L, void *ud) {
   run_ctx *c = ud;
   lua_pushstring(L, c->source);
   lua_pushstring(L, c->chunkname);
-  rmt_host_call_hook(host, "run_string", 2, 0);
+  lh_call_hook(host, "run_string", 2, 0);
   drain_deferred(host);
   return 0;
 }
@@ -316,35 +316,35 @@ int rmt_host_run_string(rmt_host *host, const char *source, const char *chunknam
   run_ctx c;
   c.source = source;
   c.chunkname = chunkname;
-  rmt_host_protect(host, run_body, &c, "running a chunk");
+  lh_protect(host, run_body, &c, "running a chunk");
   return host->errors > before ? -1 : 0;
 }
 
 static int step_body(rmt_host *host, lua_State *L, void *ud) {
-  double now = rmt_host_now(host);
+  double now = lh_now(host);
   (void)ud;
   /* what engine callbacks and scripts deferred since the last step runs before the frame */
   drain_deferred(host);
-  rmt_host_output_tick(host, 0);
+  lh_output_tick(host, 0);
   host->now = now;
   if (now - host->last_frame >= RMT_FRAME * 0.999 || host->last_frame == 0) {
     double dt = host->last_frame == 0 ? RMT_FRAME : now - host->last_frame;
     host->last_frame = now;
-    rmt_sched_run(host);
+    lh_sched_run(host);
     lua_pushnumber(L, now);
     lua_pushnumber(L, dt);
-    rmt_host_call_hook(host, "frame", 2, 0);
+    lh_call_hook(host, "frame", 2, 0);
     drain_deferred(host);
   }
   return 0;
 }
 
 void rmt_host_step(rmt_host *host) {
-  rmt_host_protect(host, step_body, NULL, "frame");
+  lh_protect(host, step_body, NULL, "frame");
 }
 
 double rmt_host_next_due(rmt_host *host) {
-  double now = rmt_host_now(host);
+  double now = lh_now(host);
   double next = host->last_frame + RMT_FRAME;
   if (host->sched.ndeferred > 0) return 0;
   return next > now ? next - now : 0;
@@ -352,11 +352,11 @@ double rmt_host_next_due(rmt_host *host) {
 
 static int busy_body(rmt_host *host, lua_State *L, void *ud) {
   int *busy = ud;
-  if (rmt_sched_busy(host)) {
+  if (lh_sched_busy(host)) {
     *busy = 1;
     return 0;
   }
-  if (rmt_host_call_hook(host, "frame_busy", 0, 1) == 0) {
+  if (lh_call_hook(host, "frame_busy", 0, 1) == 0) {
     *busy = lua_toboolean(L, -1);
     lua_pop(L, 1);
   }
@@ -366,7 +366,7 @@ static int busy_body(rmt_host *host, lua_State *L, void *ud) {
 int rmt_host_busy(rmt_host *host) {
   int busy = 0;
   if (host->pending_invokes > 0) return 1;
-  rmt_host_protect(host, busy_body, &busy, "idle check");
+  lh_protect(host, busy_body, &busy, "idle check");
   return busy;
 }
 

@@ -286,7 +286,7 @@ static void parse_value(jparser *j, int depth) {
   fail(j, "unexpected character");
 }
 
-int rmt_json_push(lua_State *L, const char *text, size_t len, char *err, size_t errcap) {
+int lh_json_push(lua_State *L, const char *text, size_t len, char *err, size_t errcap) {
   jparser j;
   int top = lua_gettop(L);
   memset(&j, 0, sizeof j);

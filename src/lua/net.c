@@ -19,14 +19,14 @@ static rmt_host *host_of(lua_State *L) {
 }
 
 static int raise_where(lua_State *L, const char *msg) {
-  rmt_push_where(L);
+  lh_push_where(L);
   lua_pushstring(L, msg);
   lua_concat(L, 2);
   return lua_error(L);
 }
 
 /* ---- engine -> Lua ----
- * Each callback below enters Lua through one protected crossing (rmt_host_protect): the
+ * Each callback below enters Lua through one protected crossing (lh_protect): the
  * values that came from the network are built inside it, so a list Lua cannot take (too many
  * values, too deep, out of memory) is dropped and reported, never a crash. */
 
@@ -34,7 +34,7 @@ static void warn_undeliverable(rmt_host *host, rmt_player_id player, rmt_remote_
                                const char *what, const char *message);
 
 typedef struct delivery {
-  rmt_host_bridge *b;
+  lh_bridge *b;
   rmt_invocation *inv; /* NULL for an event */
   const rmt_value *args;
   size_t nargs;
@@ -50,13 +50,13 @@ static int deliver_body(rmt_host *host, lua_State *L, void *ud) {
                       RMT_LUA_MAX_ARGS);
   lua_pushnumber(L, d->b->remote);
   if (d->inv) lua_pushlightuserdata(L, d->inv);
-  rmt_lua_push_values(host, L, d->args, d->nargs, RMT_CONV_NETWORK, 0);
+  lh_lua_push_values(host, L, d->args, d->nargs, RMT_CONV_NETWORK, 0);
   d->building = 0;
-  return rmt_host_call_hook(host, d->inv ? "remote_invoke" : "remote_event",
+  return lh_call_hook(host, d->inv ? "remote_invoke" : "remote_event",
                             (int)d->nargs + extra, 0);
 }
 
-static int deliver(rmt_host_bridge *b, rmt_invocation *inv, const rmt_value *args,
+static int deliver(lh_bridge *b, rmt_invocation *inv, const rmt_value *args,
                    size_t nargs) {
   rmt_host *host = b->host;
   delivery d;
@@ -66,7 +66,7 @@ static int deliver(rmt_host_bridge *b, rmt_invocation *inv, const rmt_value *arg
   d.args = args;
   d.nargs = nargs;
   d.building = 0;
-  rc = rmt_host_protect(host, deliver_body, &d, NULL);
+  rc = lh_protect(host, deliver_body, &d, NULL);
   if (rc != 0 && d.building) {
     /* on the server the sender comes first in the arguments */
     rmt_player_id from = nargs > 0 && args[0].type == RMT_TPLAYER ? args[0].as.player : 0;
@@ -79,14 +79,14 @@ static int deliver(rmt_host_bridge *b, rmt_invocation *inv, const rmt_value *arg
 }
 
 static void on_remote_event(void *ud, const rmt_value *args, size_t nargs) {
-  rmt_host_bridge *b = ud;
+  lh_bridge *b = ud;
   if (b->host->closing) return;
   deliver(b, NULL, args, nargs);
 }
 
 static void on_remote_invoke(void *ud, rmt_invocation *inv, const rmt_value *args,
                              size_t nargs) {
-  rmt_host_bridge *b = ud;
+  lh_bridge *b = ud;
   if (b->host->closing) {
     rmt_invocation_error(inv, "server shutting down");
     return;
@@ -122,17 +122,17 @@ static int player_body(rmt_host *host, lua_State *L, void *ud) {
   player_event *e = ud;
   if (strcmp(e->hook, "player_removing") == 0) {
     lua_pushnumber(L, e->id);
-    return rmt_host_call_hook(host, e->hook, 1, 0);
+    return lh_call_hook(host, e->hook, 1, 0);
   }
   push_player(host, e->id);
-  return rmt_host_call_hook(host, e->hook, 4, 0);
+  return lh_call_hook(host, e->hook, 4, 0);
 }
 
 static void player_hook(rmt_host *host, rmt_player_id id, const char *hook) {
   player_event e;
   e.id = id;
   e.hook = hook;
-  rmt_host_protect(host, player_body, &e, hook);
+  lh_protect(host, player_body, &e, hook);
 }
 
 static void on_player_added(void *ud, const rmt_value *args, size_t nargs) {
@@ -163,7 +163,7 @@ static int registry_body(rmt_host *host, lua_State *L, void *ud) {
   lua_pushnumber(L, e->remote);
   lua_pushstring(L, e->name ? e->name : "");
   lua_pushnumber(L, e->kind);
-  return rmt_host_call_hook(host, "registry", 4, 0);
+  return lh_call_hook(host, "registry", 4, 0);
 }
 
 static void on_registry(void *ud, int added, rmt_remote_id remote, const char *name,
@@ -175,7 +175,7 @@ static void on_registry(void *ud, int added, rmt_remote_id remote, const char *n
   e.remote = remote;
   e.name = name;
   e.kind = kind;
-  rmt_host_protect(host, registry_body, &e, "remote registry");
+  lh_protect(host, registry_body, &e, "remote registry");
 }
 
 static void on_disconnect(void *ud, int status, const char *reason) {
@@ -211,7 +211,7 @@ static int invoke_done_body(rmt_host *host, lua_State *L, void *ud) {
   }
   if (status == RMT_OK) {
     lua_pushboolean(L, 1);
-    rmt_lua_push_values(host, L, r->results, r->nresults, RMT_CONV_NETWORK, 0);
+    lh_lua_push_values(host, L, r->results, r->nresults, RMT_CONV_NETWORK, 0);
     nargs = (int)r->nresults + 1;
   } else {
     lua_pushboolean(L, 0);
@@ -224,7 +224,7 @@ static int invoke_done_body(rmt_host *host, lua_State *L, void *ud) {
     lua_pushboolean(L, status == RMT_EHANDLER);
     nargs = 3;
   }
-  rmt_sched_wake(host, L, -(nargs + 1), r->ctx->token, nargs);
+  lh_sched_wake(host, L, -(nargs + 1), r->ctx->token, nargs);
   lua_pop(L, 1);
   return 0;
 }
@@ -241,7 +241,7 @@ static void on_invoke_done(void *ud, int status, const rmt_value *results, size_
     r.results = results;
     r.nresults = nresults;
     r.message = message;
-    if (rmt_host_protect(host, invoke_done_body, &r, NULL) != 0) {
+    if (lh_protect(host, invoke_done_body, &r, NULL) != 0) {
       /* the answer could not be built in Lua (out of memory, say): the caller still gets an
        * error rather than waiting forever */
       char why[300];
@@ -250,11 +250,11 @@ static void on_invoke_done(void *ud, int status, const rmt_value *results, size_
       r.message = why;
       r.results = NULL;
       r.nresults = 0;
-      rmt_host_protect(host, invoke_done_body, &r, "an invoke's answer");
+      lh_protect(host, invoke_done_body, &r, "an invoke's answer");
     }
     luaL_unref(host->L, LUA_REGISTRYINDEX, ctx->thread_ref); /* frees a slot, never allocates */
   }
-  rmt_host_free(host, ctx, sizeof *ctx);
+  lh_free(host, ctx, sizeof *ctx);
 }
 
 /* Drops are warnings on the server, at most DROP_WARNINGS_PER_SECOND of them: a flooding
@@ -283,12 +283,12 @@ static int drop_body(rmt_host *host, lua_State *L, void *ud) {
   lua_pushstring(L, r->reason);
   if (r->detail) lua_pushstring(L, r->detail);
   else lua_pushnil(L);
-  return rmt_host_call_hook(host, "remote_dropped", 4, 0);
+  return lh_call_hook(host, "remote_dropped", 4, 0);
 }
 
 /* One warning path for every dropped message, the engine's and the host's own. */
 static void report_drop(rmt_host *host, const drop_report *r) {
-  double now = rmt_host_now(host);
+  double now = lh_now(host);
   if (now - host->drop_window >= 1.0) {
     flush_hidden_drops(host);
     host->drop_window = now;
@@ -299,7 +299,7 @@ static void report_drop(rmt_host *host, const drop_report *r) {
     return;
   }
   host->drops_shown++;
-  rmt_host_protect(host, drop_body, (void *)r, "reporting a dropped message");
+  lh_protect(host, drop_body, (void *)r, "reporting a dropped message");
 }
 
 static void on_server_drop(void *ud, rmt_player_id player, rmt_remote_id remote,
@@ -378,11 +378,11 @@ static int l_net_listen(lua_State *L) {
   rmt_host *host = host_of(L);
   rmt_remote_id id = (rmt_remote_id)luaL_checknumber(L, 1);
   rmt_signal *sig = NULL;
-  rmt_host_bridge *b;
+  lh_bridge *b;
   if (host->side == RMT_HOST_SERVER && host->server) sig = rmt_server_event_signal(host->server, id);
   if (host->side == RMT_HOST_CLIENT && host->client) sig = rmt_client_event_signal(host->client, id);
   if (!sig) return 0;
-  b = rmt_host_alloc(host, sizeof *b);
+  b = lh_alloc(host, sizeof *b);
   if (!b) return luaL_error(L, "out of memory");
   memset(b, 0, sizeof *b);
   b->host = host;
@@ -390,7 +390,7 @@ static int l_net_listen(lua_State *L) {
   b->signal = sig;
   b->conn = rmt_signal_connect(sig, on_remote_event, b);
   if (b->conn == 0) {
-    rmt_host_free(host, b, sizeof *b);
+    lh_free(host, b, sizeof *b);
     return luaL_error(L, "out of memory");
   }
   b->next = host->bridges;
@@ -402,13 +402,13 @@ static int l_net_listen(lua_State *L) {
 static int l_net_unlisten(lua_State *L) {
   rmt_host *host = host_of(L);
   void *handle = lua_touserdata(L, 2);
-  rmt_host_bridge **pp;
+  lh_bridge **pp;
   for (pp = &host->bridges; *pp; pp = &(*pp)->next) {
     if (*pp == handle) {
-      rmt_host_bridge *b = *pp;
+      lh_bridge *b = *pp;
       *pp = b->next;
       if (b->signal && b->conn) rmt_signal_disconnect(b->signal, b->conn);
-      rmt_host_free(host, b, sizeof *b);
+      lh_free(host, b, sizeof *b);
       break;
     }
   }
@@ -416,11 +416,11 @@ static int l_net_unlisten(lua_State *L) {
 }
 
 /* One invoke bridge per remote, kept until destroy (handlers only point at it). */
-static rmt_host_bridge *invoke_bridge(rmt_host *host, rmt_remote_id id) {
-  rmt_host_bridge *b;
+static lh_bridge *invoke_bridge(rmt_host *host, rmt_remote_id id) {
+  lh_bridge *b;
   for (b = host->bridges; b; b = b->next)
     if (b->remote == id && b->signal == NULL) return b;
-  b = rmt_host_alloc(host, sizeof *b);
+  b = lh_alloc(host, sizeof *b);
   if (!b) return NULL;
   memset(b, 0, sizeof *b);
   b->host = host;
@@ -434,7 +434,7 @@ static int l_net_set_invoke(lua_State *L) {
   rmt_host *host = host_of(L);
   rmt_remote_id id = (rmt_remote_id)luaL_checknumber(L, 1);
   int on = lua_toboolean(L, 2);
-  rmt_host_bridge *b = invoke_bridge(host, id);
+  lh_bridge *b = invoke_bridge(host, id);
   int rc = 0;
   if (!b) return luaL_error(L, "out of memory");
   if (host->side == RMT_HOST_SERVER && host->server) {
@@ -455,7 +455,7 @@ static int l_net_fire(lua_State *L) {
   rmt_value *vals = NULL;
   rmt_error err;
   memset(&err, 0, sizeof err);
-  rc = rmt_lua_to_values(host, L, 3, n, RMT_CONV_NETWORK, &vals, &err);
+  rc = lh_lua_to_values(host, L, 3, n, RMT_CONV_NETWORK, &vals, &err);
   if (rc != 0) return raise_where(L, err.message);
   if (host->side == RMT_HOST_CLIENT) {
     rc = host->client ? rmt_client_fire(host->client, id, vals, (size_t)n, &err) : RMT_ESTATE;
@@ -488,9 +488,9 @@ static int l_net_invoke(lua_State *L) {
   if (lua_pushthread(L)) return raise_where(L, "cannot invoke from the main thread");
   lua_pop(L, 1);
   memset(&err, 0, sizeof err);
-  rc = rmt_lua_to_values(host, L, 3, n, RMT_CONV_NETWORK, &vals, &err);
+  rc = lh_lua_to_values(host, L, 3, n, RMT_CONV_NETWORK, &vals, &err);
   if (rc != 0) return raise_where(L, err.message);
-  ctx = rmt_host_alloc(host, sizeof *ctx);
+  ctx = lh_alloc(host, sizeof *ctx);
   if (!ctx) {
     rmt_values_free(vals, host->alloc);
     return luaL_error(L, "out of memory");
@@ -498,7 +498,7 @@ static int l_net_invoke(lua_State *L) {
   ctx->host = host;
   lua_pushthread(L);
   ctx->thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  ctx->token = rmt_sched_park(host, L, 1);
+  ctx->token = lh_sched_park(host, L, 1);
   if (host->side == RMT_HOST_CLIENT) {
     rc = host->client ? rmt_client_invoke(host->client, id, vals, (size_t)n, 0, on_invoke_done,
                                           ctx, &err)
@@ -512,7 +512,7 @@ static int l_net_invoke(lua_State *L) {
   if (rc != 0) {
     char msg[300];
     luaL_unref(L, LUA_REGISTRYINDEX, ctx->thread_ref);
-    rmt_host_free(host, ctx, sizeof *ctx);
+    lh_free(host, ctx, sizeof *ctx);
     /* the park stays harmless: nothing holds its token */
     snprintf(msg, sizeof msg, "%s", err.message[0] ? err.message : rmt_strerror(rc));
     return raise_where(L, msg);
@@ -533,10 +533,10 @@ static int l_net_complete(lua_State *L) {
     rmt_error err;
     int rc;
     memset(&err, 0, sizeof err);
-    rc = rmt_lua_to_values(host, L, 3, n, RMT_CONV_NETWORK, &vals, &err);
+    rc = lh_lua_to_values(host, L, 3, n, RMT_CONV_NETWORK, &vals, &err);
     if (rc != 0) {
       rmt_invocation_error(inv, err.message);
-      rmt_host_errorl(host, err.message, strlen(err.message));
+      lh_errorl(host, err.message, strlen(err.message));
       return 0;
     }
     rmt_invocation_return(inv, vals, (size_t)n);
@@ -588,7 +588,7 @@ static int l_net_kick(lua_State *L) {
   return 0;
 }
 
-void rmt_net_open(rmt_host *host, lua_State *L, int idx) {
+void lh_net_open(rmt_host *host, lua_State *L, int idx) {
   static const luaL_Reg fns[] = {
       {"net_enabled", l_net_enabled}, {"net_bind", l_net_bind},
       {"net_unbind", l_net_unbind},   {"net_listen", l_net_listen},
@@ -612,7 +612,7 @@ int rmt_host_attach_server(rmt_host *host, rmt_server *server) {
   if (!rmt_signal_connect(rmt_server_player_added(server), on_player_added, host) ||
       !rmt_signal_connect(rmt_server_player_removing(server), on_player_removing, host))
     return RMT_ENOMEM;
-  rmt_replica_attach_server(host);
+  lh_replica_attach_server(host);
   return 0;
 }
 
@@ -634,7 +634,7 @@ int rmt_host_attach_client(rmt_host *host, rmt_client *client) {
   if (!rmt_signal_connect(rmt_client_player_added(client), on_player_added, host) ||
       !rmt_signal_connect(rmt_client_player_removing(client), on_player_removing, host))
     return RMT_ENOMEM;
-  rmt_replica_attach_client(host);
+  lh_replica_attach_client(host);
   return 0;
 }
 
@@ -645,13 +645,13 @@ static int joined_body(rmt_host *host, lua_State *L, void *ud) {
   (void)L;
   (void)ud;
   push_player(host, me);
-  rmt_host_call_hook(host, "player_added", 4, 0);
+  lh_call_hook(host, "player_added", 4, 0);
   n = rmt_client_players(host->client, ids, sizeof ids / sizeof ids[0]);
   if (n > sizeof ids / sizeof ids[0]) n = sizeof ids / sizeof ids[0];
   for (i = 0; i < n; i++) {
     if (ids[i] == me) continue;
     push_player(host, ids[i]);
-    rmt_host_call_hook(host, "player_added", 4, 0);
+    lh_call_hook(host, "player_added", 4, 0);
   }
   return 0;
 }
@@ -669,13 +669,13 @@ void rmt_host_client_joined(rmt_host *host) {
          rmt_host_clock() < deadline) {
     if (rmt_client_service(host->client, 5) < 0) break;
   }
-  rmt_host_protect(host, joined_body, NULL, "players");
+  lh_protect(host, joined_body, NULL, "players");
 }
 
 /* Destroys the attached engine (completing its pending operations while Lua is off limits),
  * then frees the bridges. */
-void rmt_net_free(rmt_host *host) {
-  rmt_host_bridge *b = host->bridges;
+void lh_net_free(rmt_host *host) {
+  lh_bridge *b = host->bridges;
   flush_hidden_drops(host);
   host->closing = 1;
   if (host->server) rmt_server_destroy(host->server);
@@ -683,8 +683,8 @@ void rmt_net_free(rmt_host *host) {
   host->server = NULL;
   host->client = NULL;
   while (b) {
-    rmt_host_bridge *next = b->next;
-    rmt_host_free(host, b, sizeof *b);
+    lh_bridge *next = b->next;
+    lh_free(host, b, sizeof *b);
     b = next;
   }
   host->bridges = NULL;

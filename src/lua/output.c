@@ -32,7 +32,7 @@ static void write_all(int fd, const char *p, size_t n) {
 /* The first line becomes "[origin] text" (with "WARNING: "/"ERROR: " on stderr), every further
  * line "[origin]| text": a first line always has a space after the "]", so no message can
  * print a line that passes for the start or the continuation of another. The text has no
- * control bytes but tab and newline (rmt_host_emitl escaped them). Built into one buffer and
+ * control bytes but tab and newline (lh_emitl escaped them). Built into one buffer and
  * written with one write so concurrent processes do not interleave lines. */
 void rmt_host_default_output(void *ud, rmt_host_stream stream, const char *text) {
   rmt_host *host = ud;
@@ -44,7 +44,7 @@ void rmt_host_default_output(void *ud, rmt_host_stream stream, const char *text)
   for (p = text; *p; p++)
     if (*p == '\n') lines++;
   cap = strlen(text) + lines * (olen + 4) + strlen(tag) + 1;
-  buf = rmt_host_realloc(host, NULL, 0, cap);
+  buf = lh_realloc(host, NULL, 0, cap);
   if (!buf) return;
   p = text;
   for (;;) {
@@ -68,7 +68,7 @@ void rmt_host_default_output(void *ud, rmt_host_stream stream, const char *text)
     p = nl + 1;
   }
   write_all(fd, buf, len);
-  rmt_host_realloc(host, buf, cap, 0);
+  lh_realloc(host, buf, cap, 0);
 }
 
 /* ---- rate limit: warnings and errors, per source ---- */
@@ -106,7 +106,7 @@ static void emit_raw(rmt_host *host, rmt_host_stream stream, const char *text) {
   host->output(host->output_ud, stream, text);
 }
 
-static void summarize(rmt_host *host, rmt_out_slot *s) {
+static void summarize(rmt_host *host, lh_out_slot *s) {
   if (s->hidden) {
     char buf[RMT_OUT_KEY + 96];
     snprintf(buf, sizeof buf, "%u similar messages suppressed (at most %d a second): %.*s%s",
@@ -117,11 +117,11 @@ static void summarize(rmt_host *host, rmt_out_slot *s) {
   s->hidden = 0;
 }
 
-void rmt_host_output_tick(rmt_host *host, int final) {
-  double now = rmt_host_now(host);
+void lh_output_tick(rmt_host *host, int final) {
+  double now = lh_now(host);
   size_t i;
   for (i = 0; i < RMT_OUT_SLOTS; i++) {
-    rmt_out_slot *s = &host->outlim.slots[i];
+    lh_out_slot *s = &host->outlim.slots[i];
     if (!s->used) continue;
     if (final || now - s->start >= OUT_WINDOW) {
       summarize(host, s);
@@ -132,13 +132,13 @@ void rmt_host_output_tick(rmt_host *host, int final) {
 
 /* 1 if a line from this source may be shown now; otherwise it is counted for the summary. */
 static int admit(rmt_host *host, rmt_host_stream stream, const char *text, size_t len) {
-  rmt_out_limit *lim = &host->outlim;
+  lh_out_limit *lim = &host->outlim;
   char key[RMT_OUT_KEY];
   size_t klen = source_key(text, len, key), i;
-  rmt_out_slot *s = NULL, *free_slot = NULL, *oldest = NULL;
-  double now = rmt_host_now(host);
+  lh_out_slot *s = NULL, *free_slot = NULL, *oldest = NULL;
+  double now = lh_now(host);
   for (i = 0; i < RMT_OUT_SLOTS; i++) {
-    rmt_out_slot *x = &lim->slots[i];
+    lh_out_slot *x = &lim->slots[i];
     if (x->used && now - x->start >= OUT_WINDOW) { /* its window ended */
       summarize(host, x);
       x->used = 0;
@@ -178,19 +178,19 @@ static int admit(rmt_host *host, rmt_host_stream stream, const char *text, size_
 
 /* ---- long script names (chunk ids) ---- */
 
-long rmt_host_chunk_add(rmt_host *host, const char *name, size_t len) {
-  rmt_chunk_names *c = &host->chunks;
+long lh_chunk_add(rmt_host *host, const char *name, size_t len) {
+  lh_chunk_names *c = &host->chunks;
   char *copy;
   if (c->count >= RMT_CHUNK_MAX) return -1;
   if (c->count == c->cap) {
     unsigned ncap = c->cap ? c->cap * 2 : 16;
-    char **nn = rmt_host_realloc(host, c->names, c->cap * sizeof *nn, ncap * sizeof *nn);
+    char **nn = lh_realloc(host, c->names, c->cap * sizeof *nn, ncap * sizeof *nn);
     if (!nn) return -1;
     c->names = nn;
     c->cap = ncap;
   }
   if (len > RMT_CHUNK_NAME_MAX) len = RMT_CHUNK_NAME_MAX;
-  copy = rmt_host_realloc(host, NULL, 0, len + 1);
+  copy = lh_realloc(host, NULL, 0, len + 1);
   if (!copy) return -1;
   memcpy(copy, name, len);
   copy[len] = 0;
@@ -198,11 +198,11 @@ long rmt_host_chunk_add(rmt_host *host, const char *name, size_t len) {
   return (long)c->count++;
 }
 
-void rmt_host_chunk_free(rmt_host *host) {
-  rmt_chunk_names *c = &host->chunks;
+void lh_chunk_free(rmt_host *host) {
+  lh_chunk_names *c = &host->chunks;
   unsigned i;
-  for (i = 0; i < c->count; i++) rmt_host_realloc(host, c->names[i], strlen(c->names[i]) + 1, 0);
-  if (c->names) rmt_host_realloc(host, c->names, c->cap * sizeof *c->names, 0);
+  for (i = 0; i < c->count; i++) lh_realloc(host, c->names[i], strlen(c->names[i]) + 1, 0);
+  if (c->names) lh_realloc(host, c->names, c->cap * sizeof *c->names, 0);
   memset(c, 0, sizeof *c);
 }
 
@@ -218,7 +218,7 @@ static const char *chunk_at(const rmt_host *host, const char *text, size_t len, 
   return host->chunks.names[id];
 }
 
-size_t rmt_host_chunk_expand(const rmt_host *host, const char *text, size_t len, char *out) {
+size_t lh_chunk_expand(const rmt_host *host, const char *text, size_t len, char *out) {
   size_t i, n = 0, mlen;
   if (host->chunks.count == 0 || !memchr(text, 1, len)) {
     if (out) memcpy(out, text, len);
@@ -285,25 +285,25 @@ static void emit_expanded(rmt_host *host, rmt_host_stream stream, const char *te
     emit_raw(host, stream, text);
     return;
   }
-  buf = rmt_host_realloc(host, NULL, 0, n + 1);
+  buf = lh_realloc(host, NULL, 0, n + 1);
   if (!buf) return;
   escape(text, len, buf);
   buf[n] = 0;
   emit_raw(host, stream, buf);
-  rmt_host_realloc(host, buf, n + 1, 0);
+  lh_realloc(host, buf, n + 1, 0);
 }
 
-void rmt_host_emitl(rmt_host *host, rmt_host_stream stream, const char *text, size_t len) {
+void lh_emitl(rmt_host *host, rmt_host_stream stream, const char *text, size_t len) {
   size_t n;
   char *buf;
   if (host->chunks.count && memchr(text, 1, len)) { /* long script names by id: show them */
-    n = rmt_host_chunk_expand(host, text, len, NULL);
-    buf = rmt_host_realloc(host, NULL, 0, n + 1);
+    n = lh_chunk_expand(host, text, len, NULL);
+    buf = lh_realloc(host, NULL, 0, n + 1);
     if (buf) {
-      rmt_host_chunk_expand(host, text, len, buf);
+      lh_chunk_expand(host, text, len, buf);
       buf[n] = 0;
       emit_expanded(host, stream, buf, n);
-      rmt_host_realloc(host, buf, n + 1, 0);
+      lh_realloc(host, buf, n + 1, 0);
       return;
     }
   }
@@ -311,7 +311,7 @@ void rmt_host_emitl(rmt_host *host, rmt_host_stream stream, const char *text, si
 }
 
 void rmt_host_emit(rmt_host *host, rmt_host_stream stream, const char *text) {
-  rmt_host_emitl(host, stream, text, strlen(text));
+  lh_emitl(host, stream, text, strlen(text));
 }
 
 void rmt_host_emitf(rmt_host *host, rmt_host_stream stream, const char *fmt, ...) {
@@ -322,12 +322,12 @@ void rmt_host_emitf(rmt_host *host, rmt_host_stream stream, const char *fmt, ...
   n = vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   if (n < 0) return;
-  rmt_host_emitl(host, stream, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+  lh_emitl(host, stream, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
-void rmt_host_errorl(rmt_host *host, const char *text, size_t len) {
+void lh_errorl(rmt_host *host, const char *text, size_t len) {
   host->errors++;
-  rmt_host_emitl(host, RMT_HOST_ERROR, text, len);
+  lh_emitl(host, RMT_HOST_ERROR, text, len);
 }
 
 void rmt_host_error(rmt_host *host, const char *fmt, ...) {
@@ -339,5 +339,5 @@ void rmt_host_error(rmt_host *host, const char *fmt, ...) {
   va_end(ap);
   host->errors++;
   if (n < 0) return;
-  rmt_host_emitl(host, RMT_HOST_ERROR, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+  lh_emitl(host, RMT_HOST_ERROR, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
 }

@@ -53,7 +53,7 @@ static int l_list_dir(lua_State *L) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
     if (n == cap) {
       size_t ncap = cap ? cap * 2 : 32;
-      char **p = rmt_host_realloc(host, names, cap * sizeof *names, ncap * sizeof *names);
+      char **p = lh_realloc(host, names, cap * sizeof *names, ncap * sizeof *names);
       if (!p) {
         oom = 1;
         break;
@@ -62,7 +62,7 @@ static int l_list_dir(lua_State *L) {
       cap = ncap;
     }
     len = strlen(e->d_name) + 1;
-    names[n] = rmt_host_realloc(host, NULL, 0, len);
+    names[n] = lh_realloc(host, NULL, 0, len);
     if (!names[n]) {
       oom = 1;
       break;
@@ -72,8 +72,8 @@ static int l_list_dir(lua_State *L) {
   }
   closedir(d);
   if (oom) {
-    for (i = 0; i < n; i++) rmt_host_realloc(host, names[i], strlen(names[i]) + 1, 0);
-    rmt_host_realloc(host, names, cap * sizeof *names, 0);
+    for (i = 0; i < n; i++) lh_realloc(host, names[i], strlen(names[i]) + 1, 0);
+    lh_realloc(host, names, cap * sizeof *names, 0);
     lua_pushnil(L);
     lua_pushfstring(L, "%s: out of memory", path);
     return 2;
@@ -90,9 +90,9 @@ static int l_list_dir(lua_State *L) {
     lua_remove(L, -2);
     lua_setfield(L, -2, "dir");
     lua_rawseti(L, -2, (int)i + 1);
-    rmt_host_realloc(host, names[i], strlen(names[i]) + 1, 0);
+    lh_realloc(host, names[i], strlen(names[i]) + 1, 0);
   }
-  rmt_host_realloc(host, names, cap * sizeof *names, 0);
+  lh_realloc(host, names, cap * sizeof *names, 0);
   return 1;
 }
 
@@ -128,7 +128,7 @@ static int l_json_decode(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
   char err[160];
-  if (rmt_json_push(L, s, len, err, sizeof err) != 0) {
+  if (lh_json_push(L, s, len, err, sizeof err) != 0) {
     lua_pushnil(L);
     lua_pushstring(L, err);
     return 2;
@@ -136,7 +136,7 @@ static int l_json_decode(lua_State *L) {
   return 1;
 }
 
-void rmt_place_open(rmt_host *host, lua_State *L, int idx) {
+void lh_place_open(rmt_host *host, lua_State *L, int idx) {
   static const luaL_Reg fns[] = {{"is_dir", l_is_dir},         {"is_file", l_is_file},
                                  {"list_dir", l_list_dir},     {"read_file", l_read_file},
                                  {"json_decode", l_json_decode}, {NULL, NULL}};

@@ -81,7 +81,7 @@ static int l_rep_set_name(lua_State *L) {
 /* Converts the Lua value at idx like a remote argument (players become player refs). */
 static int to_value(rmt_host *host, lua_State *L, int idx, rmt_value **out, rmt_error *err) {
   memset(err, 0, sizeof *err);
-  return rmt_lua_to_values(host, L, idx, 1, RMT_CONV_NETWORK, out, err);
+  return lh_lua_to_values(host, L, idx, 1, RMT_CONV_NETWORK, out, err);
 }
 
 /* rep_set_value(id, value): the Value (nil is a nil Value, not "no Value"). */
@@ -152,7 +152,7 @@ static int l_rep_player_instance(lua_State *L) {
 
 static void push_one(rmt_host *host, lua_State *L, const rmt_value *v) {
   if (v) {
-    rmt_lua_push_values(host, L, v, 1, RMT_CONV_NETWORK, 0);
+    lh_lua_push_values(host, L, v, 1, RMT_CONV_NETWORK, 0);
   } else {
     lua_pushnil(L);
   }
@@ -225,7 +225,7 @@ static int replica_body(rmt_host *host, lua_State *L, void *ud) {
   } else {
     lua_pushnil(L);
   }
-  return rmt_host_call_hook(host, "replica", 3, 0);
+  return lh_call_hook(host, "replica", 3, 0);
 }
 
 /* Replica events go to Lua as they arrive, so they interleave with remote events in the
@@ -238,25 +238,25 @@ static void on_replica(void *ud, rmt_replica_event event, rmt_instance_id id,
   e.event = event;
   e.id = id;
   e.attribute = attribute;
-  rmt_host_protect(host, replica_body, &e, "replication");
+  lh_protect(host, replica_body, &e, "replication");
 }
 
 static int attach_body(rmt_host *host, lua_State *L, void *ud) {
   (void)L;
   (void)ud;
-  return rmt_host_call_hook(host, "rep_attach", 0, 0);
+  return lh_call_hook(host, "rep_attach", 0, 0);
 }
 
-void rmt_replica_attach_server(rmt_host *host) {
-  rmt_host_protect(host, attach_body, NULL, "replication");
+void lh_replica_attach_server(rmt_host *host) {
+  lh_protect(host, attach_body, NULL, "replication");
 }
 
-void rmt_replica_attach_client(rmt_host *host) {
-  rmt_host_protect(host, attach_body, NULL, "replication");
+void lh_replica_attach_client(rmt_host *host) {
+  lh_protect(host, attach_body, NULL, "replication");
   rmt_client_on_replica(host->client, on_replica, host);
 }
 
-void rmt_replica_open(rmt_host *host, lua_State *L, int idx) {
+void lh_replica_open(rmt_host *host, lua_State *L, int idx) {
   static const luaL_Reg fns[] = {{"rep_create", l_rep_create},
                                  {"rep_destroy", l_rep_destroy},
                                  {"rep_set_parent", l_rep_set_parent},

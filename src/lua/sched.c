@@ -10,7 +10,7 @@
 
 #define RMT_DEFER_BUDGET 100000 /* resumptions per drain, against defer-forever loops */
 
-int rmt_sched_init(rmt_host *host) {
+int lh_sched_init(rmt_host *host) {
   lua_State *L = host->L;
   memset(&host->sched, 0, sizeof host->sched);
   lua_newtable(L);
@@ -23,10 +23,10 @@ int rmt_sched_init(rmt_host *host) {
   return 0;
 }
 
-void rmt_sched_free(rmt_host *host) {
-  rmt_sched *s = &host->sched;
-  s->timers = rmt_host_realloc(host, s->timers, s->captimers * sizeof *s->timers, 0);
-  s->deferred = rmt_host_realloc(host, s->deferred, s->capdeferred * sizeof *s->deferred, 0);
+void lh_sched_free(rmt_host *host) {
+  lh_sched *s = &host->sched;
+  s->timers = lh_realloc(host, s->timers, s->captimers * sizeof *s->timers, 0);
+  s->deferred = lh_realloc(host, s->deferred, s->capdeferred * sizeof *s->deferred, 0);
   s->ntimers = s->captimers = s->ndeferred = s->capdeferred = 0;
 }
 
@@ -58,10 +58,10 @@ static void report_error(rmt_host *host, lua_State *co) {
     len = strlen(msg);
   }
   host->errors++;
-  rmt_host_emitl(host, RMT_HOST_ERROR, msg, len);
+  lh_emitl(host, RMT_HOST_ERROR, msg, len);
 }
 
-void rmt_sched_resume(rmt_host *host, lua_State *co, int nargs) {
+void lh_sched_resume(rmt_host *host, lua_State *co, int nargs) {
   int status;
   if (!thread_resumable(co)) {
     lua_pop(co, nargs);
@@ -83,7 +83,7 @@ static void waiting_push(rmt_host *host, lua_State *L) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, host->sched.waiting_ref);
 }
 
-double rmt_sched_park(rmt_host *host, lua_State *co, int busy) {
+double lh_sched_park(rmt_host *host, lua_State *co, int busy) {
   lua_State *L = host->L;
   double token = host->sched.next_token++;
   waiting_push(host, L);
@@ -118,7 +118,7 @@ static int unpark(rmt_host *host, lua_State *L, int idx, double token) {
   return 1;
 }
 
-int rmt_sched_wake(rmt_host *host, lua_State *L, int idx, double token, int nargs) {
+int lh_sched_wake(rmt_host *host, lua_State *L, int idx, double token, int nargs) {
   lua_State *co;
   idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
   if (host->closing || !lua_isthread(L, idx) || !unpark(host, L, idx, token)) {
@@ -131,11 +131,11 @@ int rmt_sched_wake(rmt_host *host, lua_State *L, int idx, double token, int narg
     return 0;
   }
   lua_xmove(L, co, nargs);
-  rmt_sched_resume(host, co, nargs);
+  lh_sched_resume(host, co, nargs);
   return 1;
 }
 
-int rmt_sched_busy(rmt_host *host) {
+int lh_sched_busy(rmt_host *host) {
   lua_State *L = host->L;
   int busy = 0;
   if (host->sched.ndeferred > 0) return 1;
@@ -155,16 +155,16 @@ int rmt_sched_busy(rmt_host *host) {
 
 /* ---- timer heap ---- */
 
-static int entry_before(const rmt_sched_entry *a, const rmt_sched_entry *b) {
+static int entry_before(const lh_sched_entry *a, const lh_sched_entry *b) {
   return a->when < b->when || (a->when == b->when && a->seq < b->seq);
 }
 
-static int timer_push(rmt_host *host, const rmt_sched_entry *e) {
-  rmt_sched *s = &host->sched;
+static int timer_push(rmt_host *host, const lh_sched_entry *e) {
+  lh_sched *s = &host->sched;
   size_t i;
   if (s->ntimers == s->captimers) {
     size_t ncap = s->captimers ? s->captimers * 2 : 64;
-    void *p = rmt_host_realloc(host, s->timers, s->captimers * sizeof *s->timers,
+    void *p = lh_realloc(host, s->timers, s->captimers * sizeof *s->timers,
                             ncap * sizeof *s->timers);
     if (!p) return RMT_ENOMEM;
     s->timers = p;
@@ -175,7 +175,7 @@ static int timer_push(rmt_host *host, const rmt_sched_entry *e) {
   s->timers[i].seq = s->seq++;
   while (i > 0) {
     size_t parent = (i - 1) / 2;
-    rmt_sched_entry tmp;
+    lh_sched_entry tmp;
     if (!entry_before(&s->timers[i], &s->timers[parent])) break;
     tmp = s->timers[i];
     s->timers[i] = s->timers[parent];
@@ -185,14 +185,14 @@ static int timer_push(rmt_host *host, const rmt_sched_entry *e) {
   return 0;
 }
 
-static rmt_sched_entry timer_pop(rmt_host *host) {
-  rmt_sched *s = &host->sched;
-  rmt_sched_entry top = s->timers[0];
+static lh_sched_entry timer_pop(rmt_host *host) {
+  lh_sched *s = &host->sched;
+  lh_sched_entry top = s->timers[0];
   size_t i = 0;
   s->timers[0] = s->timers[--s->ntimers];
   for (;;) {
     size_t l = 2 * i + 1, r = l + 1, m = i;
-    rmt_sched_entry tmp;
+    lh_sched_entry tmp;
     if (l < s->ntimers && entry_before(&s->timers[l], &s->timers[m])) m = l;
     if (r < s->ntimers && entry_before(&s->timers[r], &s->timers[m])) m = r;
     if (m == i) break;
@@ -204,11 +204,11 @@ static rmt_sched_entry timer_pop(rmt_host *host) {
   return top;
 }
 
-static int defer_push(rmt_host *host, const rmt_sched_entry *e) {
-  rmt_sched *s = &host->sched;
+static int defer_push(rmt_host *host, const lh_sched_entry *e) {
+  lh_sched *s = &host->sched;
   if (s->ndeferred == s->capdeferred) {
     size_t ncap = s->capdeferred ? s->capdeferred * 2 : 64;
-    void *p = rmt_host_realloc(host, s->deferred, s->capdeferred * sizeof *s->deferred,
+    void *p = lh_realloc(host, s->deferred, s->capdeferred * sizeof *s->deferred,
                             ncap * sizeof *s->deferred);
     if (!p) return RMT_ENOMEM;
     s->deferred = p;
@@ -218,12 +218,12 @@ static int defer_push(rmt_host *host, const rmt_sched_entry *e) {
   return 0;
 }
 
-double rmt_sched_next_timer(rmt_host *host) {
+double lh_sched_next_timer(rmt_host *host) {
   return host->sched.ntimers ? host->sched.timers[0].when : HUGE_VAL;
 }
 
 /* Resumes the thread of a scheduled entry if it still holds the entry's token. */
-static void fire_entry(rmt_host *host, rmt_sched_entry *e) {
+static void fire_entry(rmt_host *host, lh_sched_entry *e) {
   lua_State *L = host->L;
   lua_State *co;
   int nargs = 0;
@@ -236,10 +236,10 @@ static void fire_entry(rmt_host *host, rmt_sched_entry *e) {
   }
   co = lua_tothread(L, -1);
   if (e->is_wait) {
-    lua_pushnumber(co, rmt_host_now(host) - e->start);
+    lua_pushnumber(co, lh_now(host) - e->start);
     nargs = 1;
     if (e->is_wait == 2) {
-      lua_pushnumber(co, rmt_host_now(host));
+      lua_pushnumber(co, lh_now(host));
       nargs = 2;
     }
   } else if (e->args_ref != LUA_NOREF) {
@@ -257,12 +257,12 @@ static void fire_entry(rmt_host *host, rmt_sched_entry *e) {
     nargs = lua_gettop(co) - 1;
   }
   if (nargs < 0) nargs = 0;
-  rmt_sched_resume(host, co, nargs);
+  lh_sched_resume(host, co, nargs);
   lua_pop(L, 1);
 }
 
-void rmt_sched_run(rmt_host *host) {
-  rmt_sched *s = &host->sched;
+void lh_sched_run(rmt_host *host) {
+  lh_sched *s = &host->sched;
   int budget = RMT_DEFER_BUDGET;
   double now = host->now;
   /* Timers set by the threads this run resumes wait for the next run, even when due: with a
@@ -270,12 +270,12 @@ void rmt_sched_run(rmt_host *host) {
    * frame, and a `while true do task.wait() end` would never give the frame back. */
   uint64_t set_before = s->seq;
   while (s->ntimers > 0 && s->timers[0].when <= now && s->timers[0].seq < set_before) {
-    rmt_sched_entry e = timer_pop(host);
+    lh_sched_entry e = timer_pop(host);
     fire_entry(host, &e);
     if (host->closing) return;
   }
   while (s->ndeferred > 0 && budget-- > 0) {
-    rmt_sched_entry e = s->deferred[0];
+    lh_sched_entry e = s->deferred[0];
     memmove(s->deferred, s->deferred + 1, (s->ndeferred - 1) * sizeof *s->deferred);
     s->ndeferred--;
     fire_entry(host, &e);
@@ -292,8 +292,8 @@ static rmt_host *host_of(lua_State *L) {
 static int l_wait_common(lua_State *L, int legacy) {
   rmt_host *host = host_of(L);
   double t = luaL_optnumber(L, 1, 0);
-  double now = rmt_host_now(host);
-  rmt_sched_entry e;
+  double now = lh_now(host);
+  lh_sched_entry e;
   if (lua_pushthread(L)) return luaL_error(L, "cannot wait on the main thread");
   lua_pop(L, 1);
   if (!(t >= 0) || t != t) t = 0;
@@ -303,7 +303,7 @@ static int l_wait_common(lua_State *L, int legacy) {
   e.start = now;
   e.is_wait = legacy ? 2 : 1;
   e.args_ref = LUA_NOREF;
-  e.token = rmt_sched_park(host, L, 1);
+  e.token = lh_sched_park(host, L, 1);
   lua_pushthread(L);
   e.thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   if (timer_push(host, &e) != 0) return luaL_error(L, "out of memory");
@@ -360,7 +360,7 @@ static int l_task_spawn(lua_State *L) {
     lua_pushvalue(L, 1);
     lua_insert(L, 2);
     lua_xmove(L, co, nargs);
-    rmt_sched_resume(host, co, nargs);
+    lh_sched_resume(host, co, nargs);
     return 1;
   } else {
     lua_State *co;
@@ -368,22 +368,22 @@ static int l_task_spawn(lua_State *L) {
     co = lua_newthread(L);
     lua_insert(L, 1);
     lua_xmove(L, co, nargs + 1);
-    rmt_sched_resume(host, co, nargs);
+    lh_sched_resume(host, co, nargs);
     return 1;
   }
 }
 
 static int schedule(lua_State *L, double delay, int deferred) {
   rmt_host *host = host_of(L);
-  rmt_sched_entry e;
+  lh_sched_entry e;
   lua_State *co;
   int rc;
   memset(&e, 0, sizeof e);
   co = prepare_thread(L, &e.args_ref);
-  e.token = rmt_sched_park(host, co, 1);
+  e.token = lh_sched_park(host, co, 1);
   lua_pushvalue(L, -1);
   e.thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  e.when = rmt_host_now(host) + delay;
+  e.when = lh_now(host) + delay;
   e.start = e.when - delay;
   rc = deferred ? defer_push(host, &e) : timer_push(host, &e);
   if (rc != 0) return luaL_error(L, "out of memory");
@@ -420,7 +420,7 @@ static int l_park(lua_State *L) {
   rmt_host *host = host_of(L);
   if (lua_pushthread(L)) return luaL_error(L, "cannot yield the main thread");
   lua_pop(L, 1);
-  lua_pushnumber(L, rmt_sched_park(host, L, lua_toboolean(L, 1)));
+  lua_pushnumber(L, lh_sched_park(host, L, lua_toboolean(L, 1)));
   return 1;
 }
 
@@ -429,25 +429,25 @@ static int l_wake(lua_State *L) {
   double token = luaL_checknumber(L, 2);
   int nargs = lua_gettop(L) - 2;
   luaL_checktype(L, 1, LUA_TTHREAD);
-  lua_pushboolean(L, rmt_sched_wake(host, L, 1, token, nargs));
+  lua_pushboolean(L, lh_sched_wake(host, L, 1, token, nargs));
   return 1;
 }
 
 static int l_clock(lua_State *L) {
   rmt_host *host = host_of(L);
-  lua_pushnumber(L, rmt_host_now(host));
+  lua_pushnumber(L, lh_now(host));
   return 1;
 }
 
-void rmt_sched_spawn(rmt_host *host, lua_State *L, int nargs) {
+void lh_sched_spawn(rmt_host *host, lua_State *L, int nargs) {
   lua_State *co = lua_newthread(L);
   lua_insert(L, -(nargs + 2));
   lua_xmove(L, co, nargs + 1);
-  rmt_sched_resume(host, co, nargs);
+  lh_sched_resume(host, co, nargs);
   lua_pop(L, 1);
 }
 
-void rmt_sched_open(rmt_host *host, lua_State *L, int idx) {
+void lh_sched_open(rmt_host *host, lua_State *L, int idx) {
   static const luaL_Reg fns[] = {{"task_wait", l_task_wait}, {"wait", l_wait},
                                  {"task_spawn", l_task_spawn}, {"task_defer", l_task_defer},
                                  {"task_delay", l_task_delay}, {"task_cancel", l_task_cancel},

@@ -20,7 +20,7 @@
 /* The shortest digits that read back as n (Luau prints the shortest round-trip form), then
  * Luau's layout: fixed notation when the decimal point falls within -5..21 of the digits,
  * otherwise d.ddde+XX with at least two exponent digits. */
-size_t rmt_luau_num2str(char *out, double n) {
+size_t lh_luau_num2str(char *out, double n) {
   char tmp[40], digits[24];
   char *o = out;
   int prec, exp10, nd = 0, dot, i;
@@ -81,7 +81,7 @@ static int l_tostring(lua_State *L) {
   luaL_checkany(L, 1);
   if (lua_type(L, 1) == LUA_TNUMBER) {
     char buf[48];
-    size_t n = rmt_luau_num2str(buf, lua_tonumber(L, 1));
+    size_t n = lh_luau_num2str(buf, lua_tonumber(L, 1));
     lua_pushlstring(L, buf, n);
     return 1;
   }
@@ -1081,7 +1081,7 @@ static void set_fns(lua_State *L, const char *lib, const luaL_Reg *fns) {
   lua_pop(L, 1);
 }
 
-void rmt_stdlib_open(lua_State *L) {
+void lh_stdlib_open(lua_State *L) {
   static const luaL_Reg strfns[] = {
       {"pack", str_pack}, {"unpack", str_unpack}, {"packsize", str_packsize}, {NULL, NULL}};
   static const luaL_Reg mathfns[] = {

@@ -24,7 +24,7 @@ typedef struct color3 {
   float c[3];
 } color3;
 
-void rmt_format_number(char *buf, size_t cap, double n) {
+void lh_format_number(char *buf, size_t cap, double n) {
   if (n != n) {
     snprintf(buf, cap, "nan");
   } else if (isinf(n)) {
@@ -38,7 +38,7 @@ void rmt_format_number(char *buf, size_t cap, double n) {
 static void format_float(char *buf, size_t cap, float f) {
   int prec;
   if (f != f || isinf(f)) {
-    rmt_format_number(buf, cap, f);
+    lh_format_number(buf, cap, f);
     return;
   }
   if (f == 0) f = 0; /* no "-0" */
@@ -59,15 +59,15 @@ static void *check_udata(lua_State *L, int idx, const char *mt, const char *what
   return p;
 }
 
-const float *rmt_to_vector3(lua_State *L, int idx) {
+const float *lh_to_vector3(lua_State *L, int idx) {
   vec3 *v = check_udata(L, idx, MT_VECTOR3, "Vector3");
   return v ? v->v : NULL;
 }
-const float *rmt_to_cframe(lua_State *L, int idx) {
+const float *lh_to_cframe(lua_State *L, int idx) {
   cframe *c = check_udata(L, idx, MT_CFRAME, "CFrame");
   return c ? c->p : NULL;
 }
-const float *rmt_to_color3(lua_State *L, int idx) {
+const float *lh_to_color3(lua_State *L, int idx) {
   color3 *c = check_udata(L, idx, MT_COLOR3, "Color3");
   return c ? c->c : NULL;
 }
@@ -88,7 +88,7 @@ static color3 *check_color3(lua_State *L, int idx) {
   return c;
 }
 
-void rmt_push_vector3(lua_State *L, float x, float y, float z) {
+void lh_push_vector3(lua_State *L, float x, float y, float z) {
   vec3 *v = lua_newuserdata(L, sizeof *v);
   v->v[0] = x;
   v->v[1] = y;
@@ -97,7 +97,7 @@ void rmt_push_vector3(lua_State *L, float x, float y, float z) {
   lua_setmetatable(L, -2);
 }
 
-void rmt_push_cframe(lua_State *L, const float pos[3], const float rot[9]) {
+void lh_push_cframe(lua_State *L, const float pos[3], const float rot[9]) {
   cframe *c = lua_newuserdata(L, sizeof *c);
   memcpy(c->p, pos, sizeof c->p);
   memcpy(c->r, rot, sizeof c->r);
@@ -105,7 +105,7 @@ void rmt_push_cframe(lua_State *L, const float pos[3], const float rot[9]) {
   lua_setmetatable(L, -2);
 }
 
-void rmt_push_color3(lua_State *L, float r, float g, float b) {
+void lh_push_color3(lua_State *L, float r, float g, float b) {
   color3 *c = lua_newuserdata(L, sizeof *c);
   c->c[0] = r;
   c->c[1] = g;
@@ -123,7 +123,7 @@ static float v3_mag(const vec3 *a) {
 }
 
 static int v3_new(lua_State *L) {
-  rmt_push_vector3(L, (float)luaL_optnumber(L, 1, 0), (float)luaL_optnumber(L, 2, 0),
+  lh_push_vector3(L, (float)luaL_optnumber(L, 1, 0), (float)luaL_optnumber(L, 2, 0),
                    (float)luaL_optnumber(L, 3, 0));
   return 1;
 }
@@ -136,7 +136,7 @@ static int v3_dot(lua_State *L) {
 
 static int v3_cross(lua_State *L) {
   vec3 *a = check_vec3(L, 1), *b = check_vec3(L, 2);
-  rmt_push_vector3(L, a->v[1] * b->v[2] - a->v[2] * b->v[1],
+  lh_push_vector3(L, a->v[1] * b->v[2] - a->v[2] * b->v[1],
                    a->v[2] * b->v[0] - a->v[0] * b->v[2],
                    a->v[0] * b->v[1] - a->v[1] * b->v[0]);
   return 1;
@@ -145,7 +145,7 @@ static int v3_cross(lua_State *L) {
 static int v3_lerp(lua_State *L) {
   vec3 *a = check_vec3(L, 1), *b = check_vec3(L, 2);
   float t = (float)luaL_checknumber(L, 3);
-  rmt_push_vector3(L, a->v[0] + (b->v[0] - a->v[0]) * t, a->v[1] + (b->v[1] - a->v[1]) * t,
+  lh_push_vector3(L, a->v[0] + (b->v[0] - a->v[0]) * t, a->v[1] + (b->v[1] - a->v[1]) * t,
                    a->v[2] + (b->v[2] - a->v[2]) * t);
   return 1;
 }
@@ -173,9 +173,9 @@ static int v3_index(lua_State *L) {
   } else if (strcmp(k, "Unit") == 0 || strcmp(k, "unit") == 0) {
     float m = v3_mag(a);
     if (m == 0) {
-      rmt_push_vector3(L, NAN, NAN, NAN);
+      lh_push_vector3(L, NAN, NAN, NAN);
     } else {
-      rmt_push_vector3(L, a->v[0] / m, a->v[1] / m, a->v[2] / m);
+      lh_push_vector3(L, a->v[0] / m, a->v[1] / m, a->v[2] / m);
     }
   } else if (strcmp(k, "Dot") == 0) {
     lua_pushcfunction(L, v3_dot);
@@ -197,7 +197,7 @@ static int v3_arith(lua_State *L, char op) {
   int i;
   for (i = 0; i < 2; i++) {
     float *dst = i == 0 ? a : b;
-    const float *v = rmt_to_vector3(L, i + 1);
+    const float *v = lh_to_vector3(L, i + 1);
     if (v) {
       memcpy(dst, v, sizeof a);
     } else if (lua_type(L, i + 1) == LUA_TNUMBER && (op == '*' || op == '/')) {
@@ -217,7 +217,7 @@ static int v3_arith(lua_State *L, char op) {
     default: a[i] /= b[i]; break;
     }
   }
-  rmt_push_vector3(L, a[0], a[1], a[2]);
+  lh_push_vector3(L, a[0], a[1], a[2]);
   return 1;
 }
 static int v3_add(lua_State *L) { return v3_arith(L, '+'); }
@@ -226,11 +226,11 @@ static int v3_mul(lua_State *L) { return v3_arith(L, '*'); }
 static int v3_div(lua_State *L) { return v3_arith(L, '/'); }
 static int v3_unm(lua_State *L) {
   vec3 *a = check_vec3(L, 1);
-  rmt_push_vector3(L, -a->v[0], -a->v[1], -a->v[2]);
+  lh_push_vector3(L, -a->v[0], -a->v[1], -a->v[2]);
   return 1;
 }
 static int v3_eq(lua_State *L) {
-  const float *a = rmt_to_vector3(L, 1), *b = rmt_to_vector3(L, 2);
+  const float *a = lh_to_vector3(L, 1), *b = lh_to_vector3(L, 2);
   lua_pushboolean(L, a && b && a[0] == b[0] && a[1] == b[1] && a[2] == b[2]);
   return 1;
 }
@@ -286,7 +286,7 @@ static void cf_inverse(const cframe *a, cframe *out) {
 }
 
 static void push_cf(lua_State *L, const cframe *c) {
-  rmt_push_cframe(L, c->p, c->r);
+  lh_push_cframe(L, c->p, c->r);
 }
 
 static int cf_new(lua_State *L) {
@@ -296,11 +296,11 @@ static int cf_new(lua_State *L) {
   memset(c.p, 0, sizeof c.p);
   if (n == 0) {
     /* identity */
-  } else if (rmt_to_vector3(L, 1)) {
-    memcpy(c.p, rmt_to_vector3(L, 1), sizeof c.p);
+  } else if (lh_to_vector3(L, 1)) {
+    memcpy(c.p, lh_to_vector3(L, 1), sizeof c.p);
     if (n >= 2) {
       /* CFrame.new(pos, lookAt): -Z faces lookAt, world up is Y */
-      const float *at = rmt_to_vector3(L, 2);
+      const float *at = lh_to_vector3(L, 2);
       float f[3], r[3], u[3], m;
       if (!at) return luaL_typerror(L, 2, "Vector3");
       f[0] = at[0] - c.p[0];
@@ -392,7 +392,7 @@ static int cf_components(lua_State *L) {
 static int cf_point_world(lua_State *L) {
   float out[3];
   cf_point(check_cframe(L, 1), check_vec3(L, 2)->v, out);
-  rmt_push_vector3(L, out[0], out[1], out[2]);
+  lh_push_vector3(L, out[0], out[1], out[2]);
   return 1;
 }
 
@@ -401,7 +401,7 @@ static int cf_point_object(lua_State *L) {
   float out[3];
   cf_inverse(check_cframe(L, 1), &inv);
   cf_point(&inv, check_vec3(L, 2)->v, out);
-  rmt_push_vector3(L, out[0], out[1], out[2]);
+  lh_push_vector3(L, out[0], out[1], out[2]);
   return 1;
 }
 
@@ -424,7 +424,7 @@ static int cf_index(lua_State *L) {
   cframe *c = check_cframe(L, 1);
   const char *k = luaL_checkstring(L, 2);
   if (strcmp(k, "Position") == 0 || strcmp(k, "p") == 0) {
-    rmt_push_vector3(L, c->p[0], c->p[1], c->p[2]);
+    lh_push_vector3(L, c->p[0], c->p[1], c->p[2]);
   } else if (strcmp(k, "X") == 0 || strcmp(k, "x") == 0) {
     lua_pushnumber(L, c->p[0]);
   } else if (strcmp(k, "Y") == 0 || strcmp(k, "y") == 0) {
@@ -432,14 +432,14 @@ static int cf_index(lua_State *L) {
   } else if (strcmp(k, "Z") == 0 || strcmp(k, "z") == 0) {
     lua_pushnumber(L, c->p[2]);
   } else if (strcmp(k, "LookVector") == 0 || strcmp(k, "lookVector") == 0) {
-    rmt_push_vector3(L, -c->r[2], -c->r[5], -c->r[8]);
+    lh_push_vector3(L, -c->r[2], -c->r[5], -c->r[8]);
   } else if (strcmp(k, "RightVector") == 0) {
-    rmt_push_vector3(L, c->r[0], c->r[3], c->r[6]);
+    lh_push_vector3(L, c->r[0], c->r[3], c->r[6]);
   } else if (strcmp(k, "UpVector") == 0) {
-    rmt_push_vector3(L, c->r[1], c->r[4], c->r[7]);
+    lh_push_vector3(L, c->r[1], c->r[4], c->r[7]);
   } else if (strcmp(k, "Rotation") == 0) {
     static const float zero[3] = {0, 0, 0};
-    rmt_push_cframe(L, zero, c->r);
+    lh_push_cframe(L, zero, c->r);
   } else if (strcmp(k, "Inverse") == 0) {
     lua_pushcfunction(L, cf_inverse_l);
   } else if (strcmp(k, "GetComponents") == 0 || strcmp(k, "components") == 0) {
@@ -460,14 +460,14 @@ static int cf_index(lua_State *L) {
 
 static int cf_mul_l(lua_State *L) {
   cframe *a = check_cframe(L, 1);
-  if (rmt_to_cframe(L, 2)) {
+  if (lh_to_cframe(L, 2)) {
     cframe r;
     cf_mul(a, check_cframe(L, 2), &r);
     push_cf(L, &r);
-  } else if (rmt_to_vector3(L, 2)) {
+  } else if (lh_to_vector3(L, 2)) {
     float out[3];
-    cf_point(a, rmt_to_vector3(L, 2), out);
-    rmt_push_vector3(L, out[0], out[1], out[2]);
+    cf_point(a, lh_to_vector3(L, 2), out);
+    lh_push_vector3(L, out[0], out[1], out[2]);
   } else {
     return luaL_error(L, "invalid argument #2 to 'mul' (CFrame or Vector3 expected, got %s)",
                       luaL_typename(L, 2));
@@ -477,7 +477,7 @@ static int cf_mul_l(lua_State *L) {
 
 static int cf_addsub(lua_State *L, float sign) {
   cframe c = *check_cframe(L, 1);
-  const float *v = rmt_to_vector3(L, 2);
+  const float *v = lh_to_vector3(L, 2);
   int i;
   if (!v) return luaL_typerror(L, 2, "Vector3");
   for (i = 0; i < 3; i++) c.p[i] += sign * v[i];
@@ -488,7 +488,7 @@ static int cf_add(lua_State *L) { return cf_addsub(L, 1); }
 static int cf_sub(lua_State *L) { return cf_addsub(L, -1); }
 
 static int cf_eq(lua_State *L) {
-  const float *a = rmt_to_cframe(L, 1), *b = rmt_to_cframe(L, 2);
+  const float *a = lh_to_cframe(L, 1), *b = lh_to_cframe(L, 2);
   lua_pushboolean(L, a && b && memcmp(a, b, 12 * sizeof(float)) == 0);
   return 1;
 }
@@ -511,12 +511,12 @@ static int cf_tostring(lua_State *L) {
 /* ---- Color3 ---- */
 
 static int c3_new(lua_State *L) {
-  rmt_push_color3(L, (float)luaL_optnumber(L, 1, 0), (float)luaL_optnumber(L, 2, 0),
+  lh_push_color3(L, (float)luaL_optnumber(L, 1, 0), (float)luaL_optnumber(L, 2, 0),
                   (float)luaL_optnumber(L, 3, 0));
   return 1;
 }
 static int c3_from_rgb(lua_State *L) {
-  rmt_push_color3(L, (float)(luaL_optnumber(L, 1, 0) / 255.0),
+  lh_push_color3(L, (float)(luaL_optnumber(L, 1, 0) / 255.0),
                   (float)(luaL_optnumber(L, 2, 0) / 255.0),
                   (float)(luaL_optnumber(L, 3, 0) / 255.0));
   return 1;
@@ -537,13 +537,13 @@ static int c3_from_hsv(lua_State *L) {
   case 4: r = t, g = p, b = v; break;
   default: r = v, g = p, b = q; break;
   }
-  rmt_push_color3(L, (float)r, (float)g, (float)b);
+  lh_push_color3(L, (float)r, (float)g, (float)b);
   return 1;
 }
 static int c3_lerp(lua_State *L) {
   color3 *a = check_color3(L, 1), *b = check_color3(L, 2);
   float t = (float)luaL_checknumber(L, 3);
-  rmt_push_color3(L, a->c[0] + (b->c[0] - a->c[0]) * t, a->c[1] + (b->c[1] - a->c[1]) * t,
+  lh_push_color3(L, a->c[0] + (b->c[0] - a->c[0]) * t, a->c[1] + (b->c[1] - a->c[1]) * t,
                   a->c[2] + (b->c[2] - a->c[2]) * t);
   return 1;
 }
@@ -577,7 +577,7 @@ static int c3_index(lua_State *L) {
   return 1;
 }
 static int c3_eq(lua_State *L) {
-  const float *a = rmt_to_color3(L, 1), *b = rmt_to_color3(L, 2);
+  const float *a = lh_to_color3(L, 1), *b = lh_to_color3(L, 2);
   lua_pushboolean(L, a && b && a[0] == b[0] && a[1] == b[1] && a[2] == b[2]);
   return 1;
 }
@@ -604,7 +604,7 @@ static void make_meta(lua_State *L, const char *name, const char *type_name,
   lua_pop(L, 1);
 }
 
-void rmt_types_open(lua_State *L) {
+void lh_types_open(lua_State *L) {
   static const luaL_Reg v3_meta[] = {{"__index", v3_index}, {"__add", v3_add},
                                      {"__sub", v3_sub},     {"__mul", v3_mul},
                                      {"__div", v3_div},     {"__unm", v3_unm},
@@ -627,15 +627,15 @@ void rmt_types_open(lua_State *L) {
 
   lua_newtable(L);
   luaL_register(L, NULL, v3_lib);
-  rmt_push_vector3(L, 0, 0, 0);
+  lh_push_vector3(L, 0, 0, 0);
   lua_setfield(L, -2, "zero");
-  rmt_push_vector3(L, 1, 1, 1);
+  lh_push_vector3(L, 1, 1, 1);
   lua_setfield(L, -2, "one");
-  rmt_push_vector3(L, 1, 0, 0);
+  lh_push_vector3(L, 1, 0, 0);
   lua_setfield(L, -2, "xAxis");
-  rmt_push_vector3(L, 0, 1, 0);
+  lh_push_vector3(L, 0, 1, 0);
   lua_setfield(L, -2, "yAxis");
-  rmt_push_vector3(L, 0, 0, 1);
+  lh_push_vector3(L, 0, 0, 1);
   lua_setfield(L, -2, "zAxis");
   lua_setglobal(L, "Vector3");
 
@@ -643,7 +643,7 @@ void rmt_types_open(lua_State *L) {
   luaL_register(L, NULL, cf_lib);
   {
     static const float zero[3] = {0, 0, 0};
-    rmt_push_cframe(L, zero, IDENTITY);
+    lh_push_cframe(L, zero, IDENTITY);
     lua_setfield(L, -2, "identity");
   }
   lua_setglobal(L, "CFrame");
