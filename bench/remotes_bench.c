@@ -146,7 +146,7 @@ static void on_player_added(void *ud, const rmt_value *args, size_t nargs) {
   if (nargs < 1 || args[0].type != RMT_TPLAYER) return;
   const char *name = rmt_server_player_name(s->server, args[0].as.player);
   uint32_t index = name && name[0] == 'c' ? (uint32_t)strtoul(name + 1, NULL, 10) : 0;
-  rmt_server_set_player_data(s->server, args[0].as.player, (void *)(uintptr_t)(index + 1));
+  rmt_server_player_set_data(s->server, args[0].as.player, (void *)(uintptr_t)(index + 1));
   s->clients++;
   if (s->hooks.joined) s->hooks.joined(s->hooks.ud, index);
 }
@@ -193,13 +193,13 @@ bench_server *bsrv_create(uint32_t max_clients, const bench_server_hooks *hooks)
     free(s);
     return NULL;
   }
-  if (rmt_server_create_remote(s->server, "Bench/Fire", RMT_REMOTE_EVENT, &s->fire, &err) != RMT_OK ||
-      rmt_server_create_remote(s->server, "Bench/Broadcast", RMT_REMOTE_EVENT, &s->broadcast, &err) != RMT_OK ||
-      rmt_server_create_remote(s->server, "Bench/Invoke", RMT_REMOTE_FUNCTION, &s->invoke, &err) != RMT_OK ||
-      !rmt_signal_connect(rmt_server_event_signal(s->server, s->fire), on_fire, s) ||
+  if (rmt_server_remote_create(s->server, "Bench/Fire", RMT_REMOTE_EVENT, &s->fire, &err) != RMT_OK ||
+      rmt_server_remote_create(s->server, "Bench/Broadcast", RMT_REMOTE_EVENT, &s->broadcast, &err) != RMT_OK ||
+      rmt_server_remote_create(s->server, "Bench/Invoke", RMT_REMOTE_FUNCTION, &s->invoke, &err) != RMT_OK ||
+      !rmt_signal_connect(rmt_server_remote_signal(s->server, s->fire), on_fire, s) ||
       !rmt_signal_connect(rmt_server_player_added(s->server), on_player_added, s) ||
       !rmt_signal_connect(rmt_server_player_removing(s->server), on_player_removing, s) ||
-      rmt_server_on_invoke(s->server, s->invoke, on_invoke, s) != RMT_OK) {
+      rmt_server_remote_on_invoke(s->server, s->invoke, on_invoke, s) != RMT_OK) {
     fprintf(stderr, "server setup: %s\n", err.message[0] ? err.message : "a signal or handler");
     rmt_server_destroy(s->server);
     free(s);
@@ -256,7 +256,7 @@ static void on_result(void *ud, int status, const rmt_value *results, size_t nre
   if (status == RMT_OK) {
     c->completed++;
   } else if (status != RMT_ECANCELED) {
-    fprintf(stderr, "invoke failed: %s (%s)\n", rmt_err_name(status), message);
+    fprintf(stderr, "invoke failed: %s (%s)\n", rmt_status_name(status), message);
     c->failed++;
   }
 }
@@ -264,7 +264,7 @@ static void on_result(void *ud, int status, const rmt_value *results, size_t nre
 static void on_disconnect(void *ud, int status, const char *reason) {
   bench_client *c = ud;
   (void)c;
-  fprintf(stderr, "bench remotes: client disconnected: %s (%s)\n", rmt_err_name(status), reason);
+  fprintf(stderr, "bench remotes: client disconnected: %s (%s)\n", rmt_status_name(status), reason);
 }
 
 bench_client *bcli_create(uint16_t port, uint32_t index) {
@@ -291,11 +291,11 @@ bench_client *bcli_create(uint16_t port, uint32_t index) {
 
 /* Once joined: look the remotes up by name and listen, as an application would. */
 static int client_setup(bench_client *c) {
-  c->fire = rmt_client_find_remote(c->client, "Bench/Fire");
-  c->broadcast = rmt_client_find_remote(c->client, "Bench/Broadcast");
-  c->invoke = rmt_client_find_remote(c->client, "Bench/Invoke");
+  c->fire = rmt_client_remote_find(c->client, "Bench/Fire");
+  c->broadcast = rmt_client_remote_find(c->client, "Bench/Broadcast");
+  c->invoke = rmt_client_remote_find(c->client, "Bench/Invoke");
   if (!c->fire || !c->broadcast || !c->invoke) return -1;
-  if (!rmt_signal_connect(rmt_client_event_signal(c->client, c->broadcast), on_broadcast, c))
+  if (!rmt_signal_connect(rmt_client_remote_signal(c->client, c->broadcast), on_broadcast, c))
     return -1;
   c->ready = 1;
   return 0;
@@ -307,7 +307,7 @@ int bcli_service(bench_client *c, uint32_t timeout_ms) {
     fprintf(stderr, "rmt_client_service: %s\n", rmt_client_disconnect_reason(c->client));
     return r;
   }
-  if (!c->ready && rmt_client_get_state(c->client) == RMT_CLIENT_CONNECTED &&
+  if (!c->ready && rmt_client_state(c->client) == RMT_CLIENT_CONNECTED &&
       client_setup(c) != 0) {
     fprintf(stderr, "client setup: remotes not found\n");
     return -1;
@@ -316,7 +316,7 @@ int bcli_service(bench_client *c, uint32_t timeout_ms) {
 }
 
 int bcli_state(const bench_client *c) {
-  rmt_client_state state = rmt_client_get_state(c->client);
+  rmt_connection_state state = rmt_client_state(c->client);
   if (state == RMT_CLIENT_DISCONNECTED) return -1;
   return c->ready;
 }

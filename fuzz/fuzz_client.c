@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   rmt__client_feed(client, &p);
   /* Listen on whatever exists so the dispatch path runs too. */
   for (rmt_remote_id id = 1; id < 8; id++) {
-    rmt_signal *sig = rmt_client_event_signal(client, id);
+    rmt_signal *sig = rmt_client_remote_signal(client, id);
     if (sig && !rmt_signal_listener_count(sig)) rmt_signal_connect(sig, listener, NULL);
   }
   return 0;

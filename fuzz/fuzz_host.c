@@ -704,7 +704,7 @@ static void setup_server(void) {
   if (rmt_host_run_string(srv.host, SERVER_PLACE, "server.lua") != 0) abort();
   step_frames(&srv, 2);
   for (size_t i = 0; i < NREM; i++) {
-    srv.ids[i] = rmt_server_find_remote(server, remote_names[i]);
+    srv.ids[i] = rmt_server_remote_find(server, remote_names[i]);
     if (!srv.ids[i]) {
       fprintf(stderr, "fuzz_host: the server place did not bind %s\n", remote_names[i]);
       abort();
@@ -746,7 +746,7 @@ static void setup_client(void) {
   rmt__client_feed(client, &p);
   rmt_buf_free(&body);
   rmt_buf_free(&msg);
-  if (rmt_client_get_state(client) != RMT_CLIENT_CONNECTED) {
+  if (rmt_client_state(client) != RMT_CLIENT_CONNECTED) {
     fprintf(stderr, "fuzz_host: the fed WELCOME did not open the session\n");
     abort();
   }
@@ -805,7 +805,7 @@ static void on_hook(void *ud, const rmt_value *args, size_t nargs) {
   const op *o = &sin_.tree_ops[sin_.next_tree++];
   rmt_player_id players[2] = {args[0].as.player, args[0].as.player + 1};
   fed_player = args[0].as.player;
-  fire_tree(rmt_server_event_signal(server, remote_of(&srv, o->sel)), o, players, 2, 1);
+  fire_tree(rmt_server_remote_signal(server, remote_of(&srv, o->sel)), o, players, 2, 1);
 }
 
 static void server_input_run(const uint8_t *data, size_t size) {
@@ -818,8 +818,8 @@ static void server_input_run(const uint8_t *data, size_t size) {
   rmt_player_id players[2] = {fed_player + 1, fed_player};
   static const uint8_t empty_args[] = {0x90};
   if (!hook_id) {
-    rmt_server_create_remote(server, "FuzzHook", RMT_REMOTE_EVENT, &hook_id, NULL);
-    rmt_signal_connect(rmt_server_event_signal(server, hook_id), on_hook, NULL);
+    rmt_server_remote_create(server, "FuzzHook", RMT_REMOTE_EVENT, &hook_id, NULL);
+    rmt_signal_connect(rmt_server_remote_signal(server, hook_id), on_hook, NULL);
   }
   sin_.ntree = sin_.next_tree = 0;
   packets[n++] = (rmt_fed_packet){hello, sizeof hello, RMT_CHANNEL_RELIABLE};
@@ -864,7 +864,7 @@ static void client_input_run(const uint8_t *data, size_t size) {
     int channel = RMT_CHANNEL_RELIABLE;
     b.len = body.len = 0;
     if (o.code == 6) {
-      fire_tree(rmt_client_event_signal(client, remote_of(&cli, o.sel)), &o, players, nplayers,
+      fire_tree(rmt_client_remote_signal(client, remote_of(&cli, o.sel)), &o, players, nplayers,
                 0);
     } else if (o.code == 10) {
       unsigned idx = o.sel % FUZZ_PLAYERS;

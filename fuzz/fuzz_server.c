@@ -38,21 +38,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   server = rmt_server_create(&cfg, NULL);
   if (!server) return 1;
   rmt_remote_id id;
-  rmt_server_create_remote(server, "Ev", RMT_REMOTE_EVENT, &id, NULL);
-  rmt_signal_connect(rmt_server_event_signal(server, id), listener, NULL);
-  rmt_server_create_remote(server, "Un", RMT_UNRELIABLE_REMOTE_EVENT, &id, NULL);
-  rmt_signal_connect(rmt_server_event_signal(server, id), listener, NULL);
-  rmt_server_create_remote(server, "Fn", RMT_REMOTE_FUNCTION, &id, NULL);
-  rmt_server_on_invoke(server, id, echo, NULL);
-  rmt_server_create_remote(server, "Queued", RMT_REMOTE_EVENT, NULL, NULL);
+  rmt_server_remote_create(server, "Ev", RMT_REMOTE_EVENT, &id, NULL);
+  rmt_signal_connect(rmt_server_remote_signal(server, id), listener, NULL);
+  rmt_server_remote_create(server, "Un", RMT_UNRELIABLE_REMOTE_EVENT, &id, NULL);
+  rmt_signal_connect(rmt_server_remote_signal(server, id), listener, NULL);
+  rmt_server_remote_create(server, "Fn", RMT_REMOTE_FUNCTION, &id, NULL);
+  rmt_server_remote_on_invoke(server, id, echo, NULL);
+  rmt_server_remote_create(server, "Queued", RMT_REMOTE_EVENT, NULL, NULL);
   /* Id 6 and 7: declared argument types, checked after decoding. */
-  rmt_server_create_remote(server, "Typed", RMT_REMOTE_EVENT, &id, NULL);
-  rmt_signal_connect(rmt_server_event_signal(server, id), listener, NULL);
-  rmt_server_set_schema(server, id, "\"vote\" | \"purchase\", (\"yes\" | \"no\")?", NULL);
-  rmt_server_create_remote(server, "TypedFn", RMT_REMOTE_FUNCTION, &id, NULL);
-  rmt_server_on_invoke(server, id, echo, NULL);
-  rmt_server_set_schema(server, id, "{name: string(1..20), count: number(int, 0..99)}, Vector3?", NULL);
-  rmt_server_create_remote(server, "NoHandler", RMT_REMOTE_FUNCTION, NULL, NULL);
+  rmt_server_remote_create(server, "Typed", RMT_REMOTE_EVENT, &id, NULL);
+  rmt_signal_connect(rmt_server_remote_signal(server, id), listener, NULL);
+  rmt_server_remote_set_schema(server, id, "\"vote\" | \"purchase\", (\"yes\" | \"no\")?", NULL);
+  rmt_server_remote_create(server, "TypedFn", RMT_REMOTE_FUNCTION, &id, NULL);
+  rmt_server_remote_on_invoke(server, id, echo, NULL);
+  rmt_server_remote_set_schema(server, id, "{name: string(1..20), count: number(int, 0..99)}, Vector3?", NULL);
+  rmt_server_remote_create(server, "NoHandler", RMT_REMOTE_FUNCTION, NULL, NULL);
   return 0;
 }
 

@@ -5,7 +5,7 @@
  *
  * Conventions that hold for every function below:
  *  - One error channel: functions that can fail return an int status, 0 (RMT_OK) or a
- *    negative RMT_E* code (rmt_strerror()/rmt_err_name() describe it); those that have more
+ *    negative RMT_E* code (rmt_strerror()/rmt_status_name() describe it); those that have more
  *    to say than the code take a last `rmt_error *err` (nullable) and fill a sentence there.
  *    There is no "last error" state. Functions returning a pointer or id return NULL or 0
  *    for "none" and say so; no return value means a status in one case and data in another.
@@ -61,7 +61,7 @@ RMT_API const char *rmt_version_string(void);
  * Errors
  * ------------------------------------------------------------------------------------- */
 
-/* X(name, code, message): one list generates the enum, rmt_strerror and rmt_err_name. */
+/* X(name, code, message): one list generates the enum, rmt_strerror and rmt_status_name. */
 #define RMT_ERRNO_MAP(X)                                                             \
   X(OK, 0, "success")                                                                \
   X(EINVAL, -1, "invalid argument")                                                  \
@@ -100,7 +100,7 @@ typedef enum rmt_status {
 
 /* Static strings; never NULL ("unknown error" for codes not in the map). */
 RMT_API const char *rmt_strerror(int status);
-RMT_API const char *rmt_err_name(int status);
+RMT_API const char *rmt_status_name(int status);
 
 /* Detailed error out-parameter. `message` is always NUL-terminated; empty on success;
  * longer messages are cut to fit. */
@@ -571,7 +571,7 @@ RMT_API const char *rmt_drop_reason_name(rmt_drop_reason reason);
  * `remote` is 0 when the message named no known remote; `detail` is never NULL: the rule
  * that failed in words (a schema's message, e.g. `argument 2: expected number, got string`,
  * a decoder's, a size limit's) or "" when the reason says it all. The hook may kick the
- * player (rmt_server_kick is safe here; the player stays queryable until PlayerRemoving).
+ * player (rmt_server_player_kick is safe here; the player stays queryable until PlayerRemoving).
  * Once a player is kicked nothing more from it is read, so no further drops arrive for it. */
 typedef void (*rmt_drop_fn)(void *ud, rmt_player_id player, rmt_remote_id remote,
                             rmt_drop_reason reason, const char *detail);
@@ -619,7 +619,7 @@ typedef int (*rmt_verify_fn)(void *ud, const uint8_t *ticket, size_t ticket_len,
  * milliseconds so one clock can also drive the Lua host's scheduler, whose frame deltas need
  * finer steps than a millisecond. Not on it: ENet's own time (enet_time_get: retransmission,
  * peer_timeout_ms, pings), which cannot be injected, and the calls that block the caller
- * (rmt_client_wait_connected, rmt_client_wait_remote_sync, the linger in destroy), which bound
+ * (rmt_client_wait_connected, rmt_client_remote_wait_sync, the linger in destroy), which bound
  * real time because nothing can advance a clock while they block. Called from service and
  * from API calls, on the thread that uses the server or client. */
 typedef uint64_t (*rmt_clock_fn)(void *ud);
@@ -682,14 +682,14 @@ RMT_API int rmt_server_flush(rmt_server *server);
 
 /* Registry ("ReplicatedStorage"). Names are paths such as "Remotes/PlayerAction" (1..200
  * bytes, no empty segments). Clients learn every change as it happens. */
-RMT_API int rmt_server_create_remote(rmt_server *server, const char *name, rmt_remote_kind kind,
+RMT_API int rmt_server_remote_create(rmt_server *server, const char *name, rmt_remote_kind kind,
                                      rmt_remote_id *out_id, rmt_error *err);
-RMT_API int rmt_server_destroy_remote(rmt_server *server, rmt_remote_id remote);
-RMT_API rmt_remote_id rmt_server_find_remote(const rmt_server *server, const char *name);
+RMT_API int rmt_server_remote_destroy(rmt_server *server, rmt_remote_id remote);
+RMT_API rmt_remote_id rmt_server_remote_find(const rmt_server *server, const char *name);
 /* The remote's name; NULL for an id the server does not know (or one destroyed). */
 RMT_API const char *rmt_server_remote_name(const rmt_server *server, rmt_remote_id remote);
 /* Per-remote rate override applying to every player (e.g. 2/s for a purchase remote). */
-RMT_API int rmt_server_set_remote_rate(rmt_server *server, rmt_remote_id remote, rmt_rate rate);
+RMT_API int rmt_server_remote_set_rate(rmt_server *server, rmt_remote_id remote, rmt_rate rate);
 /* Declares the arguments clients must send to `remote` (schema text as for
  * rmt_schema_parse; NULL clears). Checked after decoding and before any listener or
  * handler runs: a fire that fails is dropped (RMT_DROP_SCHEMA, counted per player and per
@@ -697,17 +697,17 @@ RMT_API int rmt_server_set_remote_rate(rmt_server *server, rmt_remote_id remote,
  * with RMT_EBADARGS and `bad arguments: <message>`. Queued events are checked when they
  * are delivered. On a parse error the previous schema stays and err says why. Safe to call
  * from a listener. */
-RMT_API int rmt_server_set_schema(rmt_server *server, rmt_remote_id remote, const char *schema,
+RMT_API int rmt_server_remote_set_schema(rmt_server *server, rmt_remote_id remote, const char *schema,
                                   rmt_error *err);
 
 /* OnServerEvent for a RemoteEvent or UnreliableRemoteEvent: args[0] is the player. Events
  * that arrive while the signal has no listener are queued (config.queue_limit) and
  * delivered in order at the next service after a listener connects. */
-RMT_API rmt_signal *rmt_server_event_signal(rmt_server *server, rmt_remote_id remote);
+RMT_API rmt_signal *rmt_server_remote_signal(rmt_server *server, rmt_remote_id remote);
 /* OnServerInvoke: one handler per RemoteFunction; setting again replaces, NULL clears.
  * args[0] is the player. Invocations arriving with no handler wait for one until the
  * caller's timeout, then fail with RMT_ENOHANDLER. */
-RMT_API int rmt_server_on_invoke(rmt_server *server, rmt_remote_id remote,
+RMT_API int rmt_server_remote_on_invoke(rmt_server *server, rmt_remote_id remote,
                                  rmt_invoke_fn handler, void *ud);
 
 /* Fires: args are encoded once and batched per recipient. */
@@ -737,11 +737,11 @@ RMT_API size_t rmt_server_players(const rmt_server *server, rmt_player_id *out, 
 RMT_API const char *rmt_server_player_name(const rmt_server *server, rmt_player_id player);
 RMT_API uint64_t rmt_server_player_user_id(const rmt_server *server, rmt_player_id player);
 /* Application pointer per player; NULL for unknown players. */
-RMT_API void rmt_server_set_player_data(rmt_server *server, rmt_player_id player, void *data);
+RMT_API void rmt_server_player_set_data(rmt_server *server, rmt_player_id player, void *data);
 RMT_API void *rmt_server_player_data(const rmt_server *server, rmt_player_id player);
 /* Disconnects the player; the client's on_disconnect receives `reason`. PlayerRemoving
  * fires during the next service. */
-RMT_API int rmt_server_kick(rmt_server *server, rmt_player_id player, const char *reason,
+RMT_API int rmt_server_player_kick(rmt_server *server, rmt_player_id player, const char *reason,
                             rmt_error *err);
 
 /* Stats: remote = 0 / player = 0 gives totals. */
@@ -751,11 +751,11 @@ RMT_API int rmt_server_player_stats(const rmt_server *server, rmt_player_id play
                                     rmt_stats *out);
 
 /* ---- client ---- */
-typedef enum rmt_client_state {
+typedef enum rmt_connection_state {
   RMT_CLIENT_CONNECTING = 1,
   RMT_CLIENT_CONNECTED,   /* handshake accepted, registry received */
   RMT_CLIENT_DISCONNECTED
-} rmt_client_state;
+} rmt_connection_state;
 
 /* status: RMT_OK after a normal leave, RMT_EREFUSED (reason from the server: bad name,
  * ticket, full, name already in the game, too many connections from one address,
@@ -802,23 +802,23 @@ RMT_API int rmt_client_service(rmt_client *client, uint32_t timeout_ms);
 RMT_API int rmt_client_flush(rmt_client *client);
 /* Pumps until connected (RMT_OK) or the join fails/times out (its status). */
 RMT_API int rmt_client_wait_connected(rmt_client *client, uint32_t timeout_ms, rmt_error *err);
-RMT_API rmt_client_state rmt_client_get_state(const rmt_client *client);
+RMT_API rmt_connection_state rmt_client_state(const rmt_client *client);
 /* Why the connection ended (as on_disconnect's reason): "" while connecting or connected. */
 RMT_API const char *rmt_client_disconnect_reason(const rmt_client *client);
-RMT_API rmt_player_id rmt_client_player_id(const rmt_client *client);
-RMT_API const char *rmt_client_player_name(const rmt_client *client);
-RMT_API uint64_t rmt_client_user_id(const rmt_client *client);
+RMT_API rmt_player_id rmt_client_local_player(const rmt_client *client);
+RMT_API const char *rmt_client_local_name(const rmt_client *client);
+RMT_API uint64_t rmt_client_local_user_id(const rmt_client *client);
 
 /* Other players as the client knows them (every player on the server). Signals fire with
  * args[0] = player. */
 RMT_API size_t rmt_client_players(const rmt_client *client, rmt_player_id *out, size_t cap);
-RMT_API const char *rmt_client_player_name_of(const rmt_client *client, rmt_player_id player);
-RMT_API uint64_t rmt_client_player_user_id_of(const rmt_client *client, rmt_player_id player);
+RMT_API const char *rmt_client_player_name(const rmt_client *client, rmt_player_id player);
+RMT_API uint64_t rmt_client_player_user_id(const rmt_client *client, rmt_player_id player);
 RMT_API rmt_signal *rmt_client_player_added(rmt_client *client);
 RMT_API rmt_signal *rmt_client_player_removing(rmt_client *client);
 
 /* Registry as replicated. find returns 0 when unknown. */
-RMT_API rmt_remote_id rmt_client_find_remote(const rmt_client *client, const char *name);
+RMT_API rmt_remote_id rmt_client_remote_find(const rmt_client *client, const char *name);
 RMT_API const char *rmt_client_remote_name(const rmt_client *client, rmt_remote_id remote);
 /* The remote's kind in *out: RMT_OK, or RMT_ENOTFOUND for an id the client does not know. */
 RMT_API int rmt_client_remote_kind(const rmt_client *client, rmt_remote_id remote,
@@ -826,16 +826,16 @@ RMT_API int rmt_client_remote_kind(const rmt_client *client, rmt_remote_id remot
 /* WaitForChild: callback form. `found` fires once, inside a service, with the id, or with
  * 0 when timeout_ms passes (0 = never) or the client disconnects. */
 typedef void (*rmt_found_fn)(void *ud, rmt_remote_id remote);
-RMT_API int rmt_client_wait_remote(rmt_client *client, const char *name, uint32_t timeout_ms,
+RMT_API int rmt_client_remote_wait(rmt_client *client, const char *name, uint32_t timeout_ms,
                                    rmt_found_fn found, void *ud);
 /* WaitForChild: blocking form, pumps the client. RMT_ETIMEDOUT when it does not appear. */
-RMT_API int rmt_client_wait_remote_sync(rmt_client *client, const char *name,
+RMT_API int rmt_client_remote_wait_sync(rmt_client *client, const char *name,
                                         uint32_t timeout_ms, rmt_remote_id *out);
 
 /* OnClientEvent (queued while nothing listens, like the server). */
-RMT_API rmt_signal *rmt_client_event_signal(rmt_client *client, rmt_remote_id remote);
+RMT_API rmt_signal *rmt_client_remote_signal(rmt_client *client, rmt_remote_id remote);
 /* OnClientInvoke: args are as sent; the invocation's player is 0. */
-RMT_API int rmt_client_on_invoke(rmt_client *client, rmt_remote_id remote,
+RMT_API int rmt_client_remote_on_invoke(rmt_client *client, rmt_remote_id remote,
                                  rmt_invoke_fn handler, void *ud);
 RMT_API int rmt_client_fire(rmt_client *client, rmt_remote_id remote, const rmt_value *args,
                             size_t nargs, rmt_error *err);

@@ -31,7 +31,7 @@ struct rmt_client {
   ENetHost *host;
   ENetPeer *peer;
   rmt_link link;
-  rmt_client_state state;
+  rmt_connection_state state;
   int notified;           /* on_disconnect called */
   int end_status;
   char end_reason[256];
@@ -670,13 +670,13 @@ int rmt_client_wait_connected(rmt_client *c, uint32_t timeout_ms, rmt_error *err
   return rmt__seterr(err, c->end_status ? c->end_status : RMT_EDISCONNECTED, "%s", c->end_reason);
 }
 
-rmt_client_state rmt_client_get_state(const rmt_client *c) {
+rmt_connection_state rmt_client_state(const rmt_client *c) {
   return c ? c->state : RMT_CLIENT_DISCONNECTED;
 }
 const char *rmt_client_disconnect_reason(const rmt_client *c) { return c ? c->last_error : ""; }
-rmt_player_id rmt_client_player_id(const rmt_client *c) { return c ? c->player_id : 0; }
-const char *rmt_client_player_name(const rmt_client *c) { return c ? c->name : NULL; }
-uint64_t rmt_client_user_id(const rmt_client *c) { return c ? c->user_id : 0; }
+rmt_player_id rmt_client_local_player(const rmt_client *c) { return c ? c->player_id : 0; }
+const char *rmt_client_local_name(const rmt_client *c) { return c ? c->name : NULL; }
+uint64_t rmt_client_local_user_id(const rmt_client *c) { return c ? c->user_id : 0; }
 
 size_t rmt_client_players(const rmt_client *c, rmt_player_id *out, size_t cap) {
   size_t n = 0;
@@ -687,12 +687,12 @@ size_t rmt_client_players(const rmt_client *c, rmt_player_id *out, size_t cap) {
   return n;
 }
 
-const char *rmt_client_player_name_of(const rmt_client *c, rmt_player_id id) {
+const char *rmt_client_player_name(const rmt_client *c, rmt_player_id id) {
   known_player *p = c ? rmt__idmap_get(&c->players_by_id, id) : NULL;
   return p ? p->name : NULL;
 }
 
-uint64_t rmt_client_player_user_id_of(const rmt_client *c, rmt_player_id id) {
+uint64_t rmt_client_player_user_id(const rmt_client *c, rmt_player_id id) {
   known_player *p = c ? rmt__idmap_get(&c->players_by_id, id) : NULL;
   return p ? p->user_id : 0;
 }
@@ -700,7 +700,7 @@ uint64_t rmt_client_player_user_id_of(const rmt_client *c, rmt_player_id id) {
 rmt_signal *rmt_client_player_added(rmt_client *c) { return c ? c->player_added : NULL; }
 rmt_signal *rmt_client_player_removing(rmt_client *c) { return c ? c->player_removing : NULL; }
 
-rmt_remote_id rmt_client_find_remote(const rmt_client *c, const char *name) {
+rmt_remote_id rmt_client_remote_find(const rmt_client *c, const char *name) {
   if (!c || !name) return 0;
   rmt_remote_entry *r = rmt__registry_find(&c->remotes, name, strlen(name));
   return r ? r->id : 0;
@@ -718,7 +718,7 @@ int rmt_client_remote_kind(const rmt_client *c, rmt_remote_id id, rmt_remote_kin
   return RMT_OK;
 }
 
-int rmt_client_wait_remote(rmt_client *c, const char *name, uint32_t timeout_ms,
+int rmt_client_remote_wait(rmt_client *c, const char *name, uint32_t timeout_ms,
                            rmt_found_fn found, void *ud) {
   if (!c || !name) return RMT_EINVAL;
   if (c->state == RMT_CLIENT_DISCONNECTED) return RMT_EDISCONNECTED;
@@ -742,12 +742,12 @@ int rmt_client_wait_remote(rmt_client *c, const char *name, uint32_t timeout_ms,
   return RMT_OK;
 }
 
-int rmt_client_wait_remote_sync(rmt_client *c, const char *name, uint32_t timeout_ms,
+int rmt_client_remote_wait_sync(rmt_client *c, const char *name, uint32_t timeout_ms,
                                 rmt_remote_id *out) {
   if (!c || !name) return RMT_EINVAL;
   uint64_t deadline = rmt__now_ms() + timeout_ms;
   for (;;) {
-    rmt_remote_id id = rmt_client_find_remote(c, name);
+    rmt_remote_id id = rmt_client_remote_find(c, name);
     if (id) {
       if (out) *out = id;
       return RMT_OK;
@@ -760,12 +760,12 @@ int rmt_client_wait_remote_sync(rmt_client *c, const char *name, uint32_t timeou
   }
 }
 
-rmt_signal *rmt_client_event_signal(rmt_client *c, rmt_remote_id remote) {
+rmt_signal *rmt_client_remote_signal(rmt_client *c, rmt_remote_id remote) {
   rmt_remote_entry *r = c ? rmt__registry_get(&c->remotes, remote) : NULL;
   return r ? r->signal : NULL;
 }
 
-int rmt_client_on_invoke(rmt_client *c, rmt_remote_id remote, rmt_invoke_fn handler,
+int rmt_client_remote_on_invoke(rmt_client *c, rmt_remote_id remote, rmt_invoke_fn handler,
                          void *ud) {
   rmt_remote_entry *r = c ? rmt__registry_get(&c->remotes, remote) : NULL;
   if (!r) return RMT_ENOTFOUND;

@@ -18,7 +18,7 @@ const char *rmt_strerror(int status) {
   }
 }
 
-const char *rmt_err_name(int status) {
+const char *rmt_status_name(int status) {
   switch (status) {
 #define RMT_ERR_NAME_(name, code, msg) \
   case code:                           \

@@ -72,7 +72,7 @@ uint64_t rmt_server_player_user_id(const rmt_server *s, rmt_player_id id) {
   return p ? p->user_id : 0;
 }
 
-void rmt_server_set_player_data(rmt_server *s, rmt_player_id id, void *data) {
+void rmt_server_player_set_data(rmt_server *s, rmt_player_id id, void *data) {
   player *p = s ? rmt__idmap_get(&s->players_by_id, id) : NULL;
   if (p) p->data = data;
 }
@@ -82,7 +82,7 @@ void *rmt_server_player_data(const rmt_server *s, rmt_player_id id) {
   return p ? p->data : NULL;
 }
 
-int rmt_server_kick(rmt_server *s, rmt_player_id id, const char *reason, rmt_error *err) {
+int rmt_server_player_kick(rmt_server *s, rmt_player_id id, const char *reason, rmt_error *err) {
   player *p = s ? rmt__server_find_player(s, id) : NULL;
   if (!p || p->state != PLAYER_JOINED)
     return rmt__seterr(err, RMT_ENOTFOUND, "no joined player with id %u", (unsigned)id);

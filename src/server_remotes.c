@@ -13,7 +13,7 @@ int rmt__server_put_remote_info(rmt_buf *b, const rmt_remote_entry *r) {
   return rc;
 }
 
-int rmt_server_create_remote(rmt_server *s, const char *name, rmt_remote_kind kind,
+int rmt_server_remote_create(rmt_server *s, const char *name, rmt_remote_kind kind,
                              rmt_remote_id *out_id, rmt_error *err) {
   if (!s || !name) return rmt__seterr(err, RMT_EINVAL, "server and name are required");
   size_t len = strlen(name);
@@ -44,7 +44,7 @@ int rmt_server_create_remote(rmt_server *s, const char *name, rmt_remote_kind ki
   return RMT_OK;
 }
 
-int rmt_server_destroy_remote(rmt_server *s, rmt_remote_id remote) {
+int rmt_server_remote_destroy(rmt_server *s, rmt_remote_id remote) {
   rmt_remote_entry *r = s ? rmt__registry_get(&s->remotes, remote) : NULL;
   if (!r) return RMT_ENOTFOUND;
   rmt__registry_set(&s->remotes, s->alloc, remote, NULL);
@@ -77,7 +77,7 @@ int rmt_server_destroy_remote(rmt_server *s, rmt_remote_id remote) {
   return RMT_OK;
 }
 
-rmt_remote_id rmt_server_find_remote(const rmt_server *s, const char *name) {
+rmt_remote_id rmt_server_remote_find(const rmt_server *s, const char *name) {
   if (!s || !name) return 0;
   rmt_remote_entry *r = rmt__registry_find(&s->remotes, name, strlen(name));
   return r ? r->id : 0;
@@ -88,7 +88,7 @@ const char *rmt_server_remote_name(const rmt_server *s, rmt_remote_id remote) {
   return r && !r->destroyed ? r->name : NULL;
 }
 
-int rmt_server_set_remote_rate(rmt_server *s, rmt_remote_id remote, rmt_rate rate) {
+int rmt_server_remote_set_rate(rmt_server *s, rmt_remote_id remote, rmt_rate rate) {
   rmt_remote_entry *r = s ? rmt__registry_get(&s->remotes, remote) : NULL;
   if (!r) return RMT_ENOTFOUND;
   r->rate = rate;
@@ -96,7 +96,7 @@ int rmt_server_set_remote_rate(rmt_server *s, rmt_remote_id remote, rmt_rate rat
   return RMT_OK;
 }
 
-int rmt_server_set_schema(rmt_server *s, rmt_remote_id remote, const char *schema,
+int rmt_server_remote_set_schema(rmt_server *s, rmt_remote_id remote, const char *schema,
                           rmt_error *err) {
   rmt_remote_entry *r = s ? rmt__registry_get(&s->remotes, remote) : NULL;
   if (!r) return rmt__seterr(err, RMT_ENOTFOUND, "no remote with id %u (destroyed?)", remote);
@@ -110,12 +110,12 @@ int rmt_server_set_schema(rmt_server *s, rmt_remote_id remote, const char *schem
   return RMT_OK;
 }
 
-rmt_signal *rmt_server_event_signal(rmt_server *s, rmt_remote_id remote) {
+rmt_signal *rmt_server_remote_signal(rmt_server *s, rmt_remote_id remote) {
   rmt_remote_entry *r = s ? rmt__registry_get(&s->remotes, remote) : NULL;
   return r ? r->signal : NULL;
 }
 
-int rmt_server_on_invoke(rmt_server *s, rmt_remote_id remote, rmt_invoke_fn handler,
+int rmt_server_remote_on_invoke(rmt_server *s, rmt_remote_id remote, rmt_invoke_fn handler,
                          void *ud) {
   rmt_remote_entry *r = s ? rmt__registry_get(&s->remotes, remote) : NULL;
   if (!r) return RMT_ENOTFOUND;

@@ -145,10 +145,10 @@ static inline void net_advance(net_world *w, uint64_t ms) {
 
 /* Pumps until the client's handshake ends; returns its state (CONNECTED or DISCONNECTED;
  * CONNECTING when NET_ROUNDS were not enough). */
-static inline rmt_client_state net_settle(net_world *w, rmt_client *c) {
-  for (int i = 0; i < NET_ROUNDS && rmt_client_get_state(c) == RMT_CLIENT_CONNECTING; i++)
+static inline rmt_connection_state net_settle(net_world *w, rmt_client *c) {
+  for (int i = 0; i < NET_ROUNDS && rmt_client_state(c) == RMT_CLIENT_CONNECTING; i++)
     net_pump(w, 1);
-  return rmt_client_get_state(c);
+  return rmt_client_state(c);
 }
 
 static inline void net_join(net_world *w, rmt_client *c) {

@@ -105,10 +105,10 @@ static void start_server(world *w, const rmt_server_config *cfg) {
   sc.on_drop = on_drop;
   sc.drop_ud = w;
   w->server = net_start_server(&w->net, &sc);
-  assert_int_equal(rmt_server_create_remote(w->server, "Echo", RMT_REMOTE_FUNCTION, &w->echo, NULL), 0);
-  assert_int_equal(rmt_server_create_remote(w->server, "Ev", RMT_REMOTE_EVENT, &w->ev, NULL), 0);
-  assert_int_equal(rmt_server_create_remote(w->server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w->unrel, NULL), 0);
-  rmt_server_on_invoke(w->server, w->echo, net_echo_handler, w);
+  assert_int_equal(rmt_server_remote_create(w->server, "Echo", RMT_REMOTE_FUNCTION, &w->echo, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(w->server, "Ev", RMT_REMOTE_EVENT, &w->ev, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(w->server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w->unrel, NULL), 0);
+  rmt_server_remote_on_invoke(w->server, w->echo, net_echo_handler, w);
 }
 
 static rmt_client *join_client(world *w, const char *name) {
@@ -123,7 +123,7 @@ static rmt_client *join_client(world *w, const char *name) {
 static void start(world *w, const rmt_server_config *cfg) {
   start_server(w, cfg);
   w->good = join_client(w, "Good");
-  assert_int_equal(rmt_client_get_state(w->good), RMT_CLIENT_CONNECTED);
+  assert_int_equal(rmt_client_state(w->good), RMT_CLIENT_CONNECTED);
 }
 
 static void on_answer(void *ud, int status, const rmt_value *res, size_t nres, const char *msg) {
@@ -133,7 +133,7 @@ static void on_answer(void *ud, int status, const rmt_value *res, size_t nres, c
   if (status == RMT_OK) w->answered++;
   else {
     w->failed++;
-    fprintf(stderr, "good client's invoke failed: %s (%s)\n", rmt_err_name(status), msg);
+    fprintf(stderr, "good client's invoke failed: %s (%s)\n", rmt_status_name(status), msg);
   }
 }
 
@@ -274,7 +274,7 @@ static void test_unreliable_limit_enforced_by_receiver(void **state) {
   (void)state;
   world *w = new_world();
   start(w, NULL);
-  rmt_signal_connect(rmt_server_event_signal(w->server, w->unrel), on_unrel, w);
+  rmt_signal_connect(rmt_server_remote_signal(w->server, w->unrel), on_unrel, w);
   bot b;
   bot_open(&b, rmt_server_port(w->server));
   for (uint64_t t = rmt__now_ms() + 3000; !b.connected && rmt__now_ms() < t;) {
@@ -316,10 +316,10 @@ static void test_unreliable_limit_enforced_by_receiver(void **state) {
 
   /* The client side: a modified server's oversized unreliable event, fed to the client's
    * receive path, is dropped and counted; one at the limit is delivered. */
-  rmt_remote_id cu = rmt_client_find_remote(w->good, "U");
+  rmt_remote_id cu = rmt_client_remote_find(w->good, "U");
   assert_int_not_equal(cu, 0);
   w->events_seen = 0;
-  rmt_signal_connect(rmt_client_event_signal(w->good, cu), on_unrel, w);
+  rmt_signal_connect(rmt_client_remote_signal(w->good, cu), on_unrel, w);
   for (int i = 0; i < 3; i++) {
     put_sized_event(&msg, cu, sizes[i]);
     rmt_fed_packet pk = {msg.data, msg.len, RMT_CHANNEL_UNRELIABLE};
@@ -359,15 +359,15 @@ static void test_queue_fair_per_sender(void **state) {
   world *w = new_world();
   start(w, NULL); /* queue_limit 256, event_rate 500/s burst 500 */
   rmt_client *flooder = join_client(w, "Flooder");
-  assert_int_equal(rmt_client_get_state(flooder), RMT_CLIENT_CONNECTED);
+  assert_int_equal(rmt_client_state(flooder), RMT_CLIENT_CONNECTED);
   rmt_remote_id late;
-  assert_int_equal(rmt_server_create_remote(w->server, "Late", RMT_REMOTE_EVENT, &late, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(w->server, "Late", RMT_REMOTE_EVENT, &late, NULL), 0);
   rmt_remote_id fl = 0, gl = 0;
   for (int i = 0; i < 2000 && (!fl || !gl); i++) {
     pump(w);
     rmt_client_service(flooder, 0);
-    fl = rmt_client_find_remote(flooder, "Late");
-    gl = rmt_client_find_remote(w->good, "Late");
+    fl = rmt_client_remote_find(flooder, "Late");
+    gl = rmt_client_remote_find(w->good, "Late");
   }
   assert_true(fl && gl);
   /* The flooder fires 600 events as fast as it can; nothing listens yet. */
@@ -390,7 +390,7 @@ static void test_queue_fair_per_sender(void **state) {
     rmt_value v = rmt_num(i);
     assert_int_equal(rmt_client_fire(w->good, gl, &v, 1, NULL), 0);
   }
-  rmt_player_id good = rmt_client_player_id(w->good);
+  rmt_player_id good = rmt_client_local_player(w->good);
   rmt_stats gst = {0};
   for (uint64_t t = rmt__now_ms() + 5000; gst.events_in < 20 && rmt__now_ms() < t;) {
     pump(w);
@@ -401,7 +401,7 @@ static void test_queue_fair_per_sender(void **state) {
   assert_int_equal(gst.dropped_queue_overflow, 0);
   /* The listener connects late: every one of the good client's events is delivered. */
   seq_seen got = {good, 0, 0, 0, 1};
-  rmt_signal_connect(rmt_server_event_signal(w->server, late), on_seq, &got);
+  rmt_signal_connect(rmt_server_remote_signal(w->server, late), on_seq, &got);
   for (int i = 0; i < 20; i++) pump(w);
   fprintf(stderr,
           "queue before a listener: flooder fired 600 (%llu admitted, %llu dropped at its share), "
@@ -445,7 +445,7 @@ static void test_duplicate_name_refused(void **state) {
   assert_int_equal(rmt_server_players(w->server, NULL, 0), 1);
   /* A real client sees the reason; once the first player leaves, the name is free again. */
   rmt_client *twin = join_client(w, "Good");
-  assert_int_equal(rmt_client_get_state(twin), RMT_CLIENT_DISCONNECTED);
+  assert_int_equal(rmt_client_state(twin), RMT_CLIENT_DISCONNECTED);
   rmt_error err;
   assert_int_equal(rmt_client_wait_connected(twin, 10, &err), RMT_EREFUSED);
   assert_string_equal(rmt_client_disconnect_reason(twin), "a player named \"Good\" is already in the game");
@@ -455,7 +455,7 @@ static void test_duplicate_name_refused(void **state) {
   for (int i = 0; i < 50; i++) pump(w);
   assert_int_equal(rmt_server_players(w->server, NULL, 0), 0);
   w->good = join_client(w, "Good");
-  assert_int_equal(rmt_client_get_state(w->good), RMT_CLIENT_CONNECTED);
+  assert_int_equal(rmt_client_state(w->good), RMT_CLIENT_CONNECTED);
   finish(w);
 }
 
@@ -503,7 +503,7 @@ static void test_connections_per_address(void **state) {
   assert_true(c.disconnected);
   /* A real client learns why. */
   rmt_client *extra = join_client(w, "Extra");
-  assert_int_equal(rmt_client_get_state(extra), RMT_CLIENT_DISCONNECTED);
+  assert_int_equal(rmt_client_state(extra), RMT_CLIENT_DISCONNECTED);
   assert_string_equal(rmt_client_disconnect_reason(extra),
                       "too many connections from your address (limit 3)");
   net_drop_client(&w->net, extra);
@@ -517,7 +517,7 @@ static void test_connections_per_address(void **state) {
   }
   for (int i = 0; i < 20; i++) pump(w);
   rmt_client *later = join_client(w, "Later");
-  assert_int_equal(rmt_client_get_state(later), RMT_CLIENT_CONNECTED);
+  assert_int_equal(rmt_client_state(later), RMT_CLIENT_CONNECTED);
   net_drop_client(&w->net, later);
   bot_close(&a);
   bot_close(&b);

@@ -547,8 +547,8 @@ static void test_decode_hostile(void **state) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     int rc = decode_guarded(a, cases[i].bytes, cases[i].len, NULL, &err);
     if (rc != cases[i].want)
-      fail_msg("%s: got %s (%s), want %s", cases[i].name, rmt_err_name(rc), err.message,
-               rmt_err_name(cases[i].want));
+      fail_msg("%s: got %s (%s), want %s", cases[i].name, rmt_status_name(rc), err.message,
+               rmt_status_name(cases[i].want));
     assert_int_equal(err.code, rc);
     assert_true(strlen(err.message) > 0);
   }
@@ -901,7 +901,7 @@ static void test_datatype_refusals(void **state) {
     snprintf(want, sizeof want, "argument 1: %s", cases[i].msg);
     int rc = rmt_values_check(&cases[i].v, 1, NULL, &err);
     if (rc != RMT_EINVAL || strcmp(err.message, want) != 0)
-      fail_msg("%s: check gave %s '%s'", cases[i].name, rmt_err_name(rc), err.message);
+      fail_msg("%s: check gave %s '%s'", cases[i].name, rmt_status_name(rc), err.message);
     assert_int_equal(rmt_encode(&b, &cases[i].v, 1, NULL, &err), RMT_EINVAL);
     assert_string_equal(err.message, want);
     assert_int_equal(b.len, 0);
@@ -982,8 +982,8 @@ static void test_decode_hostile_datatypes(void **state) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     int rc = decode_guarded(a, cases[i].bytes, cases[i].len, NULL, &err);
     if (rc != cases[i].want || strstr(err.message, cases[i].msg) == NULL)
-      fail_msg("%s: got %s (%s), want %s", cases[i].name, rmt_err_name(rc), err.message,
-               rmt_err_name(cases[i].want));
+      fail_msg("%s: got %s (%s), want %s", cases[i].name, rmt_status_name(rc), err.message,
+               rmt_status_name(cases[i].want));
   }
   /* an enum name of 65 bytes is refused, 64 accepted */
   uint8_t e[80] = {0x91, 0xc7, 66, 6, 1};

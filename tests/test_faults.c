@@ -107,7 +107,7 @@ static void start(net *n, uint64_t seed, int nclients) {
   for (;;) {
     int joined = 0;
     for (int i = 0; i < nclients; i++)
-      joined += rmt_client_get_state(n->clients[i]) == RMT_CLIENT_CONNECTED;
+      joined += rmt_client_state(n->clients[i]) == RMT_CLIENT_CONNECTED;
     if (joined == nclients) break;
     assert_true(rmt__now_ms() < deadline);
     pump(n);
@@ -128,7 +128,7 @@ static void replicate(net *n, const char *name) {
   uint64_t deadline = rmt__now_ms() + 20000;
   for (;;) {
     int known = 0;
-    for (int i = 0; i < n->nclients; i++) known += rmt_client_find_remote(n->clients[i], name) != 0;
+    for (int i = 0; i < n->nclients; i++) known += rmt_client_remote_find(n->clients[i], name) != 0;
     if (known == n->nclients) return;
     assert_true(rmt__now_ms() < deadline);
     pump(n);
@@ -181,16 +181,16 @@ static void test_reliable_exactly_once_in_order(void **state) {
   static net n;
   start(&n, 0x5eed0001, NCLIENTS);
   rmt_remote_id ev;
-  assert_int_equal(rmt_server_create_remote(n.server, "Seq", RMT_REMOTE_EVENT, &ev, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(n.server, "Seq", RMT_REMOTE_EVENT, &ev, NULL), 0);
   static order_check o;
   memset(&o, 0, sizeof o);
-  rmt_signal_connect(rmt_server_event_signal(n.server, ev), on_ordered, &o);
-  for (int i = 0; i < NCLIENTS; i++) o.players[i] = rmt_client_player_id(n.clients[i]);
+  rmt_signal_connect(rmt_server_remote_signal(n.server, ev), on_ordered, &o);
+  for (int i = 0; i < NCLIENTS; i++) o.players[i] = rmt_client_local_player(n.clients[i]);
   replicate(&n, "Seq");
   static client_order back[NCLIENTS];
   memset(back, 0, sizeof back);
   for (int i = 0; i < NCLIENTS; i++)
-    rmt_signal_connect(rmt_client_event_signal(n.clients[i], ev), on_client_ordered, &back[i]);
+    rmt_signal_connect(rmt_client_remote_signal(n.clients[i], ev), on_client_ordered, &back[i]);
 
   /* 10 x 10,000 takes 2-3 s; REMOTES_LONG=1 runs 10 x 100,000. */
   const long per_client = long_run() ? 100000 : 10000;
@@ -295,12 +295,12 @@ static void test_invokes_always_end(void **state) {
   static net n;
   start(&n, 0x5eed0002, NCLIENTS);
   rmt_remote_id fn;
-  assert_int_equal(rmt_server_create_remote(n.server, "Fn", RMT_REMOTE_FUNCTION, &fn, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(n.server, "Fn", RMT_REMOTE_FUNCTION, &fn, NULL), 0);
   static held_set held;
   held.count = 0;
-  rmt_server_on_invoke(n.server, fn, slow_or_fast, &held);
+  rmt_server_remote_on_invoke(n.server, fn, slow_or_fast, &held);
   replicate(&n, "Fn");
-  for (int i = 0; i < NCLIENTS; i++) rmt_client_on_invoke(n.clients[i], fn, client_answers, NULL);
+  for (int i = 0; i < NCLIENTS; i++) rmt_client_remote_on_invoke(n.clients[i], fn, client_answers, NULL);
 
   enum { PER_CLIENT = 100, BACK = 20 };
   static call_slot calls[NCLIENTS][PER_CLIENT], back[NCLIENTS][BACK];
@@ -318,7 +318,7 @@ static void test_invokes_always_end(void **state) {
         call_slot *b = &back[i][k];
         b->expect = k + 1;
         rmt_value v = rmt_num(k);
-        assert_int_equal(rmt_server_invoke_client(n.server, rmt_client_player_id(n.clients[i]), fn,
+        assert_int_equal(rmt_server_invoke_client(n.server, rmt_client_local_player(n.clients[i]), fn,
                                                   &v, 1, timeout_ms, on_call, b, NULL), 0);
       }
     }
@@ -446,17 +446,17 @@ static void test_unreliable_never_corrupted_or_doubled(void **state) {
   static net n;
   start(&n, 0x5eed0003, NCLIENTS);
   rmt_remote_id ur;
-  assert_int_equal(rmt_server_create_remote(n.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &ur, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(n.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &ur, NULL), 0);
   static unrel_check up, down;
   memset(&up, 0, sizeof up);
   memset(&down, 0, sizeof down);
-  for (int i = 0; i < NCLIENTS; i++) up.players[i] = rmt_client_player_id(n.clients[i]);
-  rmt_signal_connect(rmt_server_event_signal(n.server, ur), on_unreliable_server, &up);
+  for (int i = 0; i < NCLIENTS; i++) up.players[i] = rmt_client_local_player(n.clients[i]);
+  rmt_signal_connect(rmt_server_remote_signal(n.server, ur), on_unreliable_server, &up);
   replicate(&n, "U");
   static client_unrel cu[NCLIENTS];
   for (int i = 0; i < NCLIENTS; i++) {
     cu[i] = (client_unrel){&down, i};
-    rmt_signal_connect(rmt_client_event_signal(n.clients[i], ur), on_unreliable_client, &cu[i]);
+    rmt_signal_connect(rmt_client_remote_signal(n.clients[i], ur), on_unreliable_client, &cu[i]);
   }
   const long per_client = 2000;
   for (long seq = 0; seq < per_client; seq += 20) {

@@ -74,7 +74,7 @@ static void slow_handler(void *ud, rmt_invocation *inv, const rmt_value *args, s
 
 static void on_event(void *ud, const rmt_value *args, size_t nargs) {
   world *w = ud;
-  if (nargs >= 1 && args[0].type == RMT_TPLAYER && args[0].as.player == rmt_client_player_id(w->good))
+  if (nargs >= 1 && args[0].type == RMT_TPLAYER && args[0].as.player == rmt_client_local_player(w->good))
     w->good_events_seen++;
 }
 
@@ -85,7 +85,7 @@ static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason 
   (void)r;
   if ((int)reason < 8) w->drops[reason]++;
   /* The good client never breaks a rule, so nothing of its may be dropped. */
-  if (w->good && p && p == rmt_client_player_id(w->good)) w->wrong++;
+  if (w->good && p && p == rmt_client_local_player(w->good)) w->wrong++;
 }
 
 static void on_answer(void *ud, int status, const rmt_value *res, size_t nres, const char *msg) {
@@ -94,7 +94,7 @@ static void on_answer(void *ud, int status, const rmt_value *res, size_t nres, c
   w->outstanding = 0;
   if (status != RMT_OK) {
     w->failed++;
-    fprintf(stderr, "good client's invoke failed: %s (%s)\n", rmt_err_name(status), msg);
+    fprintf(stderr, "good client's invoke failed: %s (%s)\n", rmt_status_name(status), msg);
     return;
   }
   if (nres != 1 || res[0].type != RMT_TNUMBER || res[0].as.number != w->expect) w->wrong++;
@@ -142,9 +142,9 @@ static void pump_for(world *w, uint32_t ms) {
 static void start(world *w, const rmt_server_config *sc) {
   w->server = net_start_server(&w->net, sc);
   server_port = rmt_server_port(w->server);
-  assert_int_equal(rmt_server_create_remote(w->server, "Echo", RMT_REMOTE_FUNCTION, &w->echo, NULL), 0);
-  assert_int_equal(rmt_server_create_remote(w->server, "Ev", RMT_REMOTE_EVENT, &w->ev, NULL), 0);
-  rmt_server_on_invoke(w->server, w->echo, net_echo_handler, w);
+  assert_int_equal(rmt_server_remote_create(w->server, "Echo", RMT_REMOTE_FUNCTION, &w->echo, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(w->server, "Ev", RMT_REMOTE_EVENT, &w->ev, NULL), 0);
+  rmt_server_remote_on_invoke(w->server, w->echo, net_echo_handler, w);
 }
 
 static void join_good(world *w) {
@@ -210,12 +210,12 @@ static void test_hostile_clients(void **state) {
   sc.limits.max_string = 32 * 1024;
   sc.queue_limit = 256;
   start(&w, &sc);
-  assert_int_equal(rmt_server_create_remote(w.server, "Slow", RMT_REMOTE_FUNCTION, &w.slow, NULL), 0);
-  assert_int_equal(rmt_server_create_remote(w.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w.unrel, NULL), 0);
-  assert_int_equal(rmt_server_create_remote(w.server, "Unheard", RMT_REMOTE_EVENT, &w.unheard, NULL), 0);
-  rmt_server_on_invoke(w.server, w.slow, slow_handler, &w);
-  rmt_signal_connect(rmt_server_event_signal(w.server, w.ev), on_event, &w);
-  rmt_signal_connect(rmt_server_event_signal(w.server, w.unrel), on_event, &w);
+  assert_int_equal(rmt_server_remote_create(w.server, "Slow", RMT_REMOTE_FUNCTION, &w.slow, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(w.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &w.unrel, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(w.server, "Unheard", RMT_REMOTE_EVENT, &w.unheard, NULL), 0);
+  rmt_server_remote_on_invoke(w.server, w.slow, slow_handler, &w);
+  rmt_signal_connect(rmt_server_remote_signal(w.server, w.ev), on_event, &w);
+  rmt_signal_connect(rmt_server_remote_signal(w.server, w.unrel), on_event, &w);
 
   join_good(&w);
   /* Quiet baseline for the good client's latency. */
@@ -356,7 +356,7 @@ static void test_hostile_clients(void **state) {
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
       body.len = 0;
       rmt__put_varint(&body, 1);
-      rmt__put_varint(&body, rmt_client_player_id(w.good));
+      rmt__put_varint(&body, rmt_client_local_player(w.good));
       rmt__put_lstr(&body, "Good", 4);
       msg.len = 0;
       rmt__msg_put(&msg, RMT_MSG_CONTROL, kinds[i], NULL, 0, body.data, body.len);
@@ -533,11 +533,11 @@ static void test_hostile_clients(void **state) {
   rmt_client *leaver = rmt_client_create(&lc, NULL);
   assert_non_null(leaver);
   uint64_t until = rmt__now_ms() + 3000;
-  while (rmt_client_get_state(leaver) != RMT_CLIENT_CONNECTED && rmt__now_ms() < until) {
+  while (rmt_client_state(leaver) != RMT_CLIENT_CONNECTED && rmt__now_ms() < until) {
     pump(&w);
     rmt_client_service(leaver, 0);
   }
-  assert_int_equal(rmt_client_get_state(leaver), RMT_CLIENT_CONNECTED);
+  assert_int_equal(rmt_client_state(leaver), RMT_CLIENT_CONNECTED);
   rmt_value one_v = rmt_num(1);
   assert_int_equal(rmt_client_invoke(leaver, w.slow, &one_v, 1, 5000, NULL, NULL, NULL), 0);
   until = rmt__now_ms() + 3000;
@@ -563,7 +563,7 @@ static void test_hostile_clients(void **state) {
   rmt_stats st;
   assert_int_equal(rmt_server_remote_stats(w.server, 0, &st), 0);
   rmt_stats good_stats;
-  assert_int_equal(rmt_server_player_stats(w.server, rmt_client_player_id(w.good), &good_stats), 0);
+  assert_int_equal(rmt_server_player_stats(w.server, rmt_client_local_player(w.good), &good_stats), 0);
   static uint32_t storm[200000];
   size_t nstorm = flood_lat_to - flood_lat_from;
   memcpy(storm, w.lat_us + flood_lat_from, nstorm * sizeof storm[0]);

@@ -37,8 +37,8 @@ static rmt_remote_id start(world *w, void (*adjust)(rmt_server_config *)) {
   c.drop_ud = w;
   net_start_server(&w->net, &c);
   rmt_remote_id ev;
-  assert_int_equal(rmt_server_create_remote(w->net.server, "Ev", RMT_REMOTE_EVENT, &ev, NULL), 0);
-  rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), on_event, w);
+  assert_int_equal(rmt_server_remote_create(w->net.server, "Ev", RMT_REMOTE_EVENT, &ev, NULL), 0);
+  rmt_signal_connect(rmt_server_remote_signal(w->net.server, ev), on_event, w);
   return ev;
 }
 

@@ -150,9 +150,9 @@ static int setup(void **state) {
   if (!client) return -1;
   rmt_host_attach_client(w->ch, client);
   start = rmt_host_clock();
-  while (rmt_client_get_state(client) == RMT_CLIENT_CONNECTING && rmt_host_clock() - start < 5)
+  while (rmt_client_state(client) == RMT_CLIENT_CONNECTING && rmt_host_clock() - start < 5)
     pump(w, 0);
-  if (rmt_client_get_state(client) != RMT_CLIENT_CONNECTED) return -1;
+  if (rmt_client_state(client) != RMT_CLIENT_CONNECTED) return -1;
   rmt_host_client_joined(w->ch);
   *state = w;
   return 0;

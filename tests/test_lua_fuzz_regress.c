@@ -74,7 +74,7 @@ static rmt_host *fed_client_host(capture *cap, alloc_counter *ac) {
   rmt__client_feed(client, &p);
   rmt_buf_free(&body);
   rmt_buf_free(&msg);
-  return rmt_client_get_state(client) == RMT_CLIENT_CONNECTED ? h : NULL;
+  return rmt_client_state(client) == RMT_CLIENT_CONNECTED ? h : NULL;
 }
 
 /* Found by fuzz_host (a use after free at exit): an invoke whose message pushed the batch

@@ -92,7 +92,7 @@ static void test_too_many_arguments_event(void **state) {
   world *w = *state;
   rmt_value *nils = calloc(8000, sizeof *nils); /* zeroed: RMT_TNIL */
   rmt_value good = rmt_str("good");
-  rmt_remote_id ev = rmt_client_find_remote(w->lw.client, "Ev");
+  rmt_remote_id ev = rmt_client_remote_find(w->lw.client, "Ev");
   rmt_stats st;
   assert_true(ev != 0);
   /* 8,000 nils: 8 KB, inside every byte and element limit, more than a Lua call takes */
@@ -113,7 +113,7 @@ static void test_too_many_arguments_invoke(void **state) {
   world *w = *state;
   rmt_value *nils = calloc(8000, sizeof *nils);
   rmt_value one = rmt_num(1);
-  rmt_remote_id fn = rmt_client_find_remote(w->lw.client, "Fn");
+  rmt_remote_id fn = rmt_client_remote_find(w->lw.client, "Fn");
   assert_true(fn != 0);
   assert_int_equal(rmt_client_invoke(w->lw.client, fn, nils, 8000, 5000, on_answer, w, NULL), 0);
   pump_until(w, got_answer, 5);
@@ -136,9 +136,9 @@ static int got_back(world *w) {
 
 static void test_too_many_values_in_an_answer(void **state) {
   world *w = *state;
-  rmt_remote_id back = rmt_client_find_remote(w->lw.client, "Back");
+  rmt_remote_id back = rmt_client_remote_find(w->lw.client, "Back");
   assert_true(back != 0);
-  assert_int_equal(rmt_client_on_invoke(w->lw.client, back, answer_too_many, w), 0);
+  assert_int_equal(rmt_client_remote_on_invoke(w->lw.client, back, answer_too_many, w), 0);
   rmt_host_run_string(w->lw.sh, "askBack(game.Players:GetPlayers()[1])", "ask.lua");
   pump_until(w, got_back, 5);
   if (!got_back(w)) fprintf(stderr, "%s", w->lw.scap.text);
@@ -174,11 +174,11 @@ static int got_buffer_line(world *w) {
 static void test_buffer_crosses_remotes(void **state) {
   world *w = *state;
   got_event g;
-  rmt_remote_id buf = rmt_client_find_remote(w->lw.client, "Buf");
+  rmt_remote_id buf = rmt_client_remote_find(w->lw.client, "Buf");
   rmt_value arg = rmt_bytes("a\0b", 3);
   memset(&g, 0, sizeof g);
   assert_true(buf != 0);
-  assert_true(rmt_signal_connect(rmt_client_event_signal(w->lw.client, buf), on_buf_event, &g) != 0);
+  assert_true(rmt_signal_connect(rmt_client_remote_signal(w->lw.client, buf), on_buf_event, &g) != 0);
   assert_int_equal(rmt_client_fire(w->lw.client, buf, &arg, 1, NULL), 0);
   pump_until(w, got_buffer_line, 5);
   lua_world_pump(&w->lw, 0.1);

@@ -64,7 +64,7 @@ static void test_what_the_server_mirrors(void **state) {
   /* roots: the two services and the one player; ServerStorage/ServerScriptService are not */
   assert_int_equal(count_children(c, 0), 3);
   assert_int_equal(child_named(c, 0, "ServerStorage"), 0);
-  me = rmt_client_player_instance(c, rmt_client_player_id(c));
+  me = rmt_client_player_instance(c, rmt_client_local_player(c));
   assert_int_not_equal(me, 0);
   /* the camera stays on its side; the workspace has nothing else */
   assert_int_equal(count_children(c, ws), 0);

@@ -246,9 +246,9 @@ static inline int lua_world_serve(lua_world *w, void (*adjust)(rmt_server_config
 /* Pumps until the client's handshake ended (at most 5 s); returns whether it joined. */
 static inline int lua_world_settle(lua_world *w, rmt_client *c) {
   double start = rmt_host_clock();
-  while (rmt_client_get_state(c) == RMT_CLIENT_CONNECTING && rmt_host_clock() - start < 5)
+  while (rmt_client_state(c) == RMT_CLIENT_CONNECTING && rmt_host_clock() - start < 5)
     lua_world_pump_once(w);
-  return rmt_client_get_state(c) == RMT_CLIENT_CONNECTED;
+  return rmt_client_state(c) == RMT_CLIENT_CONNECTED;
 }
 
 /* A client host named `name` joins (LocalPlayer and the snapshot in place). */

@@ -122,18 +122,18 @@ static void test_join_registry_and_players(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id early;
-  assert_int_equal(rmt_server_create_remote(w->net.server, "Remotes/PlayerAction", RMT_REMOTE_EVENT, &early, NULL), 0);
-  assert_int_equal(rmt_server_create_remote(w->net.server, "Remotes/PlayerAction", RMT_REMOTE_EVENT, NULL, NULL), RMT_EEXIST);
-  assert_int_equal(rmt_server_create_remote(w->net.server, "bad//name", RMT_REMOTE_EVENT, NULL, NULL), RMT_EINVAL);
+  assert_int_equal(rmt_server_remote_create(w->net.server, "Remotes/PlayerAction", RMT_REMOTE_EVENT, &early, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(w->net.server, "Remotes/PlayerAction", RMT_REMOTE_EVENT, NULL, NULL), RMT_EEXIST);
+  assert_int_equal(rmt_server_remote_create(w->net.server, "bad//name", RMT_REMOTE_EVENT, NULL, NULL), RMT_EINVAL);
   seen added = {0};
   rmt_signal_connect(rmt_server_player_added(w->net.server), record_seq, &added);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   assert_int_equal(added.count, 1);
-  assert_string_equal(rmt_client_player_name(a), "Alice");
-  assert_true(rmt_client_player_id(a) != 0);
-  assert_string_equal(rmt_server_player_name(w->net.server, rmt_client_player_id(a)), "Alice");
-  assert_int_equal(rmt_client_find_remote(a, "Remotes/PlayerAction"), early);
+  assert_string_equal(rmt_client_local_name(a), "Alice");
+  assert_true(rmt_client_local_player(a) != 0);
+  assert_string_equal(rmt_server_player_name(w->net.server, rmt_client_local_player(a)), "Alice");
+  assert_int_equal(rmt_client_remote_find(a, "Remotes/PlayerAction"), early);
   rmt_remote_kind kind = 0;
   assert_int_equal(rmt_client_remote_kind(a, early, &kind), RMT_OK);
   assert_int_equal(kind, RMT_REMOTE_EVENT);
@@ -141,30 +141,30 @@ static void test_join_registry_and_players(void **state) {
 
   /* Created while connected: the client learns it, and a blocking wait finds it. */
   rmt_remote_id later;
-  assert_int_equal(rmt_server_create_remote(w->net.server, "GetPlayerData", RMT_REMOTE_FUNCTION, &later, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(w->net.server, "GetPlayerData", RMT_REMOTE_FUNCTION, &later, NULL), 0);
   rmt_remote_id found = 0;
   for (int i = 0; i < 2000 && !found; i++) {
     net_pump(&w->net, 1);
-    found = rmt_client_find_remote(a, "GetPlayerData");
+    found = rmt_client_remote_find(a, "GetPlayerData");
   }
   assert_int_equal(found, later);
-  assert_int_equal(rmt_client_wait_remote_sync(a, "GetPlayerData", 100, &found), 0);
-  assert_int_equal(rmt_client_wait_remote_sync(a, "Nope", 50, &found), RMT_ETIMEDOUT);
+  assert_int_equal(rmt_client_remote_wait_sync(a, "GetPlayerData", 100, &found), 0);
+  assert_int_equal(rmt_client_remote_wait_sync(a, "Nope", 50, &found), RMT_ETIMEDOUT);
 
   rmt_client *b = new_client(w, "Bob", NULL);
   net_join(&w->net, b);
   net_pump(&w->net, 20);
   assert_int_equal(rmt_client_players(a, NULL, 0), 2);
   assert_int_equal(rmt_client_players(b, NULL, 0), 2);
-  assert_string_equal(rmt_client_player_name_of(a, rmt_client_player_id(b)), "Bob");
+  assert_string_equal(rmt_client_player_name(a, rmt_client_local_player(b)), "Bob");
   rmt_player_id ids[4];
   assert_int_equal(rmt_server_players(w->net.server, ids, 4), 2);
-  assert_int_equal(ids[0], rmt_client_player_id(a));
+  assert_int_equal(ids[0], rmt_client_local_player(a));
 
   /* Destroyed remotes disappear on clients; firing one is a clear error. */
-  assert_int_equal(rmt_server_destroy_remote(w->net.server, early), 0);
-  for (int i = 0; i < 2000 && rmt_client_find_remote(a, "Remotes/PlayerAction"); i++) net_pump(&w->net, 1);
-  assert_int_equal(rmt_client_find_remote(a, "Remotes/PlayerAction"), 0);
+  assert_int_equal(rmt_server_remote_destroy(w->net.server, early), 0);
+  for (int i = 0; i < 2000 && rmt_client_remote_find(a, "Remotes/PlayerAction"); i++) net_pump(&w->net, 1);
+  assert_int_equal(rmt_client_remote_find(a, "Remotes/PlayerAction"), 0);
   rmt_error err;
   rmt_value arg = rmt_num(1);
   assert_int_equal(rmt_client_fire(a, early, &arg, 1, &err), RMT_ENOTFOUND);
@@ -189,12 +189,12 @@ static void test_wait_remote_callback(void **state) {
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   wait_cb later = {0}, never = {0};
-  assert_int_equal(rmt_client_wait_remote(a, "Later", 0, on_found, &later), 0);
-  assert_int_equal(rmt_client_wait_remote(a, "Never", 100, on_found, &never), 0);
+  assert_int_equal(rmt_client_remote_wait(a, "Later", 0, on_found, &later), 0);
+  assert_int_equal(rmt_client_remote_wait(a, "Never", 100, on_found, &never), 0);
   net_pump(&w->net, 5);
   assert_int_equal(later.calls, 0);
   rmt_remote_id id;
-  rmt_server_create_remote(w->net.server, "Later", RMT_REMOTE_EVENT, &id, NULL);
+  rmt_server_remote_create(w->net.server, "Later", RMT_REMOTE_EVENT, &id, NULL);
   for (int i = 0; i < NET_ROUNDS && !later.calls; i++) net_pump(&w->net, 1);
   assert_int_equal(later.calls, 1);
   assert_int_equal(later.id, id);
@@ -206,7 +206,7 @@ static void test_wait_remote_callback(void **state) {
   assert_int_equal(never.id, 0);
   /* Already known: reported once, inside the next service. */
   wait_cb known = {0};
-  rmt_client_wait_remote(a, "Later", 0, on_found, &known);
+  rmt_client_remote_wait(a, "Later", 0, on_found, &known);
   assert_int_equal(known.calls, 0);
   net_pump(&w->net, 1);
   assert_int_equal(known.calls, 1);
@@ -224,9 +224,9 @@ static void test_fire_order_exactly_once(void **state) {
   world *w = new_world();
   start_server(w, unlimited_rates);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->net.server, "PlayerAction", RMT_REMOTE_EVENT, &ev, NULL);
+  rmt_server_remote_create(w->net.server, "PlayerAction", RMT_REMOTE_EVENT, &ev, NULL);
   seen got = {.in_order = 1};
-  rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);
+  rmt_signal_connect(rmt_server_remote_signal(w->net.server, ev), record_seq, &got);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   const int N = 20000;
@@ -239,7 +239,7 @@ static void test_fire_order_exactly_once(void **state) {
   net_pump(&w->net, 20);
   assert_int_equal(got.count, N);
   assert_true(got.in_order);
-  assert_int_equal(got.player, (int)rmt_client_player_id(a));
+  assert_int_equal(got.player, (int)rmt_client_local_player(a));
   assert_string_equal(got.text, "jump");
   rmt_stats st;
   rmt_server_remote_stats(w->net.server, ev, &st);
@@ -252,17 +252,17 @@ static void test_server_fires(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->net.server, "Notify", RMT_REMOTE_EVENT, &ev, NULL);
+  rmt_server_remote_create(w->net.server, "Notify", RMT_REMOTE_EVENT, &ev, NULL);
   seen got[3] = {{.in_order = 1}, {.in_order = 1}, {.in_order = 1}};
   rmt_client *c[3];
   const char *names[3] = {"P1", "P2", "P3"};
   for (int i = 0; i < 3; i++) {
     c[i] = new_client(w, names[i], NULL);
     net_join(&w->net, c[i]);
-    rmt_signal_connect(rmt_client_event_signal(c[i], ev), record_seq, &got[i]);
+    rmt_signal_connect(rmt_client_remote_signal(c[i], ev), record_seq, &got[i]);
   }
   rmt_player_id id[3];
-  for (int i = 0; i < 3; i++) id[i] = rmt_client_player_id(c[i]);
+  for (int i = 0; i < 3; i++) id[i] = rmt_client_local_player(c[i]);
   rmt_value a1[2] = {rmt_str("all"), rmt_num(1)};
   assert_int_equal(rmt_server_fire_all(w->net.server, ev, a1, 2, NULL), 0);
   rmt_value a2[2] = {rmt_str("one"), rmt_num(2)};
@@ -291,7 +291,7 @@ static void test_queue_before_listen_and_overflow(void **state) {
   world *w = new_world();
   start_server(w, queue_16);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->net.server, "Early", RMT_REMOTE_EVENT, &ev, NULL);
+  rmt_server_remote_create(w->net.server, "Early", RMT_REMOTE_EVENT, &ev, NULL);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   for (int i = 1; i <= 21; i++) {
@@ -308,7 +308,7 @@ static void test_queue_before_listen_and_overflow(void **state) {
   assert_non_null(strstr(w->net.log, "Remote event invocation queue exhausted for ReplicatedStorage.Early; "
                                  "did you forget to implement OnServerEvent? (5 events dropped)"));
   seen got = {.in_order = 1};
-  rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);
+  rmt_signal_connect(rmt_server_remote_signal(w->net.server, ev), record_seq, &got);
   net_pump(&w->net, 2);
   assert_int_equal(got.count, 16);
   assert_true(got.in_order);
@@ -327,7 +327,7 @@ static void test_client_queue_before_listen(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->net.server, "Notify", RMT_REMOTE_EVENT, &ev, NULL);
+  rmt_server_remote_create(w->net.server, "Notify", RMT_REMOTE_EVENT, &ev, NULL);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   for (int i = 1; i <= 5; i++) {
@@ -336,7 +336,7 @@ static void test_client_queue_before_listen(void **state) {
   }
   net_pump(&w->net, 50);
   seen got = {.in_order = 1};
-  rmt_signal_connect(rmt_client_event_signal(a, ev), record_seq, &got);
+  rmt_signal_connect(rmt_client_remote_signal(a, ev), record_seq, &got);
   net_pump(&w->net, 2);
   assert_int_equal(got.count, 5);
   assert_true(got.in_order);
@@ -352,12 +352,12 @@ static void test_rate_limits(void **state) {
   world *w = new_world();
   start_server(w, events_10_per_second);
   rmt_remote_id ev, buy;
-  rmt_server_create_remote(w->net.server, "Spam", RMT_REMOTE_EVENT, &ev, NULL);
-  rmt_server_create_remote(w->net.server, "Purchase", RMT_REMOTE_EVENT, &buy, NULL);
-  rmt_server_set_remote_rate(w->net.server, buy, (rmt_rate){2, 2});
+  rmt_server_remote_create(w->net.server, "Spam", RMT_REMOTE_EVENT, &ev, NULL);
+  rmt_server_remote_create(w->net.server, "Purchase", RMT_REMOTE_EVENT, &buy, NULL);
+  rmt_server_remote_set_rate(w->net.server, buy, (rmt_rate){2, 2});
   seen got = {.in_order = 1}, bought = {.in_order = 1};
-  rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);
-  rmt_signal_connect(rmt_server_event_signal(w->net.server, buy), record_seq, &bought);
+  rmt_signal_connect(rmt_server_remote_signal(w->net.server, ev), record_seq, &got);
+  rmt_signal_connect(rmt_server_remote_signal(w->net.server, buy), record_seq, &bought);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   for (int i = 1; i <= 50; i++) {
@@ -367,7 +367,7 @@ static void test_rate_limits(void **state) {
   rmt_stats st = {0};
   for (int i = 0; i < 2000 && got.count + st.dropped_rate_limit < 50; i++) {
     net_pump(&w->net, 1);
-    rmt_server_player_stats(w->net.server, rmt_client_player_id(a), &st);
+    rmt_server_player_stats(w->net.server, rmt_client_local_player(a), &st);
   }
   /* The burst of 10 and nothing more: no time passed, so nothing refilled. */
   assert_int_equal(got.count, 10);
@@ -382,7 +382,7 @@ static void test_rate_limits(void **state) {
   }
   for (int i = 0; i < NET_ROUNDS && got.count + st.dropped_rate_limit < 54; i++) {
     net_pump(&w->net, 1);
-    rmt_server_player_stats(w->net.server, rmt_client_player_id(a), &st);
+    rmt_server_player_stats(w->net.server, rmt_client_local_player(a), &st);
   }
   assert_int_equal(got.count, 13);
   assert_int_equal(st.dropped_rate_limit, 41);
@@ -429,7 +429,7 @@ static void test_invoke(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id fn;
-  rmt_server_create_remote(w->net.server, "GetPlayerData", RMT_REMOTE_FUNCTION, &fn, NULL);
+  rmt_server_remote_create(w->net.server, "GetPlayerData", RMT_REMOTE_FUNCTION, &fn, NULL);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
 
@@ -452,7 +452,7 @@ static void test_invoke(void **state) {
   rmt_client_invoke(a, fn, &gold, 1, 2000, net_on_result, &waited, NULL);
   net_pump(&w->net, 20);
   assert_int_equal(waited.done, 0);
-  rmt_server_on_invoke(w->net.server, fn, handler, NULL);
+  rmt_server_remote_on_invoke(w->net.server, fn, handler, NULL);
   net_pump_flag(&w->net, &waited.done);
   assert_int_equal(waited.status, RMT_OK);
   assert_true(waited.number == 150);
@@ -506,8 +506,8 @@ static void test_disconnect_mid_call(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id fn;
-  rmt_server_create_remote(w->net.server, "Slow", RMT_REMOTE_FUNCTION, &fn, NULL);
-  rmt_server_on_invoke(w->net.server, fn, handler, NULL);
+  rmt_server_remote_create(w->net.server, "Slow", RMT_REMOTE_FUNCTION, &fn, NULL);
+  rmt_server_remote_on_invoke(w->net.server, fn, handler, NULL);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   net_result r = {0};
@@ -516,7 +516,7 @@ static void test_disconnect_mid_call(void **state) {
   for (int i = 0; i < 2000 && !deferred; i++) net_pump(&w->net, 1);
   assert_non_null(deferred);
   /* The server kicks the caller while its call is pending: the call ends at once. */
-  assert_int_equal(rmt_server_kick(w->net.server, rmt_client_player_id(a), "Bye now", NULL), 0);
+  assert_int_equal(rmt_server_player_kick(w->net.server, rmt_client_local_player(a), "Bye now", NULL), 0);
   net_pump_flag(&w->net, &r.done);
   assert_int_equal(r.status, RMT_EDISCONNECTED);
   for (int i = 0; i < 2000 && !w->disc_count[0]; i++) net_pump(&w->net, 1);
@@ -542,10 +542,10 @@ static void test_invoke_client(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id fn;
-  rmt_server_create_remote(w->net.server, "Ask", RMT_REMOTE_FUNCTION, &fn, NULL);
+  rmt_server_remote_create(w->net.server, "Ask", RMT_REMOTE_FUNCTION, &fn, NULL);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
-  rmt_player_id pid = rmt_client_player_id(a);
+  rmt_player_id pid = rmt_client_local_player(a);
   /* A client that never answers cannot hang the server: the call times out. */
   net_result r1 = {0};
   rmt_value x = rmt_num(21);
@@ -558,7 +558,7 @@ static void test_invoke_client(void **state) {
   net_advance(&w->net, 1);
   net_pump_flag(&w->net, &r1.done);
   assert_int_equal(r1.status, RMT_ENOHANDLER);
-  rmt_client_on_invoke(a, fn, client_handler, NULL);
+  rmt_client_remote_on_invoke(a, fn, client_handler, NULL);
   net_result r2 = {0};
   rmt_server_invoke_client(w->net.server, pid, fn, &x, 1, 1000, net_on_result, &r2, NULL);
   net_pump_flag(&w->net, &r2.done);
@@ -566,7 +566,7 @@ static void test_invoke_client(void **state) {
   assert_true(r2.number == 42);
   /* Pending at destroy: completed with ECANCELED during destroy. */
   net_result r3 = {0};
-  rmt_client_on_invoke(a, fn, NULL, NULL);
+  rmt_client_remote_on_invoke(a, fn, NULL, NULL);
   rmt_server_invoke_client(w->net.server, pid, fn, &x, 1, 5000, net_on_result, &r3, NULL);
   net_pump(&w->net, 5);
   rmt_client_destroy(a);
@@ -584,9 +584,9 @@ static void test_unreliable(void **state) {
   world *w = new_world();
   start_server(w, NULL);
   rmt_remote_id ev;
-  rmt_server_create_remote(w->net.server, "Pos", RMT_UNRELIABLE_REMOTE_EVENT, &ev, NULL);
+  rmt_server_remote_create(w->net.server, "Pos", RMT_UNRELIABLE_REMOTE_EVENT, &ev, NULL);
   seen got = {.in_order = 1};
-  rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);
+  rmt_signal_connect(rmt_server_remote_signal(w->net.server, ev), record_seq, &got);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   char big[1100];
@@ -626,8 +626,8 @@ static void test_refusals(void **state) {
 
   rmt_client *admin = new_client(w, "Someone", "admin");
   net_join(&w->net, admin);
-  assert_string_equal(rmt_client_player_name(admin), "Admin");
-  assert_int_equal(rmt_client_user_id(admin), 42);
+  assert_string_equal(rmt_client_local_name(admin), "Admin");
+  assert_int_equal(rmt_client_local_user_id(admin), 42);
   assert_int_equal(rmt_server_players(w->net.server, NULL, 0), 1);
   net_world_finish(&w->net);
 }
@@ -696,7 +696,7 @@ static void test_server_gone(void **state) {
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   rmt_remote_id fn;
-  rmt_server_create_remote(w->net.server, "F", RMT_REMOTE_FUNCTION, &fn, NULL);
+  rmt_server_remote_create(w->net.server, "F", RMT_REMOTE_FUNCTION, &fn, NULL);
   net_pump(&w->net, 20);
   rmt_server_destroy(w->net.server);
   w->net.server = NULL;
@@ -722,11 +722,11 @@ static void test_byte_rate_and_pending_cap(void **state) {
   world *w = new_world();
   start_server(w, byte_rate_and_two_pending);
   rmt_remote_id ev, fn;
-  rmt_server_create_remote(w->net.server, "Big", RMT_REMOTE_EVENT, &ev, NULL);
-  rmt_server_create_remote(w->net.server, "Slow", RMT_REMOTE_FUNCTION, &fn, NULL);
-  rmt_server_on_invoke(w->net.server, fn, handler, NULL);
+  rmt_server_remote_create(w->net.server, "Big", RMT_REMOTE_EVENT, &ev, NULL);
+  rmt_server_remote_create(w->net.server, "Slow", RMT_REMOTE_FUNCTION, &fn, NULL);
+  rmt_server_remote_on_invoke(w->net.server, fn, handler, NULL);
   seen got = {.in_order = 1};
-  rmt_signal_connect(rmt_server_event_signal(w->net.server, ev), record_seq, &got);
+  rmt_signal_connect(rmt_server_remote_signal(w->net.server, ev), record_seq, &got);
   rmt_client *a = new_client(w, "Alice", NULL);
   net_join(&w->net, a);
   char payload[96];

@@ -26,7 +26,7 @@ static void on_drop(void *ud, rmt_player_id p, rmt_remote_id r, rmt_drop_reason 
     snprintf(w->details[w->ndrops], RMT_ERROR_MESSAGE_MAX, "%s", detail);
     w->drops[w->ndrops++] = (drop_record){p, r, reason};
   }
-  if (w->kick_on_drop) assert_int_equal(rmt_server_kick(w->server, p, "cheating", NULL), RMT_OK);
+  if (w->kick_on_drop) assert_int_equal(rmt_server_player_kick(w->server, p, "cheating", NULL), RMT_OK);
 }
 
 static world *start(void) {
@@ -65,19 +65,19 @@ static void test_fire_failing_schema_is_dropped(void **state) {
   (void)state;
   world *w = start();
   rmt_remote_id action;
-  assert_int_equal(rmt_server_create_remote(w->server, "PlayerAction", RMT_REMOTE_EVENT, &action, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(w->server, "PlayerAction", RMT_REMOTE_EVENT, &action, NULL), 0);
   rmt_error err;
   /* A bad schema is refused with its column and changes nothing. */
-  assert_int_equal(rmt_server_set_schema(w->server, action, "\"vote\" | , string", &err), RMT_EINVAL);
+  assert_int_equal(rmt_server_remote_set_schema(w->server, action, "\"vote\" | , string", &err), RMT_EINVAL);
   assert_string_equal(err.message, "column 10: expected a type, found ','");
-  assert_int_equal(rmt_server_set_schema(w->server, 999, "string", &err), RMT_ENOTFOUND);
-  assert_int_equal(rmt_server_set_schema(w->server, action,
+  assert_int_equal(rmt_server_remote_set_schema(w->server, 999, "string", &err), RMT_ENOTFOUND);
+  assert_int_equal(rmt_server_remote_set_schema(w->server, action,
                                          "\"vote\" | \"purchase\", (\"yes\" | \"no\")?", &err), 0);
   heard h = {0};
-  rmt_signal_connect(rmt_server_event_signal(w->server, action), listener, &h);
+  rmt_signal_connect(rmt_server_remote_signal(w->server, action), listener, &h);
   join(w);
-  rmt_remote_id id = rmt_client_find_remote(w->client, "PlayerAction");
-  rmt_player_id me = rmt_client_player_id(w->client);
+  rmt_remote_id id = rmt_client_remote_find(w->client, "PlayerAction");
+  rmt_player_id me = rmt_client_local_player(w->client);
 
   rmt_value good[2] = {rmt_str("vote"), rmt_str("yes")};
   rmt_value bad_value[2] = {rmt_str("vote"), rmt_str("maybe")};
@@ -111,7 +111,7 @@ static void test_fire_failing_schema_is_dropped(void **state) {
   assert_int_equal(st.dropped_schema, 3);
 
   /* Clearing the schema lets anything through again. */
-  assert_int_equal(rmt_server_set_schema(w->server, action, NULL, &err), 0);
+  assert_int_equal(rmt_server_remote_set_schema(w->server, action, NULL, &err), 0);
   fire(w, id, bad_action, 1);
   for (int i = 0; i < 3000 && h.count < 3; i++) net_pump(&w->net, 1);
   assert_int_equal(h.count, 3);
@@ -124,11 +124,11 @@ static void test_queued_events_are_checked_on_delivery(void **state) {
   (void)state;
   world *w = start();
   rmt_remote_id ev;
-  assert_int_equal(rmt_server_create_remote(w->server, "Move", RMT_REMOTE_EVENT, &ev, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(w->server, "Move", RMT_REMOTE_EVENT, &ev, NULL), 0);
   rmt_error err;
-  assert_int_equal(rmt_server_set_schema(w->server, ev, "string, Vector3", &err), 0);
+  assert_int_equal(rmt_server_remote_set_schema(w->server, ev, "string, Vector3", &err), 0);
   join(w);
-  rmt_remote_id id = rmt_client_find_remote(w->client, "Move");
+  rmt_remote_id id = rmt_client_remote_find(w->client, "Move");
   rmt_value ok[2] = {rmt_str("walk"), rmt_vector3(1, 2, 3)};
   rmt_value nan_pos[2] = {rmt_str("nan"), rmt_vector3(0, 0.0f / 0.0f, 0)};
   fire(w, id, ok, 2);
@@ -143,7 +143,7 @@ static void test_queued_events_are_checked_on_delivery(void **state) {
   assert_int_equal(st.events_in, 3);
   assert_int_equal(w->ndrops, 0); /* queued, not yet checked */
   heard h = {0};
-  rmt_signal_connect(rmt_server_event_signal(w->server, ev), listener, &h);
+  rmt_signal_connect(rmt_server_remote_signal(w->server, ev), listener, &h);
   net_pump(&w->net, 5);
   assert_int_equal(h.count, 2);
   assert_int_equal(w->ndrops, 1);
@@ -158,22 +158,22 @@ static void test_kick_inside_on_drop(void **state) {
   world *w = start();
   w->kick_on_drop = 1;
   rmt_remote_id action;
-  assert_int_equal(rmt_server_create_remote(w->server, "PlayerAction", RMT_REMOTE_EVENT, &action, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(w->server, "PlayerAction", RMT_REMOTE_EVENT, &action, NULL), 0);
   rmt_error err;
-  assert_int_equal(rmt_server_set_schema(w->server, action, "string, number", &err), 0);
+  assert_int_equal(rmt_server_remote_set_schema(w->server, action, "string, number", &err), 0);
   heard h = {0};
-  rmt_signal_connect(rmt_server_event_signal(w->server, action), listener, &h);
+  rmt_signal_connect(rmt_server_remote_signal(w->server, action), listener, &h);
   join(w);
-  rmt_remote_id id = rmt_client_find_remote(w->client, "PlayerAction");
+  rmt_remote_id id = rmt_client_remote_find(w->client, "PlayerAction");
   rmt_value bad[2] = {rmt_str("jump"), rmt_str("high")};
   rmt_value good[2] = {rmt_str("jump"), rmt_num(1)};
   fire(w, id, bad, 2);
   fire(w, id, bad, 2);
   fire(w, id, good, 2);
   fire(w, id, bad, 2);
-  for (int i = 0; i < 3000 && rmt_client_get_state(w->client) != RMT_CLIENT_DISCONNECTED; i++)
+  for (int i = 0; i < 3000 && rmt_client_state(w->client) != RMT_CLIENT_DISCONNECTED; i++)
     net_pump(&w->net, 1);
-  assert_int_equal(rmt_client_get_state(w->client), RMT_CLIENT_DISCONNECTED);
+  assert_int_equal(rmt_client_state(w->client), RMT_CLIENT_DISCONNECTED);
   assert_int_equal(w->ndrops, 1);
   assert_string_equal(w->details[0], "argument 2: expected number, got string");
   assert_int_equal(h.count, 0);
@@ -194,13 +194,13 @@ static void test_invoke_failing_schema_gets_bad_arguments(void **state) {
   (void)state;
   world *w = start();
   rmt_remote_id fn;
-  assert_int_equal(rmt_server_create_remote(w->server, "Double", RMT_REMOTE_FUNCTION, &fn, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(w->server, "Double", RMT_REMOTE_FUNCTION, &fn, NULL), 0);
   rmt_error err;
-  assert_int_equal(rmt_server_set_schema(w->server, fn, "string(1..8), number(0..1000)", &err), 0);
-  assert_int_equal(rmt_server_on_invoke(w->server, fn, handler, NULL), 0);
+  assert_int_equal(rmt_server_remote_set_schema(w->server, fn, "string(1..8), number(0..1000)", &err), 0);
+  assert_int_equal(rmt_server_remote_on_invoke(w->server, fn, handler, NULL), 0);
   handler_calls = 0;
   join(w);
-  rmt_remote_id id = rmt_client_find_remote(w->client, "Double");
+  rmt_remote_id id = rmt_client_remote_find(w->client, "Double");
   rmt_value good[2] = {rmt_str("x"), rmt_num(21)};
   rmt_value bad[2] = {rmt_str("x"), rmt_num(1500)};
   rmt_value nan[2] = {rmt_str("x"), rmt_num(0.0 / 0.0)};

@@ -80,8 +80,8 @@ static observer *join(world *w, const char *name) {
   o->client = rmt_client_create(&cc, NULL);
   assert_non_null(o->client);
   rmt_client_on_replica(o->client, on_replica, o);
-  for (int i = 0; i < 3000 && rmt_client_get_state(o->client) != RMT_CLIENT_CONNECTED; i++) pump(w, 1);
-  assert_int_equal(rmt_client_get_state(o->client), RMT_CLIENT_CONNECTED);
+  for (int i = 0; i < 3000 && rmt_client_state(o->client) != RMT_CLIENT_CONNECTED; i++) pump(w, 1);
+  assert_int_equal(rmt_client_state(o->client), RMT_CLIENT_CONNECTED);
   pump(w, 5);
   return o;
 }
@@ -171,13 +171,13 @@ static void test_snapshot_changes_and_late_joiner(void **state) {
   assert_int_equal(rmt_client_instance_info(b->client, gold, &info), 0);
   assert_string_equal(info.name, "Coins");
   assert_non_null(rmt_client_instance_attribute(b->client, gold, "Level"));
-  rmt_player_id alice = rmt_client_player_id(a->client);
+  rmt_player_id alice = rmt_client_local_player(a->client);
   rmt_instance_id alice_inst = rmt_server_player_instance(w.server, alice);
   assert_true(alice_inst != 0);
   assert_int_equal(rmt_client_player_instance(b->client, alice), alice_inst);
-  for (int i = 0; i < 3000 && !rmt_client_player_instance(a->client, rmt_client_player_id(b->client)); i++)
+  for (int i = 0; i < 3000 && !rmt_client_player_instance(a->client, rmt_client_local_player(b->client)); i++)
     pump(&w, 1);
-  assert_true(rmt_client_player_instance(a->client, rmt_client_player_id(b->client)) != 0);
+  assert_true(rmt_client_player_instance(a->client, rmt_client_local_player(b->client)) != 0);
 
   /* Attribute removal and subtree destroy: children go first. */
   rmt_server_instance_set_attribute(w.server, gold, "Level", NULL, NULL);
@@ -229,9 +229,9 @@ static void test_value_before_fire_is_visible(void **state) {
   world w;
   start(&w);
   rmt_remote_id ev;
-  rmt_server_create_remote(w.server, "Paid", RMT_REMOTE_EVENT, &ev, NULL);
+  rmt_server_remote_create(w.server, "Paid", RMT_REMOTE_EVENT, &ev, NULL);
   observer *a = join(&w, "Alice");
-  rmt_player_id pid = rmt_client_player_id(a->client);
+  rmt_player_id pid = rmt_client_local_player(a->client);
   rmt_instance_id ls, gold;
   rmt_server_instance_create(w.server, rmt_server_player_instance(w.server, pid), "Folder", "leaderstats", &ls, NULL);
   rmt_server_instance_create(w.server, ls, "IntValue", "Gold", &gold, NULL);
@@ -239,7 +239,7 @@ static void test_value_before_fire_is_visible(void **state) {
   rmt_server_instance_set_value(w.server, gold, &zero, NULL);
   pump(&w, 20);
   order_probe probe = {a->client, gold, -1};
-  rmt_signal_connect(rmt_client_event_signal(a->client, ev), on_event, &probe);
+  rmt_signal_connect(rmt_client_remote_signal(a->client, ev), on_event, &probe);
   /* Same tick: set, then fire. The listener must already read the new value. */
   rmt_value fifty = rmt_num(50);
   rmt_server_instance_set_value(w.server, gold, &fifty, NULL);
@@ -499,7 +499,7 @@ static void test_find_child_and_path(void **state) {
   world w;
   start(&w);
   observer *a = join(&w, "Alice");
-  rmt_player_id alice = rmt_client_player_id(a->client);
+  rmt_player_id alice = rmt_client_local_player(a->client);
   rmt_instance_id me = rmt_server_player_instance(w.server, alice);
   assert_true(me != 0);
   rmt_instance_id stats, coins, twin, dotted;

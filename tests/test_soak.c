@@ -117,7 +117,7 @@ static void count_status(soak *s, int status, const char *msg) {
    * max_pending_invokes: refused at once is a proper ending too. */
   case RMT_ERATELIMIT: s->refused++; break;
   default:
-    if (s->other++ < 5) fprintf(stderr, "unexpected call status %s: %s\n", rmt_err_name(status), msg);
+    if (s->other++ < 5) fprintf(stderr, "unexpected call status %s: %s\n", rmt_status_name(status), msg);
     break;
   }
 }
@@ -177,10 +177,10 @@ static call *free_call(call *calls, int n) {
 static void client_step(soak *s, int index) {
   slot *sl = &s->slots[index];
   rmt_client *c = sl->client;
-  if (rmt_client_get_state(c) != RMT_CLIENT_CONNECTED) return;
+  if (rmt_client_state(c) != RMT_CLIENT_CONNECTED) return;
   if (rnd(s) % 4) return; /* about 250 steps/s: inside every default rate limit */
-  if (!rmt_client_find_remote(c, "Slow")) return;
-  rmt_client_on_invoke(c, s->echo, client_answers, NULL);
+  if (!rmt_client_remote_find(c, "Slow")) return;
+  rmt_client_remote_on_invoke(c, s->echo, client_answers, NULL);
   uint64_t r = rnd(s) % 10;
   if (r < 5) {
     rmt_value args[2] = {rmt_str("soak"), rmt_num((double)s->fires)};
@@ -281,14 +281,14 @@ static void test_churn_soak(void **state) {
   rmt_error err;
   s.server = rmt_server_create(&sc, &err);
   assert_non_null(s.server);
-  assert_int_equal(rmt_server_create_remote(s.server, "Ev", RMT_REMOTE_EVENT, &s.ev, NULL), 0);
-  assert_int_equal(rmt_server_create_remote(s.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &s.unrel, NULL), 0);
-  assert_int_equal(rmt_server_create_remote(s.server, "Echo", RMT_REMOTE_FUNCTION, &s.echo, NULL), 0);
-  assert_int_equal(rmt_server_create_remote(s.server, "Slow", RMT_REMOTE_FUNCTION, &s.slow, NULL), 0);
-  rmt_server_on_invoke(s.server, s.echo, net_echo_handler, &s);
-  rmt_server_on_invoke(s.server, s.slow, slow_handler, &s);
-  rmt_signal_connect(rmt_server_event_signal(s.server, s.ev), on_event, &s);
-  rmt_signal_connect(rmt_server_event_signal(s.server, s.unrel), on_event, &s);
+  assert_int_equal(rmt_server_remote_create(s.server, "Ev", RMT_REMOTE_EVENT, &s.ev, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(s.server, "U", RMT_UNRELIABLE_REMOTE_EVENT, &s.unrel, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(s.server, "Echo", RMT_REMOTE_FUNCTION, &s.echo, NULL), 0);
+  assert_int_equal(rmt_server_remote_create(s.server, "Slow", RMT_REMOTE_FUNCTION, &s.slow, NULL), 0);
+  rmt_server_remote_on_invoke(s.server, s.echo, net_echo_handler, &s);
+  rmt_server_remote_on_invoke(s.server, s.slow, slow_handler, &s);
+  rmt_signal_connect(rmt_server_remote_signal(s.server, s.ev), on_event, &s);
+  rmt_signal_connect(rmt_server_remote_signal(s.server, s.unrel), on_event, &s);
 
   uint64_t t0 = rmt__now_ms(), end = t0 + (uint64_t)seconds * 1000;
   size_t first_live = 0, max_live = 0, min_live = (size_t)-1;

@@ -363,8 +363,8 @@ static void test_server_requires_tickets(void **state) {
   /* The name asked for is ignored: identity is the ticket's. */
   c[0] = try_join(&w, "Mallory", good, &o[0]);
   assert_int_equal(o[0].status, RMT_OK);
-  assert_string_equal(rmt_client_player_name(c[0]), "Alice");
-  assert_int_equal(rmt_client_user_id(c[0]), 42);
+  assert_string_equal(rmt_client_local_name(c[0]), "Alice");
+  assert_int_equal(rmt_client_local_user_id(c[0]), 42);
   rmt_player_id ids[4];
   assert_int_equal(rmt_server_players(server, ids, 4), 1);
   assert_string_equal(rmt_server_player_name(server, ids[0]), "Alice");
@@ -388,7 +388,7 @@ static void test_server_requires_tickets(void **state) {
     assert_int_equal(o[i].status, RMT_EREFUSED);
     if (i == 3) assert_non_null(strstr(o[i].reason, "ticket expired"));
     else assert_string_equal(o[i].reason, want[i]);
-    assert_int_not_equal(rmt_client_get_state(c[i]), RMT_CLIENT_CONNECTED);
+    assert_int_not_equal(rmt_client_state(c[i]), RMT_CLIENT_CONNECTED);
   }
   /* none of them reached the application */
   assert_string_equal(w.verify_saw, "");

@@ -50,8 +50,8 @@ static void start(world *w, uint32_t max_per_address) {
   cfg.max_per_address = max_per_address;
   w->s = rmt__server_create_on(&cfg, w->tr, NULL);
   assert_non_null(w->s);
-  assert_int_equal(rmt_server_create_remote(w->s, "Ev", RMT_REMOTE_EVENT, &w->ev, NULL), RMT_OK);
-  rmt_signal_connect(rmt_server_event_signal(w->s, w->ev), on_event, w);
+  assert_int_equal(rmt_server_remote_create(w->s, "Ev", RMT_REMOTE_EVENT, &w->ev, NULL), RMT_OK);
+  rmt_signal_connect(rmt_server_remote_signal(w->s, w->ev), on_event, w);
   rmt_signal_connect(rmt_server_player_removing(w->s), on_removing, w);
 }
 
@@ -207,7 +207,7 @@ static void test_bye_and_kick(void **state) {
   /* Kick: the reason, then a close once it was delivered. */
   rmt_player_id bob;
   assert_int_equal(rmt_server_players(w.s, &bob, 1), 1);
-  assert_int_equal(rmt_server_kick(w.s, bob, "bye now", NULL), RMT_OK);
+  assert_int_equal(rmt_server_player_kick(w.s, bob, "bye now", NULL), RMT_OK);
   assert_int_equal(count_sent(&w, b, RMT_MSG_CONTROL, RMT_CTL_KICK), 1);
   assert_int_equal(rmt__mem_closed(w.tr, b, &code), RMT_CLOSE_AFTER_SENT);
   assert_int_equal(code, RMT_DISC_KICKED);

@@ -207,7 +207,7 @@ static inline void ex_print_stats(const char *label, const rmt_stats *st) {
 static inline void ex_server_summary(ex_server *es, const char *const *remotes) {
   for (int i = 0; remotes && remotes[i]; i++) {
     rmt_stats st;
-    rmt_remote_id id = rmt_server_find_remote(es->server, remotes[i]);
+    rmt_remote_id id = rmt_server_remote_find(es->server, remotes[i]);
     if (id && rmt_server_remote_stats(es->server, id, &st) == RMT_OK) ex_print_stats(remotes[i], &st);
   }
   rmt_stats total;
@@ -264,8 +264,8 @@ static inline rmt_remote_id ex_wait_remote(ex_client *ec, const char *name) {
   uint64_t now = ex_now_ms();
   uint32_t left = ec->deadline > now ? (uint32_t)(ec->deadline - now) : 1;
   rmt_remote_id id = 0;
-  if (rmt_client_wait_remote_sync(ec->client, name, left, &id) != RMT_OK) {
-    fprintf(stderr, "%s: remote %s did not appear\n", rmt_client_player_name(ec->client), name);
+  if (rmt_client_remote_wait_sync(ec->client, name, left, &id) != RMT_OK) {
+    fprintf(stderr, "%s: remote %s did not appear\n", rmt_client_local_name(ec->client), name);
     return 0;
   }
   return id;
@@ -278,7 +278,7 @@ static inline int ex_client_until(ex_client *ec, const volatile int *done) {
     rmt_client_service(ec->client, 10);
   if (*done) return 0;
   if (!ec->disconnected)
-    fprintf(stderr, "%s: timed out waiting for the server\n", rmt_client_player_name(ec->client));
+    fprintf(stderr, "%s: timed out waiting for the server\n", rmt_client_local_name(ec->client));
   return 1;
 }
 

@@ -103,9 +103,9 @@ static void push_player(rmt_host *host, rmt_player_id id) {
     name = rmt_server_player_name(host->server, id);
     uid = rmt_server_player_user_id(host->server, id);
   } else {
-    name = rmt_client_player_name_of(host->client, id);
-    uid = rmt_client_player_user_id_of(host->client, id);
-    is_local = id == rmt_client_player_id(host->client);
+    name = rmt_client_player_name(host->client, id);
+    uid = rmt_client_player_user_id(host->client, id);
+    is_local = id == rmt_client_local_player(host->client);
   }
   lua_pushnumber(L, id);
   lua_pushstring(L, name ? name : "Player");
@@ -219,7 +219,7 @@ static int invoke_done_body(rmt_host *host, lua_State *L, void *ud) {
       lua_pushstring(L, message);
     } else {
       lua_pushfstring(L, "%s (%s)", message && *message ? message : rmt_strerror(status),
-                      rmt_err_name(status));
+                      rmt_status_name(status));
     }
     lua_pushboolean(L, status == RMT_EHANDLER);
     nargs = 3;
@@ -357,10 +357,10 @@ static int l_net_bind(lua_State *L) {
   rmt_error err;
   int rc;
   if (host->side != RMT_HOST_SERVER || !host->server) return 0;
-  rc = rmt_server_create_remote(host->server, path, (rmt_remote_kind)kind, &id, &err);
+  rc = rmt_server_remote_create(host->server, path, (rmt_remote_kind)kind, &id, &err);
   if (rc != 0) {
     lua_pushnil(L);
-    lua_pushfstring(L, "%s (%s)", err.message, rmt_err_name(rc));
+    lua_pushfstring(L, "%s (%s)", err.message, rmt_status_name(rc));
     return 2;
   }
   lua_pushnumber(L, id);
@@ -370,7 +370,7 @@ static int l_net_bind(lua_State *L) {
 static int l_net_unbind(lua_State *L) {
   rmt_host *host = host_of(L);
   rmt_remote_id id = (rmt_remote_id)luaL_checknumber(L, 1);
-  if (host->side == RMT_HOST_SERVER && host->server) rmt_server_destroy_remote(host->server, id);
+  if (host->side == RMT_HOST_SERVER && host->server) rmt_server_remote_destroy(host->server, id);
   return 0;
 }
 
@@ -379,8 +379,8 @@ static int l_net_listen(lua_State *L) {
   rmt_remote_id id = (rmt_remote_id)luaL_checknumber(L, 1);
   rmt_signal *sig = NULL;
   lh_bridge *b;
-  if (host->side == RMT_HOST_SERVER && host->server) sig = rmt_server_event_signal(host->server, id);
-  if (host->side == RMT_HOST_CLIENT && host->client) sig = rmt_client_event_signal(host->client, id);
+  if (host->side == RMT_HOST_SERVER && host->server) sig = rmt_server_remote_signal(host->server, id);
+  if (host->side == RMT_HOST_CLIENT && host->client) sig = rmt_client_remote_signal(host->client, id);
   if (!sig) return 0;
   b = lh_alloc(host, sizeof *b);
   if (!b) return luaL_error(L, "out of memory");
@@ -438,9 +438,9 @@ static int l_net_set_invoke(lua_State *L) {
   int rc = 0;
   if (!b) return luaL_error(L, "out of memory");
   if (host->side == RMT_HOST_SERVER && host->server) {
-    rc = rmt_server_on_invoke(host->server, id, on ? on_remote_invoke : NULL, b);
+    rc = rmt_server_remote_on_invoke(host->server, id, on ? on_remote_invoke : NULL, b);
   } else if (host->side == RMT_HOST_CLIENT && host->client) {
-    rc = rmt_client_on_invoke(host->client, id, on ? on_remote_invoke : NULL, b);
+    rc = rmt_client_remote_on_invoke(host->client, id, on ? on_remote_invoke : NULL, b);
   }
   if (rc != 0) return luaL_error(L, "could not set the invoke callback: %s", rmt_strerror(rc));
   return 0;
@@ -561,7 +561,7 @@ static int l_net_set_schema(lua_State *L) {
   rmt_error err;
   memset(&err, 0, sizeof err);
   if (id && host->side == RMT_HOST_SERVER && host->server) {
-    if (rmt_server_set_schema(host->server, id, text, &err) == 0) return 0;
+    if (rmt_server_remote_set_schema(host->server, id, text, &err) == 0) return 0;
   } else if (text) {
     rmt_schema *schema = rmt_schema_parse(text, host->alloc, &err);
     if (schema) {
@@ -580,7 +580,7 @@ static int l_net_kick(lua_State *L) {
   rmt_player_id id = (rmt_player_id)luaL_checknumber(L, 1);
   const char *msg = luaL_optstring(L, 2, "");
   if (host->side == RMT_HOST_SERVER && host->server) {
-    rmt_server_kick(host->server, id, msg, NULL);
+    rmt_server_player_kick(host->server, id, msg, NULL);
   } else if (host->side == RMT_HOST_CLIENT) {
     host->quit = 1;
     rmt_host_emitf(host, RMT_HOST_WARN, "kicked by a LocalScript: %s", msg);
@@ -641,7 +641,7 @@ int rmt_host_attach_client(rmt_host *host, rmt_client *client) {
 static int joined_body(rmt_host *host, lua_State *L, void *ud) {
   rmt_player_id ids[1024];
   size_t n, i;
-  rmt_player_id me = rmt_client_player_id(host->client);
+  rmt_player_id me = rmt_client_local_player(host->client);
   (void)L;
   (void)ud;
   push_player(host, me);
@@ -659,13 +659,13 @@ static int joined_body(rmt_host *host, lua_State *L, void *ud) {
 void rmt_host_client_joined(rmt_host *host) {
   rmt_player_id me;
   double deadline = rmt_host_clock() + 3.0;
-  me = rmt_client_player_id(host->client);
+  me = rmt_client_local_player(host->client);
   /* The server sends its snapshot right after WELCOME and makes this player's own Player
    * instance after it, so once that instance is here the whole snapshot is: LocalScripts
    * then start with ReplicatedStorage and every player's leaderstats filled in. (A big
    * snapshot spans many packets; the cap only guards against a server that never sends.) */
   while (rmt_client_player_instance(host->client, me) == 0 &&
-         rmt_client_get_state(host->client) == RMT_CLIENT_CONNECTED &&
+         rmt_client_state(host->client) == RMT_CLIENT_CONNECTED &&
          rmt_host_clock() < deadline) {
     if (rmt_client_service(host->client, 5) < 0) break;
   }

@@ -28,14 +28,14 @@ static int push_status(lua_State *L, rmt_host *host, int rc, const rmt_error *er
   msg = err && err->message[0] ? err->message : NULL;
   lua_pushnil(L);
   lua_pushstring(L, msg && *msg ? msg : rmt_strerror(rc));
-  lua_pushstring(L, rmt_err_name(rc));
+  lua_pushstring(L, rmt_status_name(rc));
   return 3;
 }
 
 static int no_engine(lua_State *L) {
   lua_pushnil(L);
   lua_pushliteral(L, "no server attached");
-  lua_pushstring(L, rmt_err_name(RMT_ESTATE));
+  lua_pushstring(L, rmt_status_name(RMT_ESTATE));
   return 3;
 }
 
@@ -129,7 +129,7 @@ static int set_tag(lua_State *L, int add) {
   if (strlen(tag) != len) {
     lua_pushnil(L);
     lua_pushliteral(L, "a tag may not contain a NUL byte");
-    lua_pushstring(L, rmt_err_name(RMT_EINVAL));
+    lua_pushstring(L, rmt_status_name(RMT_EINVAL));
     return 3;
   }
   rc = add ? rmt_server_instance_add_tag(host->server, id, tag, &err)
@@ -176,7 +176,7 @@ static int l_rep_info(lua_State *L) {
   lua_setfield(L, -2, "name");
   lua_pushnumber(L, info.player);
   lua_setfield(L, -2, "player");
-  lua_pushnumber(L, info.player ? (double)rmt_client_player_user_id_of(host->client, info.player)
+  lua_pushnumber(L, info.player ? (double)rmt_client_player_user_id(host->client, info.player)
                                 : 0.0);
   lua_setfield(L, -2, "userId");
   push_one(host, L, info.value);

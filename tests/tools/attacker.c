@@ -138,7 +138,7 @@ static rmt_client *join_client(const char *name) {
 }
 
 static rmt_remote_id client_remote(rmt_client *c, const char *name) {
-  rmt_remote_id id = rmt_client_find_remote(c, name);
+  rmt_remote_id id = rmt_client_remote_find(c, name);
   if (!id) fail("the server has no remote %s", name);
   return id;
 }
@@ -179,7 +179,7 @@ static void good_answer(void *ud, int status, const rmt_value *res, size_t nres,
   g->outstanding = 0;
   if (status != RMT_OK) {
     g->failed++;
-    report("good: invoke failed after %u ms: %s (%s)", lat / 1000, rmt_err_name(status), msg);
+    report("good: invoke failed after %u ms: %s (%s)", lat / 1000, rmt_status_name(status), msg);
     return;
   }
   if (nres < 1 || res[0].type != RMT_TNUMBER || res[0].as.number != g->expect) g->wrong++;
@@ -215,7 +215,7 @@ static int run_good(double seconds, const char *latfile) {
   rmt_client *c = join_client("Good");
   rmt_remote_id echo = client_remote(c, "Echo"), fetch = client_remote(c, "Fetch");
   rmt_remote_id action = client_remote(c, "Action"), ping = client_remote(c, "Ping");
-  rmt_client_on_invoke(c, ping, good_ping, &g);
+  rmt_client_remote_on_invoke(c, ping, good_ping, &g);
   report("good: joined");
   g.t0_us = relay_now_us();
   uint64_t next_call = 0, next_fire = 0, next_report = g.t0_us + 250000;
@@ -250,7 +250,7 @@ static int run_good(double seconds, const char *latfile) {
       if (g.lat) fflush(g.lat);
     }
     rmt_client_service(c, 1);
-    if (rmt_client_get_state(c) != RMT_CLIENT_CONNECTED) {
+    if (rmt_client_state(c) != RMT_CLIENT_CONNECTED) {
       report("good: DISCONNECTED: %s", rmt_client_disconnect_reason(c));
       if (g.lat) fclose(g.lat);
       return 3;
@@ -653,8 +653,8 @@ static int run_nil_event(void) {
   client_pump(c, 300);
   free(v);
   rmt_client_destroy(c);
-  report("nil-event: fired %d nils on Action (%s) and Chat (%s)", MANY_NILS, rmt_err_name(rc1),
-         rmt_err_name(rc2));
+  report("nil-event: fired %d nils on Action (%s) and Chat (%s)", MANY_NILS, rmt_status_name(rc1),
+         rmt_status_name(rc2));
   return rc1 == 0 && rc2 == 0 ? 0 : 1;
 }
 
@@ -680,12 +680,12 @@ static int run_nil_invoke(void) {
   call_result r = {0};
   int rc = rmt_client_invoke(c, client_remote(c, "Echo"), v, MANY_NILS, 10000, on_result, &r, NULL);
   free(v);
-  if (rc != 0) fail("invoke: %s", rmt_err_name(rc));
+  if (rc != 0) fail("invoke: %s", rmt_status_name(rc));
   uint64_t until = rmt__now_ms() + 12000;
   while (!r.done && rmt__now_ms() < until) rmt_client_service(c, 5);
   rmt_client_destroy(c);
   report("nil-invoke: InvokeServer with %d nils answered: %s, status %s (%s)", MANY_NILS,
-         r.done ? "yes" : "no", r.done ? rmt_err_name(r.status) : "-", r.msg);
+         r.done ? "yes" : "no", r.done ? rmt_status_name(r.status) : "-", r.msg);
   return r.done && r.status != RMT_ETIMEDOUT ? 0 : 1;
 }
 
@@ -703,7 +703,7 @@ static void nil_ping(void *ud, rmt_invocation *inv, const rmt_value *args, size_
 
 static int run_nil_answer(void) {
   rmt_client *c = join_client("NilAnswer");
-  rmt_client_on_invoke(c, client_remote(c, "Ping"), nil_ping, NULL);
+  rmt_client_remote_on_invoke(c, client_remote(c, "Ping"), nil_ping, NULL);
   uint64_t until = rmt__now_ms() + 8000;
   while (answered_pings < 2 && rmt__now_ms() < until) rmt_client_service(c, 5);
   client_pump(c, 300);
@@ -733,7 +733,7 @@ static int run_relay_args(void) {
   rmt_client_remote_stats(c, relay_id, &st);
   rmt_client_destroy(c);
   report("relay-args: relayed lists of 4000 (%s), 4095 (%s) and 8000 (%s) arguments; %llu "
-         "relays came back", rmt_err_name(rcs[0]), rmt_err_name(rcs[1]), rmt_err_name(rcs[2]),
+         "relays came back", rmt_status_name(rcs[0]), rmt_status_name(rcs[1]), rmt_status_name(rcs[2]),
          (unsigned long long)st.events_in);
   return 0;
 }
@@ -899,13 +899,13 @@ static int run_slots(const char *ip, int n) {
   int rc = c ? RMT_EINVAL : -1;
   if (c) {
     uint64_t t = rmt__now_ms() + 5000;
-    while (rmt_client_get_state(c) == RMT_CLIENT_CONNECTING && rmt__now_ms() < t) {
+    while (rmt_client_state(c) == RMT_CLIENT_CONNECTING && rmt__now_ms() < t) {
       rmt_client_service(c, 1);
       ENetEvent ev;
       while (enet_host_service(b.host, &ev, 0) > 0)
         if (ev.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(ev.packet);
     }
-    rc = rmt_client_get_state(c) == RMT_CLIENT_CONNECTED ? 0 : 1;
+    rc = rmt_client_state(c) == RMT_CLIENT_CONNECTED ? 0 : 1;
     snprintf(err.message, sizeof err.message, "%s", rmt_client_disconnect_reason(c));
     rmt_client_destroy(c);
   }
@@ -1039,7 +1039,7 @@ static int run_chat_big(double wait_s, const char *which) {
   rmt_client *other = join_client("Talker");
   rmt_remote_id chat = client_remote(c, "Remotes/ChatMessage");
   rmt_remote_id chat2 = client_remote(other, "Remotes/ChatMessage");
-  rmt_signal_connect(rmt_client_event_signal(other, chat2), on_chat, NULL);
+  rmt_signal_connect(rmt_client_remote_signal(other, chat2), on_chat, NULL);
   size_t n = 150 * 1000;
   char *text = malloc(n + 1);
   memset(text, ' ', n);
@@ -1076,7 +1076,7 @@ static int run_fire_once(const char *remote) {
   rmt_value v = rmt_num(1);
   int rc = rmt_client_fire(c, client_remote(c, remote), &v, 1, NULL);
   client_pump(c, 200);
-  report("fire: one event on %s (%s)", remote, rmt_err_name(rc));
+  report("fire: one event on %s (%s)", remote, rmt_status_name(rc));
   _exit(rc == 0 ? 0 : 1); /* the server may be busy: no goodbye */
 }
 

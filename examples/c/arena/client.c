@@ -32,7 +32,7 @@ static void on_move(void *ud, const rmt_value *args, size_t nargs) {
 /* Services until `path` (from our own Player instance) exists or the deadline passes. */
 static rmt_instance_id wait_instance(ex_client *ec, const char *path) {
   while (!ec->disconnected && ex_now_ms() < ec->deadline) {
-    rmt_player_id me = rmt_client_player_id(ec->client);
+    rmt_player_id me = rmt_client_local_player(ec->client);
     rmt_instance_id found =
         rmt_client_instance_find_path(ec->client, rmt_client_player_instance(ec->client, me), path);
     if (found) return found;
@@ -56,7 +56,7 @@ int main(int argc, char **argv) {
   rmt_remote_id attack = ex_wait_remote(&ec, "Attack");
   rmt_remote_id move = ex_wait_remote(&ec, "Move");
   if (!attack || !move) return 1;
-  rmt_signal_connect(rmt_client_event_signal(client, move), on_move, &w);
+  rmt_signal_connect(rmt_client_remote_signal(client, move), on_move, &w);
 
   /* player.leaderstats.Score: made by the server in PlayerAdded, so it follows our Player
    * instance (the join snapshot's last root) as soon as the server has serviced once. */

@@ -62,17 +62,17 @@ int main(int argc, char **argv) {
   rmt_error err;
   /* Names 1..20 bytes, power a whole number 1..5: "Attack for 99" never reaches on_attack;
    * the drop hook (example.h) reports it with reason `schema`. */
-  if (rmt_server_create_remote(s, "Attack", RMT_REMOTE_EVENT, &a.attack, &err) != RMT_OK ||
-      rmt_server_set_schema(s, a.attack, "string(1..20), number(int, 1..5)", &err) != RMT_OK ||
-      rmt_server_create_remote(s, "Move", RMT_UNRELIABLE_REMOTE_EVENT, &a.move, &err) != RMT_OK ||
-      rmt_server_set_schema(s, a.move, "Vector3", &err) != RMT_OK) {
+  if (rmt_server_remote_create(s, "Attack", RMT_REMOTE_EVENT, &a.attack, &err) != RMT_OK ||
+      rmt_server_remote_set_schema(s, a.attack, "string(1..20), number(int, 1..5)", &err) != RMT_OK ||
+      rmt_server_remote_create(s, "Move", RMT_UNRELIABLE_REMOTE_EVENT, &a.move, &err) != RMT_OK ||
+      rmt_server_remote_set_schema(s, a.move, "Vector3", &err) != RMT_OK) {
     fprintf(stderr, "server: %s\n", err.message);
     rmt_server_destroy(s);
     return 1;
   }
   rmt_signal_connect(rmt_server_player_added(s), on_join, &a);
-  rmt_signal_connect(rmt_server_event_signal(s, a.attack), on_attack, &a);
-  rmt_signal_connect(rmt_server_event_signal(s, a.move), on_move, &a);
+  rmt_signal_connect(rmt_server_remote_signal(s, a.attack), on_attack, &a);
+  rmt_signal_connect(rmt_server_remote_signal(s, a.move), on_move, &a);
 
   int rc = ex_server_run(&a.es, &opt, NULL, NULL);
   rmt_server_destroy(s);

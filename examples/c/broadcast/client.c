@@ -23,7 +23,7 @@ int main(int argc, char **argv) {
     rmt_client_destroy(client);
     return 1;
   }
-  rmt_signal_connect(rmt_client_event_signal(client, action), on_client_event, NULL);
+  rmt_signal_connect(rmt_client_remote_signal(client, action), on_client_event, NULL);
   EX_SAY("Waiting for the round to start");
   int rc = ex_client_until(&ec, &announced);
   rmt_client_destroy(client);

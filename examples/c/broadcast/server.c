@@ -32,7 +32,7 @@ int main(int argc, char **argv) {
   rmt_server *server = ex_server_start(&es, &opt, NULL);
   if (!server) return 1;
   rmt_error err;
-  if (rmt_server_create_remote(server, "PlayerAction", RMT_REMOTE_EVENT, &g.action, &err) != RMT_OK) {
+  if (rmt_server_remote_create(server, "PlayerAction", RMT_REMOTE_EVENT, &g.action, &err) != RMT_OK) {
     fprintf(stderr, "server: %s\n", err.message);
     rmt_server_destroy(server);
     return 1;

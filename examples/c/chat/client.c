@@ -12,7 +12,7 @@ static void on_message(void *ud, const rmt_value *args, size_t nargs) {
   chatter *c = ud;
   if (nargs < 2 || args[0].type != RMT_TPLAYER || args[1].type != RMT_TSTRING) return;
   /* The sender is a player reference: look its name up in our own player list. */
-  const char *sender = rmt_client_player_name_of(c->client, args[0].as.player);
+  const char *sender = rmt_client_player_name(c->client, args[0].as.player);
   EX_SAY("%s: %s", sender ? sender : "(someone who left)", args[1].as.string.ptr);
   c->heard_everyone = ++c->heard >= c->expected;
 }
@@ -34,7 +34,7 @@ int main(int argc, char **argv) {
     rmt_client_destroy(c.client);
     return 1;
   }
-  rmt_signal_connect(rmt_client_event_signal(c.client, chat), on_message, &c);
+  rmt_signal_connect(rmt_client_remote_signal(c.client, chat), on_message, &c);
 
   /* Messages go to whoever is in the room when they are sent, so wait for the others
    * (the client's player list includes itself) before speaking. */

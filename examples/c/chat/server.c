@@ -24,7 +24,7 @@ static void on_chat(void *ud, const rmt_value *args, size_t nargs) {
    * their client receives in its disconnect callback. */
   if (strstr(text, "badword")) {
     EX_SAY("Kicking %s for inappropriate language", name);
-    rmt_server_kick(r->server, sender, "Kicked: inappropriate language", NULL);
+    rmt_server_player_kick(r->server, sender, "Kicked: inappropriate language", NULL);
     return;
   }
   EX_SAY("%s: %s", name, text);
@@ -42,14 +42,14 @@ int main(int argc, char **argv) {
   if (!r.server) return 1;
   /* Names may be paths, like folders in ReplicatedStorage. */
   rmt_error err;
-  if (rmt_server_create_remote(r.server, "Chat/SayMessage", RMT_REMOTE_EVENT, &r.chat, &err) != RMT_OK) {
+  if (rmt_server_remote_create(r.server, "Chat/SayMessage", RMT_REMOTE_EVENT, &r.chat, &err) != RMT_OK) {
     fprintf(stderr, "server: %s\n", err.message);
     rmt_server_destroy(r.server);
     return 1;
   }
   /* The seed's advice for chat-like traffic: throttle. 5 messages a second, burst 5. */
-  rmt_server_set_remote_rate(r.server, r.chat, (rmt_rate){5, 5});
-  rmt_signal_connect(rmt_server_event_signal(r.server, r.chat), on_chat, &r);
+  rmt_server_remote_set_rate(r.server, r.chat, (rmt_rate){5, 5});
+  rmt_signal_connect(rmt_server_remote_signal(r.server, r.chat), on_chat, &r);
 
   int rc = ex_server_run(&es, &opt, NULL, NULL);
   ex_server_summary(&es, (const char *const[]){"Chat/SayMessage", NULL});

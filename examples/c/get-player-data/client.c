@@ -14,7 +14,7 @@ static int ask(ex_client *ec, rmt_remote_id fn, rmt_value key, const char *label
    * game loop, use rmt_client_invoke with a completion callback instead. */
   int rc = rmt_client_invoke_sync(ec->client, fn, &key, 1, left, &results, &nresults, &err);
   if (rc != RMT_OK) {
-    EX_SAY("InvokeServer failed: %s (%s)", err.message, rmt_err_name(rc));
+    EX_SAY("InvokeServer failed: %s (%s)", err.message, rmt_status_name(rc));
     return 1;
   }
   char num[32];

@@ -2,7 +2,7 @@
  * stat from the player's leaderstats. The server owns the stats; a client can only ask. */
 #include "../example.h"
 
-/* A player's leaderstats, kept per player with rmt_server_set_player_data. */
+/* A player's leaderstats, kept per player with rmt_server_player_set_data. */
 typedef struct leaderstats {
   double gold;
 } leaderstats;
@@ -15,7 +15,7 @@ static void on_player_added(void *ud, const rmt_value *args, size_t nargs) {
   leaderstats *stats = malloc(sizeof *stats);
   if (!stats) return; /* no stats: GetPlayerData answers nil, as for a missing leaderstats */
   stats->gold = STARTING_GOLD;
-  rmt_server_set_player_data(server, args[0].as.player, stats);
+  rmt_server_player_set_data(server, args[0].as.player, stats);
 }
 
 /* PlayerRemoving fires while the player can still be queried: free what we attached. */
@@ -23,7 +23,7 @@ static void on_player_removing(void *ud, const rmt_value *args, size_t nargs) {
   rmt_server *server = ud;
   (void)nargs;
   free(rmt_server_player_data(server, args[0].as.player));
-  rmt_server_set_player_data(server, args[0].as.player, NULL);
+  rmt_server_player_set_data(server, args[0].as.player, NULL);
 }
 
 /* remoteFunction.OnServerInvoke = function(player, dataKey) ... end
@@ -65,7 +65,7 @@ int main(int argc, char **argv) {
   if (!server) return 1;
   rmt_remote_id fn;
   rmt_error err;
-  if (rmt_server_create_remote(server, "GetPlayerData", RMT_REMOTE_FUNCTION, &fn, &err) != RMT_OK) {
+  if (rmt_server_remote_create(server, "GetPlayerData", RMT_REMOTE_FUNCTION, &fn, &err) != RMT_OK) {
     fprintf(stderr, "server: %s\n", err.message);
     rmt_server_destroy(server);
     return 1;
@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
   rmt_signal_connect(rmt_server_player_removing(server), on_player_removing, server);
   /* Set the handler before clients call (the seed's advice). Here an early call would
    * not hang anyway: it waits for a handler until its timeout, then fails "no handler". */
-  rmt_server_on_invoke(server, fn, get_player_data, server);
+  rmt_server_remote_on_invoke(server, fn, get_player_data, server);
 
   int rc = ex_server_run(&es, &opt, NULL, NULL);
   ex_server_summary(&es, (const char *const[]){"GetPlayerData", NULL});

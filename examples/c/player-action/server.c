@@ -27,12 +27,12 @@ int main(int argc, char **argv) {
   /* Instance.new("RemoteEvent") named PlayerAction, parented to ReplicatedStorage. */
   rmt_remote_id action;
   rmt_error err;
-  if (rmt_server_create_remote(server, "PlayerAction", RMT_REMOTE_EVENT, &action, &err) != RMT_OK) {
+  if (rmt_server_remote_create(server, "PlayerAction", RMT_REMOTE_EVENT, &action, &err) != RMT_OK) {
     fprintf(stderr, "server: %s\n", err.message);
     rmt_server_destroy(server);
     return 1;
   }
-  rmt_signal_connect(rmt_server_event_signal(server, action), on_player_action, server);
+  rmt_signal_connect(rmt_server_remote_signal(server, action), on_player_action, server);
 
   int rc = ex_server_run(&es, &opt, NULL, NULL);
   ex_server_summary(&es, (const char *const[]){"PlayerAction", NULL});

@@ -26,7 +26,7 @@ int main(int argc, char **argv) {
   }
   /* The server fires as soon as we join, maybe before this line runs: events that arrive
    * before anyone listens are queued and delivered to the first listener, as in Roblox. */
-  rmt_signal_connect(rmt_client_event_signal(client, action), on_client_event, NULL);
+  rmt_signal_connect(rmt_client_remote_signal(client, action), on_client_event, NULL);
 
   int rc = ex_client_until(&ec, &notified);
   rmt_client_destroy(client);

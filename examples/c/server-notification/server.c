@@ -29,7 +29,7 @@ int main(int argc, char **argv) {
   g.server = ex_server_start(&es, &opt, NULL);
   if (!g.server) return 1;
   rmt_error err;
-  if (rmt_server_create_remote(g.server, "PlayerAction", RMT_REMOTE_EVENT, &g.action, &err) != RMT_OK) {
+  if (rmt_server_remote_create(g.server, "PlayerAction", RMT_REMOTE_EVENT, &g.action, &err) != RMT_OK) {
     fprintf(stderr, "server: %s\n", err.message);
     rmt_server_destroy(g.server);
     return 1;

@@ -17,7 +17,7 @@ static void on_client_event(void *ud, const rmt_value *args, size_t nargs) {
 static int fire(rmt_client *client, rmt_remote_id remote, rmt_value *args, size_t nargs) {
   rmt_error err;
   if (rmt_client_fire(client, remote, args, nargs, &err) == RMT_OK) return 0;
-  fprintf(stderr, "%s: fire failed: %s\n", rmt_client_player_name(client), err.message);
+  fprintf(stderr, "%s: fire failed: %s\n", rmt_client_local_name(client), err.message);
   return 1;
 }
 
@@ -38,7 +38,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   /* Listen first, then act: the answers cannot be missed (and would be queued anyway). */
-  rmt_signal_connect(rmt_client_event_signal(client, action), on_client_event, NULL);
+  rmt_signal_connect(rmt_client_remote_signal(client, action), on_client_event, NULL);
 
   /* playerAction:FireServer("vote", "yes") */
   rmt_value ballot[2] = {rmt_str("vote"), rmt_str(vote)};

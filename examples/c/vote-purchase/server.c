@@ -5,7 +5,7 @@
 #define STARTING_COINS 150
 #define ITEM_PRICE 100
 
-/* player.leaderstats, kept per player with rmt_server_set_player_data. */
+/* player.leaderstats, kept per player with rmt_server_player_set_data. */
 typedef struct leaderstats {
   double coins;
 } leaderstats;
@@ -21,14 +21,14 @@ static void on_player_added(void *ud, const rmt_value *args, size_t nargs) {
   (void)nargs;
   leaderstats *stats = malloc(sizeof *stats);
   if (stats) stats->coins = STARTING_COINS;
-  rmt_server_set_player_data(g->server, args[0].as.player, stats);
+  rmt_server_player_set_data(g->server, args[0].as.player, stats);
 }
 
 static void on_player_removing(void *ud, const rmt_value *args, size_t nargs) {
   game *g = ud;
   (void)nargs;
   free(rmt_server_player_data(g->server, args[0].as.player));
-  rmt_server_set_player_data(g->server, args[0].as.player, NULL);
+  rmt_server_player_set_data(g->server, args[0].as.player, NULL);
 }
 
 /* playerAction:FireClient(player, "purchaseResult", result) */
@@ -80,7 +80,7 @@ int main(int argc, char **argv) {
   /* local playerAction = Instance.new("RemoteEvent"); playerAction.Name = "PlayerAction";
    * playerAction.Parent = ReplicatedStorage */
   rmt_error err;
-  if (rmt_server_create_remote(g.server, "PlayerAction", RMT_REMOTE_EVENT, &g.action, &err) != RMT_OK) {
+  if (rmt_server_remote_create(g.server, "PlayerAction", RMT_REMOTE_EVENT, &g.action, &err) != RMT_OK) {
     fprintf(stderr, "server: %s\n", err.message);
     rmt_server_destroy(g.server);
     return 1;
@@ -88,10 +88,10 @@ int main(int argc, char **argv) {
   /* Flood control beyond Roblox's shared budget: at most 10 actions a second per player on
    * this remote (burst 10). Excess fires are dropped before the handler and reported to
    * the drop hook, so a purchase cannot be spammed. */
-  rmt_server_set_remote_rate(g.server, g.action, (rmt_rate){10, 10});
+  rmt_server_remote_set_rate(g.server, g.action, (rmt_rate){10, 10});
   rmt_signal_connect(rmt_server_player_added(g.server), on_player_added, &g);
   rmt_signal_connect(rmt_server_player_removing(g.server), on_player_removing, &g);
-  rmt_signal_connect(rmt_server_event_signal(g.server, g.action), on_player_action, &g);
+  rmt_signal_connect(rmt_server_remote_signal(g.server, g.action), on_player_action, &g);
 
   int rc = ex_server_run(&es, &opt, NULL, NULL);
   EX_SAY("Votes: yes %d, no %d", g.yes_votes, g.no_votes);
