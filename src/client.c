@@ -473,6 +473,16 @@ static void handle_event(rmt_client *c, ENetEvent *ev) {
 
 /* ---- lifecycle ---- */
 
+/* The last of create's failure path and of destroy: what every client holds from create. */
+static void client_release(rmt_client *c) {
+  rmt_signal_destroy(c->player_added);
+  rmt_signal_destroy(c->player_removing);
+  rmt_arena_destroy(c->arena);
+  rmt__free(c->alloc, c->ticket, c->ticket_len);
+  rmt_allocator hook = c->alloc_copy; /* the copy lives in the block being freed */
+  rmt__free(c->alloc ? &hook : NULL, c, sizeof *c);
+}
+
 rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
   if (!config) {
     rmt__seterr(err, RMT_EINVAL, "config is required (port and name)");
@@ -509,10 +519,7 @@ rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
     return NULL;
   }
   memset(c, 0, sizeof *c);
-  if (cfg.alloc) { /* from here on the client's own copy of the hook */
-    c->alloc_copy = *cfg.alloc;
-    cfg.alloc = &c->alloc_copy;
-  }
+  cfg.alloc = rmt__keep_allocator(&c->alloc_copy, cfg.alloc); /* the client's own copy */
   c->cfg = cfg;
   c->alloc = cfg.alloc;
   c->players_by_id.alloc = cfg.alloc;
@@ -555,12 +562,7 @@ oom:
   rmt__seterr(err, RMT_ENOMEM, "out of memory");
 fail:
   if (c->host) enet_host_destroy(c->host);
-  rmt_signal_destroy(c->player_added);
-  rmt_signal_destroy(c->player_removing);
-  rmt_arena_destroy(c->arena);
-  rmt__free(c->alloc, c->ticket, c->ticket_len);
-  rmt_allocator hook = c->alloc_copy; /* the copy lives in the block being freed */
-  rmt__free(c->alloc ? &hook : NULL, c, sizeof *c);
+  client_release(c);
   return NULL;
 }
 
@@ -602,12 +604,7 @@ void rmt_client_destroy(rmt_client *c) {
   free_graveyard(c);
   rmt__registry_free(&c->remotes, c->alloc);
   rmt__tree_free(&c->tree);
-  rmt_signal_destroy(c->player_added);
-  rmt_signal_destroy(c->player_removing);
-  rmt_arena_destroy(c->arena);
-  rmt__free(c->alloc, c->ticket, c->ticket_len);
-  rmt_allocator hook = c->alloc_copy; /* the copy lives in the block being freed */
-  rmt__free(c->alloc ? &hook : NULL, c, sizeof *c);
+  client_release(c);
 }
 
 int rmt_client_flush(rmt_client *c) {

@@ -20,6 +20,9 @@
 void *rmt__alloc(const rmt_allocator *alloc, size_t size);
 void *rmt__realloc(const rmt_allocator *alloc, void *ptr, size_t osize, size_t nsize);
 void rmt__free(const rmt_allocator *alloc, void *ptr, size_t size);
+/* Copies *given into *keep and returns keep (NULL for NULL = malloc): an object holds its
+ * own copy of the hook, so the caller's struct need not outlive create (remotes.h). */
+const rmt_allocator *rmt__keep_allocator(rmt_allocator *keep, const rmt_allocator *given);
 
 /* Fills err (nullable) with code and a printf-formatted message (truncated to fit) and
  * returns code, so callers can `return rmt__seterr(err, RMT_EINVAL, "...")`. */

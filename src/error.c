@@ -45,6 +45,12 @@ void *rmt__realloc(const rmt_allocator *alloc, void *ptr, size_t osize, size_t n
   return alloc->fn(alloc->ud, ptr, ptr ? osize : 0, nsize);
 }
 
+const rmt_allocator *rmt__keep_allocator(rmt_allocator *keep, const rmt_allocator *given) {
+  if (!given) return NULL;
+  *keep = *given;
+  return keep;
+}
+
 void rmt__free(const rmt_allocator *alloc, void *ptr, size_t size) {
   if (ptr == NULL) return;
   if (alloc == NULL || alloc->fn == NULL) {

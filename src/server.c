@@ -381,10 +381,7 @@ rmt_server *rmt__server_create_on(const rmt_server_config *config, rmt_transport
     return NULL;
   }
   memset(s, 0, sizeof *s);
-  if (c.alloc) { /* from here on the server's own copy of the hook */
-    s->alloc_copy = *c.alloc;
-    c.alloc = &s->alloc_copy;
-  }
+  c.alloc = rmt__keep_allocator(&s->alloc_copy, c.alloc); /* the server's own copy */
   s->cfg = c;
   s->alloc = c.alloc;
   s->players_by_id.alloc = c.alloc;

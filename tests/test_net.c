@@ -117,6 +117,30 @@ static void record_seq(void *ud, const rmt_value *args, size_t n) {
 
 /* ---- tests ---- */
 
+/* The allocator rule (remotes.h): create copies the rmt_allocator struct, so a struct that
+ * goes out of scope (here: overwritten with garbage) right after create changes nothing. */
+static void test_allocator_struct_need_not_outlive_create(void **state) {
+  (void)state;
+  net_world w;
+  net_world_init(&w, NET_CLOCK_REAL);
+  rmt_server_config sc;
+  net_server_config(&w, &sc);
+  rmt_allocator scratch = w.sac.hook;
+  sc.alloc = &scratch;
+  w.server = net_start_server(&w, &sc);
+  memset(&scratch, 0xA5, sizeof scratch);
+  rmt_client_config cc;
+  net_client_config(&w, &cc, "Alice");
+  rmt_allocator scratch2 = w.cac.hook;
+  cc.alloc = &scratch2;
+  rmt_client *c = net_add_client(&w, &cc);
+  memset(&scratch2, 0x5A, sizeof scratch2);
+  net_join(&w, c);
+  assert_int_equal(rmt_client_state(c), RMT_CLIENT_CONNECTED);
+  assert_true(w.sac.live_blocks > 0 && w.cac.live_blocks > 0); /* the hooks were used */
+  net_world_finish(&w);
+}
+
 static void test_join_registry_and_players(void **state) {
   (void)state;
   world *w = new_world();
@@ -788,6 +812,7 @@ static void test_lost_client_detected(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_allocator_struct_need_not_outlive_create),
       cmocka_unit_test(test_join_registry_and_players),
       cmocka_unit_test(test_wait_remote_callback),
       cmocka_unit_test(test_fire_order_exactly_once),

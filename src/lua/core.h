@@ -169,5 +169,8 @@ int lh_call_hook(rmt_host *host, const char *name, int nargs, int nresults);
 /* Takes the hook table from L's top into the registry and checks that every hook C calls by
  * name is a function there: 0, or -1 with "prelude: hook 'x' missing" in err. */
 int lh_set_hooks(rmt_host *host, rmt_error *err);
+/* Sets fns[i].name in the table at idx to a closure of fns[i].func holding `host` as its
+ * upvalue (how every host file hands its C functions to the prelude). */
+void lh_register(rmt_host *host, lua_State *L, int idx, const luaL_Reg *fns);
 
 #endif /* RMT_LUA_CORE_H */

@@ -59,3 +59,12 @@ int lh_call_hook(rmt_host *host, const char *name, int nargs, int nresults) {
   }
   return 0;
 }
+
+void lh_register(rmt_host *host, lua_State *L, int idx, const luaL_Reg *fns) {
+  idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+  for (const luaL_Reg *r = fns; r->name; r++) {
+    lua_pushlightuserdata(L, host);
+    lua_pushcclosure(L, r->func, 1);
+    lua_setfield(L, idx, r->name);
+  }
+}

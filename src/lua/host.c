@@ -190,12 +190,7 @@ rmt_host *rmt_host_create(const rmt_host_config *config, rmt_error *err) {
                                    {"chunk_id", l_chunk_id}, {"chunk_expand", l_chunk_expand},
                                    {"set_instance_meta", l_set_instance_meta},
                                    {"facts", l_facts}, {NULL, NULL}};
-    const luaL_Reg *r;
-    for (r = fns; r->name; r++) {
-      lua_pushlightuserdata(L, host);
-      lua_pushcclosure(L, r->func, 1);
-      lua_setfield(L, -2, r->name);
-    }
+    lh_register(host, L, -1, fns);
   }
   lua_pushcfunction(L, rmt__luau_l_translate);
   lua_setfield(L, -2, "luau_translate");

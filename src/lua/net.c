@@ -597,13 +597,7 @@ void lh_net_open(rmt_host *host, lua_State *L, int idx) {
       {"net_complete", l_net_complete}, {"net_kick", l_net_kick},
       {"net_set_schema", l_net_set_schema},
       {NULL, NULL}};
-  const luaL_Reg *r;
-  idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
-  for (r = fns; r->name; r++) {
-    lua_pushlightuserdata(L, host);
-    lua_pushcclosure(L, r->func, 1);
-    lua_setfield(L, idx, r->name);
-  }
+  lh_register(host, L, idx, fns);
 }
 
 int rmt_host_attach_server(rmt_host *host, rmt_server *server) {

@@ -140,11 +140,5 @@ void lh_place_open(rmt_host *host, lua_State *L, int idx) {
   static const luaL_Reg fns[] = {{"is_dir", l_is_dir},         {"is_file", l_is_file},
                                  {"list_dir", l_list_dir},     {"read_file", l_read_file},
                                  {"json_decode", l_json_decode}, {NULL, NULL}};
-  const luaL_Reg *r;
-  idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
-  for (r = fns; r->name; r++) {
-    lua_pushlightuserdata(L, host);
-    lua_pushcclosure(L, r->func, 1);
-    lua_setfield(L, idx, r->name);
-  }
+  lh_register(host, L, idx, fns);
 }

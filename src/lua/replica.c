@@ -269,11 +269,5 @@ void lh_replica_open(rmt_host *host, lua_State *L, int idx) {
                                  {"rep_info", l_rep_info},
                                  {"rep_attr", l_rep_attr},
                                  {NULL, NULL}};
-  const luaL_Reg *r;
-  idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
-  for (r = fns; r->name; r++) {
-    lua_pushlightuserdata(L, host);
-    lua_pushcclosure(L, r->func, 1);
-    lua_setfield(L, idx, r->name);
-  }
+  lh_register(host, L, idx, fns);
 }

@@ -453,11 +453,5 @@ void lh_sched_open(rmt_host *host, lua_State *L, int idx) {
                                  {"task_delay", l_task_delay}, {"task_cancel", l_task_cancel},
                                  {"legacy_spawn", l_legacy_spawn}, {"park", l_park},
                                  {"wake", l_wake}, {"clock", l_clock}, {NULL, NULL}};
-  const luaL_Reg *r;
-  idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
-  for (r = fns; r->name; r++) {
-    lua_pushlightuserdata(L, host);
-    lua_pushcclosure(L, r->func, 1);
-    lua_setfield(L, idx, r->name);
-  }
+  lh_register(host, L, idx, fns);
 }
