@@ -606,8 +606,11 @@ typedef void (*rmt_result_fn)(void *ud, int status, const rmt_value *results, si
 /* Join verification on the server: called once per handshake with the requested display
  * name (or, when the server has a ticket_key, the accepted ticket's name and user id) and
  * the client's ticket bytes (may be empty). Return 0 to accept (optionally
- * overriding *user_id and name, a NUL-terminated buffer of 64 bytes), or non-zero and
- * write a reason into `reason` (NUL-terminated, at most 128 bytes) to refuse. */
+ * overriding *user_id and name, a NUL-terminated buffer of RMT_VERIFY_NAME_MAX bytes), or
+ * non-zero and write a reason into `reason` (a buffer of RMT_VERIFY_REASON_MAX bytes,
+ * NUL-terminated) to refuse. */
+#define RMT_VERIFY_NAME_MAX 64
+#define RMT_VERIFY_REASON_MAX 128
 typedef int (*rmt_verify_fn)(void *ud, const uint8_t *ticket, size_t ticket_len, char *name,
                              uint64_t *user_id, char *reason);
 
@@ -861,8 +864,9 @@ RMT_API int rmt_client_remote_stats(const rmt_client *client, rmt_remote_id remo
  * late first receives the whole tree. Changes are coalesced: between two flush points only
  * the latest state of each instance is sent (ten sets of one Value send one). Flush points
  * keep Roblox's order: pending changes go out before any remote message that follows them
- * (a Value set before FireClient is visible in the client's listener) and at the end of
- * every service. Clients observe the tree; nothing they do reaches the server.
+ * — fires, InvokeClient calls and invoke answers alike (a Value set before FireClient, or
+ * before a RemoteFunction handler returns, is visible to the client when the event or the
+ * answer arrives) — and at the end of every service. Clients observe the tree; nothing they do reaches the server.
  *
  * Each player has an instance of class "Player" (named after the player, a root) created
  * when it joins and destroyed when it leaves; parent its leaderstats under it.

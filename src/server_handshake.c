@@ -128,7 +128,7 @@ typedef struct hello {
 
 /* Who a HELLO joins as, once the ticket and the verify hook had their say. */
 typedef struct identity {
-  char name[64];
+  char name[RMT_VERIFY_NAME_MAX];
   uint64_t user_id;
   rmt_player_id id;
 } identity;
@@ -195,7 +195,7 @@ static int hello_identify(rmt_server *s, player *p, const hello *h, identity *wh
 /* The application's verify hook, which may refuse or rename; 1 when refused. */
 static int hello_verify(rmt_server *s, player *p, const hello *h, identity *who) {
   if (!s->cfg.verify) return 0;
-  char vreason[128] = "";
+  char vreason[RMT_VERIFY_REASON_MAX] = "";
   if (s->cfg.verify(s->cfg.verify_ud, h->ticket, h->ticket_len, who->name, &who->user_id,
                     vreason) != 0) {
     vreason[sizeof vreason - 1] = 0;
