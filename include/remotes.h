@@ -864,7 +864,7 @@ RMT_API int rmt_client_remote_stats(const rmt_client *client, rmt_remote_id remo
  * late first receives the whole tree. Changes are coalesced: between two flush points only
  * the latest state of each instance is sent (ten sets of one Value send one). Flush points
  * keep Roblox's order: pending changes go out before any remote message that follows them
- * — fires, InvokeClient calls and invoke answers alike (a Value set before FireClient, or
+ * -- fires, InvokeClient calls and invoke answers alike (a Value set before FireClient, or
  * before a RemoteFunction handler returns, is visible to the client when the event or the
  * answer arrives) — and at the end of every service. Clients observe the tree; nothing they do reaches the server.
  *
