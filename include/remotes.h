@@ -866,7 +866,8 @@ RMT_API int rmt_client_remote_stats(const rmt_client *client, rmt_remote_id remo
  * keep Roblox's order: pending changes go out before any remote message that follows them
  * -- fires, InvokeClient calls and invoke answers alike (a Value set before FireClient, or
  * before a RemoteFunction handler returns, is visible to the client when the event or the
- * answer arrives) — and at the end of every service. Clients observe the tree; nothing they do reaches the server.
+ * answer arrives) -- and at the end of every service. Clients observe the tree; nothing
+ * they do reaches the server.
  *
  * Each player has an instance of class "Player" (named after the player, a root) created
  * when it joins and destroyed when it leaves; parent its leaderstats under it.
