@@ -57,8 +57,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 }
 
 static const uint8_t hello[] = {
-    /* tag (HELLO<<3 | CONTROL), body length, magic "RMT1" LE, version 1, name "Fz", no ticket */
-    (RMT_CTL_HELLO << 3) | RMT_MSG_CONTROL, 9, 0x31, 0x54, 0x4d, 0x52, 1, 2, 'F', 'z', 0};
+    /* tag (HELLO<<3 | CONTROL), body length, magic "RMT1" LE, the version (one varint byte
+     * while it is below 128), name "Fz", no ticket */
+    (RMT_CTL_HELLO << 3) | RMT_MSG_CONTROL, 9, 0x31, 0x54, 0x4d, 0x52, RMT_PROTOCOL_VERSION, 2,
+    'F', 'z', 0};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

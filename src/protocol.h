@@ -9,7 +9,10 @@
 #include "remotes.h"
 
 /* Bumped on any incompatible change; a mismatch is refused in the handshake. */
-#define RMT_PROTOCOL_VERSION 1u
+/* 2: replication's CREATE carries tags and op 7 (TAGS) exists; values may hold ext 5
+ * (Roblox datatypes) and 6 (EnumItems). A peer of another version is refused at HELLO with
+ * a clear message instead of misreading those. */
+#define RMT_PROTOCOL_VERSION 2u
 /* Every HELLO starts with this, so stray datagrams are refused before anything else. */
 #define RMT_PROTOCOL_MAGIC 0x524d5431u /* "RMT1" */
 

@@ -703,7 +703,7 @@ static void test_version_and_name_refused_by_server(void **state) {
   char reason[256] = "";
   raw_hello(w, 99, "Alice", &status, reason);
   assert_int_equal(status, RMT_EVERSION);
-  assert_non_null(strstr(reason, "protocol version mismatch: server speaks 1, client speaks 99"));
+  assert_non_null(strstr(reason, "protocol version mismatch: server speaks 2, client speaks 99"));
   raw_hello(w, RMT_PROTOCOL_VERSION, "no spaces allowed", &status, reason);
   assert_int_equal(status, RMT_EREFUSED);
   assert_non_null(strstr(reason, "invalid name"));

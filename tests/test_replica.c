@@ -266,7 +266,7 @@ static void test_clients_cannot_write(void **state) {
   uint8_t body[] = {2 /* VALUE */, 1, 3, 0x91, 0xce, 0x3b, 0x9a, 0xca, 0x00}; /* 1e9 */
   rmt_buf msg = {0};
   rmt__msg_put(&msg, RMT_MSG_REPL, gold, NULL, 0, body, sizeof body);
-  uint8_t hello[] = {(RMT_CTL_HELLO << 3) | RMT_MSG_CONTROL, 10, 0x31, 0x54, 0x4d, 0x52, 1, 3, 'E', 'v', 'e', 0};
+  uint8_t hello[] = {(RMT_CTL_HELLO << 3) | RMT_MSG_CONTROL, 10, 0x31, 0x54, 0x4d, 0x52, RMT_PROTOCOL_VERSION, 3, 'E', 'v', 'e', 0};
   rmt_fed_packet seq[2] = {{hello, sizeof hello, 0}, {msg.data, msg.len, 0}};
   rmt__server_feed(w.server, seq, 2);
   rmt_buf_free(&msg);
