@@ -21,14 +21,16 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-BIN = os.environ.get("REMOTES_BIN", "build")
-SRC = os.environ.get("REMOTES_SOURCE_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-REMOTES = os.path.join(BIN, "remotes")
-ATTACKER = os.path.join(BIN, "rmt_attacker")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no tests/__pycache__ in the source tree
+import harness  # noqa: E402
+from harness import BIN_DIR, SRC, check, failures, start_ready, tmp_dir  # noqa: E402
+
+REMOTES = harness.BIN
+ATTACKER = os.path.join(BIN_DIR, "rmt_attacker")
 PLACE = os.path.join(SRC, "tests", "cli_hostile_place")
 CHAT = os.path.join(SRC, "examples", "lua", "chat")
 ASAN = os.environ.get("REMOTES_SANITIZE", "").upper() in ("1", "ON", "TRUE", "YES")
@@ -45,7 +47,6 @@ RSS_BOUND_MB = 1500 if ASAN else 200
 # run may print at most this many lines per second of its length.
 STDERR_LINES_PER_SECOND = 10
 
-failures = []
 known = []  # (case, reason) for failures expected on this branch
 results = []
 
@@ -54,7 +55,7 @@ def note(msg):
     print(msg, flush=True)
 
 
-tmp = tempfile.mkdtemp(prefix="remotes-hostile-")
+tmp = tmp_dir()
 
 
 class Proc:
@@ -67,23 +68,10 @@ class Proc:
         self.out = open(self.out_path, "w")
         self.err = open(self.err_path, "w")
         self.port = None
-        rfd = wfd = None
         if ready:
-            rfd, wfd = os.pipe()
-            argv = argv + ["--ready-fd", str(wfd)]
-        self.p = subprocess.Popen(argv, stdout=self.out, stderr=self.err,
-                                  pass_fds=(wfd,) if ready else ())
-        if ready:
-            os.close(wfd)
-            buf = b""
-            deadline = time.monotonic() + 30 * SLOW
-            while not buf.endswith(b"\n") and time.monotonic() < deadline:
-                chunk = os.read(rfd, 16)
-                if not chunk:
-                    break
-                buf += chunk
-            os.close(rfd)
-            self.port = buf.decode().strip()
+            self.p, self.port = start_ready(argv, 30 * SLOW, stdout=self.out, stderr=self.err)
+        else:
+            self.p = subprocess.Popen(argv, stdout=self.out, stderr=self.err)
 
     def alive(self):
         return self.p.poll() is None
@@ -586,11 +574,7 @@ def finish():
         ("server stops on SIGTERM", secs is not None, "did not exit within %d s" % (10 * SLOW)),
     ]
     for c, okc, d in checks:
-        if okc:
-            note("ok   " + c)
-        else:
-            note("FAIL " + c + (": " + d if d else ""))
-            failures.append(c)
+        check(c, okc, d)
     c = "server stderr bounded: %d lines <= %d" % (err_lines, err_bound)
     if err_lines <= err_bound:
         note("ok   " + c)
@@ -606,19 +590,10 @@ def finish():
             note("       %6d x %s" % (n, k))
     separate_servers()
     note("")
-    if failures:
-        note("%d failure(s): %s" % (len(failures), "; ".join(failures)))
-        for name, why in known:
-            note("  pending on this branch: %s -- %s" % (name, why))
-        note("(outputs kept in %s)" % tmp)
-        sys.exit(1)
-    skipped = [name for name, ok, _ in results if ok is None]
-    if skipped:
-        # what did not run is not a pass: 77 is CTest's SKIP_RETURN_CODE for this test
-        note("passed, but %d case(s) skipped: %s" % (len(skipped), "; ".join(skipped)))
-        sys.exit(77)
-    note("all passed")
-    sys.exit(0)
+    for name, why in known:
+        note("  pending on this branch: %s -- %s" % (name, why))
+    # what did not run is not a pass: 77 is CTest's SKIP_RETURN_CODE for this test
+    harness.finish(skipped=[name for name, ok, _ in results if ok is None])
 
 
 # ---------------------------------------------------------------------------------------

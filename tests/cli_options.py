@@ -8,28 +8,18 @@ Env: REMOTES_BIN (build dir holding `remotes`), REMOTES_SOURCE_DIR (source tree)
 """
 import os
 import re
-import subprocess
 import sys
 
-BIN = os.path.join(os.environ.get("REMOTES_BIN", "build"), "remotes")
-SRC = os.environ.get("REMOTES_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no tests/__pycache__ in the source tree
+from harness import SRC, check, finish, run_text  # noqa: E402
+
 PLACE = os.path.join(SRC, "examples", "lua", "player-action")
 COMMANDS = ["serve", "join", "play", "ticket", "keygen"]
 
-failures = []
-
-
-def check(name, ok, detail=""):
-    print("%s %s" % ("ok  " if ok else "FAIL", name))
-    if not ok:
-        failures.append(name)
-        if detail:
-            print("      " + detail.replace("\n", "\n      "))
-
 
 def run(args):
-    p = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=30)
-    return p.returncode, p.stdout, p.stderr
+    return run_text(args, timeout=30)
 
 
 def usage_error(name, args, message):
@@ -119,7 +109,4 @@ for cmd in ("serve", "join", "play", "ticket"):
     check("%s synopsis names its options" % cmd, m is not None and not missing,
           "missing %s in %r" % (missing, synopsis))
 
-if failures:
-    print("%d check(s) failed: %s" % (len(failures), ", ".join(failures)))
-    sys.exit(1)
-print("all checks passed")
+finish()

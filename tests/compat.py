@@ -28,25 +28,15 @@ import sys
 import tempfile
 import time
 
-sys.stdout.reconfigure(line_buffering=True)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no tests/__pycache__ in the source tree
+from harness import SRC, check, failures, players, run  # noqa: E402
 
-BIN = os.path.abspath(os.path.join(os.environ.get("REMOTES_BIN", "build"), "remotes"))
-SRC = os.environ.get("REMOTES_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".."))
 COMPAT = os.path.join(SRC, "tests", "compat")
 NODE_MODULES = os.path.join(COMPAT, "node_modules")
 STAMP = os.path.join(NODE_MODULES, ".remotes-lock-sha256")
 
-failures = []
 started = time.monotonic()
-
-
-def check(name, cond, detail=""):
-    if cond:
-        print("ok   " + name)
-    else:
-        print("FAIL " + name + (":\n" + detail if detail else ""))
-        failures.append(name)
-    return cond
 
 
 def fatal(message):
@@ -90,9 +80,8 @@ def install():
 # ---- running places ----
 def play(args, timeout=120):
     t0 = time.monotonic()
-    p = subprocess.run([BIN, "play"] + args, capture_output=True, text=True, timeout=timeout,
-                       cwd=COMPAT)
-    return p.returncode, p.stdout.splitlines(), p.stderr.splitlines(), time.monotonic() - t0
+    rc, out, err = run(["play"] + args, timeout, cwd=COMPAT)
+    return rc, out, err, time.monotonic() - t0
 
 
 def grouped(lines):
@@ -128,10 +117,6 @@ def expect(name, result, want, tags=None):
             ok = False
             detail = "%s: want %r\n     got  %r\n%s" % (key, exp.get(key), got.get(key), detail)
     return ok, detail
-
-
-def players(n, fmt):
-    return [fmt.format(i=i) for i in range(1, n + 1)]
 
 
 def each_side(lines):

@@ -7,42 +7,19 @@ and an escape sequence; each is refused and a later good message is still relaye
 Env: REMOTES_BIN (build dir holding `remotes`), REMOTES_SOURCE_DIR (the source tree).
 """
 import os
-import subprocess
 import sys
-import tempfile
 
-BIN = os.path.join(os.environ.get("REMOTES_BIN", "build"), "remotes")
-SRC = os.environ.get("REMOTES_SOURCE_DIR",
-                     os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-failures = []
-
-
-def check(name, cond, detail=""):
-    if cond:
-        print("ok   " + name)
-    else:
-        print("FAIL " + name + (": " + detail if detail else ""))
-        failures.append(name)
-
-
-def run(args, timeout=60):
-    try:
-        p = subprocess.run([BIN] + args, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        return (-1, (e.stdout or b"").decode("utf-8", "replace").splitlines(),
-                ["timed out after %d s" % timeout])
-    return (p.returncode, p.stdout.decode("utf-8", "replace").splitlines(),
-            p.stderr.decode("utf-8", "replace").splitlines())
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no tests/__pycache__ in the source tree
+from harness import SRC, check, finish, run, write  # noqa: E402
+from harness import show as show_all  # noqa: E402
 
 
 def show(rc, out, err):
-    return "exit %d\n--- stdout\n%s\n--- stderr\n%s" % (rc, "\n".join(out[:40]), "\n".join(err[:40]))
+    return show_all(rc, out, err, limit=40)
 
 
-tmp = tempfile.mkdtemp(prefix="remotes-hostile-")
-hostile = os.path.join(tmp, "Hostile.client.lua")
-with open(hostile, "w") as f:
-    f.write(r'''
+hostile = write("Hostile.client.lua", r'''
 local chat = game:GetService("ReplicatedStorage"):WaitForChild("Remotes"):WaitForChild("ChatMessage")
 task.wait(0.3) -- after ChatClient's hello, past the 0.25 s between two messages
 chat:FireServer(string.rep(" ", 150000) .. "x")
@@ -72,7 +49,4 @@ check("chat: nothing else printed by the server",
       ["[Server] Player1: Hello from Player1!", "[Server] Player1: still here",
        "[Server] Player1 left the chat"], detail)
 
-if failures:
-    print("%d failed: %s" % (len(failures), ", ".join(failures)))
-    sys.exit(1)
-print("all passed")
+finish()

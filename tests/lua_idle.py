@@ -7,39 +7,11 @@ whose thread just ran is never idle.
 Env: REMOTES_BIN (build dir holding `remotes`), REMOTES_SOURCE_DIR (unused).
 """
 import os
-import subprocess
 import sys
-import tempfile
 
-BIN = os.path.join(os.environ.get("REMOTES_BIN", "build"), "remotes")
-failures = []
-
-
-def check(name, cond, detail=""):
-    if cond:
-        print("ok   " + name)
-    else:
-        print("FAIL " + name + (": " + detail if detail else ""))
-        failures.append(name)
-
-
-def run(args, timeout=60):
-    p = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=timeout)
-    return p.returncode, p.stdout.splitlines(), p.stderr.splitlines()
-
-
-def show(rc, out, err):
-    return "exit %d\n--- stdout\n%s\n--- stderr\n%s" % (rc, "\n".join(out), "\n".join(err))
-
-
-tmp = tempfile.mkdtemp(prefix="remotes-idle-")
-
-
-def write(name, text):
-    path = os.path.join(tmp, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no tests/__pycache__ in the source tree
+from harness import check, finish, run, show, write  # noqa: E402
 
 
 server = write("news.server.lua", r'''
@@ -79,7 +51,4 @@ ask:FireServer("question")
         check("idle %s, ask after the window (run %d): the answer arrives" % (idle, attempt + 1),
               rc == 0 and "[Player1] answer to question" in out, detail)
 
-if failures:
-    print("%d failed: %s" % (len(failures), ", ".join(failures)))
-    sys.exit(1)
-print("all passed")
+finish()

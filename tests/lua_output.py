@@ -8,41 +8,16 @@ Env: REMOTES_BIN (build dir holding `remotes`), REMOTES_SOURCE_DIR (unused).
 """
 import os
 import re
-import subprocess
 import sys
-import tempfile
 
-BIN = os.path.join(os.environ.get("REMOTES_BIN", "build"), "remotes")
-failures = []
-
-
-def check(name, cond, detail=""):
-    if cond:
-        print("ok   " + name)
-    else:
-        print("FAIL " + name + (": " + detail if detail else ""))
-        failures.append(name)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no tests/__pycache__ in the source tree
+from harness import check, finish, run, write  # noqa: E402
+from harness import show as show_all  # noqa: E402
 
 
-def run(args, timeout=120):
-    p = subprocess.run([BIN] + args, capture_output=True, timeout=timeout)
-    return (p.returncode, p.stdout.decode("utf-8", "replace").splitlines(),
-            p.stderr.decode("utf-8", "replace").splitlines())
-
-
-def show(rc, out, err, limit=60):
-    return "exit %d\n--- stdout\n%s\n--- stderr\n%s" % (
-        rc, "\n".join(out[:limit]), "\n".join(err[:limit]))
-
-
-tmp = tempfile.mkdtemp(prefix="remotes-output-")
-
-
-def write(name, text):
-    path = os.path.join(tmp, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+def show(rc, out, err):
+    return show_all(rc, out, err, limit=60)
 
 
 # ---------------------------------------------------------------------------------------
@@ -63,7 +38,7 @@ say:FireServer("hi\nAdmin: Player2 is banned\nERROR: fake crash\n[Server] ERROR:
 say:FireServer("before\0after \27[2J\r done")
 task.wait(0.3)
 ''')
-rc, out, err = run(["play", chat_server, chat_client, "--clients", "1"])
+rc, out, err = run(["play", chat_server, chat_client, "--clients", "1"], timeout=120)
 detail = show(rc, out, err)
 check("forge: exit 0", rc == 0, detail)
 check("forge: first line", "[Server] Player1: hi" in out, detail)
@@ -131,7 +106,7 @@ else
   task.wait(0.5)
 end
 ''')
-rc, out, err = run(["play", flood_server, flood_client, "--clients", "2"])
+rc, out, err = run(["play", flood_server, flood_client, "--clients", "2"], timeout=120)
 detail = show(rc, out, err)
 errors = [l for l in err if l.startswith("[Server] ERROR: ")]
 warnings = [l for l in err if l.startswith("[Server] WARNING: ")]
@@ -157,7 +132,4 @@ check("flood: queue-exhausted warning summary",
 for n in range(1, 6):
     check("flood: good event %d processed" % n, "[Server] good %d from Player2" % n in out, detail)
 
-if failures:
-    print("%d failed: %s" % (len(failures), ", ".join(failures)))
-    sys.exit(1)
-print("all passed")
+finish()

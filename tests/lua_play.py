@@ -6,17 +6,17 @@ Env: REMOTES_BIN (build dir holding `remotes`), REMOTES_SOURCE_DIR (source tree)
 Lines from different processes interleave in any order, so each check compares the lines of
 each origin ([Server], [Player1], ...): in order for a player, as a multiset for the server.
 """
+import functools
 import os
-import subprocess
 import sys
 import tempfile
 import time
 
-BIN = os.path.join(os.environ.get("REMOTES_BIN", "build"), "remotes")
-SRC = os.environ.get("REMOTES_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".."))
-EX = os.path.join(SRC, "examples", "lua")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no tests/__pycache__ in the source tree
+from harness import SRC, by_origin, check, finish, players, run, write  # noqa: E402
 
-failures = []
+EX = os.path.join(SRC, "examples", "lua")
 
 
 def play(args, timeout=60, cwd=None):
@@ -24,29 +24,8 @@ def play(args, timeout=60, cwd=None):
     if not args or args[0] not in ("play", "serve", "join", "--help", "launch"):
         args = ["play"] + args
     start = time.monotonic()
-    p = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=timeout, cwd=cwd)
-    return p.returncode, p.stdout.splitlines(), p.stderr.splitlines(), time.monotonic() - start
-
-
-def by_origin(lines):
-    """Lines per origin: in order for one player; sorted for the server, whose lines about
-    different players come in whatever order the players' messages arrived."""
-    out = {}
-    for line in lines:
-        if line.startswith("["):
-            origin = line[1:line.index("]")]
-            out.setdefault(origin, []).append(line)
-    if "Server" in out:
-        out["Server"] = sorted(out["Server"])
-    return out
-
-
-def check(name, cond, detail=""):
-    if cond:
-        print("ok   " + name)
-    else:
-        print("FAIL " + name + (": " + detail if detail else ""))
-        failures.append(name)
+    rc, out, err = run(args, timeout, cwd)
+    return rc, out, err, time.monotonic() - start
 
 
 def expect_play(name, args, stdout, stderr=(), code=0, timeout=60):
@@ -63,10 +42,6 @@ def expect_play(name, args, stdout, stderr=(), code=0, timeout=60):
 
 def ex(name):
     return os.path.join(EX, name)
-
-
-def players(n, fmt):
-    return [fmt.format(i=i) for i in range(1, n + 1)]
 
 
 # ---- the seed's examples, verbatim ----
@@ -159,12 +134,7 @@ expect_play("single files by suffix",
 
 # ---- errors, warnings, exit status ----
 with tempfile.TemporaryDirectory() as tmp:
-    def write(name, text):
-        path = os.path.join(tmp, name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(text)
-        return path
+    write = functools.partial(write, root=tmp)
 
     s = write("boom.server.lua", 'print("before")\nwarn("careful", 1)\nerror("boom")\n')
     c = write("ok.client.lua", 'print("client runs")\ntask.spawn(function() error("in a thread") end)\nprint("still runs")\n')
@@ -279,7 +249,4 @@ check("bad number", rc == 2 and "--clients expects a number" in "\n".join(err), 
 rc, out, err, _ = play(["launch", ex("player-action")])
 check("unknown command", rc == 2 and "unknown command 'launch'" in "\n".join(err), "\n".join(err))
 
-if failures:
-    print("%d check(s) failed: %s" % (len(failures), ", ".join(failures)))
-    sys.exit(1)
-print("all checks passed")
+finish()

@@ -16,48 +16,25 @@ import sys
 import tempfile
 import time
 
-BIN = os.path.join(os.environ.get("REMOTES_BIN", "build"), "remotes")
-SRC = os.environ.get("REMOTES_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".."))
-
-failures = []
-
-
-def check(name, cond, detail=""):
-    if cond:
-        print("ok   " + name)
-    else:
-        print("FAIL " + name + (": " + detail if detail else ""))
-        failures.append(name)
-
-
-def by_origin(lines):
-    out = {}
-    for line in lines:
-        if line.startswith("["):
-            out.setdefault(line[1:line.index("]")], []).append(line)
-    if "Server" in out:
-        out["Server"] = sorted(out["Server"])
-    return out
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no tests/__pycache__ in the source tree
+from harness import BIN, SRC, by_origin, check, finish, run, show, write  # noqa: E402
 
 
 def write_place(root, files):
     for rel, text in files.items():
-        path = os.path.join(root, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(text)
+        write(rel, text, root)
 
 
 def expect(name, rc, out, err, stdout, stderr=()):
-    detail = "exit %d\n--- stdout\n%s\n--- stderr\n%s" % (rc, "\n".join(out), "\n".join(err))
+    detail = show(rc, out, err)
     check(name + " exit status", rc == 0, detail)
     check(name + " stdout", by_origin(out) == by_origin(stdout), detail)
     check(name + " stderr", by_origin(err) == by_origin(stderr), detail)
 
 
 def play(args, timeout=60):
-    p = subprocess.run([BIN, "play"] + args, capture_output=True, text=True, timeout=timeout)
-    return p.returncode, p.stdout.splitlines(), p.stderr.splitlines()
+    return run(["play"] + args, timeout)
 
 
 def both(lines):
@@ -367,7 +344,4 @@ for i in (1, 2, 3):
 want += ["[Server] round %d awarded" % r for r in (1, 2, 3)]
 expect("leaderboard example", rc, out, err, want)
 
-if failures:
-    print("%d failure(s)" % len(failures))
-    sys.exit(1)
-print("all passed")
+finish()

@@ -11,38 +11,13 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
-BIN = os.path.join(os.environ.get("REMOTES_BIN", "build"), "remotes")
-failures = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no tests/__pycache__ in the source tree
+from harness import BIN, check, finish, run, show, start_ready, tmp_dir, write  # noqa: E402
 
-
-def check(name, cond, detail=""):
-    if cond:
-        print("ok   " + name)
-    else:
-        print("FAIL " + name + (": " + detail if detail else ""))
-        failures.append(name)
-
-
-def run(args, timeout=60):
-    p = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=timeout)
-    return p.returncode, p.stdout.splitlines(), p.stderr.splitlines()
-
-
-def show(rc, out, err):
-    return "exit %d\n--- stdout\n%s\n--- stderr\n%s" % (rc, "\n".join(out), "\n".join(err))
-
-
-tmp = tempfile.mkdtemp(prefix="remotes-security-")
-
-
-def write(name, text):
-    path = os.path.join(tmp, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+tmp = tmp_dir()
 
 
 # ---------------------------------------------------------------------------------------
@@ -189,21 +164,8 @@ local me = game:GetService("Players").LocalPlayer
 print("I am " .. me.Name .. " " .. me.UserId)
 ''')
 
-rfd, wfd = os.pipe()
-server = subprocess.Popen([BIN, "serve", ticket_server, "--key", keyfile, "--port", "0",
-                           "--ready-fd", str(wfd), "--duration", "60"],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          pass_fds=(wfd,))
-os.close(wfd)
-port = b""
-deadline = time.monotonic() + 20
-while not port.endswith(b"\n") and time.monotonic() < deadline:
-    chunk = os.read(rfd, 16)
-    if not chunk:
-        break
-    port += chunk
-os.close(rfd)
-port = port.decode().strip()
+server, port = start_ready([BIN, "serve", ticket_server, "--key", keyfile, "--port", "0", "--duration", "60"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 check("serve --key reports its port", port.isdigit(), port)
 
 
@@ -248,21 +210,8 @@ def studio_id(name):
     return -((1 << 40) + (h % (1 << 40)))
 
 
-rfd, wfd = os.pipe()
-server = subprocess.Popen([BIN, "serve", ticket_server, "--port", "0",
-                           "--ready-fd", str(wfd), "--duration", "60"],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          pass_fds=(wfd,))
-os.close(wfd)
-port = b""
-deadline = time.monotonic() + 20
-while not port.endswith(b"\n") and time.monotonic() < deadline:
-    chunk = os.read(rfd, 16)
-    if not chunk:
-        break
-    port += chunk
-os.close(rfd)
-port = port.decode().strip()
+server, port = start_ready([BIN, "serve", ticket_server, "--port", "0", "--duration", "60"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 seen = []
 for name in ("Alice", "Player2", "Player1", "Alice"):
     rc, out, err = join("--name", name)
@@ -290,7 +239,4 @@ rc, out, err = run(["join", ticket_client, "--key", keyfile])
 check("join --key is a usage error", rc == 2 and any("join takes --ticket" in l for l in err),
       show(rc, out, err))
 
-if failures:
-    print("%d failure(s): %s" % (len(failures), ", ".join(failures)))
-    sys.exit(1)
-print("all passed")
+finish()
