@@ -1,4 +1,5 @@
-/* client.c - one player's side: joins a server over ENet, mirrors its remote registry and
+/* client.c - one player's side: joins a server over a transport (ENet unless a test gives
+ * another, see transport.h), mirrors its remote registry and
  * player list, fires and invokes, answers InvokeClient. Never blocks except in the
  * documented *_sync helpers, which only pump this client until a deadline. */
 #include <stdio.h>
@@ -28,8 +29,8 @@ struct rmt_client {
   rmt_client_config cfg;
   const rmt_allocator *alloc;
   rmt_allocator alloc_copy; /* config.alloc, copied: the caller's struct need not outlive create */
-  ENetHost *host;
-  ENetPeer *peer;
+  rmt_transport *tr;      /* owned; destroyed with the client */
+  rmt_conn *conn;         /* the one connection to the server; NULL once it is gone */
   rmt_link link;
   rmt_connection_state state;
   int notified;           /* on_disconnect called */
@@ -312,7 +313,7 @@ static void handle_control(rmt_client *c, const rmt_msg *m) {
     uint64_t version = rmt__get_varint(&rd);
     if (version != RMT_PROTOCOL_VERSION) {
       note_reason(c, RMT_EVERSION, "protocol version mismatch", 25);
-      enet_peer_disconnect(c->peer, 0);
+      c->tr->ops->close(c->tr, c->conn, RMT_CLOSE_POLITE, RMT_DISC_NONE);
       break;
     }
     c->player_id = (rmt_player_id)rmt__get_varint(&rd);
@@ -446,28 +447,28 @@ static void send_hello(rmt_client *c) {
   if (rc) end_session(c, rc, "out of memory");
 }
 
-static void handle_event(rmt_client *c, ENetEvent *ev) {
+/* The one place a transport event reaches the client; the caller releases a RECEIVE. */
+static void handle_event(rmt_client *c, const rmt_tevent *ev) {
+  if (ev->conn != c->conn) return; /* only ever one connection; a stale one says nothing */
   switch (ev->type) {
-  case ENET_EVENT_TYPE_CONNECT:
+  case RMT_TEV_CONNECT:
     send_hello(c);
     break;
-  case ENET_EVENT_TYPE_RECEIVE:
-    handle_packet(c, ev->packet->data, ev->packet->dataLength, ev->channelID);
-    enet_packet_destroy(ev->packet);
+  case RMT_TEV_RECEIVE:
+    handle_packet(c, ev->data, ev->len, ev->channel & 1);
     break;
-  case ENET_EVENT_TYPE_DISCONNECT: {
-    c->peer = NULL;
-    c->link.peer = NULL;
+  case RMT_TEV_DISCONNECT: {
+    c->conn = NULL;
+    c->link.conn = NULL;
     if (c->end_reason[0]) end_session(c, c->end_status, c->end_reason);
-    else if (ev->data == RMT_DISC_SHUTDOWN) end_session(c, RMT_EREFUSED, "server shut down");
-    else if (ev->data == RMT_DISC_KICKED) end_session(c, RMT_EREFUSED, "kicked");
-    else if (ev->data == RMT_DISC_REFUSED) end_session(c, RMT_EREFUSED, "refused by server");
+    else if (ev->code == RMT_DISC_SHUTDOWN) end_session(c, RMT_EREFUSED, "server shut down");
+    else if (ev->code == RMT_DISC_KICKED) end_session(c, RMT_EREFUSED, "kicked");
+    else if (ev->code == RMT_DISC_REFUSED) end_session(c, RMT_EREFUSED, "refused by server");
     else if (c->state == RMT_CLIENT_CONNECTING)
       end_session(c, RMT_ETIMEDOUT, "could not reach the server");
     else end_session(c, RMT_ETIMEDOUT, "connection to the server lost");
     break;
   }
-  default: break;
   }
 }
 
@@ -483,14 +484,15 @@ static void client_release(rmt_client *c) {
   rmt__free(c->alloc ? &hook : NULL, c, sizeof *c);
 }
 
-rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
+rmt_client *rmt__client_create_on(const rmt_client_config *config, rmt_transport *tr,
+                                  rmt_conn *conn, rmt_error *err) {
   if (!config) {
     rmt__seterr(err, RMT_EINVAL, "config is required (port and name)");
     return NULL;
   }
   rmt_client_config cfg = *config;
   if (!cfg.host) cfg.host = "127.0.0.1";
-  if (!cfg.port) {
+  if (!tr && !cfg.port) {
     rmt__seterr(err, RMT_EINVAL, "port is required");
     return NULL;
   }
@@ -542,28 +544,39 @@ rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
   c->player_removing = rmt_signal_create(c->alloc);
   c->arena = rmt_arena_create(c->alloc);
   if (!c->player_added || !c->player_removing || !c->arena) goto oom;
-  ENetAddress addr;
-  if (rmt__resolve(cfg.host, cfg.port, &addr, err)) goto fail;
-  c->host = enet_host_create(NULL, 1, RMT_CHANNEL_COUNT, 0, 0);
-  if (!c->host) {
-    rmt__seterr(err, RMT_ENET, "cannot create a UDP socket");
-    goto fail;
+  if (tr) {
+    c->tr = tr;
+    c->conn = conn;
+  } else {
+    ENetAddress addr;
+    if (rmt__resolve(cfg.host, cfg.port, &addr, err)) goto fail;
+    /* One connection slot: the client only ever talks to its server. */
+    int rc = rmt__transport_enet_create(NULL, 1, &cfg.limits, cfg.batch_bytes,
+                                        cfg.peer_timeout_ms, c->alloc, &c->tr);
+    if (rc == RMT_ENOMEM) goto oom;
+    if (rc) {
+      rmt__seterr(err, RMT_ENET, "cannot create a UDP socket");
+      goto fail;
+    }
+    c->conn = rmt__transport_enet_connect(c->tr, &addr);
+    if (!c->conn) {
+      rmt__seterr(err, RMT_ENET, "cannot start connecting to %s:%u", cfg.host,
+                  (unsigned)cfg.port);
+      goto fail;
+    }
   }
-  rmt__host_limits(c->host, &cfg.limits, cfg.batch_bytes);
-  c->peer = enet_host_connect(c->host, &addr, RMT_CHANNEL_COUNT, RMT_PROTOCOL_VERSION);
-  if (!c->peer) {
-    rmt__seterr(err, RMT_ENET, "cannot start connecting to %s:%u", cfg.host, (unsigned)cfg.port);
-    goto fail;
-  }
-  enet_peer_timeout(c->peer, 0, cfg.peer_timeout_ms, cfg.peer_timeout_ms);
-  rmt__link_init(&c->link, c->peer, cfg.batch_bytes, c->alloc);
+  rmt__link_init(&c->link, c->tr, c->conn, cfg.batch_bytes, c->alloc);
   return c;
 oom:
   rmt__seterr(err, RMT_ENOMEM, "out of memory");
 fail:
-  if (c->host) enet_host_destroy(c->host);
+  if (c->tr && c->tr != tr) c->tr->ops->destroy(c->tr); /* a given transport stays the caller's */
   client_release(c);
   return NULL;
+}
+
+rmt_client *rmt_client_create(const rmt_client_config *config, rmt_error *err) {
+  return rmt__client_create_on(config, NULL, NULL, err);
 }
 
 static void free_graveyard(rmt_client *c) {
@@ -576,14 +589,14 @@ static void free_graveyard(rmt_client *c) {
 
 void rmt_client_destroy(rmt_client *c) {
   if (!c) return;
-  if (c->peer && c->state == RMT_CLIENT_CONNECTED) {
+  if (c->conn && c->state == RMT_CLIENT_CONNECTED) {
     /* BYE goes after everything fired; lingering until it is acknowledged means the
      * server has it all, and it closes the session without waiting for a timeout. */
     rmt__msg_put(&c->link.out[RMT_CHANNEL_RELIABLE], RMT_MSG_CONTROL, RMT_CTL_BYE, NULL, 0, NULL, 0);
     rmt__link_flush(&c->link);
-    rmt__linger(c->host, c->cfg.linger_ms);
+    c->tr->ops->linger(c->tr, c->cfg.linger_ms);
   }
-  if (c->peer) enet_peer_disconnect_now(c->peer, RMT_DISC_NONE);
+  if (c->conn) c->tr->ops->close(c->tr, c->conn, RMT_CLOSE_NOW, RMT_DISC_NONE);
   c->notified = 1; /* no on_disconnect during destroy */
   rmt__calls_free(&c->calls);
   rmt__invocation_list_free(&c->invocations);
@@ -599,7 +612,7 @@ void rmt_client_destroy(rmt_client *c) {
     rmt__free(c->alloc, p, sizeof *p);
   }
   rmt__idmap_free(&c->players_by_id);
-  enet_host_destroy(c->host);
+  c->tr->ops->destroy(c->tr);
   rmt__link_free(&c->link);
   free_graveyard(c);
   rmt__registry_free(&c->remotes, c->alloc);
@@ -609,10 +622,10 @@ void rmt_client_destroy(rmt_client *c) {
 
 int rmt_client_flush(rmt_client *c) {
   if (!c) return RMT_EINVAL;
-  if (!c->peer) return RMT_OK;
+  if (!c->conn) return RMT_OK;
   int rc = rmt__link_flush(&c->link);
   c->totals.bytes_out += rmt__link_take_sent(&c->link); /* split batches included */
-  enet_host_flush(c->host);
+  c->tr->ops->flush(c->tr);
   return rc;
 }
 
@@ -623,23 +636,21 @@ int rmt_client_service(rmt_client *c, uint32_t timeout_ms) {
   c->now = client_now(c);
   drain_queues(c);
   rmt_client_flush(c);
-  int handled = 0, rc = 0;
-  ENetEvent ev;
-  if (c->host) {
-    rc = enet_host_service(c->host, &ev, timeout_ms);
-    while (rc > 0) {
-      c->now = client_now(c);
-      handle_event(c, &ev);
-      if (++handled >= 65536) break;
-      rc = enet_host_check_events(c->host, &ev);
-      if (rc == 0) rc = enet_host_service(c->host, &ev, 0);
-    }
+  int handled = 0;
+  rmt_tevent ev;
+  int rc = c->tr->ops->poll(c->tr, &ev, timeout_ms);
+  while (rc > 0) {
+    c->now = client_now(c);
+    handle_event(c, &ev);
+    if (ev.type == RMT_TEV_RECEIVE) c->tr->ops->release(c->tr, &ev);
+    if (++handled >= 65536) break;
+    rc = c->tr->ops->poll(c->tr, &ev, 0);
   }
   c->now = client_now(c);
   if (c->state == RMT_CLIENT_CONNECTING && c->now >= c->connect_deadline) {
-    if (c->peer) enet_peer_reset(c->peer);
-    c->peer = NULL;
-    c->link.peer = NULL;
+    if (c->conn) c->tr->ops->close(c->tr, c->conn, RMT_CLOSE_RESET, RMT_DISC_NONE);
+    c->conn = NULL;
+    c->link.conn = NULL;
     char msg[200];
     snprintf(msg, sizeof msg, "could not join %s:%u within %u ms", c->cfg.host,
              (unsigned)c->cfg.port, c->cfg.connect_timeout_ms);
@@ -905,7 +916,11 @@ int rmt_client_remote_stats(const rmt_client *c, rmt_remote_id remote, rmt_stats
 void rmt__client_feed(rmt_client *c, const rmt_fed_packet *packet) {
   c->in_service = 1;
   c->now = client_now(c);
-  handle_packet(c, packet->data, packet->len, packet->channel & 1);
+  /* As if the packet came out of the transport on the client's connection: the same handler
+   * as real packets, so what the client answers goes out on that connection. */
+  rmt_tevent ev = {RMT_TEV_RECEIVE, c->conn, packet->data, packet->len, packet->channel & 1, 0,
+                   NULL};
+  handle_event(c, &ev);
   drain_queues(c);
   free_graveyard(c);
   c->in_service = 0;

@@ -108,35 +108,17 @@ int rmt__bucket_take(rmt_bucket *b, rmt_rate rate, uint64_t now_ms, double cost)
 
 /* ---- batches ---- */
 
-void rmt__link_init(rmt_link *l, ENetPeer *peer, uint32_t batch_bytes, const rmt_allocator *a) {
+void rmt__link_init(rmt_link *l, rmt_transport *tr, rmt_conn *conn, uint32_t batch_bytes,
+                    const rmt_allocator *a) {
   memset(l, 0, sizeof *l);
-  l->peer = peer;
+  l->tr = tr;
+  l->conn = conn;
   l->batch_bytes = batch_bytes;
   for (int ch = 0; ch < RMT_CHANNEL_COUNT; ch++) l->out[ch].alloc = a;
 }
 
-void rmt__link_init_conn(rmt_link *l, rmt_transport *tr, rmt_conn *conn, uint32_t batch_bytes,
-                         const rmt_allocator *a) {
-  rmt__link_init(l, NULL, batch_bytes, a);
-  l->tr = tr;
-  l->conn = conn;
-}
-
-int rmt__enet_send(ENetPeer *peer, int ch, const uint8_t *data, size_t len) {
-  enet_uint32 flags = ch == RMT_CHANNEL_RELIABLE ? ENET_PACKET_FLAG_RELIABLE : 0;
-  ENetPacket *pk = enet_packet_create(data, len, flags);
-  if (!pk) return RMT_ENOMEM;
-  if (enet_peer_send(peer, (enet_uint8)ch, pk) != 0) {
-    enet_packet_destroy(pk);
-    return RMT_ENET;
-  }
-  return RMT_OK;
-}
-
 static int send_packet(rmt_link *l, int ch, const uint8_t *data, size_t len) {
-  int rc;
-  if (l->tr) rc = l->conn ? l->tr->ops->send(l->tr, l->conn, ch, data, len) : RMT_ESTATE;
-  else rc = l->peer ? rmt__enet_send(l->peer, ch, data, len) : RMT_ESTATE;
+  int rc = l->conn ? l->tr->ops->send(l->tr, l->conn, ch, data, len) : RMT_ESTATE;
   if (rc) return rc;
   l->sent_bytes += len;
   return RMT_OK;

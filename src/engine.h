@@ -56,17 +56,12 @@ typedef struct rmt_bucket {
 /* Takes `cost` tokens if available; unlimited rates always succeed. */
 int rmt__bucket_take(rmt_bucket *b, rmt_rate rate, uint64_t now_ms, double cost);
 
-/* Queues one ENet packet (reliable on RMT_CHANNEL_RELIABLE) on peer: RMT_ENOMEM, or RMT_ENET
- * when the peer cannot take it (not connected). */
-int rmt__enet_send(ENetPeer *peer, int ch, const uint8_t *data, size_t len);
-
 /* ---- per-peer outgoing batches ---- */
 typedef struct rmt_link {
-  /* Where packets go: a transport connection (the server), or straight to an ENet peer
-   * (the client, not yet moved onto the transport seam). NULL conn/peer: nowhere. */
+  /* Where packets go: a connection of a transport, on either side. NULL conn: nowhere
+   * (the connection is gone), and sends fail with RMT_ESTATE. */
   rmt_transport *tr;
   rmt_conn *conn;
-  ENetPeer *peer;
   rmt_buf out[RMT_CHANNEL_COUNT];
   uint32_t batch_bytes;
   uint64_t sent_bytes;     /* handed to ENet, including batches split before a flush */
@@ -76,14 +71,13 @@ typedef struct rmt_link {
 } rmt_link;
 /* Bytes sent since the last call (for bytes_out stats). */
 uint64_t rmt__link_take_sent(rmt_link *l);
-void rmt__link_init(rmt_link *l, ENetPeer *peer, uint32_t batch_bytes, const rmt_allocator *a);
-void rmt__link_init_conn(rmt_link *l, rmt_transport *tr, rmt_conn *conn, uint32_t batch_bytes,
-                         const rmt_allocator *a);
+void rmt__link_init(rmt_link *l, rmt_transport *tr, rmt_conn *conn, uint32_t batch_bytes,
+                    const rmt_allocator *a);
 /* After a message [start, len) was appended to channel ch: if the batch grew past the cap,
  * sends what came before the message as its own packet. */
 int rmt__link_after_append(rmt_link *l, int ch, size_t start);
-/* Sends both batches as ENet packets (queued in ENet until enet_host_flush/service); a held
- * reliable batch stays. */
+/* Sends both batches as packets on the transport (queued there until its flush or poll); a
+ * held reliable batch stays. */
 int rmt__link_flush(rmt_link *l);
 /* Sends `len` bytes (whole messages) as one packet on channel ch now, bypassing the batch. */
 int rmt__link_send(rmt_link *l, int ch, const uint8_t *data, size_t len);
@@ -235,8 +229,9 @@ void rmt__calls_on_reply(rmt_calls *c, const rmt_msg *m, rmt_arena *arena,
 /* Fuzz and test hooks: run packets through the receive path of a connection that has no
  * socket behind it. The server hook opens one connection on an in-memory transport of its
  * own (what the server sends it is counted and dropped), feeds every packet in order through
- * the server's event handler and closes it. The client hook feeds one packet to a client,
- * whose ENet peer never connected (ENet refuses to send to it). */
+ * the server's event handler and closes it. The client hook hands one packet to the client's
+ * event handler as received on its connection: fuzz_client's client is connected over an
+ * in-memory transport (rmt__client_create_on), so its answers are really sent. */
 typedef struct rmt_fed_packet {
   const uint8_t *data;
   size_t len;
@@ -248,6 +243,12 @@ void rmt__server_feed(rmt_server *s, const rmt_fed_packet *packets, size_t n);
  * tr once this succeeds and destroys it with itself; on failure the caller still owns it. */
 rmt_server *rmt__server_create_on(const rmt_server_config *config, rmt_transport *tr,
                                   rmt_error *err);
+/* rmt_client_create over a given transport and connection (one of its connections, whose
+ * CONNECT the transport reports; host and port unused): deterministic tests and fuzz_client
+ * use rmt__transport_mem_create and rmt__mem_connect. The client owns tr once this succeeds
+ * and destroys it with itself; on failure the caller still owns it. */
+rmt_client *rmt__client_create_on(const rmt_client_config *config, rmt_transport *tr,
+                                  rmt_conn *conn, rmt_error *err);
 void rmt__client_feed(rmt_client *c, const rmt_fed_packet *packet);
 
 #endif /* RMT_ENGINE_H */

@@ -417,7 +417,7 @@ rmt_server *rmt__server_create_on(const rmt_server_config *config, rmt_transport
     return s;
   }
   /* Extra peers let the server tell connections over max_players why it refuses them. */
-  int rc = rmt__transport_enet_listen(&addr, c.max_players + 16, &c.limits, c.batch_bytes,
+  int rc = rmt__transport_enet_create(&addr, c.max_players + 16, &c.limits, c.batch_bytes,
                                       c.peer_timeout_ms, c.alloc, &s->tr);
   if (rc == RMT_ENOMEM) {
     rmt__seterr(err, RMT_ENOMEM, "out of memory");

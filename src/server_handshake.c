@@ -310,7 +310,7 @@ void rmt__server_on_connect(rmt_server *s, rmt_transport *tr, rmt_conn *conn) {
   p->state = PLAYER_HANDSHAKE;
   p->connected_at = s->now;
   p->conn = conn;
-  rmt__link_init_conn(&p->link, tr, conn, s->cfg.batch_bytes, s->alloc);
+  rmt__link_init(&p->link, tr, conn, s->cfg.batch_bytes, s->alloc);
   tr->ops->set_data(tr, conn, p);
   /* One machine (or one attacker) cannot take every slot; the reason reaches the client. */
   if (s->cfg.max_per_address && connections_from(tr, conn) >= s->cfg.max_per_address) {

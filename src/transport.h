@@ -1,8 +1,8 @@
-/* transport.h - the seam between the server and the network: connections that carry
+/* transport.h - the seam between either side and the network: connections that carry
  * packets on two channels, events out of a poll, closing, and the little the server reads
  * back (backlog, address). ENet is the real one (transport_enet.c); an in-memory one
- * (transport_mem.c) drives the same server code without sockets, for fuzz and fault tests.
- * Internal only. Never includes ENet, never decides policy (who may send what). */
+ * (transport_mem.c) drives the same server and client code without sockets, for fuzz and
+ * deterministic tests. Internal only. Never includes ENet, never decides policy. */
 #ifndef RMT_TRANSPORT_H
 #define RMT_TRANSPORT_H
 
@@ -76,16 +76,23 @@ struct rmt_transport {
   const rmt_transport_ops *ops;
 };
 
-/* ENet, listening: `peers` connection slots, packet and waiting-data caps from the limits
- * (rmt__host_limits), every connection's timeout set to peer_timeout_ms. RMT_ENET when it
- * cannot bind; RMT_ENOMEM. addr is an ENetAddress (kept opaque here). */
-int rmt__transport_enet_listen(const void *enet_address, size_t peers, const rmt_limits *limits,
+/* ENet: `peers` connection slots, packet and waiting-data caps from the limits
+ * (rmt__host_limits), every connection's timeout set to peer_timeout_ms. Listening on
+ * enet_address (an ENetAddress, kept opaque here), or with NULL bound to no port in
+ * particular, for a client that connects out. RMT_ENET when it cannot bind; RMT_ENOMEM. */
+int rmt__transport_enet_create(const void *enet_address, size_t peers, const rmt_limits *limits,
                                uint32_t batch_bytes, uint32_t peer_timeout_ms,
                                const rmt_allocator *a, rmt_transport **out);
 
+/* Starts connecting to enet_address (an ENetAddress) on a transport made with a NULL
+ * address; its CONNECT event comes out of poll once the server answers. NULL when no slot is
+ * free or out of memory. */
+rmt_conn *rmt__transport_enet_connect(rmt_transport *t, const void *enet_address);
+
 /* In memory: nothing leaves the process. The test or fuzz side opens connections, hands
- * packets in and reads what the server sent; every event is queued, so a run is
- * deterministic. Everything sent is delivered at once, and acknowledged at once unless the
+ * packets in and reads what the owner (server or client) sent; every event is queued, so a
+ * run is deterministic. A test wires a client to a server by carrying each one's sent
+ * packets and close over to the other's connection. Everything sent is delivered at once, and acknowledged at once unless the
  * peer is deaf (rmt__mem_deaf). Sent packets are counted and, with keep_sent, kept. */
 rmt_transport *rmt__transport_mem_create(const rmt_allocator *a, int keep_sent);
 /* Opens a connection from `address`; its CONNECT event is queued. NULL when out of memory. */
@@ -97,9 +104,9 @@ void rmt__mem_hang_up(rmt_transport *t, rmt_conn *c, uint32_t code);
 /* A deaf peer acknowledges nothing: what the server sends reliably on c stays in flight (for
  * pacing) until deaf is cleared, which acknowledges it all. */
 void rmt__mem_deaf(rmt_transport *t, rmt_conn *c, int deaf);
-/* How c was closed by the server (0 while open) and with which code. */
+/* How c was closed by the transport's owner (0 while open) and with which code. */
 rmt_close_mode rmt__mem_closed(const rmt_transport *t, const rmt_conn *c, uint32_t *code);
-/* Packets and bytes the server sent on c; with keep_sent, the i-th packet (NULL past the
+/* Packets and bytes the owner sent on c; with keep_sent, the i-th packet (NULL past the
  * end). */
 size_t rmt__mem_sent(const rmt_transport *t, const rmt_conn *c, size_t *bytes);
 const uint8_t *rmt__mem_sent_packet(const rmt_transport *t, const rmt_conn *c, size_t i,

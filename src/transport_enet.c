@@ -1,5 +1,6 @@
-/* transport_enet.c - the real transport: a listening ENet host behind transport.h. A
- * connection is an ENetPeer and its data is peer->data. Thin by design: it maps calls and
+/* transport_enet.c - the real transport: an ENet host behind transport.h, listening (the
+ * server) or with the one connection it opened (the client). A connection is an ENetPeer and
+ * its data is peer->data. Thin by design: it maps calls and
  * events one to one and must never hold policy or buffer packets of its own. */
 #include "engine.h"
 
@@ -16,7 +17,14 @@ static ENetHost *host_of(const rmt_transport *t) { return ((const enet_transport
 
 static int et_send(rmt_transport *t, rmt_conn *c, int channel, const uint8_t *data, size_t len) {
   (void)t;
-  return rmt__enet_send((ENetPeer *)c, channel, data, len);
+  enet_uint32 flags = channel == RMT_CHANNEL_RELIABLE ? ENET_PACKET_FLAG_RELIABLE : 0;
+  ENetPacket *pk = enet_packet_create(data, len, flags);
+  if (!pk) return RMT_ENOMEM;
+  if (enet_peer_send((ENetPeer *)c, (enet_uint8)channel, pk) != 0) {
+    enet_packet_destroy(pk); /* not connected (yet, or any more): ENet did not take it */
+    return RMT_ENET;
+  }
+  return RMT_OK;
 }
 
 static int et_poll(rmt_transport *t, rmt_tevent *ev, uint32_t timeout_ms) {
@@ -123,7 +131,7 @@ static const rmt_transport_ops enet_ops = {
     .destroy = et_destroy,
 };
 
-int rmt__transport_enet_listen(const void *enet_address, size_t peers, const rmt_limits *limits,
+int rmt__transport_enet_create(const void *enet_address, size_t peers, const rmt_limits *limits,
                                uint32_t batch_bytes, uint32_t peer_timeout_ms,
                                const rmt_allocator *a, rmt_transport **out) {
   enet_transport *e = rmt__alloc(a, sizeof *e);
@@ -141,4 +149,14 @@ int rmt__transport_enet_listen(const void *enet_address, size_t peers, const rmt
   rmt__host_limits(e->host, limits, batch_bytes);
   *out = &e->base;
   return RMT_OK;
+}
+
+rmt_conn *rmt__transport_enet_connect(rmt_transport *t, const void *enet_address) {
+  enet_transport *e = (enet_transport *)t;
+  ENetPeer *peer = enet_host_connect(e->host, enet_address, RMT_CHANNEL_COUNT,
+                                     RMT_PROTOCOL_VERSION);
+  if (!peer) return NULL;
+  /* Set now, not only at CONNECT: the timeout also bounds the connecting handshake. */
+  enet_peer_timeout(peer, 0, e->peer_timeout_ms, e->peer_timeout_ms);
+  return (rmt_conn *)peer;
 }

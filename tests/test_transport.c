@@ -1,9 +1,11 @@
 /* test_transport.c - the server over the in-memory transport (src/transport_mem.c): joins,
  * refusals, events both ways, BYE, kick and leaving, with no socket and no timing, so every
- * step is checked exactly. Must never depend on wall-clock windows or a network. */
+ * step is checked exactly; and a real client over one too, wired to a server by hand. Must
+ * never depend on wall-clock windows or a network. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,12 +249,180 @@ static void test_deaf_joiner_gets_no_snapshot(void **state) {
   finish(&w);
 }
 
+/* ---- a client and a server, each over its own in-memory transport, wired by hand ---- */
+
+/* Both sides' clocks stand still: nothing here may depend on time passing. */
+static uint64_t still_clock(void *ud) {
+  (void)ud;
+  return 1000000;
+}
+
+typedef struct pair {
+  world w;                 /* the server side */
+  rmt_transport *ctr;      /* the client's, owned by the client */
+  rmt_conn *sc, *cc;       /* the server's and the client's end of the one connection */
+  size_t to_server, to_client; /* packets already carried across */
+  int hung_up;
+  rmt_client *cl;
+  int client_events;
+  double client_arg;
+  int results, result_status;
+  double result;
+  int disconnects, disconnect_status;
+  char disconnect_reason[64];
+} pair;
+
+/* Carries what each end sent to the other, in order, then a close across: the wire. */
+static void carry(pair *p) {
+  const uint8_t *data;
+  size_t len;
+  int ch;
+  while ((data = rmt__mem_sent_packet(p->ctr, p->cc, p->to_server, &len, &ch))) {
+    assert_int_equal(rmt__mem_deliver(p->w.tr, p->sc, ch, data, len), RMT_OK);
+    p->to_server++;
+  }
+  while ((data = rmt__mem_sent_packet(p->w.tr, p->sc, p->to_client, &len, &ch))) {
+    assert_int_equal(rmt__mem_deliver(p->ctr, p->cc, ch, data, len), RMT_OK);
+    p->to_client++;
+  }
+  uint32_t code;
+  if (!p->hung_up && rmt__mem_closed(p->w.tr, p->sc, &code)) {
+    rmt__mem_hang_up(p->ctr, p->cc, code);
+    p->hung_up = 1;
+  }
+}
+
+static void on_client_event(void *ud, const rmt_value *args, size_t n) {
+  pair *p = ud;
+  assert_true(n == 1 && args[0].type == RMT_TNUMBER);
+  p->client_events++;
+  p->client_arg = args[0].as.number;
+}
+
+static void on_double(void *ud, rmt_invocation *inv, const rmt_value *args, size_t n) {
+  (void)ud;
+  /* OnServerInvoke: the calling player first, then the arguments. */
+  assert_true(n == 2 && args[0].type == RMT_TPLAYER && args[1].type == RMT_TNUMBER);
+  rmt_value r = rmt_num(args[1].as.number * 2);
+  assert_int_equal(rmt_invocation_return(inv, &r, 1), RMT_OK);
+}
+
+static void on_result(void *ud, int status, const rmt_value *results, size_t n,
+                      const char *message) {
+  (void)message;
+  pair *p = ud;
+  p->results++;
+  p->result_status = status;
+  if (status == RMT_OK && n == 1 && results[0].type == RMT_TNUMBER) p->result = results[0].as.number;
+}
+
+static void on_client_disconnect(void *ud, int status, const char *reason) {
+  pair *p = ud;
+  p->disconnects++;
+  p->disconnect_status = status;
+  snprintf(p->disconnect_reason, sizeof p->disconnect_reason, "%s", reason);
+}
+
+static void test_client_over_memory(void **state) {
+  (void)state;
+  pair p;
+  memset(&p, 0, sizeof p);
+  start(&p.w, 8);
+  rmt_remote_id fn;
+  assert_int_equal(rmt_server_remote_create(p.w.s, "Double", RMT_REMOTE_FUNCTION, &fn, NULL),
+                   RMT_OK);
+  assert_int_equal(rmt_server_remote_on_invoke(p.w.s, fn, on_double, NULL), RMT_OK);
+  p.sc = rmt__mem_connect(p.w.tr, 1);
+  p.ctr = rmt__transport_mem_create(&p.w.ac.hook, 1);
+  assert_non_null(p.ctr);
+  p.cc = rmt__mem_connect(p.ctr, 2);
+  assert_non_null(p.sc);
+  assert_non_null(p.cc);
+  rmt_client_config cc;
+  rmt_client_config_default(&cc);
+  cc.name = "Ann";
+  cc.alloc = &p.w.ac.hook;
+  cc.clock = still_clock;
+  cc.on_disconnect = on_client_disconnect;
+  cc.disconnect_ud = &p;
+  p.cl = rmt__client_create_on(&cc, p.ctr, p.cc, NULL);
+  assert_non_null(p.cl);
+
+  /* Joining: the CONNECT sends HELLO, the server answers WELCOME, the client is in. */
+  assert_int_equal(rmt_client_service(p.cl, 0), 1);
+  assert_int_equal(rmt__mem_sent(p.ctr, p.cc, NULL), 1);
+  assert_int_equal(rmt_client_state(p.cl), RMT_CLIENT_CONNECTING);
+  carry(&p);
+  assert_true(rmt_server_service(p.w.s, 0) >= 1);
+  rmt_player_id pid;
+  assert_int_equal(rmt_server_players(p.w.s, &pid, 1), 1);
+  carry(&p);
+  assert_true(rmt_client_service(p.cl, 0) >= 1);
+  assert_int_equal(rmt_client_state(p.cl), RMT_CLIENT_CONNECTED);
+  assert_int_equal(rmt_client_local_player(p.cl), pid);
+  assert_string_equal(rmt_client_local_name(p.cl), "Ann");
+  assert_int_equal(rmt_client_players(p.cl, NULL, 0), 1);
+  rmt_remote_id cev = rmt_client_remote_find(p.cl, "Ev"), cfn = rmt_client_remote_find(p.cl, "Double");
+  assert_int_equal(cev, p.w.ev);
+  assert_int_equal(cfn, fn);
+  rmt_signal_connect(rmt_client_remote_signal(p.cl, cev), on_client_event, &p);
+
+  /* Client to server: one fire, heard once, from Ann. */
+  rmt_value v = rmt_num(7);
+  assert_int_equal(rmt_client_fire(p.cl, cev, &v, 1, NULL), RMT_OK);
+  assert_int_equal(rmt_client_flush(p.cl), RMT_OK);
+  carry(&p);
+  rmt_server_service(p.w.s, 0);
+  assert_int_equal(p.w.events, 1);
+  assert_int_equal(p.w.last_from, pid);
+  assert_true(p.w.last_arg == 7);
+
+  /* Server to client: one fire, heard once. */
+  v = rmt_num(9);
+  assert_int_equal(rmt_server_fire_client(p.w.s, pid, p.w.ev, &v, 1, NULL), RMT_OK);
+  rmt_server_flush(p.w.s);
+  carry(&p);
+  rmt_client_service(p.cl, 0);
+  assert_int_equal(p.client_events, 1);
+  assert_true(p.client_arg == 9);
+
+  /* One invoke: out in one service, answered in the server's, completed in the next. */
+  v = rmt_num(21);
+  assert_int_equal(rmt_client_invoke(p.cl, cfn, &v, 1, 0, on_result, &p, NULL), RMT_OK);
+  rmt_client_flush(p.cl);
+  carry(&p);
+  rmt_server_service(p.w.s, 0);
+  carry(&p);
+  assert_int_equal(p.results, 0);
+  rmt_client_service(p.cl, 0);
+  assert_int_equal(p.results, 1);
+  assert_int_equal(p.result_status, RMT_OK);
+  assert_true(p.result == 42);
+
+  /* Disconnect: the server kicks; the client hears the reason, then the close. */
+  assert_int_equal(rmt_server_player_kick(p.w.s, pid, "bye now", NULL), RMT_OK);
+  rmt_server_service(p.w.s, 0);
+  assert_int_equal(p.w.removing, 1);
+  carry(&p);
+  assert_int_equal(p.disconnects, 0);
+  rmt_client_service(p.cl, 0);
+  assert_int_equal(p.disconnects, 1);
+  assert_int_equal(p.disconnect_status, RMT_EREFUSED);
+  assert_string_equal(p.disconnect_reason, "bye now");
+  assert_int_equal(rmt_client_state(p.cl), RMT_CLIENT_DISCONNECTED);
+  /* Nothing else crossed: the client sent HELLO, the fire and the invoke, no more. */
+  assert_int_equal(rmt__mem_sent(p.ctr, p.cc, NULL), 3);
+  rmt_client_destroy(p.cl); /* and its transport */
+  finish(&p.w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_join_event_and_leave),
       cmocka_unit_test(test_refusals_close_after_the_reason),
       cmocka_unit_test(test_bye_and_kick),
       cmocka_unit_test(test_deaf_joiner_gets_no_snapshot),
+      cmocka_unit_test(test_client_over_memory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
