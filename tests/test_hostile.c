@@ -22,6 +22,7 @@
 #include "protocol.h"
 #include "remotes.h"
 
+#include "attacks.h"
 #include "raw_peer.h"
 
 static uint16_t server_port;
@@ -226,7 +227,7 @@ static void test_hostile_clients(void **state) {
   w.nlat = 0;
   size_t baseline_peak = w.net.sac.peak_bytes, baseline_live = w.net.sac.live_bytes;
   uint64_t attack_start = rmt__now_ms();
-  rmt_buf msg = {0}, body = {0};
+  rmt_buf msg = {0};
   uint8_t raw[4096];
 
   /* 1. Not ENet at all: random datagrams straight at the server's socket. */
@@ -279,25 +280,7 @@ static void test_hostile_clients(void **state) {
   long malformed_before = w.drops[RMT_DROP_MALFORMED];
 
   /* 4. Truncated messages (every prefix of a valid one) and lengths that lie. */
-  {
-    rmt_value args[3] = {rmt_str("truncate me"), rmt_num(1), rmt_vector3(1, 2, 3)};
-    body.len = 0;
-    assert_int_equal(rmt_encode(&body, args, 3, NULL, NULL), 0);
-    msg.len = 0;
-    put_msg(&msg, RMT_MSG_INVOKE, w.echo, 77, body.data, body.len);
-    for (size_t cut = 1; cut < msg.len; cut++) bot_send(noisy, 0, msg.data, cut);
-    msg.len = 0;
-    put_msg(&msg, RMT_MSG_EVENT, w.ev, 0, body.data, body.len);
-    for (size_t cut = 1; cut < msg.len; cut++) bot_send(noisy, 0, msg.data, cut);
-    /* Body length claims 2^32 bytes. */
-    uint8_t liar[] = {(uint8_t)(w.ev << 3), 0x80, 0x80, 0x80, 0x80, 0x10, 0x91, 0x01};
-    bot_send(noisy, 0, liar, sizeof liar);
-    /* A body that is valid framing around an undecodable payload (msgpack 0xc1 is never used). */
-    uint8_t never[] = {0x91, 0xc1};
-    msg.len = 0;
-    put_msg(&msg, RMT_MSG_INVOKE, w.echo, 78, never, sizeof never);
-    bot_send_buf(noisy, 0, &msg);
-  }
+  attack_truncated(noisy, w.echo, w.ev);
   pump_for(&w, 300);
   assert_true(w.drops[RMT_DROP_MALFORMED] >= malformed_before + 2 * 10);
   assert_true(noisy->badargs >= 1); /* the undecodable invoke is answered, not ignored */
@@ -305,25 +288,7 @@ static void test_hostile_clients(void **state) {
 
   /* 5. Oversized: one string over limits.max_string, and a 3 MiB event (beyond the
    * player's 1 MiB byte bucket and limits.max_bytes). */
-  {
-    static char big[3 << 20];
-    memset(big, 'x', sizeof big);
-    rmt_value arg = rmt_lstr(big, 40 * 1024);
-    rmt_limits unlimited = {1000, 1u << 30, 1u << 30, 1u << 30, 0};
-    body.len = 0;
-    assert_int_equal(rmt_encode(&body, &arg, 1, &unlimited, NULL), 0);
-    msg.len = 0;
-    put_msg(&msg, RMT_MSG_INVOKE, w.echo, 79, body.data, body.len);
-    bot_send_buf(noisy, 0, &msg);
-    arg = rmt_lstr(big, sizeof big);
-    body.len = 0;
-    assert_int_equal(rmt_encode(&body, &arg, 1, &unlimited, NULL), 0);
-    msg.len = 0;
-    put_msg(&msg, RMT_MSG_EVENT, w.ev, 0, body.data, body.len);
-    bot_send_buf(noisy, 0, &msg);
-    rmt_buf_free(&body);
-    rmt_buf_free(&msg);
-  }
+  attack_oversized(noisy, w.echo, w.ev, 40 * 1024, 3 << 20);
   pump_for(&w, 800);
   /* The 3 MiB event never reaches a listener: ENet refuses packets over
    * max(max_bytes, batch_bytes) + 64 before reassembling them, so it is not even counted. */
@@ -332,50 +297,7 @@ static void test_hostile_clients(void **state) {
 
   /* 6. Unknown remote ids, server-to-client kinds, replies nobody asked for, a second HELLO. */
   bot *confused = connect_bot(&w, "Confused");
-  {
-    uint8_t empty_args[] = {0x90};
-    uint32_t ids[] = {0, 999, 65535, 0x1fffffff, UINT32_MAX >> 3};
-    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-      msg.len = 0;
-      put_msg(&msg, RMT_MSG_EVENT, ids[i], 0, empty_args, 1);
-      put_msg(&msg, RMT_MSG_INVOKE, ids[i], 100 + (uint32_t)i, empty_args, 1);
-      bot_send_buf(confused, 0, &msg);
-    }
-    /* An event for a RemoteFunction, an invoke on an event, an event on the wrong channel. */
-    msg.len = 0;
-    put_msg(&msg, RMT_MSG_EVENT, w.echo, 0, empty_args, 1);
-    put_msg(&msg, RMT_MSG_INVOKE, w.ev, 200, empty_args, 1);
-    bot_send_buf(confused, 0, &msg);
-    msg.len = 0;
-    put_msg(&msg, RMT_MSG_EVENT, w.ev, 0, empty_args, 1);
-    bot_send_buf(confused, 1, &msg);
-    /* Every server-to-client control, each with a plausible body. */
-    rmt_control kinds[] = {RMT_CTL_WELCOME, RMT_CTL_REFUSE, RMT_CTL_REMOTE_ADDED,
-                           RMT_CTL_REMOTE_REMOVED, RMT_CTL_PLAYER_ADDED, RMT_CTL_PLAYER_REMOVED,
-                           RMT_CTL_KICK, 31};
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-      body.len = 0;
-      rmt__put_varint(&body, 1);
-      rmt__put_varint(&body, rmt_client_local_player(w.good));
-      rmt__put_lstr(&body, "Good", 4);
-      msg.len = 0;
-      rmt__msg_put(&msg, RMT_MSG_CONTROL, kinds[i], NULL, 0, body.data, body.len);
-      bot_send_buf(confused, 0, &msg);
-    }
-    /* RESULT/ERROR for calls that were never made (or made to someone else). */
-    for (uint32_t call = 0; call < 50; call++) {
-      msg.len = 0;
-      put_msg(&msg, RMT_MSG_RESULT, w.echo, call, empty_args, 1);
-      uint32_t fields[2] = {call, 11};
-      rmt__msg_put(&msg, RMT_MSG_ERROR, w.echo, fields, 2, (const uint8_t *)"no", 2);
-      bot_send_buf(confused, 0, &msg);
-    }
-    msg.len = 0;
-    put_hello(&msg, "Again");
-    bot_send_buf(confused, 0, &msg);
-    rmt_buf_free(&body);
-    rmt_buf_free(&msg);
-  }
+  attack_confused(confused, w.echo, w.ev, rmt_client_local_player(w.good));
   pump_for(&w, 300);
   assert_true(w.drops[RMT_DROP_UNKNOWN_REMOTE] >= 10);
   assert_true(confused->notfound >= 5);
@@ -387,18 +309,7 @@ static void test_hostile_clients(void **state) {
 
   /* 7. Deep nesting: 60,000 nested arrays (under max_bytes, so the decoder sees them), as
    * an event and as an invoke, each in its own packet. */
-  {
-    static uint8_t deep[60001];
-    memset(deep, 0x91, sizeof deep - 1);
-    deep[sizeof deep - 1] = 0xc0;
-    msg.len = 0;
-    put_msg(&msg, RMT_MSG_EVENT, w.ev, 0, deep, sizeof deep);
-    bot_send_buf(confused, 0, &msg);
-    msg.len = 0;
-    put_msg(&msg, RMT_MSG_INVOKE, w.echo, 300, deep, sizeof deep);
-    bot_send_buf(confused, 0, &msg);
-    rmt_buf_free(&msg);
-  }
+  attack_deep(confused, w.echo, w.ev);
   pump_for(&w, 300);
   assert_true(w.drops[RMT_DROP_MALFORMED] >= malformed_before + 2);
   assert_true(confused->badargs >= confused_badargs + 1);

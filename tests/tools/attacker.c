@@ -18,6 +18,7 @@
 
 #include "relay.h" /* relay_udp_socket, relay_now_us */
 
+#include "attacks.h"
 #include "raw_peer.h"
 
 static uint16_t port;
@@ -350,22 +351,7 @@ static int run_post_garbage(void) {
 static int run_truncated(void) {
   bot *b = connect_bot("Truncator", NULL);
   uint32_t echo = need_remote(b, "Echo"), action = need_remote(b, "Action");
-  rmt_buf msg = {0}, body = {0};
-  rmt_value args[3] = {rmt_str("truncate me"), rmt_num(1), rmt_vector3(1, 2, 3)};
-  rmt_encode(&body, args, 3, NULL, NULL);
-  put_msg(&msg, RMT_MSG_INVOKE, echo, 77, body.data, body.len);
-  for (size_t cut = 1; cut < msg.len; cut++) bot_send(b, 0, msg.data, cut);
-  msg.len = 0;
-  put_msg(&msg, RMT_MSG_EVENT, action, 0, body.data, body.len);
-  for (size_t cut = 1; cut < msg.len; cut++) bot_send(b, 0, msg.data, cut);
-  uint8_t liar[] = {(uint8_t)(action << 3), 0x80, 0x80, 0x80, 0x80, 0x10, 0x91, 0x01};
-  bot_send(b, 0, liar, sizeof liar);
-  uint8_t never[] = {0x91, 0xc1};
-  msg.len = 0;
-  put_msg(&msg, RMT_MSG_INVOKE, echo, 78, never, sizeof never);
-  bot_send_buf(b, 0, &msg);
-  rmt_buf_free(&msg);
-  rmt_buf_free(&body);
+  attack_truncated(b, echo, action);
   uint64_t until = rmt__now_ms() + 3000;
   while (!b->badargs && rmt__now_ms() < until) pump_ms(5);
   report("truncated: prefixes, a 2^32 length, an undecodable invoke; bad-arguments answers: %ld; "
@@ -378,22 +364,7 @@ static int run_truncated(void) {
 static int run_oversized(void) {
   bot *b = connect_bot("Oversized", NULL);
   uint32_t echo = need_remote(b, "Echo"), action = need_remote(b, "Action");
-  static char big[5 << 20];
-  memset(big, 'x', sizeof big);
-  rmt_limits unlimited = {1000, 1u << 30, 1u << 30, 1u << 30, 0};
-  rmt_buf msg = {0}, body = {0};
-  rmt_value arg = rmt_lstr(big, (1 << 20) + 100);
-  rmt_encode(&body, &arg, 1, &unlimited, NULL);
-  put_msg(&msg, RMT_MSG_INVOKE, echo, 79, body.data, body.len);
-  bot_send_buf(b, 0, &msg);
-  arg = rmt_lstr(big, sizeof big);
-  body.len = 0;
-  rmt_encode(&body, &arg, 1, &unlimited, NULL);
-  msg.len = 0;
-  put_msg(&msg, RMT_MSG_EVENT, action, 0, body.data, body.len);
-  bot_send_buf(b, 0, &msg);
-  rmt_buf_free(&msg);
-  rmt_buf_free(&body);
+  attack_oversized(b, echo, action, (1 << 20) + 100, 5 << 20);
   uint64_t until = rmt__now_ms() + 5000;
   while (!b->errors_received && !b->disconnected && rmt__now_ms() < until) pump_ms(5);
   report("oversized: a 1 MiB + 100 string invoke and a 5 MiB event; error answers: %ld "
@@ -406,46 +377,7 @@ static int run_oversized(void) {
 static int run_confused(void) {
   bot *b = connect_bot("Confused", NULL);
   uint32_t echo = need_remote(b, "Echo"), action = need_remote(b, "Action");
-  rmt_buf msg = {0}, body = {0};
-  uint8_t empty_args[] = {0x90};
-  uint32_t ids[] = {0, 999, 65535, 0x1fffffff, UINT32_MAX >> 3};
-  for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-    msg.len = 0;
-    put_msg(&msg, RMT_MSG_EVENT, ids[i], 0, empty_args, 1);
-    put_msg(&msg, RMT_MSG_INVOKE, ids[i], 100 + (uint32_t)i, empty_args, 1);
-    bot_send_buf(b, 0, &msg);
-  }
-  msg.len = 0;
-  put_msg(&msg, RMT_MSG_EVENT, echo, 0, empty_args, 1);
-  put_msg(&msg, RMT_MSG_INVOKE, action, 200, empty_args, 1);
-  bot_send_buf(b, 0, &msg);
-  msg.len = 0;
-  put_msg(&msg, RMT_MSG_EVENT, action, 0, empty_args, 1);
-  bot_send_buf(b, 1, &msg);
-  rmt_control kinds[] = {RMT_CTL_WELCOME, RMT_CTL_REFUSE, RMT_CTL_REMOTE_ADDED,
-                         RMT_CTL_REMOTE_REMOVED, RMT_CTL_PLAYER_ADDED, RMT_CTL_PLAYER_REMOVED,
-                         RMT_CTL_KICK, 31};
-  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-    body.len = 0;
-    rmt__put_varint(&body, 1);
-    rmt__put_varint(&body, 1);
-    rmt__put_lstr(&body, "Good", 4);
-    msg.len = 0;
-    rmt__msg_put(&msg, RMT_MSG_CONTROL, kinds[i], NULL, 0, body.data, body.len);
-    bot_send_buf(b, 0, &msg);
-  }
-  for (uint32_t call = 0; call < 50; call++) {
-    msg.len = 0;
-    put_msg(&msg, RMT_MSG_RESULT, echo, call, empty_args, 1);
-    uint32_t fields[2] = {call, 11};
-    rmt__msg_put(&msg, RMT_MSG_ERROR, echo, fields, 2, (const uint8_t *)"no", 2);
-    bot_send_buf(b, 0, &msg);
-  }
-  msg.len = 0;
-  put_hello(&msg, "Again");
-  bot_send_buf(b, 0, &msg);
-  rmt_buf_free(&body);
-  rmt_buf_free(&msg);
+  attack_confused(b, echo, action, b->player_id);
   uint64_t until = rmt__now_ms() + 3000;
   while ((b->notfound < 5 || b->invalid < 1) && rmt__now_ms() < until) pump_ms(5);
   pump_ms(200);
@@ -459,16 +391,7 @@ static int run_confused(void) {
 static int run_deep(void) {
   bot *b = connect_bot("Deep", NULL);
   uint32_t echo = need_remote(b, "Echo"), action = need_remote(b, "Action");
-  static uint8_t deep[60001];
-  memset(deep, 0x91, sizeof deep - 1);
-  deep[sizeof deep - 1] = 0xc0;
-  rmt_buf msg = {0};
-  put_msg(&msg, RMT_MSG_EVENT, action, 0, deep, sizeof deep);
-  bot_send_buf(b, 0, &msg);
-  msg.len = 0;
-  put_msg(&msg, RMT_MSG_INVOKE, echo, 300, deep, sizeof deep);
-  bot_send_buf(b, 0, &msg);
-  rmt_buf_free(&msg);
+  attack_deep(b, echo, action);
   uint64_t until = rmt__now_ms() + 3000;
   while (!b->badargs && rmt__now_ms() < until) pump_ms(5);
   report("deep: 60,000-deep nesting as an event and an invoke; bad-arguments answers: %ld", b->badargs);
