@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+
+#include "splitmix.h"
 #include <unistd.h>
 
 /* Probabilities in 0..1, applied to each datagram independently in each direction. */
@@ -73,12 +75,9 @@ static inline uint64_t relay_now_us(void) {
   return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* splitmix64: tiny, seedable, good enough to make runs reproducible. */
+/* Seedable, so a run is reproducible. */
 static inline uint64_t relay_rand(relay *r) {
-  uint64_t z = (r->rng += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
+  return splitmix64(&r->rng);
 }
 static inline double relay_unit(relay *r) { return (double)(relay_rand(r) >> 11) / 9007199254740992.0; }
 

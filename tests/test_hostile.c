@@ -58,10 +58,7 @@ typedef struct world {
 static uint64_t now_us(void) { return relay_now_us(); }
 
 static uint64_t rnd(world *w) {
-  uint64_t z = (w->rng += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
+  return splitmix64(&w->rng);
 }
 
 /* Never answers at once: holds the call (until the test completes it, or destroy frees it). */

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "splitmix.h"
+
 #include "alloc_counter.h"
 #include "engine.h"
 #include "net_fixture.h"
@@ -55,10 +57,7 @@ typedef struct soak {
 } soak;
 
 static uint64_t rnd(soak *s) {
-  uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
+  return splitmix64(&s->rng);
 }
 
 /* Answers 0-1500 ms later: some callers time out, some leave before the answer. */

@@ -26,10 +26,7 @@ static uint64_t rng = 0x407715;
 static volatile sig_atomic_t stop_flag;
 
 static uint64_t rnd(void) {
-  uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
+  return splitmix64(&rng);
 }
 
 static void random_bytes(uint8_t *buf, size_t len) {
