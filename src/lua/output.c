@@ -314,15 +314,19 @@ void rmt_host_emit(rmt_host *host, rmt_host_stream stream, const char *text) {
   lh_emitl(host, stream, text, strlen(text));
 }
 
-void rmt_host_emitf(rmt_host *host, rmt_host_stream stream, const char *fmt, ...) {
+/* One formatted line, truncated at 1 KiB (a longer message is a bug in its caller). */
+static void emit_vformat(rmt_host *host, rmt_host_stream stream, const char *fmt, va_list ap) {
   char buf[1024];
-  va_list ap;
-  int n;
-  va_start(ap, fmt);
-  n = vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
   if (n < 0) return;
   lh_emitl(host, stream, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+void rmt_host_emitf(rmt_host *host, rmt_host_stream stream, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  emit_vformat(host, stream, fmt, ap);
+  va_end(ap);
 }
 
 void lh_errorl(rmt_host *host, const char *text, size_t len) {
@@ -331,13 +335,9 @@ void lh_errorl(rmt_host *host, const char *text, size_t len) {
 }
 
 void rmt_host_error(rmt_host *host, const char *fmt, ...) {
-  char buf[1024];
   va_list ap;
-  int n;
-  va_start(ap, fmt);
-  n = vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
   host->errors++;
-  if (n < 0) return;
-  lh_emitl(host, RMT_HOST_ERROR, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+  va_start(ap, fmt);
+  emit_vformat(host, RMT_HOST_ERROR, fmt, ap);
+  va_end(ap);
 }
