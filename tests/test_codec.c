@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "codec_test_util.h"
+#include "alloc_counter.h"
 #include "remotes.h"
 
 static rmt_pair kv(rmt_value k, rmt_value v) {
@@ -373,8 +373,9 @@ static int same_signs(const rmt_value *a, const rmt_value *b) {
 static void test_property_round_trip(void **state) {
   (void)state;
   static pool p;
-  counting_alloc ca;
-  rmt_allocator al = counting_allocator(&ca);
+  alloc_counter ca;
+  alloc_counter_init(&ca);
+  rmt_allocator al = ca.hook;
   rmt_arena *arena = rmt_arena_create(&al);
   assert_non_null(arena);
   rmt_buf b = {0};
@@ -409,7 +410,7 @@ static void test_property_round_trip(void **state) {
   print_message("round trip: %zu random argument lists, %zu bytes encoded\n", rounds, total_bytes);
   rmt_buf_free(&b);
   rmt_arena_destroy(arena);
-  assert_int_equal(ca.live, 0);
+  assert_int_equal(ca.live_blocks, 0);
   assert_int_equal(ca.bad_osize, 0);
 }
 
@@ -515,8 +516,9 @@ static void test_decode_truncated_every_byte(void **state) {
 
 static void test_decode_hostile(void **state) {
   (void)state;
-  counting_alloc ca;
-  rmt_allocator al = counting_allocator(&ca);
+  alloc_counter ca;
+  alloc_counter_init(&ca);
+  rmt_allocator al = ca.hook;
   rmt_arena *a = rmt_arena_create(&al);
   rmt_error err;
   struct {
@@ -553,9 +555,9 @@ static void test_decode_hostile(void **state) {
     assert_true(strlen(err.message) > 0);
   }
   /* none of the claims made the arena grow past its first chunk */
-  assert_true(ca.peak < 16384);
+  assert_true(ca.peak_bytes < 16384);
   rmt_arena_destroy(a);
-  assert_int_equal(ca.live, 0);
+  assert_int_equal(ca.live_blocks, 0);
 }
 
 static void test_decode_limits(void **state) {
@@ -607,8 +609,9 @@ static void test_decode_limits(void **state) {
 
 static void test_arena_basics(void **state) {
   (void)state;
-  counting_alloc ca;
-  rmt_allocator al = counting_allocator(&ca);
+  alloc_counter ca;
+  alloc_counter_init(&ca);
+  rmt_allocator al = ca.hook;
   rmt_arena *a = rmt_arena_create(&al);
   assert_non_null(a);
   void *p1 = rmt_arena_alloc(a, 3), *p2 = rmt_arena_alloc(a, 8);
@@ -620,18 +623,18 @@ static void test_arena_basics(void **state) {
   void *big = rmt_arena_alloc(a, 100000);
   assert_non_null(big);
   memset(big, 3, 100000);
-  size_t chunks_before = ca.live;
+  size_t chunks_before = ca.live_blocks;
   assert_true(chunks_before >= 3); /* arena + two chunks */
   rmt_arena_reset(a);
-  assert_int_equal(ca.live, 2); /* arena + one coalesced chunk */
-  size_t req = ca.requests;
+  assert_int_equal(ca.live_blocks, 2); /* arena + one coalesced chunk */
+  size_t req = ca.attempts;
   for (int round = 0; round < 100; round++) {
     for (int i = 0; i < 100; i++) assert_non_null(rmt_arena_alloc(a, 1000));
     rmt_arena_reset(a);
   }
-  assert_int_equal(ca.requests, req); /* steady state: no allocation */
+  assert_int_equal(ca.attempts, req); /* steady state: no allocation */
   rmt_arena_destroy(a);
-  assert_int_equal(ca.live, 0);
+  assert_int_equal(ca.live_blocks, 0);
   assert_int_equal(ca.bad_osize, 0);
   rmt_arena_destroy(NULL);
   rmt_arena_reset(NULL);
@@ -639,8 +642,9 @@ static void test_arena_basics(void **state) {
 
 static void test_steady_state_no_allocation(void **state) {
   (void)state;
-  counting_alloc ca;
-  rmt_allocator al = counting_allocator(&ca);
+  alloc_counter ca;
+  alloc_counter_init(&ca);
+  rmt_allocator al = ca.hook;
   rmt_arena *a = rmt_arena_create(&al);
   rmt_buf b = {0};
   b.alloc = &al;
@@ -658,18 +662,19 @@ static void test_steady_state_no_allocation(void **state) {
     size_t n;
     assert_int_equal(rmt_decode(a, b.data, b.len, NULL, &out, &n, NULL), 0);
     assert_true(rmt_value_equal(&out[0], &args[0]));
-    if (round == 1) after_warmup = ca.requests;
+    if (round == 1) after_warmup = ca.attempts;
   }
-  assert_int_equal(ca.requests, after_warmup);
+  assert_int_equal(ca.attempts, after_warmup);
   rmt_buf_free(&b);
   rmt_arena_destroy(a);
-  assert_int_equal(ca.live, 0);
+  assert_int_equal(ca.live_blocks, 0);
 }
 
 static void test_decode_failure_rolls_back_arena(void **state) {
   (void)state;
-  counting_alloc ca;
-  rmt_allocator al = counting_allocator(&ca);
+  alloc_counter ca;
+  alloc_counter_init(&ca);
+  rmt_allocator al = ca.hook;
   rmt_arena *a = rmt_arena_create(&al);
   const uint8_t ok[] = {0x91, 0xa1, 'x'};
   rmt_value *out;
@@ -686,20 +691,21 @@ static void test_decode_failure_rolls_back_arena(void **state) {
   msg[5] = 0x20; /* 20000 items */
   memset(msg + 6, 0xc0, 19999);
   msg[6 + 19999] = 0xc1; /* last one invalid */
-  size_t live = ca.live;
+  size_t live = ca.live_blocks;
   assert_int_equal(rmt_decode(a, msg, sizeof msg, NULL, &out, &n, NULL), RMT_EDECODE);
   assert_null(out);
   assert_int_equal(n, 0);
-  assert_int_equal(ca.live, live);
+  assert_int_equal(ca.live_blocks, live);
   assert_string_equal(first[0].as.string.ptr, "x"); /* earlier results untouched */
   rmt_arena_destroy(a);
-  assert_int_equal(ca.live, 0);
+  assert_int_equal(ca.live_blocks, 0);
 }
 
 static void test_oom_encode_decode_arena(void **state) {
   (void)state;
-  counting_alloc ca;
-  rmt_allocator al = counting_allocator(&ca);
+  alloc_counter ca;
+  alloc_counter_init(&ca);
+  rmt_allocator al = ca.hook;
   static rmt_value items[2000];
   for (int i = 0; i < 2000; i++) items[i] = rmt_str("a fairly long string to fill buffers");
   rmt_value arg = rmt_array(items, 2000);
@@ -710,7 +716,7 @@ static void test_oom_encode_decode_arena(void **state) {
   for (n = 1; n < 100; n++) {
     rmt_buf b = {0};
     b.alloc = &al;
-    ca.fail_at = ca.requests + n;
+    ca.fail_at = ca.attempts + n;
     rmt_error err;
     int rc = rmt_encode(&b, &arg, 1, NULL, &err);
     if (rc == 0) {
@@ -722,7 +728,7 @@ static void test_oom_encode_decode_arena(void **state) {
     assert_int_equal(rc, RMT_ENOMEM);
     assert_int_equal(b.len, 0);
     rmt_buf_free(&b);
-    assert_int_equal(ca.live, 0);
+    assert_int_equal(ca.live_blocks, 0);
   }
   assert_true(failures > 3);
   assert_true(n < 100);
@@ -732,18 +738,18 @@ static void test_oom_encode_decode_arena(void **state) {
     ca.fail_at = 0;
     rmt_arena *a = rmt_arena_create(&al);
     if (n == 1) { /* the arena struct itself can fail */
-      ca.fail_at = ca.requests + 1;
+      ca.fail_at = ca.attempts + 1;
       assert_null(rmt_arena_create(&al));
       ca.fail_at = 0;
     }
-    ca.fail_at = ca.requests + n;
+    ca.fail_at = ca.attempts + n;
     rmt_value *out;
     size_t nout;
     rmt_error err;
     int rc = rmt_decode(a, good.data, good.len, NULL, &out, &nout, &err);
     ca.fail_at = 0;
     rmt_arena_destroy(a);
-    assert_int_equal(ca.live, 0);
+    assert_int_equal(ca.live_blocks, 0);
     if (rc == 0) break;
     assert_int_equal(rc, RMT_ENOMEM);
     failures++;
@@ -755,8 +761,9 @@ static void test_oom_encode_decode_arena(void **state) {
 
 static void test_buf(void **state) {
   (void)state;
-  counting_alloc ca;
-  rmt_allocator al = counting_allocator(&ca);
+  alloc_counter ca;
+  alloc_counter_init(&ca);
+  rmt_allocator al = ca.hook;
   rmt_buf b = {0};
   b.alloc = &al;
   for (int i = 0; i < 1000; i++) assert_int_equal(rmt_buf_append(&b, "abc", 3), 0);
@@ -765,12 +772,12 @@ static void test_buf(void **state) {
   assert_int_equal(rmt_buf_reserve(&b, 10), 0);
   assert_true(b.cap - b.len >= 10);
   assert_int_equal(rmt_buf_reserve(&b, SIZE_MAX), RMT_ENOMEM);
-  ca.fail_at = ca.requests + 1;
+  ca.fail_at = ca.attempts + 1;
   assert_int_equal(rmt_buf_reserve(&b, b.cap * 4), RMT_ENOMEM);
   assert_int_equal(b.len, 3000); /* untouched on failure */
   rmt_buf_free(&b);
   rmt_buf_free(&b);
-  assert_int_equal(ca.live, 0);
+  assert_int_equal(ca.live_blocks, 0);
   assert_int_equal(ca.bad_osize, 0);
 }
 
@@ -944,8 +951,9 @@ static void test_datatype_refusals(void **state) {
 
 static void test_decode_hostile_datatypes(void **state) {
   (void)state;
-  counting_alloc ca;
-  rmt_allocator al = counting_allocator(&ca);
+  alloc_counter ca;
+  alloc_counter_init(&ca);
+  rmt_allocator al = ca.hook;
   rmt_arena *a = rmt_arena_create(&al);
   rmt_error err;
   struct {
@@ -991,9 +999,9 @@ static void test_decode_hostile_datatypes(void **state) {
   assert_int_equal(decode_guarded(a, e, 70, NULL, &err), RMT_EDECODE);
   e[2] = 65;
   assert_int_equal(decode_guarded(a, e, 69, NULL, &err), 0);
-  assert_true(ca.peak < 16384);
+  assert_true(ca.peak_bytes < 16384);
   rmt_arena_destroy(a);
-  assert_int_equal(ca.live, 0);
+  assert_int_equal(ca.live_blocks, 0);
 }
 
 int main(void) {

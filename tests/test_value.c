@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "codec_test_util.h"
+#include "alloc_counter.h"
 #include "remotes.h"
 
 /* Collects warnings so tests can assert their exact text. */
@@ -223,8 +223,9 @@ static void test_check_limits_one_past(void **state) {
 
 static void test_copy_deep_and_leak_free(void **state) {
   (void)state;
-  counting_alloc ca;
-  rmt_allocator al = counting_allocator(&ca);
+  alloc_counter ca;
+  alloc_counter_init(&ca);
+  rmt_allocator al = ca.hook;
   char buf[] = "mutable";
   rmt_value inner[3] = {rmt_lstr(buf, 7), rmt_cframe(1, 2, 3), rmt_player_ref(9)};
   rmt_pair pairs[2] = {kv(rmt_str("k"), rmt_array(inner, 3)), kv(rmt_str(""), rmt_bool(1))};
@@ -233,7 +234,7 @@ static void test_copy_deep_and_leak_free(void **state) {
   rmt_error err;
   assert_int_equal(rmt_values_copy(args, 3, &al, &copy, &err), 0);
   assert_non_null(copy);
-  assert_int_equal(ca.live, 1); /* one block */
+  assert_int_equal(ca.live_blocks, 1); /* one block */
   for (int i = 0; i < 3; i++) assert_true(rmt_value_equal(&args[i], &copy[i]));
   buf[0] = 'X'; /* the copy owns its bytes */
   const rmt_value *k = rmt_dict_get(&copy[0], "k");
@@ -243,7 +244,7 @@ static void test_copy_deep_and_leak_free(void **state) {
   assert_true(signbit(copy[1].as.number));
   assert_int_equal(copy[2].as.string.ptr[3], '\0');
   rmt_values_free(copy, &al);
-  assert_int_equal(ca.live, 0);
+  assert_int_equal(ca.live_blocks, 0);
   assert_int_equal(ca.bad_osize, 0);
 
   assert_int_equal(rmt_values_copy(NULL, 0, &al, &copy, &err), 0);
@@ -257,29 +258,30 @@ static void test_copy_deep_and_leak_free(void **state) {
   self[0] = rmt_nil();
   self[0] = rmt_array(self, 1);
   assert_int_equal(rmt_values_copy(self, 1, &al, &copy, &err), RMT_ECYCLE);
-  assert_int_equal(ca.live, 0);
+  assert_int_equal(ca.live_blocks, 0);
 }
 
 static void test_copy_oom(void **state) {
   (void)state;
-  counting_alloc ca;
-  rmt_allocator al = counting_allocator(&ca);
+  alloc_counter ca;
+  alloc_counter_init(&ca);
+  rmt_allocator al = ca.hook;
   rmt_value inner[2] = {rmt_str("x"), rmt_num(1)};
   rmt_value args[2] = {rmt_array(inner, 2), rmt_str("y")};
   rmt_value *copy = NULL;
   rmt_error err;
   size_t n;
   for (n = 1; n < 10; n++) {
-    ca.fail_at = ca.requests + n;
+    ca.fail_at = ca.attempts + n;
     int rc = rmt_values_copy(args, 2, &al, &copy, &err);
     if (rc == 0) break;
     assert_int_equal(rc, RMT_ENOMEM);
     assert_null(copy);
-    assert_int_equal(ca.live, 0);
+    assert_int_equal(ca.live_blocks, 0);
   }
   assert_int_equal(n, 2); /* exactly one allocation, failed once */
   rmt_values_free(copy, &al);
-  assert_int_equal(ca.live, 0);
+  assert_int_equal(ca.live_blocks, 0);
 }
 
 /* ---- normalize ---------------------------------------------------------------------- */
@@ -291,7 +293,7 @@ typedef struct norm_result {
   rmt_error err;
 } norm_result;
 
-static counting_alloc g_ca;
+static alloc_counter g_ca;
 static rmt_allocator g_al;
 
 static norm_result run(const rmt_value *args, size_t n, rmt_convert_mode mode,
@@ -304,13 +306,14 @@ static norm_result run(const rmt_value *args, size_t n, rmt_convert_mode mode,
 
 static int setup(void **state) {
   (void)state;
-  g_al = counting_allocator(&g_ca);
+  alloc_counter_init(&g_ca);
+  g_al = g_ca.hook;
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  assert_int_equal(g_ca.live, 0);
+  assert_int_equal(g_ca.live_blocks, 0);
   assert_int_equal(g_ca.bad_osize, 0);
   return 0;
 }
@@ -335,7 +338,7 @@ static void test_norm_function_becomes_nil(void **state) {
   assert_int_equal(it->as.array.count, 3); /* position kept: {1, nil, 3} */
   assert_int_equal(it->as.array.items[1].type, RMT_TNIL);
   assert_string_equal(r.out[2].as.string.ptr, "z");
-  assert_int_equal(g_ca.live, 1);
+  assert_int_equal(g_ca.live_blocks, 1);
   rmt_values_free(r.out, &g_al);
 
   /* STRICT: the first lossy step is the error, same text */
@@ -609,13 +612,13 @@ static void test_norm_large_table_and_oom(void **state) {
   assert_int_equal(r.rc, 0);
   assert_int_equal(r.out[0].as.table.count, N);
   assert_non_null(rmt_dict_get(&r.out[0], "1000"));
-  assert_int_equal(g_ca.live, 1);
+  assert_int_equal(g_ca.live_blocks, 1);
   rmt_values_free(r.out, &g_al);
 
   size_t n;
   int failures = 0;
   for (n = 1; n < 50; n++) {
-    g_ca.fail_at = g_ca.requests + n;
+    g_ca.fail_at = g_ca.attempts + n;
     warnings w = {0};
     rmt_value *out = NULL;
     rmt_error err;
@@ -627,7 +630,7 @@ static void test_norm_large_table_and_oom(void **state) {
     failures++;
     assert_int_equal(rc, RMT_ENOMEM);
     assert_null(out);
-    assert_int_equal(g_ca.live, 0);
+    assert_int_equal(g_ca.live_blocks, 0);
   }
   g_ca.fail_at = 0;
   assert_true(failures >= 3); /* slots, key texts and the block can each fail */
@@ -749,7 +752,7 @@ static void test_norm_property_random_loose(void **state) {
       strict_refused++;
     }
     rmt_values_free(lossy_r.out, &g_al);
-    assert_int_equal(g_ca.live, 0);
+    assert_int_equal(g_ca.live_blocks, 0);
   }
   print_message("random loose trees: %d clean, %d lossy\n", strict_ok, strict_refused);
   assert_true(strict_ok > 100 && strict_refused > 100);
