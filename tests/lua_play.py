@@ -144,7 +144,7 @@ with tempfile.TemporaryDirectory() as tmp:
                  "[Server] ERROR: ServerScriptService.boom:3: boom",
                  "[Player1] ERROR: Players.Player1.PlayerScripts.ok:2: in a thread"], code=1)
 
-    # Luau syntax is translated (src/lua/luau.c); errors keep the user's line numbers
+    # Luau syntax is translated (src/lua/luau*.c); errors keep the user's line numbers
     lu = write("luau.server.lua", "local x = 1\nx += 1\nprint(x)\n")
     expect_play("Luau compound assignment runs", [lu, "--clients", "0", "--duration", "0.5"],
                 ["[Server] 2"])
