@@ -1,4 +1,4 @@
-/* test_lua_facts.c - Roblox's facts in the Lua host (src/lua/facts.c, generated from the API
+/* test_lua_facts.c - Roblox's facts in the Lua host (src/lua/facts_*.c, generated from the API
  * dump): Enum with its items and methods, GetService of any real service with its real
  * ClassName, Instance.new of creatable classes with typed properties; wrong uses fail as
  * Roblox fails them. */

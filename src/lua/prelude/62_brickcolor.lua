@@ -1,6 +1,6 @@
 -- ---------------------------------------------------------------------------------------
 -- BrickColor: Roblox's named colours (number, name, RGB and the 128-colour palette are facts
--- in src/lua/facts.c, generated from Roblox's reference page and @rbxts/types). One value per
+-- in src/lua/facts_enums.c, generated from Roblox's reference page and @rbxts/types). One value per
 -- number, made on first use, so == and table keys behave as the number does.
 -- ---------------------------------------------------------------------------------------
 do

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------------------
--- Roblox's facts (src/lua/facts.c, generated from the API dump by scripts/gen_roblox_facts.py):
+-- Roblox's facts (src/lua/facts_*.c, generated from the API dump by scripts/gen_roblox_facts.py):
 -- Enum with every enum and item, GetService of every service, Instance.new of every
 -- creatable class. A class this file does not define in full gets its properties from the
 -- facts: present, inert, starting at Roblox's defaults (classDefaults, below) or else at the
